@@ -1,0 +1,86 @@
+#pragma once
+// The one configuration of curationd: defaults here, then the YAML file, then
+// CURATION_<SECTION>_<KEY> environment variables, then `--set section.key=value` flags.
+// Unknown keys and bad values are start-up errors that name the key.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <curation/common/status.hpp>
+
+namespace curation {
+
+using namespace std::chrono_literals;
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:7600";
+  std::string metrics_listen = "127.0.0.1:9600";
+  std::vector<std::string> services = {"ingest", "review"};
+  bool reflection = true;
+  int max_threads = 32;
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error
+  std::string format = "text";  // text or json
+};
+
+struct DatabaseConfig {
+  std::string url;  // empty: run an embedded PostgreSQL in embedded_dir
+  std::string embedded_dir = "./var/pg";
+  std::string embedded_bin_dir;  // empty: the newest /usr/lib/postgresql/*/bin
+  int pool_size = 8;
+  std::chrono::milliseconds statement_timeout = 30s;
+};
+
+struct QueryNodeConfig {
+  std::string url = "https://query.joystream.org/graphql";
+  std::chrono::milliseconds request_timeout = 30s;
+  int page_size = 200;
+  int64_t max_response_bytes = 64ll << 20;
+};
+
+struct IngestConfig {
+  std::chrono::milliseconds poll_interval = 10s;
+  int64_t overlap_blocks = 10;
+  std::chrono::milliseconds overlap_time = 60s;
+  std::chrono::milliseconds backoff_initial = 1s;
+  std::chrono::milliseconds backoff_max = 5min;
+  int64_t start_block = 0;
+};
+
+struct ReviewConfig {
+  std::chrono::milliseconds due_after = 36h;
+  std::chrono::milliseconds at_risk = 6h;
+};
+
+struct Config {
+  ServerConfig server;
+  LogConfig log;
+  DatabaseConfig database;
+  QueryNodeConfig query_node;
+  IngestConfig ingest;
+  ReviewConfig review;
+};
+
+/// Where configuration comes from, lowest precedence first.
+struct ConfigSources {
+  std::optional<std::string> file;
+  std::map<std::string, std::string> environment;  // the whole process environment is fine
+  std::vector<std::string> overrides;  // "section.key=value"
+};
+
+/// Builds the configuration; the error names the offending key and its source.
+absl::StatusOr<Config> LoadConfig(const ConfigSources& sources);
+
+/// Every key with its environment variable, current value (secrets masked) and meaning.
+std::string DescribeConfig(const Config& config);
+
+/// The process environment as a map.
+std::map<std::string, std::string> ProcessEnvironment();
+
+}  // namespace curation

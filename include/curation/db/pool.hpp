@@ -1,0 +1,98 @@
+#pragma once
+// PostgreSQL access for every service: a bounded pool of libpqxx connections, each with the
+// service's named prepared statements, and transactions bounded by the caller's deadline.
+// All libpqxx exceptions stop here and come back as absl::Status.
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include <curation/common/clock.hpp>
+#include <curation/common/status.hpp>
+
+namespace curation::db {
+
+/// A statement prepared on every connection under `name`; SQL never spliced at run time.
+struct PreparedStatement {
+  std::string name;
+  std::string sql;
+};
+
+struct PoolOptions {
+  std::string url;
+  int size = 8;
+  std::chrono::milliseconds statement_timeout{30000};
+  std::chrono::milliseconds acquire_timeout{5000};
+  std::vector<PreparedStatement> statements;
+};
+
+/// A bounded set of connections handed out one transaction at a time. Thread-safe.
+/// A connection that breaks is dropped and replaced on next use, so the pool survives a
+/// PostgreSQL restart.
+class Pool {
+ public:
+  /// Connects once to fail fast on a bad URL or an unreachable server.
+  static absl::StatusOr<std::unique_ptr<Pool>> Create(PoolOptions options);
+  ~Pool();
+
+  using Work = std::function<absl::Status(pqxx::work&)>;
+
+  /// Runs `work` in one transaction and commits when it returns OK (rolls back otherwise).
+  /// Statements are cut off at the deadline (and at the configured statement timeout).
+  /// A connection lost before commit is retried once on a fresh connection.
+  absl::Status InTransaction(const Work& work, std::optional<TimePoint> deadline = std::nullopt);
+
+  /// A session-level connection outside the pool (advisory locks, LISTEN).
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect() const;
+
+  const PoolOptions& options() const { return options_; }
+
+  struct Stats {
+    int open = 0;
+    int in_use = 0;
+    int waiting = 0;
+  };
+  Stats stats() const;
+
+ private:
+  explicit Pool(PoolOptions options);
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire(TimePoint until);
+  void Release(std::unique_ptr<pqxx::connection> connection);
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Open() const;
+
+  PoolOptions options_;
+  mutable std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  int open_ = 0;
+  int waiting_ = 0;
+};
+
+/// Maps a libpqxx or standard exception to the status it stands for.
+absl::Status StatusFromException(const std::exception& error);
+
+/// Blocks until a NOTIFY on `channel` arrives or `timeout` passes; reconnects when needed.
+/// Wakes a consumer early; never the only carrier of an event. Not thread-safe.
+class Listener {
+ public:
+  Listener(const Pool& pool, std::string channel);
+  ~Listener();
+  /// True when a notification arrived.
+  bool Wait(std::chrono::milliseconds timeout);
+
+ private:
+  struct Receiver;
+  const Pool& pool_;
+  std::string channel_;
+  std::unique_ptr<pqxx::connection> connection_;
+  std::unique_ptr<Receiver> receiver_;
+};
+
+}  // namespace curation::db

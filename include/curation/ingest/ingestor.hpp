@@ -1,0 +1,56 @@
+#pragma once
+// The poller: reads every stream from its mark to the query node's head, page by page,
+// storing each page with its new mark; waits a poll interval; backs off with jitter on failure.
+
+#include <chrono>
+#include <map>
+#include <random>
+#include <stop_token>
+#include <string>
+
+#include <curation/common/clock.hpp>
+#include <curation/common/config.hpp>
+#include <curation/common/metrics.hpp>
+#include <curation/ingest/ingest_store.hpp>
+#include <curation/ingest/query_node_client.hpp>
+
+namespace curation::ingest {
+
+class Ingestor {
+ public:
+  Ingestor(IngestStore& store, QueryNodeClient& client, IngestConfig config, int page_size,
+           MetricsRegistry& metrics);
+
+  /// Reads the head, then every stream until caught up (one pass).
+  /// Stops at the first failure, which it records; marks never pass what was stored.
+  absl::Status PollOnce();
+
+  /// Polls until `stop` is requested, while this instance holds the poller lease.
+  void Run(std::stop_token stop);
+
+  /// The pause before the next attempt after `failures` consecutive failures.
+  std::chrono::milliseconds Backoff(int failures, const absl::Status& last);
+
+ private:
+  absl::Status PollStream(const StreamSpec& stream, Cursor& cursor, const Head& head);
+  absl::StatusOr<Head> FetchHead();
+  /// A stream that answered "nothing more" holds everything up to the head read before it.
+  absl::Status MarkCompleteUpToHead(const StreamSpec& stream, const ParsedPage& empty, Cursor& cursor,
+                                    const Head& head);
+
+  IngestStore& store_;
+  QueryNodeClient& client_;
+  IngestConfig config_;
+  int page_size_;
+  std::mt19937_64 random_;
+
+  Counter& pages_ok_;
+  Counter& pages_failed_;
+  Counter& items_stored_;
+  Counter& items_rejected_;
+  Histogram& page_seconds_;
+  Gauge& lag_blocks_;
+  Gauge& lag_seconds_;
+};
+
+}  // namespace curation::ingest

@@ -1,0 +1,45 @@
+#pragma once
+// What ingest follows on the query node: one stream per (entity, order) pair, each with its
+// own high-water mark.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <curation/common/clock.hpp>
+
+namespace curation::ingest {
+
+enum class Entity { kVideo, kChannel, kCategory, kModeratorEvent };
+
+/// Block-keyed streams read new items by `createdInBlock`/`inBlock`; time-keyed streams
+/// read changed items by `updatedAt`.
+enum class KeyKind { kBlock, kTime };
+
+struct StreamSpec {
+  std::string name;           // "videos.created": the cursor's name in the database
+  std::string operation;      // GraphQL operation name in `document`
+  std::string document;       // file in services/ingest/queries
+  Entity entity;
+  KeyKind key_kind;
+  std::string event_kind;     // moderator events: "video_visibility", ...
+  std::string event_target;   // moderator events: "video" or "channel"
+};
+
+/// Every stream, in the order a poll reads them (categories and channels before the videos
+/// that refer to them).
+const std::vector<StreamSpec>& Streams();
+
+/// A stream's high-water mark: a block for block-keyed streams, milliseconds since the
+/// epoch for time-keyed ones. Everything at or below it is stored.
+using Mark = int64_t;
+
+/// Joystream's target block time, used to express a lag in blocks as time.
+inline constexpr std::chrono::milliseconds kBlockTime{6000};
+
+/// The text of a GraphQL document from services/ingest/queries, compiled into the binary.
+const std::string& QueryDocument(const std::string& file);
+
+}  // namespace curation::ingest

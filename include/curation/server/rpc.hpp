@@ -1,0 +1,44 @@
+#pragma once
+// What every gRPC adapter shares: status mapping, deadlines, per-method metrics, and a
+// guard so no exception ever crosses a handler.
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <google/protobuf/duration.pb.h>
+#include <google/protobuf/timestamp.pb.h>
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/status.h>
+
+#include <curation/common/clock.hpp>
+#include <curation/common/metrics.hpp>
+#include <curation/common/status.hpp>
+
+namespace curation::server {
+
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+/// The client's deadline, or nullopt when it set none.
+std::optional<TimePoint> DeadlineOf(const grpc::ServerContext& context);
+
+google::protobuf::Timestamp ToTimestamp(TimePoint time);
+google::protobuf::Duration ToDuration(std::chrono::milliseconds span);
+
+/// Counts and times RPCs by method and status code. Thread-safe.
+class RpcMetrics {
+ public:
+  explicit RpcMetrics(MetricsRegistry& registry) : registry_(registry) {}
+  void Record(const std::string& method, grpc::StatusCode code, double seconds);
+
+ private:
+  MetricsRegistry& registry_;
+};
+
+/// Runs a handler body: a cancelled or expired call is answered at once, an exception
+/// becomes INTERNAL (logged), and the outcome is recorded.
+grpc::Status Serve(RpcMetrics& metrics, const std::string& method, grpc::ServerContext* context,
+                   const std::function<absl::Status()>& body);
+
+}  // namespace curation::server

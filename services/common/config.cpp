@@ -1,0 +1,314 @@
+#include <curation/common/config.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+#include <absl/strings/str_split.h>
+#include <absl/strings/ascii.h>
+#include <yaml-cpp/yaml.h>
+
+#include <curation/common/time_format.hpp>
+
+extern char** environ;
+
+namespace curation {
+namespace {
+
+// One configuration key: how to parse it into the struct, and how to show it back.
+struct KeySpec {
+  std::string name;  // section.key
+  std::string meaning;
+  bool secret = false;
+  std::function<absl::Status(Config&, const std::string&)> set;
+  std::function<std::string(const Config&)> get;
+};
+
+absl::Status BadValue(const std::string& key, const std::string& value, const std::string& expected) {
+  return absl::InvalidArgumentError(absl::StrCat("config key ", key, ": '", value, "' is not ", expected));
+}
+
+// Builders keep the table below readable: name, meaning, and a field accessor.
+KeySpec StringKey(std::string name, std::string meaning, std::function<std::string&(Config&)> ref,
+                  bool secret = false) {
+  KeySpec spec{name, std::move(meaning), secret, nullptr, nullptr};
+  spec.set = [ref](Config& c, const std::string& v) {
+    ref(c) = v;
+    return absl::OkStatus();
+  };
+  spec.get = [ref](const Config& c) { return ref(const_cast<Config&>(c)); };
+  return spec;
+}
+
+KeySpec ChoiceKey(std::string name, std::string meaning, std::function<std::string&(Config&)> ref,
+                  std::vector<std::string> choices) {
+  KeySpec spec = StringKey(name, std::move(meaning), ref);
+  spec.set = [name, ref, choices](Config& c, const std::string& v) {
+    if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
+      return BadValue(name, v, absl::StrCat("one of ", absl::StrJoin(choices, ", ")));
+    }
+    ref(c) = v;
+    return absl::OkStatus();
+  };
+  return spec;
+}
+
+KeySpec IntegerKey(std::string name, std::string meaning, std::function<int64_t(const Config&)> get,
+                   std::function<void(Config&, int64_t)> put, int64_t min, int64_t max) {
+  KeySpec spec{name, std::move(meaning), false, nullptr, nullptr};
+  spec.set = [name, put, min, max](Config& c, const std::string& v) {
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
+    if (ec != std::errc() || end != v.data() + v.size() || value < min || value > max) {
+      return BadValue(name, v, absl::StrCat("an integer from ", min, " to ", max));
+    }
+    put(c, value);
+    return absl::OkStatus();
+  };
+  spec.get = [get](const Config& c) { return std::to_string(get(c)); };
+  return spec;
+}
+
+KeySpec DurationKey(std::string name, std::string meaning, std::function<std::chrono::milliseconds&(Config&)> ref,
+                    std::chrono::milliseconds min) {
+  KeySpec spec{name, std::move(meaning), false, nullptr, nullptr};
+  spec.set = [name, ref, min](Config& c, const std::string& v) {
+    auto parsed = ParseDuration(v);
+    if (!parsed || *parsed < min) {
+      return BadValue(name, v, absl::StrCat("a duration of at least ", min.count(), "ms (e.g. 500ms, 10s, 5m, 36h)"));
+    }
+    ref(c) = *parsed;
+    return absl::OkStatus();
+  };
+  spec.get = [ref](const Config& c) { return std::to_string(ref(const_cast<Config&>(c)).count()) + "ms"; };
+  return spec;
+}
+
+KeySpec BoolKey(std::string name, std::string meaning, std::function<bool&(Config&)> ref) {
+  KeySpec spec{name, std::move(meaning), false, nullptr, nullptr};
+  spec.set = [name, ref](Config& c, const std::string& v) {
+    if (v == "true" || v == "yes" || v == "1") {
+      ref(c) = true;
+    } else if (v == "false" || v == "no" || v == "0") {
+      ref(c) = false;
+    } else {
+      return BadValue(name, v, "true or false");
+    }
+    return absl::OkStatus();
+  };
+  spec.get = [ref](const Config& c) { return ref(const_cast<Config&>(c)) ? "true" : "false"; };
+  return spec;
+}
+
+const std::vector<std::string> kKnownServices = {"ingest", "review"};
+
+KeySpec ServicesKey() {
+  KeySpec spec{"server.services", "services this process hosts, comma-separated: " +
+                                      absl::StrJoin(kKnownServices, ","),
+               false, nullptr, nullptr};
+  spec.set = [](Config& c, const std::string& v) {
+    std::vector<std::string> services;
+    for (const std::string& part : std::vector<std::string>(absl::StrSplit(v, ',', absl::SkipWhitespace()))) {
+      std::string name(absl::StripAsciiWhitespace(part));
+      if (std::find(kKnownServices.begin(), kKnownServices.end(), name) == kKnownServices.end()) {
+        return BadValue("server.services", name, absl::StrCat("a service (", absl::StrJoin(kKnownServices, ", "), ")"));
+      }
+      if (std::find(services.begin(), services.end(), name) == services.end()) {
+        services.push_back(name);
+      }
+    }
+    if (services.empty()) {
+      return BadValue("server.services", v, "a non-empty list");
+    }
+    c.server.services = services;
+    return absl::OkStatus();
+  };
+  spec.get = [](const Config& c) { return absl::StrJoin(c.server.services, ","); };
+  return spec;
+}
+
+const std::vector<KeySpec>& Keys() {
+  static const std::vector<KeySpec> keys = {
+      StringKey("server.listen", "gRPC address host:port", [](Config& c) -> auto& { return c.server.listen; }),
+      StringKey("server.metrics_listen", "Prometheus /metrics address host:port; empty disables",
+                [](Config& c) -> auto& { return c.server.metrics_listen; }),
+      ServicesKey(),
+      BoolKey("server.reflection", "serve gRPC server reflection", [](Config& c) -> auto& { return c.server.reflection; }),
+      IntegerKey(
+          "server.max_threads", "most gRPC handler threads", [](const Config& c) { return c.server.max_threads; },
+          [](Config& c, int64_t v) { c.server.max_threads = static_cast<int>(v); }, 2, 1024),
+      ChoiceKey("log.level", "trace, debug, info, warn or error", [](Config& c) -> auto& { return c.log.level; },
+                {"trace", "debug", "info", "warn", "error"}),
+      ChoiceKey("log.format", "text or json (one JSON object per line)",
+                [](Config& c) -> auto& { return c.log.format; }, {"text", "json"}),
+      StringKey("database.url", "PostgreSQL URL; empty runs an embedded PostgreSQL in database.embedded_dir",
+                [](Config& c) -> auto& { return c.database.url; }, true),
+      StringKey("database.embedded_dir", "data folder of the embedded PostgreSQL",
+                [](Config& c) -> auto& { return c.database.embedded_dir; }),
+      StringKey("database.embedded_bin_dir", "folder with initdb and postgres; empty finds /usr/lib/postgresql/*/bin",
+                [](Config& c) -> auto& { return c.database.embedded_bin_dir; }),
+      IntegerKey(
+          "database.pool_size", "most database connections", [](const Config& c) { return c.database.pool_size; },
+          [](Config& c, int64_t v) { c.database.pool_size = static_cast<int>(v); }, 1, 512),
+      DurationKey("database.statement_timeout", "longest a statement may run unless a request deadline is shorter",
+                  [](Config& c) -> auto& { return c.database.statement_timeout; }, 100ms),
+      StringKey("query_node.url", "Joystream query node GraphQL endpoint",
+                [](Config& c) -> auto& { return c.query_node.url; }),
+      DurationKey("query_node.request_timeout", "longest one query node request may take",
+                  [](Config& c) -> auto& { return c.query_node.request_timeout; }, 100ms),
+      IntegerKey(
+          "query_node.page_size", "items per query node page", [](const Config& c) { return c.query_node.page_size; },
+          [](Config& c, int64_t v) { c.query_node.page_size = static_cast<int>(v); }, 1, 10000),
+      IntegerKey(
+          "query_node.max_response_bytes", "largest query node response accepted",
+          [](const Config& c) { return c.query_node.max_response_bytes; },
+          [](Config& c, int64_t v) { c.query_node.max_response_bytes = v; }, 1024, 1ll << 32),
+      DurationKey("ingest.poll_interval", "pause between polls once caught up",
+                  [](Config& c) -> auto& { return c.ingest.poll_interval; }, 10ms),
+      IntegerKey(
+          "ingest.overlap_blocks", "blocks re-read on every poll, for items indexed late",
+          [](const Config& c) { return c.ingest.overlap_blocks; },
+          [](Config& c, int64_t v) { c.ingest.overlap_blocks = v; }, 0, 100000),
+      DurationKey("ingest.overlap_time", "span re-read on every poll of changed items",
+                  [](Config& c) -> auto& { return c.ingest.overlap_time; }, 0ms),
+      DurationKey("ingest.backoff_initial", "first pause after a failed poll",
+                  [](Config& c) -> auto& { return c.ingest.backoff_initial; }, 1ms),
+      DurationKey("ingest.backoff_max", "longest pause after repeated failures",
+                  [](Config& c) -> auto& { return c.ingest.backoff_max; }, 1ms),
+      IntegerKey(
+          "ingest.start_block", "block to start from on an empty database (0 = genesis)",
+          [](const Config& c) { return c.ingest.start_block; },
+          [](Config& c, int64_t v) { c.ingest.start_block = v; }, 0, 1ll << 40),
+      DurationKey("review.due_after", "time from upload to a review item's deadline",
+                  [](Config& c) -> auto& { return c.review.due_after; }, 1s),
+      DurationKey("review.at_risk", "an item is at risk when due within this span",
+                  [](Config& c) -> auto& { return c.review.at_risk; }, 0ms),
+  };
+  return keys;
+}
+
+std::string EnvName(const std::string& key) {
+  std::string env = "CURATION_";
+  for (char ch : key) {
+    env += ch == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
+  return env;
+}
+
+const KeySpec* FindKey(const std::string& name) {
+  for (const KeySpec& spec : Keys()) {
+    if (spec.name == name) {
+      return &spec;
+    }
+  }
+  return nullptr;
+}
+
+absl::Status Apply(Config& config, const std::string& key, const std::string& value, const std::string& source) {
+  const KeySpec* spec = FindKey(key);
+  if (spec == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown config key '", key, "' in ", source));
+  }
+  absl::Status status = spec->set(config, value);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(std::string(status.message()), " (from ", source, ")"));
+  }
+  return absl::OkStatus();
+}
+
+std::string ScalarText(const YAML::Node& node) {
+  if (node.IsSequence()) {
+    std::vector<std::string> parts;
+    for (const auto& item : node) {
+      parts.push_back(item.as<std::string>());
+    }
+    return absl::StrJoin(parts, ",");
+  }
+  return node.IsNull() ? "" : node.as<std::string>();
+}
+
+absl::Status ApplyFile(Config& config, const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("config file ", path, ": ", e.what()));
+  }
+  if (root.IsNull()) {
+    return absl::OkStatus();
+  }
+  if (!root.IsMap()) {
+    return absl::InvalidArgumentError(absl::StrCat("config file ", path, ": expected sections of keys"));
+  }
+  for (const auto& section : root) {
+    std::string section_name = section.first.as<std::string>();
+    if (!section.second.IsMap()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("config file ", path, ": '", section_name, "' should be a section of keys"));
+    }
+    for (const auto& entry : section.second) {
+      std::string key = section_name + "." + entry.first.as<std::string>();
+      if (entry.second.IsMap()) {
+        return absl::InvalidArgumentError(absl::StrCat("config key ", key, " in ", path, ": expected a value"));
+      }
+      RETURN_IF_ERROR(Apply(config, key, ScalarText(entry.second), path));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Config> LoadConfig(const ConfigSources& sources) {
+  Config config;
+  if (sources.file) {
+    RETURN_IF_ERROR(ApplyFile(config, *sources.file));
+  }
+  for (const KeySpec& spec : Keys()) {
+    auto it = sources.environment.find(EnvName(spec.name));
+    if (it != sources.environment.end()) {
+      RETURN_IF_ERROR(Apply(config, spec.name, it->second, "environment variable " + it->first));
+    }
+  }
+  for (const std::string& entry : sources.overrides) {
+    auto eq = entry.find('=');
+    if (eq == std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("--set '", entry, "': expected section.key=value"));
+    }
+    RETURN_IF_ERROR(Apply(config, entry.substr(0, eq), entry.substr(eq + 1), "--set"));
+  }
+  if (config.ingest.backoff_max < config.ingest.backoff_initial) {
+    return absl::InvalidArgumentError("config key ingest.backoff_max: must not be shorter than ingest.backoff_initial");
+  }
+  return config;
+}
+
+std::string DescribeConfig(const Config& config) {
+  std::ostringstream out;
+  for (const KeySpec& spec : Keys()) {
+    std::string value = spec.get(config);
+    if (spec.secret && !value.empty()) {
+      value = "(set)";
+    }
+    out << spec.name << " = " << value << "\n    " << EnvName(spec.name) << ": " << spec.meaning << "\n";
+  }
+  return out.str();
+}
+
+std::map<std::string, std::string> ProcessEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    auto eq = text.find('=');
+    if (eq != std::string_view::npos) {
+      env.emplace(text.substr(0, eq), text.substr(eq + 1));
+    }
+  }
+  return env;
+}
+
+}  // namespace curation

@@ -1,0 +1,130 @@
+#include <curation/common/time_format.hpp>
+
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+
+namespace curation {
+namespace {
+
+bool ReadInt(std::string_view text, size_t pos, size_t width, int& out) {
+  if (pos + width > text.size()) {
+    return false;
+  }
+  auto [end, ec] = std::from_chars(text.data() + pos, text.data() + pos + width, out);
+  return ec == std::errc() && end == text.data() + pos + width;
+}
+
+}  // namespace
+
+std::optional<TimePoint> ParseIsoTime(std::string_view text) {
+  int year, month, day, hour, minute, second;
+  if (text.size() < 19 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != ' ') ||
+      text[13] != ':' || text[16] != ':' || !ReadInt(text, 0, 4, year) || !ReadInt(text, 5, 2, month) ||
+      !ReadInt(text, 8, 2, day) || !ReadInt(text, 11, 2, hour) || !ReadInt(text, 14, 2, minute) ||
+      !ReadInt(text, 17, 2, second)) {
+    return std::nullopt;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    return std::nullopt;
+  }
+  size_t pos = 19;
+  int64_t millis = 0;
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    int digits = 0;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      if (digits < 3) {
+        millis = millis * 10 + (text[pos] - '0');
+      }
+      ++digits;
+      ++pos;
+    }
+    if (digits == 0) {
+      return std::nullopt;
+    }
+    for (int i = digits; i < 3; ++i) {
+      millis *= 10;
+    }
+  }
+  int offset_minutes = 0;
+  std::string_view zone = text.substr(pos);
+  if (zone == "Z" || zone == "z") {
+    offset_minutes = 0;
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+    int oh, om;
+    if (!ReadInt(zone, 1, 2, oh) || !ReadInt(zone, 4, 2, om)) {
+      return std::nullopt;
+    }
+    offset_minutes = (zone[0] == '-' ? -1 : 1) * (oh * 60 + om);
+  } else {
+    return std::nullopt;
+  }
+  std::chrono::year_month_day ymd{std::chrono::year(year), std::chrono::month(month), std::chrono::day(day)};
+  if (!ymd.ok()) {
+    return std::nullopt;
+  }
+  auto time = std::chrono::sys_days(ymd) + std::chrono::hours(hour) + std::chrono::minutes(minute - offset_minutes) +
+              std::chrono::seconds(second) + std::chrono::milliseconds(millis);
+  return std::chrono::time_point_cast<TimePoint::duration>(time);
+}
+
+std::string FormatIsoTime(TimePoint time) {
+  auto millis = std::chrono::floor<std::chrono::milliseconds>(time);
+  auto days = std::chrono::floor<std::chrono::days>(millis);
+  std::chrono::year_month_day ymd{days};
+  std::chrono::hh_mm_ss hms{millis - days};
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()), static_cast<int>(hms.subseconds().count()));
+  return buffer;
+}
+
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end == text.data() || value < 0) {
+    return std::nullopt;
+  }
+  std::string_view unit(end, text.data() + text.size() - end);
+  if (unit == "ms") {
+    return std::chrono::milliseconds(value);
+  }
+  if (unit == "s") {
+    return std::chrono::seconds(value);
+  }
+  if (unit == "m") {
+    return std::chrono::minutes(value);
+  }
+  if (unit == "h") {
+    return std::chrono::hours(value);
+  }
+  if (unit == "d") {
+    return std::chrono::days(value);
+  }
+  return std::nullopt;
+}
+
+std::string HumanDuration(std::chrono::milliseconds span) {
+  std::string sign = span.count() < 0 ? "-" : "";
+  int64_t seconds = std::llabs(span.count()) / 1000;
+  int64_t days = seconds / 86400, hours = seconds % 86400 / 3600, minutes = seconds % 3600 / 60;
+  char buffer[64];
+  if (days > 0) {
+    std::snprintf(buffer, sizeof buffer, "%s%lldd %lldh", sign.c_str(), static_cast<long long>(days),
+                  static_cast<long long>(hours));
+  } else if (hours > 0) {
+    std::snprintf(buffer, sizeof buffer, "%s%lldh %lldm", sign.c_str(), static_cast<long long>(hours),
+                  static_cast<long long>(minutes));
+  } else if (minutes > 0) {
+    std::snprintf(buffer, sizeof buffer, "%s%lldm %llds", sign.c_str(), static_cast<long long>(minutes),
+                  static_cast<long long>(seconds % 60));
+  } else {
+    std::snprintf(buffer, sizeof buffer, "%s%llds", sign.c_str(), static_cast<long long>(seconds));
+  }
+  return buffer;
+}
+
+}  // namespace curation

@@ -1,0 +1,338 @@
+// curatorctl: the command line for curators, the lead and the council.
+//   curatorctl queue list            the review queue, earliest due first
+//   curatorctl ingest status         how far ingest is behind the query node
+//   curatorctl ingest backfill       re-read the chain from a block
+//   curatorctl health                whether curationd and its services are serving
+// Tables for people by default; --json prints one JSON document for scripts.
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
+#include <yaml-cpp/yaml.h>
+
+#include <curation/common/time_format.hpp>
+#include <curation/v1/ingest.grpc.pb.h>
+#include <curation/v1/review.grpc.pb.h>
+#include <grpc/health/v1/health.grpc.pb.h>
+
+namespace {
+
+using curation::TimePoint;
+
+constexpr char kDefaultAddr[] = "127.0.0.1:7600";
+
+struct Options {
+  std::string addr;
+  bool json = false;
+  int timeout_seconds = 10;
+};
+
+// Flag, then CURATION_ADDR, then ~/.config/curation/curatorctl.yaml (`addr:`), then the default.
+std::string ResolveAddr(const std::string& flag) {
+  if (!flag.empty()) {
+    return flag;
+  }
+  if (const char* env = std::getenv("CURATION_ADDR"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  std::string config_home;
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg != '\0') {
+    config_home = xdg;
+  } else if (const char* home = std::getenv("HOME"); home != nullptr) {
+    config_home = std::string(home) + "/.config";
+  }
+  try {
+    YAML::Node file = YAML::LoadFile(config_home + "/curation/curatorctl.yaml");
+    if (file["addr"]) {
+      return file["addr"].as<std::string>();
+    }
+  } catch (const YAML::Exception&) {
+    // No file or no usable addr: fall through to the default.
+  }
+  return kDefaultAddr;
+}
+
+std::unique_ptr<grpc::ClientContext> Context(const Options& options) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(options.timeout_seconds));
+  return context;
+}
+
+int Failed(const Options& options, const grpc::Status& status) {
+  std::cerr << "curatorctl: ";
+  if (status.error_code() == grpc::UNAVAILABLE || status.error_code() == grpc::DEADLINE_EXCEEDED) {
+    std::cerr << "cannot reach curationd at " << options.addr << " (" << status.error_message()
+              << "); is it running? set --addr or CURATION_ADDR\n";
+  } else {
+    std::cerr << status.error_message() << "\n";
+  }
+  return 1;
+}
+
+int PrintJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions print;
+  print.preserve_proto_field_names = true;
+  print.always_print_primitive_fields = true;
+  print.add_whitespace = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, print);
+  std::cout << json;
+  return 0;
+}
+
+TimePoint ToTime(const google::protobuf::Timestamp& timestamp) {
+  return TimePoint(std::chrono::seconds(timestamp.seconds()) + std::chrono::nanoseconds(timestamp.nanos()));
+}
+
+std::chrono::milliseconds Since(const google::protobuf::Timestamp& timestamp) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now() - ToTime(timestamp));
+}
+
+size_t DisplayWidth(const std::string& text) {
+  size_t width = 0;
+  for (unsigned char ch : text) {
+    width += (ch & 0xC0) != 0x80;
+  }
+  return width;
+}
+
+// Cuts to `width` characters (not bytes), marking the cut.
+std::string Fit(const std::string& text, size_t width) {
+  std::string clean;
+  for (char ch : text) {
+    clean += (ch == '\n' || ch == '\t' || ch == '\r') ? ' ' : ch;
+  }
+  if (DisplayWidth(clean) <= width) {
+    return clean;
+  }
+  std::string out;
+  size_t seen = 0;
+  for (size_t i = 0; i < clean.size(); ++i) {
+    if ((static_cast<unsigned char>(clean[i]) & 0xC0) != 0x80 && ++seen > width - 1) {
+      break;
+    }
+    out += clean[i];
+  }
+  return out + "…";
+}
+
+void PrintTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+    }
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) {
+        line += std::string(widths[i] - DisplayWidth(row[i]) + 2, ' ');
+      }
+    }
+    std::cout << line << "\n";
+  }
+}
+
+std::string DueText(const curation::v1::Item& item) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(ToTime(item.due_time()) -
+                                                                    std::chrono::system_clock::now());
+  if (left.count() <= 0) {
+    return "OVERDUE by " + curation::HumanDuration(-left);
+  }
+  return "in " + curation::HumanDuration(left) + (item.at_risk() ? " (at risk)" : "");
+}
+
+int QueueList(const Options& options, int limit, const std::vector<std::string>& states) {
+  auto stub = curation::v1::ReviewService::NewStub(grpc::CreateChannel(options.addr, grpc::InsecureChannelCredentials()));
+  curation::v1::ListItemsResponse all;
+  curation::v1::ListItemsRequest request;
+  for (const std::string& state : states) {
+    curation::v1::ItemState value;
+    if (!curation::v1::ItemState_Parse("ITEM_STATE_" + [&] {
+          std::string upper = state;
+          for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+          return upper;
+        }(), &value)) {
+      std::cerr << "curatorctl: unknown state '" << state << "' (open, claimed, decided, escalated)\n";
+      return 2;
+    }
+    request.add_states(value);
+  }
+  while (all.items_size() < limit) {
+    request.set_page_size(std::min(limit - all.items_size(), 1000));
+    curation::v1::ListItemsResponse page;
+    grpc::Status status = stub->ListItems(Context(options).get(), request, &page);
+    if (!status.ok()) {
+      return Failed(options, status);
+    }
+    for (auto& item : *page.mutable_items()) {
+      *all.add_items() = std::move(item);
+    }
+    if (page.next_page_token().empty()) {
+      break;
+    }
+    request.set_page_token(page.next_page_token());
+    all.set_next_page_token(page.next_page_token());
+  }
+  if (options.json) {
+    return PrintJson(all);
+  }
+  if (all.items().empty()) {
+    std::cout << "The queue is empty.\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows = {{"ID", "KIND", "TARGET", "TITLE", "CHANNEL", "CATEGORY", "AGE", "DUE"}};
+  for (const auto& item : all.items()) {
+    bool video = item.target_kind() == curation::v1::TARGET_KIND_VIDEO;
+    std::string kind = item.reason() == curation::v1::ITEM_REASON_ASSETS_CHANGED ? "video*" : (video ? "video" : "channel");
+    std::string channel = item.channel_title().empty() ? item.channel_id() : item.channel_title() + " (" + item.channel_id() + ")";
+    rows.push_back({std::to_string(item.id()), kind, item.target_id(), Fit(item.title(), 40), Fit(channel, 28),
+                    Fit(item.category_name(), 18), curation::HumanDuration(Since(item.upload_time())), DueText(item)});
+  }
+  PrintTable(rows);
+  if (!all.next_page_token().empty()) {
+    std::cout << "(showing the first " << all.items_size() << "; raise --limit to see more)\n";
+  }
+  return 0;
+}
+
+std::string Ago(const google::protobuf::Timestamp& time) {
+  if (time.seconds() == 0 && time.nanos() == 0) {
+    return "never";
+  }
+  return curation::FormatIsoTime(ToTime(time)) + " (" + curation::HumanDuration(Since(time)) + " ago)";
+}
+
+int IngestStatus(const Options& options) {
+  auto stub = curation::v1::IngestService::NewStub(grpc::CreateChannel(options.addr, grpc::InsecureChannelCredentials()));
+  curation::v1::IngestStatus status;
+  grpc::Status rpc = stub->GetIngestStatus(Context(options).get(), {}, &status);
+  if (!rpc.ok()) {
+    return Failed(options, rpc);
+  }
+  if (options.json) {
+    return PrintJson(status);
+  }
+  std::cout << "query node      " << status.query_node_url() << "\n"
+            << "high-water block " << status.high_water_block() << "\n"
+            << "head block      " << status.head_block() << "  (checked " << Ago(status.head_check_time()) << ")\n"
+            << "lag             " << status.lag_blocks() << " blocks, ~"
+            << curation::HumanDuration(std::chrono::milliseconds(status.lag().seconds() * 1000)) << "\n"
+            << "last success    " << Ago(status.last_success_time()) << "\n"
+            << "last error      " << (status.last_error().empty() ? "none" : status.last_error()) << "\n";
+  if (!status.last_error().empty()) {
+    std::cout << "                at " << Ago(status.last_error_time()) << "\n";
+  }
+  std::cout << "rejected items  " << status.rejected_items() << "\n\n";
+  std::vector<std::vector<std::string>> rows = {{"STREAM", "MARK", "ITEMS READ", "LAST SUCCESS"}};
+  for (const auto& stream : status.streams()) {
+    std::string mark = stream.has_mark_time() ? curation::FormatIsoTime(ToTime(stream.mark_time()))
+                                              : "block " + std::to_string(stream.mark_block());
+    rows.push_back({stream.name(), mark, std::to_string(stream.items_read()),
+                    stream.has_last_success_time()
+                        ? curation::HumanDuration(Since(stream.last_success_time())) + " ago"
+                        : "never"});
+  }
+  PrintTable(rows);
+  return 0;
+}
+
+int IngestBackfill(const Options& options, int64_t from_block) {
+  auto stub = curation::v1::IngestService::NewStub(grpc::CreateChannel(options.addr, grpc::InsecureChannelCredentials()));
+  curation::v1::StartBackfillRequest request;
+  request.set_from_block(from_block);
+  curation::v1::StartBackfillResponse response;
+  grpc::Status rpc = stub->StartBackfill(Context(options).get(), request, &response);
+  if (!rpc.ok()) {
+    return Failed(options, rpc);
+  }
+  if (options.json) {
+    return PrintJson(response);
+  }
+  std::cout << "Backfill from block " << response.from_block()
+            << " requested; follow it with `curatorctl ingest status`.\n";
+  return 0;
+}
+
+int Health(const Options& options) {
+  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(options.addr, grpc::InsecureChannelCredentials()));
+  bool all_serving = true;
+  std::vector<std::vector<std::string>> rows = {{"SERVICE", "STATUS"}};
+  for (const char* service : {"", "curation.v1.IngestService", "curation.v1.ReviewService"}) {
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::Status rpc = stub->Check(Context(options).get(), request, &response);
+    if (!rpc.ok() && rpc.error_code() != grpc::NOT_FOUND) {
+      return Failed(options, rpc);
+    }
+    std::string state = rpc.ok() ? grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status())
+                                 : "NOT HOSTED";
+    all_serving = all_serving && (!rpc.ok() || response.status() == grpc::health::v1::HealthCheckResponse::SERVING);
+    rows.push_back({*service == '\0' ? "(server)" : service, state});
+  }
+  if (options.json) {
+    std::cout << "{\"serving\": " << (all_serving ? "true" : "false") << "}\n";
+  } else {
+    PrintTable(rows);
+  }
+  return all_serving ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"curatorctl: work the curation queue and inspect the pipeline"};
+  Options options;
+  std::string addr;
+  app.add_option("--addr", addr, "curationd address host:port (else CURATION_ADDR, else 127.0.0.1:7600)");
+  app.add_flag("--json", options.json, "print one JSON document instead of a table");
+  app.add_option("--timeout", options.timeout_seconds, "seconds to wait for an answer")->check(CLI::Range(1, 3600));
+  app.require_subcommand(1);
+
+  auto* queue = app.add_subcommand("queue", "the review queue")->require_subcommand(1);
+  int limit = 50;
+  std::vector<std::string> states;
+  auto* queue_list = queue->add_subcommand("list", "pending items, earliest due first");
+  queue_list->add_option("--limit", limit, "most items to show")->check(CLI::Range(1, 100000));
+  queue_list->add_option("--state", states, "only these states (open, claimed, decided, escalated)")->delimiter(',');
+
+  auto* ingest = app.add_subcommand("ingest", "ingest from the query node")->require_subcommand(1);
+  auto* ingest_status = ingest->add_subcommand("status", "high-water mark, lag and errors");
+  int64_t from_block = 0;
+  auto* ingest_backfill = ingest->add_subcommand("backfill", "re-read everything from a block on");
+  ingest_backfill->add_option("--from-block", from_block, "first block to re-read (0 = genesis)")
+      ->required()
+      ->check(CLI::NonNegativeNumber);
+
+  auto* health = app.add_subcommand("health", "whether curationd and its services are serving");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  options.addr = ResolveAddr(addr);
+  if (queue_list->parsed()) {
+    return QueueList(options, limit, states);
+  }
+  if (ingest_status->parsed()) {
+    return IngestStatus(options);
+  }
+  if (ingest_backfill->parsed()) {
+    return IngestBackfill(options, from_block);
+  }
+  if (health->parsed()) {
+    return Health(options);
+  }
+  return 2;
+}

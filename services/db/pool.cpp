@@ -1,0 +1,224 @@
+#include <curation/db/pool.hpp>
+
+#include <absl/strings/str_cat.h>
+
+#include <curation/common/logging.hpp>
+
+namespace curation::db {
+namespace {
+
+std::shared_ptr<spdlog::logger> Log() { return ComponentLogger("db"); }
+
+// The statement_timeout for a transaction: the configured cap, shortened to the deadline.
+absl::StatusOr<int64_t> TimeoutMillis(std::chrono::milliseconds cap, std::optional<TimePoint> deadline) {
+  int64_t millis = cap.count();
+  if (deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - SystemClock::Instance().Now());
+    if (left.count() <= 0) {
+      return absl::DeadlineExceededError("deadline passed before the database was reached");
+    }
+    millis = std::min<int64_t>(millis, left.count());
+  }
+  return std::max<int64_t>(millis, 1);
+}
+
+}  // namespace
+
+absl::Status StatusFromException(const std::exception& error) {
+  if (dynamic_cast<const pqxx::in_doubt_error*>(&error) != nullptr) {
+    return absl::UnknownError(absl::StrCat("database commit outcome unknown: ", error.what()));
+  }
+  if (dynamic_cast<const pqxx::too_many_connections*>(&error) != nullptr) {
+    return absl::ResourceExhaustedError("database has no free connections");
+  }
+  if (dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr) {
+    return absl::UnavailableError(absl::StrCat("database connection lost: ", error.what()));
+  }
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error); sql != nullptr) {
+    const std::string& state = sql->sqlstate();
+    if (state == "57014") {  // query_canceled: statement_timeout reached
+      return absl::DeadlineExceededError("database statement ran past its deadline");
+    }
+    if (state == "23505") {
+      return absl::AlreadyExistsError("already exists");
+    }
+    if (state.starts_with("23")) {
+      return absl::FailedPreconditionError(absl::StrCat("constraint violated (", state, ")"));
+    }
+    if (state == "40001" || state == "40P01") {
+      return absl::AbortedError("concurrent update; retry");
+    }
+    if (state.starts_with("08") || state == "57P01" || state == "57P02" || state == "57P03") {
+      return absl::UnavailableError(absl::StrCat("database unavailable (", state, ")"));
+    }
+    Log()->error("SQL error {} in query '{}': {}", state, sql->query().substr(0, 200), sql->what());
+    return absl::InternalError(absl::StrCat("database error ", state));
+  }
+  if (dynamic_cast<const pqxx::conversion_error*>(&error) != nullptr ||
+      dynamic_cast<const pqxx::usage_error*>(&error) != nullptr) {
+    Log()->error("database usage error: {}", error.what());
+    return absl::InternalError("database usage error");
+  }
+  return absl::InternalError(absl::StrCat("unexpected error: ", error.what()));
+}
+
+Pool::Pool(PoolOptions options) : options_(std::move(options)) {}
+
+Pool::~Pool() = default;
+
+absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(PoolOptions options) {
+  std::unique_ptr<Pool> pool(new Pool(std::move(options)));
+  ASSIGN_OR_RETURN(auto first, pool->Open());
+  {
+    std::lock_guard lock(pool->mutex_);
+    ++pool->open_;
+  }
+  pool->Release(std::move(first));
+  return pool;
+}
+
+absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Connect() const {
+  try {
+    return std::make_unique<pqxx::connection>(options_.url);
+  } catch (const std::exception& e) {
+    return StatusFromException(e);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Open() const {
+  ASSIGN_OR_RETURN(auto connection, Connect());
+  try {
+    for (const PreparedStatement& statement : options_.statements) {
+      connection->prepare(statement.name, statement.sql);
+    }
+  } catch (const std::exception& e) {
+    return StatusFromException(e);
+  }
+  return connection;
+}
+
+absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Acquire(TimePoint until) {
+  std::unique_lock lock(mutex_);
+  ++waiting_;
+  while (idle_.empty() && open_ >= options_.size) {
+    if (available_.wait_until(lock, until) == std::cv_status::timeout && idle_.empty() && open_ >= options_.size) {
+      --waiting_;
+      return absl::ResourceExhaustedError("no database connection free in time");
+    }
+  }
+  --waiting_;
+  if (!idle_.empty()) {
+    auto connection = std::move(idle_.back());
+    idle_.pop_back();
+    return connection;
+  }
+  ++open_;
+  lock.unlock();
+  auto opened = Open();
+  if (!opened.ok()) {
+    lock.lock();
+    --open_;
+    available_.notify_one();
+  }
+  return opened;
+}
+
+void Pool::Release(std::unique_ptr<pqxx::connection> connection) {
+  std::lock_guard lock(mutex_);
+  if (connection && connection->is_open()) {
+    idle_.push_back(std::move(connection));
+  } else {
+    --open_;
+  }
+  available_.notify_one();
+}
+
+absl::Status Pool::InTransaction(const Work& work, std::optional<TimePoint> deadline) {
+  TimePoint acquire_until = SystemClock::Instance().Now() + options_.acquire_timeout;
+  if (deadline && *deadline < acquire_until) {
+    acquire_until = *deadline;
+  }
+  absl::Status last;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    ASSIGN_OR_RETURN(int64_t timeout_ms, TimeoutMillis(options_.statement_timeout, deadline));
+    ASSIGN_OR_RETURN(auto connection, Acquire(acquire_until));
+    bool broken = false;
+    absl::Status status;
+    try {
+      pqxx::work tx(*connection);
+      tx.exec_params("SELECT set_config('statement_timeout', $1, true)", std::to_string(timeout_ms));
+      status = work(tx);
+      if (status.ok()) {
+        tx.commit();
+      }
+    } catch (const pqxx::in_doubt_error& e) {
+      status = StatusFromException(e);
+      broken = true;
+    } catch (const pqxx::broken_connection& e) {
+      status = StatusFromException(e);
+      broken = true;
+    } catch (const std::exception& e) {
+      status = StatusFromException(e);
+      broken = status.code() == absl::StatusCode::kUnavailable;
+    }
+    if (broken) {
+      connection.reset();
+    }
+    Release(std::move(connection));
+    // Only a connection lost before commit is safe to retry: the work did not happen.
+    if (broken && status.code() == absl::StatusCode::kUnavailable && attempt == 0) {
+      Log()->warn("database connection lost, retrying on a new one: {}", status.message());
+      last = status;
+      continue;
+    }
+    return status;
+  }
+  return last;
+}
+
+Pool::Stats Pool::stats() const {
+  std::lock_guard lock(mutex_);
+  return Stats{open_, open_ - static_cast<int>(idle_.size()), waiting_};
+}
+
+struct Listener::Receiver : pqxx::notification_receiver {
+  Receiver(pqxx::connection_base& connection, const std::string& channel)
+      : pqxx::notification_receiver(connection, channel) {}
+  void operator()(const std::string&, int) override { notified = true; }
+  bool notified = false;
+};
+
+Listener::Listener(const Pool& pool, std::string channel) : pool_(pool), channel_(std::move(channel)) {}
+
+Listener::~Listener() {
+  receiver_.reset();
+  connection_.reset();
+}
+
+bool Listener::Wait(std::chrono::milliseconds timeout) {
+  try {
+    if (!connection_ || !connection_->is_open()) {
+      receiver_.reset();
+      auto connection = pool_.Connect();
+      if (!connection.ok()) {
+        std::this_thread::sleep_for(timeout);
+        return false;
+      }
+      connection_ = std::move(connection).value();
+      receiver_ = std::make_unique<Receiver>(*connection_, channel_);
+    }
+    receiver_->notified = false;
+    if (connection_->get_notifs() > 0) {
+      return true;
+    }
+    connection_->await_notification(timeout.count() / 1000, (timeout.count() % 1000) * 1000);
+    return receiver_->notified;
+  } catch (const std::exception& e) {
+    receiver_.reset();
+    connection_.reset();
+    std::this_thread::sleep_for(timeout);
+    return false;
+  }
+}
+
+}  // namespace curation::db

@@ -1,0 +1,244 @@
+#include <curation/ingest/ingestor.hpp>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+
+#include <absl/strings/cord.h>
+#include <absl/strings/str_cat.h>
+
+#include <curation/common/logging.hpp>
+#include <curation/common/time_format.hpp>
+
+namespace curation::ingest {
+namespace {
+
+std::shared_ptr<spdlog::logger> Log() { return ComponentLogger("ingest"); }
+
+constexpr std::chrono::milliseconds kMaxRetryAfter = std::chrono::hours(1);
+
+nlohmann::json SinceVariable(const StreamSpec& stream, Mark since) {
+  if (stream.key_kind == KeyKind::kBlock) {
+    return since;
+  }
+  return FormatIsoTime(TimePoint(std::chrono::milliseconds(since)));
+}
+
+// Prefixes the message with the stream's name, keeping payloads such as Retry-After.
+absl::Status WithContext(const absl::Status& status, const std::string& stream) {
+  absl::Status annotated(status.code(), stream + ": " + std::string(status.message()));
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) { annotated.SetPayload(url, payload); });
+  return annotated;
+}
+
+// Sleeps until the span passes or a stop is requested.
+void Pause(std::stop_token stop, std::chrono::milliseconds span) {
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  std::unique_lock lock(mutex);
+  wake.wait_for(lock, stop, span, [] { return false; });
+}
+
+}  // namespace
+
+Ingestor::Ingestor(IngestStore& store, QueryNodeClient& client, IngestConfig config, int page_size,
+                   MetricsRegistry& metrics)
+    : store_(store),
+      client_(client),
+      config_(config),
+      page_size_(page_size),
+      random_(std::random_device{}()),
+      pages_ok_(metrics.GetCounter("curation_ingest_pages_total", "Query node pages read", {{"result", "ok"}})),
+      pages_failed_(metrics.GetCounter("curation_ingest_pages_total", "Query node pages read", {{"result", "error"}})),
+      items_stored_(metrics.GetCounter("curation_ingest_items_total", "Items read from the query node",
+                                       {{"result", "stored"}})),
+      items_rejected_(metrics.GetCounter("curation_ingest_items_total", "Items read from the query node",
+                                         {{"result", "rejected"}})),
+      page_seconds_(metrics.GetHistogram("curation_ingest_page_duration_seconds",
+                                         "Time to fetch, parse and store one page")),
+      lag_blocks_(metrics.GetGauge("curation_ingest_lag_blocks", "Blocks between the query node head and the mark")),
+      lag_seconds_(metrics.GetGauge("curation_ingest_lag_seconds", "Lag behind the query node head, in time")) {}
+
+absl::Status Ingestor::PollOnce() {
+  // Reloaded every poll: a backfill requested through any instance rewinds the marks.
+  ASSIGN_OR_RETURN(auto cursors, store_.LoadCursors());
+  // The head is read before the streams: whatever the query node had indexed by then, an
+  // answer of "nothing more" proves stored.
+  auto head = FetchHead();
+  if (!head.ok()) {
+    store_.RecordFailure("head", std::string(head.status().message())).IgnoreError();
+    return WithContext(head.status(), "head");
+  }
+  RETURN_IF_ERROR(store_.RecordHead(*head));
+  std::optional<Mark> high_water;
+  for (const StreamSpec& stream : Streams()) {
+    auto it = cursors.find(stream.name);
+    Cursor cursor;
+    if (it != cursors.end()) {
+      cursor = it->second;
+    } else if (stream.key_kind == KeyKind::kBlock) {
+      cursor.mark = config_.start_block - 1;
+    } else {
+      // A stream of changes starts at the query node's present: the created streams read
+      // every item in its current state, so older changes need no second read.
+      cursor.mark = head->time ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     head->time->time_since_epoch() - config_.overlap_time)
+                                     .count()
+                               : 0;
+    }
+    absl::Status status = PollStream(stream, cursor, *head);
+    if (!status.ok()) {
+      store_.RecordFailure(stream.name, std::string(status.message())).IgnoreError();
+      return WithContext(status, stream.name);
+    }
+    if (stream.key_kind == KeyKind::kBlock) {
+      high_water = high_water ? std::min(*high_water, cursor.mark) : cursor.mark;
+    }
+  }
+  int64_t lag = std::max<int64_t>(0, head->block - high_water.value_or(head->block));
+  lag_blocks_.Set(static_cast<double>(lag));
+  lag_seconds_.Set(std::chrono::duration<double>(lag * kBlockTime).count());
+  return absl::OkStatus();
+}
+
+absl::Status Ingestor::PollStream(const StreamSpec& stream, Cursor& cursor, const Head& head) {
+  const std::string& document = QueryDocument(stream.document);
+  int64_t overlap = stream.key_kind == KeyKind::kBlock ? config_.overlap_blocks : config_.overlap_time.count();
+  Mark floor = stream.key_kind == KeyKind::kBlock ? -1 : 0;
+  Mark since = std::max(cursor.mark - overlap, floor);
+  std::optional<std::string> after;
+  while (true) {
+    auto started = std::chrono::steady_clock::now();
+    nlohmann::json variables = {{"since", SinceVariable(stream, since)}, {"first", page_size_}};
+    variables["after"] = after ? nlohmann::json(*after) : nlohmann::json(nullptr);
+    auto body = client_.Execute(document, stream.operation, variables);
+    if (!body.ok()) {
+      pages_failed_.Inc();
+      return body.status();
+    }
+    auto page = ParsePage(stream, *body);
+    if (!page.ok()) {
+      pages_failed_.Inc();
+      return page.status();
+    }
+    if (page->item_count == 0) {
+      if (page->has_next_page) {
+        pages_failed_.Inc();
+        return absl::DataLossError("query node sent an empty page that claims more follow");
+      }
+      return MarkCompleteUpToHead(stream, *page, cursor, head);
+    }
+    // Everything before the page's last key is complete; items sharing the last key may
+    // continue on the next page, so the mark stops one short of it until the end.
+    Cursor next = cursor;
+    bool single_key = false;
+    if (!page->keys.empty()) {
+      Mark first = page->keys.front(), last = page->keys.back();
+      Mark newest = *std::max_element(page->keys.begin(), page->keys.end());
+      single_key = first == last;
+      next.mark = std::max(cursor.mark, page->has_next_page ? last - 1 : newest);
+    }
+    RETURN_IF_ERROR(store_.StorePage(stream, *page, next));
+    cursor = next;
+    pages_ok_.Inc();
+    items_stored_.Inc(static_cast<double>(page->rows.size()));
+    if (!page->rejected.empty()) {
+      items_rejected_.Inc(static_cast<double>(page->rejected.size()));
+      Log()->warn("{}: set aside {} item(s) the query node sent malformed, first: {} ({})", stream.name,
+                  page->rejected.size(), page->rejected.front().reason,
+                  page->rejected.front().item_id.value_or("no id"));
+    }
+    page_seconds_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (!page->has_next_page) {
+      return MarkCompleteUpToHead(stream, ParsedPage{}, cursor, head);
+    }
+    // Continue past the stored keys; within one key (or when keys do not advance) only the
+    // query node's cursor can make progress.
+    Mark resume = page->keys.empty() ? since : page->keys.back() - 1;
+    if (single_key || resume <= since) {
+      if (!page->end_cursor || page->end_cursor == after) {
+        return absl::DataLossError("query node page claims more follow but gives no new endCursor");
+      }
+      after = page->end_cursor;
+    } else {
+      since = resume;
+      after.reset();
+    }
+  }
+}
+
+absl::StatusOr<Head> Ingestor::FetchHead() {
+  ASSIGN_OR_RETURN(std::string body, client_.Execute(QueryDocument("head.graphql"), "IngestHead", nlohmann::json::object()));
+  return ParseHead(body);
+}
+
+absl::Status Ingestor::MarkCompleteUpToHead(const StreamSpec& stream, const ParsedPage& empty, Cursor& cursor,
+                                            const Head& head) {
+  if (stream.key_kind != KeyKind::kBlock || head.block <= cursor.mark) {
+    return store_.RecordSuccess(stream.name);
+  }
+  Cursor complete = cursor;
+  complete.mark = head.block;
+  RETURN_IF_ERROR(store_.StorePage(stream, empty, complete));
+  cursor = complete;
+  return absl::OkStatus();
+}
+
+std::chrono::milliseconds Ingestor::Backoff(int failures, const absl::Status& last) {
+  auto base = config_.backoff_initial;
+  for (int i = 1; i < failures && base < config_.backoff_max; ++i) {
+    base *= 2;
+  }
+  base = std::min(base, config_.backoff_max);
+  // Full jitter on the upper half keeps many instances from retrying in step.
+  std::uniform_int_distribution<int64_t> jitter(base.count() / 2, base.count());
+  std::chrono::milliseconds pause(jitter(random_));
+  if (auto retry_after = QueryNodeClient::RetryAfter(last)) {
+    pause = std::max(pause, std::min(*retry_after, kMaxRetryAfter));
+  }
+  return pause;
+}
+
+void Ingestor::Run(std::stop_token stop) {
+  std::unique_ptr<PollerLease> lease;
+  int failures = 0;
+  bool told_standby = false;
+  while (!stop.stop_requested()) {
+    if (!lease) {
+      auto acquired = store_.TryBecomePoller();
+      if (acquired.ok() && *acquired) {
+        lease = std::move(acquired).value();
+        Log()->info("polling the query node at {}", client_.url());
+        told_standby = false;
+      } else {
+        if (!acquired.ok()) {
+          Log()->warn("cannot reach the database to take the poller lock: {}", acquired.status());
+        } else if (!told_standby) {
+          Log()->info("another instance polls the query node; standing by");
+          told_standby = true;
+        }
+        Pause(stop, config_.poll_interval);
+        continue;
+      }
+    }
+    absl::Status status = PollOnce();
+    if (status.ok()) {
+      if (failures > 0) {
+        Log()->info("query node polling recovered after {} failed attempt(s)", failures);
+      }
+      failures = 0;
+      Pause(stop, config_.poll_interval);
+    } else {
+      ++failures;
+      auto pause = Backoff(failures, status);
+      Log()->warn("poll failed ({}); retrying in {} ms (attempt {})", status, pause.count(), failures);
+      Pause(stop, pause);
+    }
+    if (!lease->Alive()) {
+      Log()->warn("lost the database session holding the poller lock; re-acquiring");
+      lease.reset();
+    }
+  }
+}
+
+}  // namespace curation::ingest

@@ -1,0 +1,43 @@
+#include <curation/ingest/streams.hpp>
+
+#include <cassert>
+#include <utility>
+
+namespace curation::embedded {
+const std::vector<std::pair<std::string, std::string>>& GraphqlDocuments();
+}
+
+namespace curation::ingest {
+
+const std::vector<StreamSpec>& Streams() {
+  static const std::vector<StreamSpec> streams = {
+      {"categories.created", "CategoriesCreated", "categories.graphql", Entity::kCategory, KeyKind::kBlock, "", ""},
+      {"categories.updated", "CategoriesUpdated", "categories.graphql", Entity::kCategory, KeyKind::kTime, "", ""},
+      {"channels.created", "ChannelsCreated", "channels.graphql", Entity::kChannel, KeyKind::kBlock, "", ""},
+      {"channels.updated", "ChannelsUpdated", "channels.graphql", Entity::kChannel, KeyKind::kTime, "", ""},
+      {"videos.created", "VideosCreated", "videos.graphql", Entity::kVideo, KeyKind::kBlock, "", ""},
+      {"videos.updated", "VideosUpdated", "videos.graphql", Entity::kVideo, KeyKind::kTime, "", ""},
+      {"events.video_visibility", "VideoVisibilityEvents", "moderator_events.graphql", Entity::kModeratorEvent,
+       KeyKind::kBlock, "video_visibility", "video"},
+      {"events.channel_visibility", "ChannelVisibilityEvents", "moderator_events.graphql", Entity::kModeratorEvent,
+       KeyKind::kBlock, "channel_visibility", "channel"},
+      {"events.video_assets_deleted", "VideoAssetsDeletedEvents", "moderator_events.graphql",
+       Entity::kModeratorEvent, KeyKind::kBlock, "video_assets_deleted", "video"},
+      {"events.channel_assets_deleted", "ChannelAssetsDeletedEvents", "moderator_events.graphql",
+       Entity::kModeratorEvent, KeyKind::kBlock, "channel_assets_deleted", "channel"},
+  };
+  return streams;
+}
+
+const std::string& QueryDocument(const std::string& file) {
+  for (const auto& [name, text] : embedded::GraphqlDocuments()) {
+    if (name == file) {
+      return text;
+    }
+  }
+  assert(false && "every stream names a document compiled into the binary");
+  static const std::string kMissing;
+  return kMissing;
+}
+
+}  // namespace curation::ingest

@@ -1,0 +1,94 @@
+#include <curation/server/rpc.hpp>
+
+#include <curation/common/logging.hpp>
+
+namespace curation::server {
+namespace {
+
+const char* CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::OK: return "OK";
+    case grpc::CANCELLED: return "CANCELLED";
+    case grpc::UNKNOWN: return "UNKNOWN";
+    case grpc::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::NOT_FOUND: return "NOT_FOUND";
+    case grpc::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::ABORTED: return "ABORTED";
+    case grpc::OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case grpc::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::INTERNAL: return "INTERNAL";
+    case grpc::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::DATA_LOSS: return "DATA_LOSS";
+    case grpc::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    default: return "UNKNOWN";
+  }
+}
+
+}  // namespace
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  // absl and gRPC share the canonical code numbering.
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+std::optional<TimePoint> DeadlineOf(const grpc::ServerContext& context) {
+  auto deadline = context.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) {
+    return std::nullopt;
+  }
+  return std::chrono::time_point_cast<TimePoint::duration>(deadline);
+}
+
+google::protobuf::Timestamp ToTimestamp(TimePoint time) {
+  google::protobuf::Timestamp timestamp;
+  auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
+  timestamp.set_seconds(nanos / 1000000000);
+  timestamp.set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  if (timestamp.nanos() < 0) {
+    timestamp.set_seconds(timestamp.seconds() - 1);
+    timestamp.set_nanos(timestamp.nanos() + 1000000000);
+  }
+  return timestamp;
+}
+
+google::protobuf::Duration ToDuration(std::chrono::milliseconds span) {
+  google::protobuf::Duration duration;
+  duration.set_seconds(span.count() / 1000);
+  duration.set_nanos(static_cast<int32_t>(span.count() % 1000) * 1000000);
+  return duration;
+}
+
+void RpcMetrics::Record(const std::string& method, grpc::StatusCode code, double seconds) {
+  registry_
+      .GetCounter("curation_grpc_requests_total", "gRPC requests handled", {{"method", method}, {"code", CodeName(code)}})
+      .Inc();
+  registry_.GetHistogram("curation_grpc_request_duration_seconds", "gRPC handling time", {{"method", method}})
+      .Observe(seconds);
+}
+
+grpc::Status Serve(RpcMetrics& metrics, const std::string& method, grpc::ServerContext* context,
+                   const std::function<absl::Status()>& body) {
+  auto started = std::chrono::steady_clock::now();
+  grpc::Status status;
+  if (context->IsCancelled()) {
+    status = grpc::Status(grpc::CANCELLED, "the call was cancelled before it was handled");
+  } else if (auto deadline = DeadlineOf(*context); deadline && *deadline <= SystemClock::Instance().Now()) {
+    status = grpc::Status(grpc::DEADLINE_EXCEEDED, "the deadline passed before the call was handled");
+  } else {
+    try {
+      status = ToGrpcStatus(body());
+    } catch (const std::exception& e) {
+      ComponentLogger("grpc")->error("{} threw: {}", method, e.what());
+      status = grpc::Status(grpc::INTERNAL, "internal error");
+    }
+  }
+  metrics.Record(method, status.error_code(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return status;
+}
+
+}  // namespace curation::server

@@ -1,0 +1,207 @@
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <curation/common/config.hpp>
+#include <curation/common/http_client.hpp>
+#include <curation/common/metrics.hpp>
+#include <curation/common/time_format.hpp>
+
+namespace curation {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string WriteFile(const std::string& name, const std::string& text) {
+  std::string path = ::testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ConfigTest, DefaultsNeedNoFile) {
+  auto config = LoadConfig({});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->query_node.url, "https://query.joystream.org/graphql");
+  EXPECT_EQ(config->ingest.poll_interval, 10s);
+  EXPECT_EQ(config->review.due_after, 36h);
+  EXPECT_TRUE(config->database.url.empty());
+}
+
+TEST(ConfigTest, FlagsBeatEnvironmentBeatFile) {
+  std::string file = WriteFile("precedence.yaml",
+                               "query_node:\n  url: http://file/graphql\n  page_size: 50\n"
+                               "ingest:\n  poll_interval: 3s\ndatabase:\n  url: postgresql://file\n");
+  ConfigSources sources;
+  sources.file = file;
+  sources.environment = {{"CURATION_QUERY_NODE_URL", "http://env/graphql"},
+                         {"CURATION_DATABASE_URL", "postgresql://env"},
+                         {"UNRELATED", "x"}};
+  sources.overrides = {"query_node.url=http://flag/graphql"};
+  auto config = LoadConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->query_node.url, "http://flag/graphql");
+  EXPECT_EQ(config->database.url, "postgresql://env");
+  EXPECT_EQ(config->query_node.page_size, 50);
+  EXPECT_EQ(config->ingest.poll_interval, 3s);
+}
+
+TEST(ConfigTest, UnknownKeyNamesTheKeyAndSource) {
+  std::string file = WriteFile("unknown.yaml", "ingest:\n  pol_interval: 3s\n");
+  auto config = LoadConfig({.file = file});
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(config.status().message().find("ingest.pol_interval"), std::string::npos) << config.status();
+  EXPECT_NE(config.status().message().find(file), std::string::npos) << config.status();
+
+  auto flag = LoadConfig({.overrides = {"nosuch.key=1"}});
+  ASSERT_FALSE(flag.ok());
+  EXPECT_NE(flag.status().message().find("nosuch.key"), std::string::npos);
+}
+
+TEST(ConfigTest, BadValuesNameTheKey) {
+  for (const std::string& bad : {"ingest.poll_interval=10x", "query_node.page_size=0", "log.format=xml",
+                                 "server.services=ingest,bogus", "server.reflection=maybe"}) {
+    auto config = LoadConfig({.overrides = {bad}});
+    ASSERT_FALSE(config.ok()) << bad;
+    std::string key = bad.substr(0, bad.find('='));
+    EXPECT_NE(config.status().message().find(key), std::string::npos) << config.status();
+  }
+  auto env = LoadConfig({.environment = {{"CURATION_INGEST_OVERLAP_BLOCKS", "-3"}}});
+  ASSERT_FALSE(env.ok());
+  EXPECT_NE(env.status().message().find("CURATION_INGEST_OVERLAP_BLOCKS"), std::string::npos) << env.status();
+}
+
+TEST(ConfigTest, MalformedFileIsAClearError) {
+  std::string file = WriteFile("malformed.yaml", "ingest: [unclosed\n");
+  auto config = LoadConfig({.file = file});
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find(file), std::string::npos);
+}
+
+TEST(ConfigTest, DescribeMasksTheDatabaseUrl) {
+  auto config = LoadConfig({.overrides = {"database.url=postgresql://user:secret@db/curation"}});
+  ASSERT_TRUE(config.ok());
+  std::string described = DescribeConfig(*config);
+  EXPECT_EQ(described.find("secret"), std::string::npos);
+  EXPECT_NE(described.find("CURATION_QUERY_NODE_URL"), std::string::npos);
+}
+
+TEST(TimeFormatTest, ParsesQueryNodeTimestamps) {
+  auto time = ParseIsoTime("2024-03-01T12:00:05.123Z");
+  ASSERT_TRUE(time.has_value());
+  EXPECT_EQ(FormatIsoTime(*time), "2024-03-01T12:00:05.123Z");
+  EXPECT_EQ(ParseIsoTime("2024-03-01T14:00:05.123+02:00"), time);
+  EXPECT_EQ(FormatIsoTime(*ParseIsoTime("2024-03-01T12:00:05Z")), "2024-03-01T12:00:05.000Z");
+  for (const char* bad : {"", "yesterday", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "2024-03-01T12:00:05",
+                          "2024-03-01T12:00:05.Z"}) {
+    EXPECT_FALSE(ParseIsoTime(bad).has_value()) << bad;
+  }
+}
+
+TEST(TimeFormatTest, DurationsBothWays) {
+  EXPECT_EQ(ParseDuration("500ms"), 500ms);
+  EXPECT_EQ(ParseDuration("36h"), 36h);
+  EXPECT_FALSE(ParseDuration("5").has_value());
+  EXPECT_FALSE(ParseDuration("-5s").has_value());
+  EXPECT_EQ(HumanDuration(26h + 5min), "1d 2h");
+  EXPECT_EQ(HumanDuration(-(2h + 5min)), "-2h 5m");
+  EXPECT_EQ(HumanDuration(40s), "40s");
+}
+
+TEST(MetricsTest, ExposesPrometheusText) {
+  MetricsRegistry registry;
+  registry.GetCounter("curation_test_total", "A counter", {{"code", "OK"}}).Inc(2);
+  registry.GetGauge("curation_test_depth", "A gauge").Set(7);
+  registry.GetHistogram("curation_test_seconds", "A histogram", {}, {0.1, 1}).Observe(0.5);
+  std::string text = registry.Expose();
+  EXPECT_NE(text.find("# TYPE curation_test_total counter\ncuration_test_total{code=\"OK\"} 2\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("curation_test_depth 7\n"), std::string::npos);
+  EXPECT_NE(text.find("curation_test_seconds_bucket{le=\"0.1\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("curation_test_seconds_bucket{le=\"1\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("curation_test_seconds_count 1\n"), std::string::npos);
+}
+
+TEST(MetricsTest, ServesMetricsOverHttp) {
+  MetricsRegistry registry;
+  registry.GetCounter("curation_served_total", "x").Inc();
+  MetricsServer server(registry);
+  ASSERT_TRUE(server.Start("127.0.0.1:0").ok());
+  httplib::Client client("127.0.0.1", server.port());
+  auto response = client.Get("/metrics");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_NE(response->body.find("curation_served_total 1"), std::string::npos);
+}
+
+class HttpClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.Get("/ok", [](const httplib::Request&, httplib::Response& r) {
+      r.set_header("Retry-After", "7");
+      r.set_content("hello", "text/plain");
+    });
+    server_.Get("/big", [](const httplib::Request&, httplib::Response& r) {
+      r.set_content(std::string(1 << 20, 'x'), "text/plain");
+    });
+    server_.Get("/slow", [](const httplib::Request&, httplib::Response& r) {
+      std::this_thread::sleep_for(1500ms);
+      r.set_content("late", "text/plain");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) {
+      std::this_thread::sleep_for(1ms);
+    }
+  }
+  void TearDown() override {
+    server_.stop();
+    thread_.join();
+  }
+  std::string Url(const std::string& path) { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST_F(HttpClientTest, ReadsStatusHeadersAndBody) {
+  HttpClient client;
+  auto response = client.Send({.url = Url("/ok")});
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "hello");
+  EXPECT_EQ(response->headers["retry-after"], "7");
+}
+
+TEST_F(HttpClientTest, CapsTheBody) {
+  HttpClient client;
+  auto response = client.Send({.url = Url("/big"), .max_response_bytes = 1000});
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kResourceExhausted);
+}
+
+TEST_F(HttpClientTest, TimesOut) {
+  HttpClient client;
+  auto response = client.Send({.url = Url("/slow"), .timeout = 300ms});
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST_F(HttpClientTest, RefusedConnectionIsUnavailable) {
+  HttpClient client;
+  auto response = client.Send({.url = "http://127.0.0.1:9/", .timeout = 1000ms});
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(HttpClientTest, RefusesOtherSchemes) {
+  HttpClient client;
+  auto response = client.Send({.url = "file:///etc/passwd"});
+  ASSERT_FALSE(response.ok());
+}
+
+}  // namespace
+}  // namespace curation

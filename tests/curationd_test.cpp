@@ -1,0 +1,288 @@
+// Runs the real curationd and curatorctl binaries against a fake query node.
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include <curation/ingest/ingestor.hpp>
+#include <curation/review/feed_consumer.hpp>
+#include <fakes/fake_query_node.hpp>
+
+#include "postgres_fixture.hpp"
+
+namespace curation {
+namespace {
+
+using namespace std::chrono_literals;
+using fakes::FakeQueryNode;
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A child process with its output in a file.
+class Process {
+ public:
+  Process(std::vector<std::string> argv, std::string log) : log_(std::move(log)) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      freopen(log_.c_str(), "w", stdout);
+      dup2(fileno(stdout), STDERR_FILENO);
+      std::vector<char*> args;
+      for (auto& arg : argv) {
+        args.push_back(arg.data());
+      }
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+  }
+  ~Process() {
+    if (pid_ > 0) {
+      Signal(SIGKILL);
+      Wait(10s);
+    }
+  }
+  void Signal(int signal) { kill(pid_, signal); }
+  // The exit code, or -1 on timeout / death by signal.
+  int Wait(std::chrono::milliseconds timeout) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return -1;
+  }
+  std::string Output() const { return ReadFile(log_); }
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_;
+};
+
+struct Result {
+  int code;
+  std::string output;
+};
+
+Result RunTool(std::vector<std::string> argv) {
+  static int count = 0;
+  std::string log = ::testing::TempDir() + "tool-" + std::to_string(getpid()) + "-" + std::to_string(++count) + ".log";
+  Process process(std::move(argv), log);
+  int code = process.Wait(30s);
+  return {code, process.Output()};
+}
+
+class CurationdTest : public testing::DatabaseTest {
+ protected:
+  void SetUp() override {
+    DatabaseTest::SetUp();
+    port_ = FreePort();
+    addr_ = "127.0.0.1:" + std::to_string(port_);
+  }
+
+  std::unique_ptr<Process> StartDaemon(const std::string& name, std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {CURATIOND_PATH,
+                                     "--database-url", url_,
+                                     "--query-node-url", fake_.Url(),
+                                     "--set", "server.listen=" + addr_,
+                                     "--set", "server.metrics_listen=",
+                                     "--set", "ingest.poll_interval=100ms",
+                                     "--set", "ingest.backoff_initial=10ms",
+                                     "--set", "ingest.backoff_max=100ms"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return std::make_unique<Process>(argv, ::testing::TempDir() + name + "-" + std::to_string(getpid()) + ".log");
+  }
+
+  Result Ctl(std::vector<std::string> args) {
+    std::vector<std::string> argv = {CURATORCTL_PATH, "--addr", addr_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunTool(argv);
+  }
+
+  bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+      if (done()) {
+        return true;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return done();
+  }
+
+  void PutVideos(int count) {
+    fake_.PutChannel(FakeQueryNode::MakeChannel(1, 1, FakeQueryNode::BlockIso(1)));
+    std::vector<nlohmann::json> videos;
+    for (int id = 1; id <= count; ++id) {
+      videos.push_back(FakeQueryNode::MakeVideo(id, 10 + id / 3, FakeQueryNode::BlockIso(10 + id / 3), "1"));
+    }
+    fake_.PutVideos(std::move(videos));
+  }
+
+  FakeQueryNode fake_;
+  int port_ = 0;
+  std::string addr_;
+};
+
+TEST_F(CurationdTest, ServesTheQueueAndIngestStatusToCuratorctl) {
+  PutVideos(5);
+  auto daemon = StartDaemon("serve");
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"health"}).code == 0; }, 20s)) << daemon->Output();
+  ASSERT_TRUE(WaitFor([&] { return Scalar("SELECT count(*) FROM review.items") == "6"; }, 20s)) << daemon->Output();
+
+  Result queue = Ctl({"queue", "list"});
+  ASSERT_EQ(queue.code, 0) << queue.output;
+  EXPECT_NE(queue.output.find("DUE"), std::string::npos) << queue.output;
+  EXPECT_NE(queue.output.find("OVERDUE by"), std::string::npos) << queue.output;
+  EXPECT_NE(queue.output.find("channel"), std::string::npos) << queue.output;
+
+  Result json = Ctl({"--json", "queue", "list"});
+  ASSERT_EQ(json.code, 0) << json.output;
+  auto parsed = nlohmann::json::parse(json.output, nullptr, false);
+  ASSERT_FALSE(parsed.is_discarded()) << json.output;
+  EXPECT_EQ(parsed["items"].size(), 6u);
+  EXPECT_TRUE(parsed["items"][0].contains("due_time"));
+
+  Result status = Ctl({"ingest", "status"});
+  ASSERT_EQ(status.code, 0) << status.output;
+  EXPECT_NE(status.output.find("lag"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("videos.created"), std::string::npos) << status.output;
+  Result status_json = Ctl({"--json", "ingest", "status"});
+  auto ingest = nlohmann::json::parse(status_json.output, nullptr, false);
+  ASSERT_FALSE(ingest.is_discarded()) << status_json.output;
+  EXPECT_EQ(ingest["head_block"].get<std::string>(), "11");  // int64 fields print as strings in proto JSON
+  EXPECT_EQ(ingest["lag_blocks"].get<std::string>(), "0");
+
+  Result backfill = Ctl({"ingest", "backfill", "--from-block", "0"});
+  EXPECT_EQ(backfill.code, 0) << backfill.output;
+  EXPECT_EQ(Ctl({"ingest", "backfill"}).code, 2) << "missing --from-block is a usage error";
+
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(15s), 0) << daemon->Output();
+  EXPECT_NE(daemon->Output().find("stopped"), std::string::npos);
+  Result down = Ctl({"queue", "list"});
+  EXPECT_EQ(down.code, 1);
+  EXPECT_NE(down.output.find("cannot reach curationd"), std::string::npos) << down.output;
+}
+
+TEST_F(CurationdTest, BadConfigurationStopsTheStartNamingTheKey) {
+  Result bad = RunTool({CURATIOND_PATH, "--set", "ingest.poll_interval=soon", "config"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.output.find("ingest.poll_interval"), std::string::npos) << bad.output;
+  std::string file = ::testing::TempDir() + "typo.yaml";
+  std::ofstream(file) << "query_node:\n  ulr: http://x\n";
+  Result typo = RunTool({CURATIOND_PATH, "--config", file, "config"});
+  EXPECT_EQ(typo.code, 2);
+  EXPECT_NE(typo.output.find("query_node.ulr"), std::string::npos) << typo.output;
+}
+
+TEST_F(CurationdTest, RefusesASchemaNewerThanItself) {
+  Scalar("INSERT INTO public.schema_migrations (version, name, checksum) VALUES (999, '0999_future.sql', 'x')"
+         " RETURNING version");
+  auto daemon = StartDaemon("newer");
+  EXPECT_EQ(daemon->Wait(20s), 1);
+  EXPECT_NE(daemon->Output().find("newer than this binary"), std::string::npos) << daemon->Output();
+}
+
+// Everything the pipeline stored, minus our own bookkeeping times and identity values.
+std::string Fingerprint(testing::DatabaseTest& test, const std::function<std::string(const std::string&)>& scalar) {
+  std::string out;
+  for (const char* query : {
+           "SELECT md5(string_agg(row(id, channel_id, title, media_object_id, thumbnail_object_id, created_at,"
+           " created_in_block, is_censored)::text, '|' ORDER BY id)) FROM ingest.videos",
+           "SELECT md5(string_agg(row(id, title, created_at)::text, '|' ORDER BY id)) FROM ingest.channels",
+           "SELECT md5(string_agg(row(id, size_bytes, ipfs_hash, is_accepted)::text, '|' ORDER BY id))"
+           " FROM ingest.data_objects",
+           "SELECT md5(string_agg(row(kind, target_id, occurred_at)::text, '|' ORDER BY seq)) FROM ingest.feed",
+           "SELECT md5(string_agg(row(target_kind, target_id, reason, uploaded_at, due_at)::text, '|' ORDER BY id))"
+           " FROM review.items",
+           "SELECT string_agg(stream || '=' || coalesce(mark_block::text, 't'), ',' ORDER BY stream)"
+           " FROM ingest.cursors WHERE mark_block IS NOT NULL"}) {
+    out += scalar(query) + "\n";
+  }
+  return out;
+}
+
+TEST_F(CurationdTest, KilledMidIngestEndsIdenticalToAnUninterruptedRun) {
+  constexpr int kVideos = 3000;
+  PutVideos(kVideos);
+
+  // The reference: the same data ingested in-process without interruption.
+  std::string reference_url = testing::PostgresEnvironment::Get().CreateDatabase();
+  {
+    auto statements = ingest::IngestStore::Statements();
+    for (auto& s : review::ReviewStore::Statements()) {
+      statements.push_back(s);
+    }
+    auto pool = db::Pool::Create({.url = reference_url, .size = 2, .statements = statements});
+    ASSERT_TRUE(pool.ok());
+    ingest::IngestStore store(**pool);
+    ingest::QueryNodeClient client(fake_.Url(), 10s, 64 << 20);
+    MetricsRegistry metrics;
+    ingest::Ingestor ingestor(store, client, IngestConfig{}, 200, metrics);
+    ASSERT_TRUE(ingestor.PollOnce().ok());
+    review::ReviewStore review_store(**pool);
+    review::FeedConsumer consumer(review_store, **pool, ReviewConfig{}, metrics);
+    ASSERT_TRUE(consumer.Drain().ok());
+  }
+  std::string reference_fingerprint = Fingerprint(*this, [&](const std::string& sql) {
+    pqxx::connection connection(reference_url);
+    pqxx::nontransaction tx(connection);
+    auto result = tx.exec(sql);
+    return result[0][0].is_null() ? std::string() : result[0][0].as<std::string>();
+  });
+
+  // Slow pages so the kill lands mid-ingest, between and during page transactions.
+  fake_.InjectFault({.kind = FakeQueryNode::Fault::Kind::kDelay, .delay = 30ms, .operation = "VideosCreated"}, 1000);
+  auto first = StartDaemon("killed", {"--set", "query_node.page_size=50"});
+  ASSERT_TRUE(WaitFor([&] { return std::stoi(Scalar("SELECT count(*) FROM ingest.videos")) >= 600; }, 60s))
+      << first->Output();
+  first->Signal(SIGKILL);
+  first->Wait(10s);
+  int at_kill = std::stoi(Scalar("SELECT count(*) FROM ingest.videos"));
+  EXPECT_LT(at_kill, kVideos) << "the kill should land before ingest finished";
+
+  fake_.ClearFaults();
+  auto second = StartDaemon("restarted", {"--set", "query_node.page_size=200"});
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Scalar("SELECT count(*) FROM ingest.videos") == std::to_string(kVideos) &&
+               Scalar("SELECT count(*) FROM review.items") == std::to_string(kVideos + 1);
+      },
+      60s))
+      << second->Output();
+  std::this_thread::sleep_for(500ms);  // let the last poll settle its cursors
+  EXPECT_EQ(Fingerprint(*this, [&](const std::string& sql) { return Scalar(sql); }), reference_fingerprint);
+  second->Signal(SIGTERM);
+  EXPECT_EQ(second->Wait(15s), 0);
+}
+
+}  // namespace
+}  // namespace curation

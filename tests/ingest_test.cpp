@@ -1,0 +1,394 @@
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include <curation/ingest/ingest_service.hpp>
+#include <curation/ingest/ingestor.hpp>
+#include <curation/ingest/page_parser.hpp>
+#include <fakes/fake_query_node.hpp>
+
+#include "postgres_fixture.hpp"
+
+namespace curation::ingest {
+namespace {
+
+using namespace std::chrono_literals;
+using fakes::FakeQueryNode;
+using Fault = FakeQueryNode::Fault;
+using nlohmann::json;
+
+class IngestTest : public testing::DatabaseTest {
+ protected:
+  void SetUp() override {
+    DatabaseTest::SetUp();
+    pool_ = MakePool(IngestStore::Statements());
+    store_ = std::make_unique<IngestStore>(*pool_);
+    client_ = std::make_unique<QueryNodeClient>(fake_.Url(), 2s, 4 << 20);
+    config_.poll_interval = 20ms;
+    config_.overlap_blocks = 2;
+    config_.overlap_time = 5s;
+    config_.backoff_initial = 1ms;
+    config_.backoff_max = 5ms;
+    ingestor_ = std::make_unique<Ingestor>(*store_, *client_, config_, /*page_size=*/3, metrics_);
+  }
+
+  void PutVideos(int first, int last, int block_of_first, const std::string& channel = "1") {
+    for (int id = first; id <= last; ++id) {
+      int block = block_of_first + (id - first);
+      fake_.PutVideo(FakeQueryNode::MakeVideo(id, block, FakeQueryNode::BlockIso(block), channel));
+    }
+  }
+  int Count(const std::string& table, const std::string& where = "true") {
+    return std::stoi(Scalar("SELECT count(*) FROM " + table + " WHERE " + where));
+  }
+  // Polls until one pass succeeds, as the run loop would after backing off.
+  void PollUntilOk(int attempts = 10) {
+    absl::Status status;
+    for (int i = 0; i < attempts; ++i) {
+      status = ingestor_->PollOnce();
+      if (status.ok()) {
+        return;
+      }
+    }
+    FAIL() << "never recovered: " << status;
+  }
+
+  FakeQueryNode fake_;
+  std::unique_ptr<db::Pool> pool_;
+  std::unique_ptr<IngestStore> store_;
+  std::unique_ptr<QueryNodeClient> client_;
+  IngestConfig config_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<Ingestor> ingestor_;
+};
+
+TEST_F(IngestTest, IngestsEveryEntityAcrossPagesExactlyOnce) {
+  fake_.PutCategory(FakeQueryNode::MakeCategory("254433-2", 1, FakeQueryNode::BlockIso(1)));
+  for (int id = 1; id <= 4; ++id) {
+    fake_.PutChannel(FakeQueryNode::MakeChannel(id, id, FakeQueryNode::BlockIso(id)));
+  }
+  PutVideos(1, 10, 5);
+  fake_.PutEvent(FakeQueryNode::EventKind::kVideoVisibility,
+                 FakeQueryNode::MakeVideoVisibilityEvent("OLYMPIA-20-1", 20, 1, 3, true, "breaks policy 4.2"));
+  fake_.PutEvent(FakeQueryNode::EventKind::kChannelVisibility,
+                 FakeQueryNode::MakeChannelVisibilityEvent("OLYMPIA-21-0", 21, 0, 2, true, "spam channel"));
+  fake_.PutEvent(FakeQueryNode::EventKind::kVideoAssetsDeleted,
+                 FakeQueryNode::MakeVideoAssetsDeletedEvent("OLYMPIA-22-0", 22, 0, 4, {101, 102}, false, "illegal"));
+  fake_.PutEvent(FakeQueryNode::EventKind::kChannelAssetsDeleted,
+                 FakeQueryNode::MakeChannelAssetsDeletedEvent("OLYMPIA-23-0", 23, 0, 2, {7}, "doxxing"));
+
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Count("ingest.categories"), 1);
+  EXPECT_EQ(Count("ingest.channels"), 4);
+  EXPECT_EQ(Count("ingest.videos"), 10);
+  EXPECT_EQ(Count("ingest.moderator_events"), 4);
+  EXPECT_GE(Count("ingest.data_objects"), 20);
+  EXPECT_EQ(Count("ingest.feed", "kind = 'video_created'"), 10);
+  EXPECT_EQ(Count("ingest.feed", "kind = 'channel_created'"), 4);
+  EXPECT_EQ(Count("ingest.feed", "kind = 'moderator_event'"), 4);
+  // Complete up to the head read before the pass (the newest event, block 23).
+  EXPECT_EQ(Scalar("SELECT mark_block FROM ingest.cursors WHERE stream = 'videos.created'"), "23");
+  EXPECT_EQ(Scalar("SELECT actor_kind || ':' || actor_curator_id || ':' || target_id || ':' || rationale"
+                   " FROM ingest.moderator_events WHERE id = 'OLYMPIA-20-1'"),
+            "ContentActorCurator:3:3:breaks policy 4.2");
+  EXPECT_EQ(Scalar("SELECT asset_ids::text FROM ingest.moderator_events WHERE id = 'OLYMPIA-22-0'"), "{101,102}");
+
+  // A second pass re-reads the overlap and changes nothing.
+  int feed = Count("ingest.feed");
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Count("ingest.feed"), feed);
+  EXPECT_EQ(Count("ingest.videos"), 10);
+}
+
+TEST_F(IngestTest, PagesThroughManyItemsInOneBlock) {
+  for (int id = 1; id <= 8; ++id) {
+    fake_.PutVideo(FakeQueryNode::MakeVideo(id, 5, FakeQueryNode::BlockIso(5), "1"));
+  }
+  PutVideos(9, 9, 6);
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Count("ingest.videos"), 9);
+  EXPECT_EQ(Count("ingest.feed", "kind = 'video_created'"), 9);
+}
+
+TEST_F(IngestTest, ResumesFromItsMarkWithAnOverlap) {
+  PutVideos(1, 5, 10);
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  PutVideos(6, 8, 15);
+  fake_.ClearRequests();
+  // A fresh ingestor, as after a restart: the mark comes from the database.
+  Ingestor restarted(*store_, *client_, config_, 3, metrics_);
+  ASSERT_TRUE(restarted.PollOnce().ok());
+  bool saw_resume = false;
+  for (const auto& request : fake_.Requests()) {
+    if (request.operation == "VideosCreated" && request.variables["after"].is_null()) {
+      EXPECT_GE(request.variables["since"].get<int>(), 14 - config_.overlap_blocks);
+      saw_resume = true;
+      break;
+    }
+  }
+  EXPECT_TRUE(saw_resume);
+  EXPECT_EQ(Count("ingest.videos"), 8);
+  EXPECT_EQ(Count("ingest.feed", "kind = 'video_created'"), 8);
+}
+
+struct FaultCase {
+  const char* name;
+  Fault fault;
+  absl::StatusCode code;
+  int times = 1;
+};
+
+class IngestFaultTest : public IngestTest, public ::testing::WithParamInterface<FaultCase> {};
+
+TEST_P(IngestFaultTest, FailsCleanlyThenRecoversWithoutLossOrDuplicates) {
+  PutVideos(1, 10, 1);
+  // Two good pages, then the fault on the third: a failure in the middle of paging.
+  Fault pass{.kind = Fault::Kind::kDelay, .delay = 0ms, .operation = "VideosCreated"};
+  fake_.InjectFault(pass, 2);
+  Fault fault = GetParam().fault;
+  fault.operation = "VideosCreated";
+  fake_.InjectFault(fault, GetParam().times);
+
+  absl::Status failed = ingestor_->PollOnce();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.code(), GetParam().code) << failed;
+  EXPECT_NE(Scalar("SELECT last_error FROM ingest.stream_status WHERE stream = 'videos.created'"), "");
+  // The mark covers what was stored and nothing more.
+  int stored = Count("ingest.videos");
+  int mark = std::stoi(Scalar("SELECT coalesce(mark_block, -1) FROM ingest.cursors WHERE stream = 'videos.created'"
+                              " UNION ALL SELECT -1 LIMIT 1"));
+  EXPECT_LE(mark, stored);  // video n sits in block n
+
+  PollUntilOk();
+  EXPECT_EQ(Count("ingest.videos"), 10);
+  EXPECT_EQ(Count("ingest.feed", "kind = 'video_created'"), 10);
+  EXPECT_EQ(Scalar("SELECT mark_block FROM ingest.cursors WHERE stream = 'videos.created'"), "10");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Faults, IngestFaultTest,
+    ::testing::Values(
+        FaultCase{"http500", {.kind = Fault::Kind::kHttpStatus, .http_status = 500}, absl::StatusCode::kUnavailable},
+        FaultCase{"http503", {.kind = Fault::Kind::kHttpStatus, .http_status = 503}, absl::StatusCode::kUnavailable},
+        FaultCase{"http429",
+                  {.kind = Fault::Kind::kHttpStatus, .http_status = 429, .retry_after = "7"},
+                  absl::StatusCode::kResourceExhausted},
+        FaultCase{"malformed", {.kind = Fault::Kind::kMalformedJson}, absl::StatusCode::kDataLoss},
+        FaultCase{"truncated", {.kind = Fault::Kind::kTruncatedBody}, absl::StatusCode::kDataLoss},
+        FaultCase{"graphql_errors", {.kind = Fault::Kind::kGraphqlErrors}, absl::StatusCode::kUnavailable},
+        // curl retries once, on a new connection, when a reused one closes unanswered.
+        FaultCase{"closed", {.kind = Fault::Kind::kCloseConnection}, absl::StatusCode::kUnavailable, 2},
+        FaultCase{"empty_page", {.kind = Fault::Kind::kEmptyPageWithNext}, absl::StatusCode::kDataLoss},
+        FaultCase{"huge", {.kind = Fault::Kind::kHugeBody}, absl::StatusCode::kResourceExhausted},
+        FaultCase{"slow", {.kind = Fault::Kind::kDelay, .delay = 3s}, absl::StatusCode::kDeadlineExceeded}),
+    [](const ::testing::TestParamInfo<FaultCase>& info) { return info.param.name; });
+
+TEST_F(IngestTest, HonoursRetryAfterAndBacksOffWithJitter) {
+  absl::Status throttled = absl::ResourceExhaustedError("429");
+  PutVideos(1, 1, 1);
+  fake_.InjectFault({.kind = Fault::Kind::kHttpStatus, .http_status = 429, .retry_after = "7"});
+  throttled = ingestor_->PollOnce();
+  ASSERT_EQ(throttled.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_GE(ingestor_->Backoff(1, throttled), 7s);
+
+  IngestConfig config = config_;
+  config.backoff_initial = 1s;
+  config.backoff_max = 60s;
+  Ingestor ingestor(*store_, *client_, config, 3, metrics_);
+  absl::Status plain = absl::UnavailableError("down");
+  std::set<int64_t> seen;
+  for (int i = 0; i < 20; ++i) {
+    auto pause = ingestor.Backoff(3, plain);
+    EXPECT_GE(pause, 2s);
+    EXPECT_LE(pause, 4s);
+    seen.insert(pause.count());
+  }
+  EXPECT_GT(seen.size(), 1u) << "jitter";
+  EXPECT_LE(ingestor.Backoff(30, plain), 60s);
+}
+
+TEST_F(IngestTest, SetsAsideHostileItemsAndKeepsTheGoodOnes) {
+  PutVideos(1, 2, 1);
+  json long_title = FakeQueryNode::MakeVideo(3, 3, FakeQueryNode::BlockIso(3), "1");
+  long_title["title"] = std::string(1 << 20, 'A');
+  long_title["description"] = std::string("nul\0byte", 8);
+  long_title["duration"] = 99999999999;
+  long_title["mediaMetadata"]["size"] = "123456789012";
+  long_title["license"] = "not an object";
+  long_title["unexpected"] = {{"extra", true}};
+  fake_.PutVideo(long_title);
+  json no_block = FakeQueryNode::MakeVideo(4, 4, FakeQueryNode::BlockIso(4), "1");
+  no_block.erase("createdInBlock");
+  fake_.PutVideo(no_block);
+  json null_censored = FakeQueryNode::MakeVideo(5, 5, FakeQueryNode::BlockIso(5), "1");
+  null_censored["isCensored"] = nullptr;
+  fake_.PutVideo(null_censored);
+  json no_channel = FakeQueryNode::MakeVideo(6, 6, FakeQueryNode::BlockIso(6), "1");
+  no_channel["channel"] = nullptr;
+  fake_.PutVideo(no_channel);
+  json bad_time = FakeQueryNode::MakeVideo(7, 7, "the day after tomorrow", "1");
+  fake_.PutVideo(bad_time);
+  PutVideos(8, 9, 8);
+
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Count("ingest.videos"), 5);  // 1, 2, 3, 8, 9
+  EXPECT_EQ(Scalar("SELECT length(title) FROM ingest.videos WHERE id = '3'"), "1000");
+  EXPECT_EQ(Scalar("SELECT description FROM ingest.videos WHERE id = '3'"), "nulbyte");
+  EXPECT_EQ(Scalar("SELECT duration_seconds IS NULL FROM ingest.videos WHERE id = '3'"), "t");
+  EXPECT_EQ(Scalar("SELECT media_declared_size FROM ingest.videos WHERE id = '3'"), "123456789012");
+  EXPECT_EQ(Count("ingest.rejected_items"), 3);  // video 4 has no block, so it sorts outside every page
+  EXPECT_EQ(Scalar("SELECT reason FROM ingest.rejected_items WHERE item_id = '5'"), "missing or invalid isCensored");
+  EXPECT_EQ(Scalar("SELECT reason FROM ingest.rejected_items WHERE item_id = '6'"), "missing channel.id");
+  EXPECT_EQ(Scalar("SELECT reason FROM ingest.rejected_items WHERE item_id = '7'"), "missing or invalid createdAt");
+  EXPECT_EQ(Scalar("SELECT mark_block FROM ingest.cursors WHERE stream = 'videos.created'"), "9");
+
+  // Seen again through the overlap: counted, not duplicated.
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Count("ingest.rejected_items"), 3);
+}
+
+TEST_F(IngestTest, DuplicatedAndReorderedItemsAcrossPages) {
+  fake_.SetRepeatLastItemOnNextPage(true);
+  fake_.SetReverseWithinPage(true);
+  PutVideos(1, 11, 1);
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Count("ingest.videos"), 11);
+  EXPECT_EQ(Count("ingest.feed", "kind = 'video_created'"), 11);
+}
+
+TEST_F(IngestTest, ChangedMediaRaisesANewItemButATitleEditDoesNot) {
+  json video = FakeQueryNode::MakeVideo(1, 1, FakeQueryNode::BlockIso(1), "1");
+  fake_.PutVideo(video);
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  ASSERT_EQ(Count("ingest.feed"), 1);
+
+  video["title"] = "A better title";
+  video["updatedAt"] = FakeQueryNode::BlockIso(50);
+  fake_.PutVideo(video);
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Scalar("SELECT title FROM ingest.videos WHERE id = '1'"), "A better title");
+  EXPECT_EQ(Count("ingest.feed"), 1);
+
+  video["media"]["id"] = "9999";
+  video["updatedAt"] = FakeQueryNode::BlockIso(60);
+  fake_.PutVideo(video);
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Count("ingest.feed", "kind = 'video_assets_changed' AND target_id = '1'"), 1);
+  EXPECT_EQ(Scalar("SELECT occurred_at = '" + FakeQueryNode::BlockIso(60) +
+                   "'::timestamptz FROM ingest.feed WHERE kind = 'video_assets_changed'"),
+            "t");
+}
+
+TEST_F(IngestTest, BackfillRereadsWithoutDuplicatingAndWinsOverAnInFlightPoll) {
+  PutVideos(1, 6, 1);
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  auto cursors = store_->LoadCursors();
+  ASSERT_TRUE(cursors.ok());
+  Cursor stale = cursors->at("videos.created");
+
+  IngestService service(*store_, fake_.Url());
+  EXPECT_EQ(service.StartBackfill(-1).code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(service.StartBackfill(0).ok());
+  EXPECT_EQ(Scalar("SELECT mark_block FROM ingest.cursors WHERE stream = 'videos.created'"), "-1");
+
+  // A poll that loaded its cursor before the rewind may not overwrite it.
+  ParsedPage empty;
+  EXPECT_EQ(store_->StorePage(Streams()[4], empty, stale).code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(Scalar("SELECT mark_block FROM ingest.cursors WHERE stream = 'videos.created'"), "-1");
+
+  fake_.ClearRequests();
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(fake_.Requests().size() > 3, true);
+  EXPECT_EQ(Count("ingest.videos"), 6);
+  EXPECT_EQ(Count("ingest.feed"), 6);
+  EXPECT_EQ(Scalar("SELECT mark_block FROM ingest.cursors WHERE stream = 'videos.created'"), "6");
+}
+
+TEST_F(IngestTest, StatusReportsMarksHeadAndLag) {
+  PutVideos(1, 4, 100);
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  IngestService service(*store_, fake_.Url());
+  auto status = service.GetStatus();
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->head_block, 103);
+  EXPECT_EQ(status->lag_blocks, 0);
+  EXPECT_TRUE(status->last_success.has_value());
+  EXPECT_EQ(status->streams.size(), Streams().size());
+
+  fake_.InjectFault({.kind = Fault::Kind::kHttpStatus, .http_status = 502});
+  ASSERT_FALSE(ingestor_->PollOnce().ok());
+  ASSERT_TRUE(service.StartBackfill(90).ok());
+  status = service.GetStatus();
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->high_water_block, 89);
+  EXPECT_EQ(status->lag_blocks, 14);
+  EXPECT_EQ(status->lag, 14 * kBlockTime);
+  EXPECT_NE(status->last_error.find("502"), std::string::npos) << status->last_error;
+}
+
+TEST_F(IngestTest, ReconnectsAfterPostgresRestarts) {
+  PutVideos(1, 3, 1);
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  ASSERT_TRUE(testing::PostgresEnvironment::Get().server().Restart().ok());
+  PutVideos(4, 6, 4);
+  PollUntilOk(3);
+  EXPECT_EQ(Count("ingest.videos"), 6);
+  EXPECT_EQ(Count("ingest.feed"), 6);
+}
+
+TEST_F(IngestTest, RunLoopPicksUpANewVideoWithinAPollInterval) {
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  std::jthread runner([&](std::stop_token stop) { ingestor_->Run(stop); });
+  PutVideos(1, 1, 1);
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (Count("ingest.feed") == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(Count("ingest.feed"), 1);
+}
+
+TEST_F(IngestTest, OnlyOneInstancePolls) {
+  auto first = store_->TryBecomePoller();
+  ASSERT_TRUE(first.ok() && *first);
+  auto second = store_->TryBecomePoller();
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, nullptr);
+  first->reset();
+  auto third = store_->TryBecomePoller();
+  ASSERT_TRUE(third.ok());
+  EXPECT_NE(*third, nullptr);
+}
+
+TEST(PageParserTest, RejectsPagesThatAreNotAnswers) {
+  const StreamSpec& videos = Streams()[4];
+  ASSERT_EQ(videos.name, "videos.created");
+  EXPECT_EQ(ParsePage(videos, "").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ParsePage(videos, "[1,2]").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ParsePage(videos, R"({"data":{"page":{"edges":[]}}})").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ParsePage(videos, R"({"data":{"page":{"pageInfo":{"hasNextPage":false},"edges":{}}}})").status().code(),
+            absl::StatusCode::kDataLoss);
+  auto errors = ParsePage(videos, R"({"errors":[{"message":"Cannot query field"}],"data":null})");
+  EXPECT_NE(errors.status().message().find("Cannot query field"), std::string::npos);
+  auto empty = ParsePage(videos, R"({"data":{"page":{"pageInfo":{"hasNextPage":false,"endCursor":null},"edges":[]}}})");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->item_count, 0u);
+}
+
+TEST(PageParserTest, CutsLongTextAtACharacterBoundary) {
+  json video = FakeQueryNode::MakeVideo(1, 1, FakeQueryNode::BlockIso(1), "1");
+  std::string title;
+  for (int i = 0; i < 600; ++i) {
+    title += "é";  // two bytes each
+  }
+  video["title"] = title + "x";
+  json body = {{"data", {{"page", {{"pageInfo", {{"hasNextPage", false}}}, {"edges", {{{"node", video}}}}}}}}};
+  auto page = ParsePage(Streams()[4], body.dump(), TextLimits{.title = 999});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->rows.size(), 1u);
+  std::string stored = page->rows[0]["title"];
+  EXPECT_EQ(stored.size(), 998u);
+  EXPECT_EQ(page->truncated_fields, 1u);
+}
+
+}  // namespace
+}  // namespace curation::ingest
