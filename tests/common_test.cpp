@@ -86,6 +86,8 @@ TEST(ConfigTest, DescribeMasksTheDatabaseUrl) {
   std::string described = DescribeConfig(*config);
   EXPECT_EQ(described.find("secret"), std::string::npos);
   EXPECT_NE(described.find("CURATION_QUERY_NODE_URL"), std::string::npos);
+  EXPECT_NE(described.find("review.due_after = 36h"), std::string::npos) << described;
+  EXPECT_NE(described.find("ingest.poll_interval = 10s"), std::string::npos);
 }
 
 TEST(TimeFormatTest, ParsesQueryNodeTimestamps) {

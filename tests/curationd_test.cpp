@@ -3,7 +3,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -17,6 +16,7 @@
 #include <curation/review/feed_consumer.hpp>
 #include <fakes/fake_query_node.hpp>
 
+#include "child_process.hpp"
 #include "postgres_fixture.hpp"
 
 namespace curation {
@@ -37,55 +37,6 @@ int FreePort() {
   return ntohs(address.sin_port);
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// A child process with its output in a file.
-class Process {
- public:
-  Process(std::vector<std::string> argv, std::string log) : log_(std::move(log)) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      freopen(log_.c_str(), "w", stdout);
-      dup2(fileno(stdout), STDERR_FILENO);
-      std::vector<char*> args;
-      for (auto& arg : argv) {
-        args.push_back(arg.data());
-      }
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      _exit(127);
-    }
-  }
-  ~Process() {
-    if (pid_ > 0) {
-      Signal(SIGKILL);
-      Wait(10s);
-    }
-  }
-  void Signal(int signal) { kill(pid_, signal); }
-  // The exit code, or -1 on timeout / death by signal.
-  int Wait(std::chrono::milliseconds timeout) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return -1;
-  }
-  std::string Output() const { return ReadFile(log_); }
-
- private:
-  pid_t pid_ = -1;
-  std::string log_;
-};
-
 struct Result {
   int code;
   std::string output;
@@ -94,7 +45,7 @@ struct Result {
 Result RunTool(std::vector<std::string> argv) {
   static int count = 0;
   std::string log = ::testing::TempDir() + "tool-" + std::to_string(getpid()) + "-" + std::to_string(++count) + ".log";
-  Process process(std::move(argv), log);
+  testing::ChildProcess process(std::move(argv), log);
   int code = process.Wait(30s);
   return {code, process.Output()};
 }
@@ -107,7 +58,7 @@ class CurationdTest : public testing::DatabaseTest {
     addr_ = "127.0.0.1:" + std::to_string(port_);
   }
 
-  std::unique_ptr<Process> StartDaemon(const std::string& name, std::vector<std::string> extra = {}) {
+  std::unique_ptr<testing::ChildProcess> StartDaemon(const std::string& name, std::vector<std::string> extra = {}) {
     std::vector<std::string> argv = {CURATIOND_PATH,
                                      "--database-url", url_,
                                      "--query-node-url", fake_.Url(),
@@ -117,7 +68,7 @@ class CurationdTest : public testing::DatabaseTest {
                                      "--set", "ingest.backoff_initial=10ms",
                                      "--set", "ingest.backoff_max=100ms"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    return std::make_unique<Process>(argv, ::testing::TempDir() + name + "-" + std::to_string(getpid()) + ".log");
+    return std::make_unique<testing::ChildProcess>(argv, ::testing::TempDir() + name + "-" + std::to_string(getpid()) + ".log");
   }
 
   Result Ctl(std::vector<std::string> args) {

@@ -292,8 +292,7 @@ TEST_F(IngestTest, BackfillRereadsWithoutDuplicatingAndWinsOverAnInFlightPoll) {
   EXPECT_EQ(Scalar("SELECT mark_block FROM ingest.cursors WHERE stream = 'videos.created'"), "-1");
 
   // A poll that loaded its cursor before the rewind may not overwrite it.
-  ParsedPage empty;
-  EXPECT_EQ(store_->StorePage(Streams()[4], empty, stale).code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(store_->StorePage(Streams()[4], EncodedPage{}, stale).code(), absl::StatusCode::kAborted);
   EXPECT_EQ(Scalar("SELECT mark_block FROM ingest.cursors WHERE stream = 'videos.created'"), "-1");
 
   fake_.ClearRequests();

@@ -84,20 +84,23 @@ TEST_F(ReviewTest, ListsEarliestDueFirstWithRiskAndBreach) {
   IngestAndRaise();
   auto page = service_->ListItems({.states = {"open"}});
   ASSERT_TRUE(page.ok()) << page.status();
-  ASSERT_EQ(page->items.size(), 3u);
-  EXPECT_EQ(page->items[0].row.target_id, "2");
+  ASSERT_EQ(page->items.size(), 4u);
+  // The channel, created near genesis, is the oldest item of all.
+  EXPECT_EQ(page->items[0].row.target_kind, "channel");
   EXPECT_TRUE(page->items[0].breached);
-  EXPECT_EQ(page->items[1].row.target_id, "3");
-  EXPECT_TRUE(page->items[1].at_risk);
-  EXPECT_FALSE(page->items[1].breached);
-  EXPECT_EQ(page->items[2].row.target_id, "1");
-  EXPECT_FALSE(page->items[2].at_risk);
-  EXPECT_EQ(page->items[0].row.channel_id, "7");
-  EXPECT_FALSE(page->items[0].row.title.empty());
-  EXPECT_FALSE(page->items[0].row.channel_title.empty());
+  EXPECT_EQ(page->items[1].row.target_id, "2");
+  EXPECT_TRUE(page->items[1].breached);
+  EXPECT_EQ(page->items[2].row.target_id, "3");
+  EXPECT_TRUE(page->items[2].at_risk);
+  EXPECT_FALSE(page->items[2].breached);
+  EXPECT_EQ(page->items[3].row.target_id, "1");
+  EXPECT_FALSE(page->items[3].at_risk);
+  EXPECT_EQ(page->items[1].row.channel_id, "7");
+  EXPECT_FALSE(page->items[1].row.title.empty());
+  EXPECT_FALSE(page->items[1].row.channel_title.empty());
 
   clock_.Advance(36h);
-  auto later = service_->GetItem(page->items[2].row.id);
+  auto later = service_->GetItem(page->items[3].row.id);
   ASSERT_TRUE(later.ok());
   EXPECT_TRUE(later->breached);
 }
@@ -121,7 +124,8 @@ TEST_F(ReviewTest, PagesWithOpaqueTokensAndRejectsBadOnes) {
     }
     query.page_token = page->next_page_token;
   }
-  EXPECT_EQ(seen, (std::vector<std::string>{"1", "2", "3", "4", "5", "6", "7"}));
+  // Channel 7 first (the oldest), then videos 1..7 by due time.
+  EXPECT_EQ(seen, (std::vector<std::string>{"7", "1", "2", "3", "4", "5", "6", "7"}));
   EXPECT_EQ(service_->ListItems({.page_token = "garbage"}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(service_->ListItems({.page_size = 5000}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(service_->ListItems({.states = {"lost"}}).status().code(), absl::StatusCode::kInvalidArgument);
@@ -173,8 +177,10 @@ TEST_F(ReviewGrpcTest, ListsItemsAndMapsErrorsToStatusCodes) {
   v1::ListItemsResponse response;
   grpc::Status status = stub_->ListItems(Context().get(), request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  ASSERT_EQ(response.items_size(), 1);
-  const v1::Item& item = response.items(0);
+  ASSERT_EQ(response.items_size(), 2);
+  EXPECT_EQ(response.items(0).target_kind(), v1::TARGET_KIND_CHANNEL);
+  EXPECT_EQ(response.items(0).reason(), v1::ITEM_REASON_NEW_CHANNEL);
+  const v1::Item& item = response.items(1);
   EXPECT_EQ(item.target_kind(), v1::TARGET_KIND_VIDEO);
   EXPECT_EQ(item.reason(), v1::ITEM_REASON_NEW_VIDEO);
   EXPECT_TRUE(item.breached());

@@ -73,6 +73,17 @@ KeySpec IntegerKey(std::string name, std::string meaning, std::function<int64_t(
   return spec;
 }
 
+// The largest unit that states the span exactly, in the form ParseDuration reads back.
+std::string DurationText(std::chrono::milliseconds span) {
+  const std::pair<int64_t, const char*> units[] = {{86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}};
+  for (const auto& [millis, unit] : units) {
+    if (span.count() != 0 && span.count() % millis == 0) {
+      return std::to_string(span.count() / millis) + unit;
+    }
+  }
+  return std::to_string(span.count()) + "ms";
+}
+
 KeySpec DurationKey(std::string name, std::string meaning, std::function<std::chrono::milliseconds&(Config&)> ref,
                     std::chrono::milliseconds min) {
   KeySpec spec{name, std::move(meaning), false, nullptr, nullptr};
@@ -84,7 +95,7 @@ KeySpec DurationKey(std::string name, std::string meaning, std::function<std::ch
     ref(c) = *parsed;
     return absl::OkStatus();
   };
-  spec.get = [ref](const Config& c) { return std::to_string(ref(const_cast<Config&>(c)).count()) + "ms"; };
+  spec.get = [ref](const Config& c) { return DurationText(ref(const_cast<Config&>(c))); };
   return spec;
 }
 

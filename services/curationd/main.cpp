@@ -173,6 +173,7 @@ int main(int argc, char** argv) {
   using namespace curation;
   CLI::App app{"curationd: the Joystream content curation pipeline server"};
   app.set_help_all_flag("--help-all", "help for every subcommand");
+  app.fallthrough();  // options may follow the subcommand: `curationd migrate --config FILE`
   ConfigSources sources;
   std::string file;
   std::string services, database_url, query_node_url;

@@ -156,12 +156,12 @@ int QueueList(const Options& options, int limit, const std::vector<std::string>&
   curation::v1::ListItemsResponse all;
   curation::v1::ListItemsRequest request;
   for (const std::string& state : states) {
+    std::string name = "ITEM_STATE_";
+    for (char ch : state) {
+      name += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    }
     curation::v1::ItemState value;
-    if (!curation::v1::ItemState_Parse("ITEM_STATE_" + [&] {
-          std::string upper = state;
-          for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-          return upper;
-        }(), &value)) {
+    if (!curation::v1::ItemState_Parse(name, &value)) {
       std::cerr << "curatorctl: unknown state '" << state << "' (open, claimed, decided, escalated)\n";
       return 2;
     }
@@ -298,6 +298,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", options.json, "print one JSON document instead of a table");
   app.add_option("--timeout", options.timeout_seconds, "seconds to wait for an answer")->check(CLI::Range(1, 3600));
   app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand: `curatorctl queue list --json`
 
   auto* queue = app.add_subcommand("queue", "the review queue")->require_subcommand(1);
   int limit = 50;

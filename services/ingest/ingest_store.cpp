@@ -84,7 +84,7 @@ std::string Incoming(const std::vector<Column>& columns) {
   for (const Column& c : columns) {
     typed.push_back(absl::StrCat(c.name, " ", c.type));
   }
-  return absl::StrCat("incoming AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(", absl::StrJoin(typed, ", "),
+  return absl::StrCat("incoming AS (SELECT * FROM json_to_recordset($1::json) AS x(", absl::StrJoin(typed, ", "),
                       "))");
 }
 
@@ -138,6 +138,10 @@ const std::string kInsertEvents = absl::StrCat(
 std::vector<db::PreparedStatement> BuildStatements() {
   return {
       {"ingest.lock_feed", absl::StrCat("SELECT pg_advisory_xact_lock(", kFeedWriterLock, ")")},
+      // Rows and mark commit together, so losing a page's commit in a crash only means
+      // reading that page again. A later synchronous commit (a review item raised from
+      // these rows) flushes the WAL past this one first.
+      {"ingest.async_commit", "SELECT set_config('synchronous_commit', 'off', true)"},
       {"ingest.upsert_data_objects",
        absl::StrCat("WITH ", Incoming(kDataObjectColumns), " ", Upsert("ingest.data_objects", kDataObjectColumns, ""))},
       {"ingest.upsert_videos", kUpsertVideos},
@@ -149,7 +153,7 @@ std::vector<db::PreparedStatement> BuildStatements() {
        "INSERT INTO ingest.rejected_items AS r (stream, fingerprint, item_id, reason, raw)"
        " SELECT DISTINCT ON (fingerprint) $1, fingerprint, item_id, reason, raw FROM ("
        "   SELECT encode(sha256(convert_to(raw, 'UTF8')), 'hex') AS fingerprint, item_id, reason, raw"
-       "   FROM jsonb_to_recordset($2::jsonb) AS x(item_id text, reason text, raw text)) rows"
+       "   FROM json_to_recordset($2::json) AS x(item_id text, reason text, raw text)) rows"
        " ON CONFLICT (stream, fingerprint) DO UPDATE SET last_seen_at = now(), times_seen = r.times_seen + 1"},
       {"ingest.save_cursor",
        "INSERT INTO ingest.cursors AS c (stream, mark_block, mark_time, generation) VALUES ($1, $2, $3, $4)"
@@ -181,22 +185,24 @@ std::vector<db::PreparedStatement> BuildStatements() {
   };
 }
 
-// Keeps the last version of each id: one statement may not upsert a row twice.
-json DedupedById(const std::vector<json>& rows) {
-  std::unordered_map<std::string, size_t> last;
+std::string Dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// A JSON array of the rows, keeping only the last version of each id: one statement may not
+// upsert a row twice.
+std::string EncodeDedupedById(const std::vector<json>& rows) {
+  std::unordered_map<std::string_view, size_t> last;
   for (size_t i = 0; i < rows.size(); ++i) {
-    last[rows[i]["id"].get<std::string>()] = i;
+    last[rows[i]["id"].get_ref<const std::string&>()] = i;
   }
-  json array = json::array();
+  std::string array = "[";
   for (size_t i = 0; i < rows.size(); ++i) {
-    if (last[rows[i]["id"].get<std::string>()] == i) {
-      array.push_back(rows[i]);
+    if (last[rows[i]["id"].get_ref<const std::string&>()] == i) {
+      array += array.size() > 1 ? "," : "";
+      array += Dump(rows[i]);
     }
   }
-  return array;
+  return array + "]";
 }
-
-std::string Dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 std::optional<TimePoint> OptionalTime(const pqxx::field& field) {
   return field.is_null() ? std::nullopt : ParseIsoTime(field.c_str());
@@ -226,10 +232,15 @@ absl::StatusOr<std::map<std::string, Cursor>> IngestStore::LoadCursors(std::opti
   return cursors;
 }
 
-absl::Status IngestStore::StorePage(const StreamSpec& stream, const ParsedPage& page, const Cursor& cursor) {
-  std::string rows = Dump(DedupedById(page.rows));
-  std::string objects = page.data_objects.empty() ? "" : Dump(DedupedById(page.data_objects));
-  std::string rejected;
+EncodedPage IngestStore::Encode(const ParsedPage& page) {
+  EncodedPage encoded;
+  encoded.item_count = static_cast<int64_t>(page.item_count);
+  if (!page.rows.empty()) {
+    encoded.rows = EncodeDedupedById(page.rows);
+  }
+  if (!page.data_objects.empty()) {
+    encoded.data_objects = EncodeDedupedById(page.data_objects);
+  }
   if (!page.rejected.empty()) {
     json array = json::array();
     for (const RejectedItem& item : page.rejected) {
@@ -237,33 +248,38 @@ absl::Status IngestStore::StorePage(const StreamSpec& stream, const ParsedPage& 
                        {"reason", item.reason},
                        {"raw", item.raw}});
     }
-    rejected = Dump(array);
+    encoded.rejected = Dump(array);
   }
+  return encoded;
+}
+
+absl::Status IngestStore::StorePage(const StreamSpec& stream, const EncodedPage& page, const Cursor& cursor) {
   std::string mark_block = std::to_string(cursor.mark);
   std::string mark_time = FormatIsoTime(TimePoint(std::chrono::milliseconds(cursor.mark)));
   bool by_block = stream.key_kind == KeyKind::kBlock;
   return pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
+    tx.exec_prepared("ingest.async_commit");
     tx.exec_prepared("ingest.lock_feed");
-    if (!objects.empty()) {
-      tx.exec_prepared("ingest.upsert_data_objects", objects);
+    if (!page.data_objects.empty()) {
+      tx.exec_prepared("ingest.upsert_data_objects", page.data_objects);
     }
     if (!page.rows.empty()) {
       switch (stream.entity) {
-        case Entity::kVideo: tx.exec_prepared("ingest.upsert_videos", rows); break;
-        case Entity::kChannel: tx.exec_prepared("ingest.upsert_channels", rows); break;
-        case Entity::kCategory: tx.exec_prepared("ingest.upsert_categories", rows); break;
-        case Entity::kModeratorEvent: tx.exec_prepared("ingest.insert_events", rows); break;
+        case Entity::kVideo: tx.exec_prepared("ingest.upsert_videos", page.rows); break;
+        case Entity::kChannel: tx.exec_prepared("ingest.upsert_channels", page.rows); break;
+        case Entity::kCategory: tx.exec_prepared("ingest.upsert_categories", page.rows); break;
+        case Entity::kModeratorEvent: tx.exec_prepared("ingest.insert_events", page.rows); break;
       }
     }
-    if (!rejected.empty()) {
-      tx.exec_prepared("ingest.insert_rejected", stream.name, rejected);
+    if (!page.rejected.empty()) {
+      tx.exec_prepared("ingest.insert_rejected", stream.name, page.rejected);
     }
     auto saved = tx.exec_prepared("ingest.save_cursor", stream.name, by_block ? mark_block.c_str() : nullptr,
                                   by_block ? nullptr : mark_time.c_str(), cursor.generation);
     if (saved.empty()) {
       return absl::AbortedError(absl::StrCat("stream ", stream.name, " was rewound by a backfill; reloading its mark"));
     }
-    tx.exec_prepared("ingest.record_success", stream.name, static_cast<int64_t>(page.item_count));
+    tx.exec_prepared("ingest.record_success", stream.name, page.item_count);
     return absl::OkStatus();
   });
 }

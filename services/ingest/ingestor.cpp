@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <deque>
+#include <thread>
 #include <mutex>
 
 #include <absl/strings/cord.h>
@@ -23,6 +25,52 @@ nlohmann::json SinceVariable(const StreamSpec& stream, Mark since) {
   }
   return FormatIsoTime(TimePoint(std::chrono::milliseconds(since)));
 }
+
+int64_t Millis(std::chrono::steady_clock::duration span) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(span).count();
+}
+
+// A fixed-capacity hand-over between one producer and one consumer thread.
+template <typename T>
+class BoundedQueue {
+ public:
+  explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
+  /// Blocks while full; false once the queue is closed.
+  bool Push(T&& item) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+    if (closed_) {
+      return false;
+    }
+    items_.push_back(std::move(item));
+    changed_.notify_all();
+    return true;
+  }
+  /// Blocks while empty; nullopt once closed and drained.
+  std::optional<T> Pop() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return closed_ || !items_.empty(); });
+    if (items_.empty()) {
+      return std::nullopt;
+    }
+    T item = std::move(items_.front());
+    items_.pop_front();
+    changed_.notify_all();
+    return item;
+  }
+  void Close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<T> items_;
+  size_t capacity_;
+  bool closed_ = false;
+};
 
 // Prefixes the message with the stream's name, keeping payloads such as Retry-After.
 absl::Status WithContext(const absl::Status& status, const std::string& stream) {
@@ -101,65 +149,53 @@ absl::Status Ingestor::PollOnce() {
   return absl::OkStatus();
 }
 
-absl::Status Ingestor::PollStream(const StreamSpec& stream, Cursor& cursor, const Head& head) {
+absl::Status Ingestor::FetchPages(const StreamSpec& stream, Mark mark,
+                                  const std::function<bool(FetchedPage&&)>& deliver) {
   const std::string& document = QueryDocument(stream.document);
   int64_t overlap = stream.key_kind == KeyKind::kBlock ? config_.overlap_blocks : config_.overlap_time.count();
   Mark floor = stream.key_kind == KeyKind::kBlock ? -1 : 0;
-  Mark since = std::max(cursor.mark - overlap, floor);
+  Mark since = std::max(mark - overlap, floor);
   std::optional<std::string> after;
   while (true) {
     auto started = std::chrono::steady_clock::now();
     nlohmann::json variables = {{"since", SinceVariable(stream, since)}, {"first", page_size_}};
     variables["after"] = after ? nlohmann::json(*after) : nlohmann::json(nullptr);
-    auto body = client_.Execute(document, stream.operation, variables);
-    if (!body.ok()) {
-      pages_failed_.Inc();
-      return body.status();
-    }
-    auto page = ParsePage(stream, *body);
-    if (!page.ok()) {
-      pages_failed_.Inc();
-      return page.status();
-    }
-    if (page->item_count == 0) {
-      if (page->has_next_page) {
-        pages_failed_.Inc();
-        return absl::DataLossError("query node sent an empty page that claims more follow");
-      }
-      return MarkCompleteUpToHead(stream, *page, cursor, head);
+    ASSIGN_OR_RETURN(std::string body, client_.Execute(document, stream.operation, variables));
+    auto fetched = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(ParsedPage page, ParsePage(stream, body));
+    if (page.item_count == 0 && page.has_next_page) {
+      return absl::DataLossError("query node sent an empty page that claims more follow");
     }
     // Everything before the page's last key is complete; items sharing the last key may
     // continue on the next page, so the mark stops one short of it until the end.
-    Cursor next = cursor;
     bool single_key = false;
-    if (!page->keys.empty()) {
-      Mark first = page->keys.front(), last = page->keys.back();
-      Mark newest = *std::max_element(page->keys.begin(), page->keys.end());
+    if (!page.keys.empty()) {
+      Mark first = page.keys.front(), last = page.keys.back();
+      Mark newest = *std::max_element(page.keys.begin(), page.keys.end());
       single_key = first == last;
-      next.mark = std::max(cursor.mark, page->has_next_page ? last - 1 : newest);
+      mark = std::max(mark, page.has_next_page ? last - 1 : newest);
     }
-    RETURN_IF_ERROR(store_.StorePage(stream, *page, next));
-    cursor = next;
-    pages_ok_.Inc();
-    items_stored_.Inc(static_cast<double>(page->rows.size()));
-    if (!page->rejected.empty()) {
-      items_rejected_.Inc(static_cast<double>(page->rejected.size()));
-      Log()->warn("{}: set aside {} item(s) the query node sent malformed, first: {} ({})", stream.name,
-                  page->rejected.size(), page->rejected.front().reason,
-                  page->rejected.front().item_id.value_or("no id"));
-    }
-    page_seconds_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    if (!page->has_next_page) {
-      return MarkCompleteUpToHead(stream, ParsedPage{}, cursor, head);
-    }
+    FetchedPage out{.encoded = IngestStore::Encode(page),
+                    .rows = page.rows.size(),
+                    .has_next_page = page.has_next_page,
+                    .rejected = std::move(page.rejected),
+                    .mark = mark,
+                    .bytes = body.size(),
+                    .fetch = fetched - started,
+                    .parse = std::chrono::steady_clock::now() - fetched};
+    bool more = page.has_next_page;
     // Continue past the stored keys; within one key (or when keys do not advance) only the
     // query node's cursor can make progress.
-    Mark resume = page->keys.empty() ? since : page->keys.back() - 1;
+    Mark resume = page.keys.empty() ? since : page.keys.back() - 1;
+    std::optional<std::string> end_cursor = page.end_cursor;
+    if (!deliver(std::move(out)) || !more) {
+      return absl::OkStatus();
+    }
     if (single_key || resume <= since) {
-      if (!page->end_cursor || page->end_cursor == after) {
+      if (!end_cursor || end_cursor == after) {
         return absl::DataLossError("query node page claims more follow but gives no new endCursor");
       }
-      after = page->end_cursor;
+      after = end_cursor;
     } else {
       since = resume;
       after.reset();
@@ -167,19 +203,68 @@ absl::Status Ingestor::PollStream(const StreamSpec& stream, Cursor& cursor, cons
   }
 }
 
+absl::Status Ingestor::PollStream(const StreamSpec& stream, Cursor& cursor, const Head& head) {
+  // The next pages are fetched and parsed while this thread stores the current one, so the
+  // query node, the parser and PostgreSQL work at once. Two pages ahead bound the memory.
+  BoundedQueue<FetchedPage> pages(2);
+  absl::Status fetch_status;
+  std::jthread fetcher([&] {
+    fetch_status = FetchPages(stream, cursor.mark, [&](FetchedPage&& page) { return pages.Push(std::move(page)); });
+    pages.Close();
+  });
+  absl::Status store_status;
+  while (auto fetched = pages.Pop()) {
+    auto started = std::chrono::steady_clock::now();
+    Cursor next = cursor;
+    next.mark = fetched->mark;
+    if (fetched->encoded.item_count > 0) {
+      store_status = store_.StorePage(stream, fetched->encoded, next);
+      if (!store_status.ok()) {
+        break;
+      }
+    }
+    cursor = next;
+    pages_ok_.Inc();
+    items_stored_.Inc(static_cast<double>(fetched->rows));
+    if (const auto& rejected = fetched->rejected; !rejected.empty()) {
+      items_rejected_.Inc(static_cast<double>(rejected.size()));
+      Log()->warn("{}: set aside {} item(s) the query node sent malformed, first: {} ({})", stream.name,
+                  rejected.size(), rejected.front().reason, rejected.front().item_id.value_or("no id"));
+    }
+    auto store = std::chrono::steady_clock::now() - started;
+    SPDLOG_LOGGER_DEBUG(Log(), "{}: {} items, {} bytes: fetch {} ms, parse {} ms, store {} ms", stream.name,
+                        fetched->encoded.item_count, fetched->bytes, Millis(fetched->fetch), Millis(fetched->parse), Millis(store));
+    page_seconds_.Observe(std::chrono::duration<double>(fetched->fetch + fetched->parse + store).count());
+    if (!fetched->has_next_page) {
+      pages.Close();
+      fetcher.join();
+      return MarkCompleteUpToHead(stream, cursor, head);
+    }
+  }
+  pages.Close();  // stops the fetcher if storing failed
+  fetcher.join();
+  if (!store_status.ok()) {
+    return store_status;
+  }
+  if (!fetch_status.ok()) {
+    pages_failed_.Inc();
+    return fetch_status;
+  }
+  return MarkCompleteUpToHead(stream, cursor, head);
+}
+
 absl::StatusOr<Head> Ingestor::FetchHead() {
   ASSIGN_OR_RETURN(std::string body, client_.Execute(QueryDocument("head.graphql"), "IngestHead", nlohmann::json::object()));
   return ParseHead(body);
 }
 
-absl::Status Ingestor::MarkCompleteUpToHead(const StreamSpec& stream, const ParsedPage& empty, Cursor& cursor,
-                                            const Head& head) {
+absl::Status Ingestor::MarkCompleteUpToHead(const StreamSpec& stream, Cursor& cursor, const Head& head) {
   if (stream.key_kind != KeyKind::kBlock || head.block <= cursor.mark) {
     return store_.RecordSuccess(stream.name);
   }
   Cursor complete = cursor;
   complete.mark = head.block;
-  RETURN_IF_ERROR(store_.StorePage(stream, empty, complete));
+  RETURN_IF_ERROR(store_.StorePage(stream, EncodedPage{}, complete));
   cursor = complete;
   return absl::OkStatus();
 }

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include <absl/strings/str_cat.h>
+#include <simdjson.h>
 
 #include <curation/common/time_format.hpp>
 
@@ -12,6 +13,9 @@ namespace curation::ingest {
 namespace {
 
 using nlohmann::json;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+using Value = std::optional<element>;  // absent, null and ill-typed containers read as nullopt
 
 constexpr size_t kMaxIdLength = 128;
 constexpr size_t kMaxRawBytes = 64 * 1024;
@@ -27,25 +31,28 @@ struct Rejection {
 // null on a missing, null or ill-typed value.
 class ItemReader {
  public:
-  ItemReader(const json& node, const TextLimits& limits, size_t& truncated)
+  ItemReader(element node, const TextLimits& limits, size_t& truncated)
       : node_(node), limits_(limits), truncated_(truncated) {}
 
-  const json* Field(const json& object, const char* key) const {
-    if (!object.is_object()) {
-      return nullptr;
+  static Value Field(Value object, const char* key) {
+    simdjson::dom::object fields;
+    element value;
+    if (!object || object->get_object().get(fields) != simdjson::SUCCESS ||
+        fields.at_key(key).get(value) != simdjson::SUCCESS || value.is_null()) {
+      return std::nullopt;
     }
-    auto it = object.find(key);
-    return it == object.end() || it->is_null() ? nullptr : &*it;
+    return value;
   }
+  Value Field(const char* key) const { return Field(node_, key); }
 
   // Removes NUL (PostgreSQL text cannot hold it) and cuts at a UTF-8 boundary.
-  json Text(const json* value, size_t cap) const {
-    if (value == nullptr || !value->is_string()) {
+  json Text(Value value, size_t cap) const {
+    std::string_view raw;
+    if (!value || value->get_string().get(raw) != simdjson::SUCCESS) {
       return nullptr;
     }
-    const std::string& raw = value->get_ref<const std::string&>();
     std::string text;
-    text.reserve(std::min(raw.size(), cap));
+    text.reserve(std::min(raw.size(), cap + 4));
     for (char ch : raw) {
       if (ch != '\0') {
         text += ch;
@@ -61,27 +68,29 @@ class ItemReader {
     }
     return text;
   }
-  json Text(const char* key, size_t cap) const { return Text(Field(node_, key), cap); }
+  json Text(const char* key, size_t cap) const { return Text(Field(key), cap); }
 
   // Integers arrive as JSON numbers, or as strings for GraphQL BigInt.
-  std::optional<int64_t> Integer(const json* value, int64_t min, int64_t max) const {
-    if (value == nullptr) {
+  static std::optional<int64_t> Integer(Value value, int64_t min, int64_t max) {
+    if (!value) {
       return std::nullopt;
     }
     int64_t number = 0;
-    if (value->is_number_integer()) {
-      if (value->is_number_unsigned() && value->get<uint64_t>() > static_cast<uint64_t>(kMaxInt64)) {
-        return std::nullopt;
+    std::string_view text;
+    switch (value->type()) {
+      case element_type::INT64:
+        number = value->get_int64().value_unsafe();
+        break;
+      case element_type::STRING: {
+        text = value->get_string().value_unsafe();
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+        if (ec != std::errc() || end != text.data() + text.size()) {
+          return std::nullopt;
+        }
+        break;
       }
-      number = value->get<int64_t>();
-    } else if (value->is_string()) {
-      const std::string& text = value->get_ref<const std::string&>();
-      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-      if (ec != std::errc() || end != text.data() + text.size()) {
-        return std::nullopt;
-      }
-    } else {
-      return std::nullopt;
+      default:
+        return std::nullopt;  // floats, and unsigned values beyond int64
     }
     if (number < min || number > max) {
       return std::nullopt;
@@ -89,33 +98,33 @@ class ItemReader {
     return number;
   }
   json OptInteger(const char* key, int64_t min, int64_t max) const {
-    auto number = Integer(Field(node_, key), min, max);
+    auto number = Integer(Field(key), min, max);
     return number ? json(*number) : json(nullptr);
   }
-  json OptBool(const json* value) const { return value != nullptr && value->is_boolean() ? *value : json(nullptr); }
-  json OptBool(const char* key) const { return OptBool(Field(node_, key)); }
+  static json OptBool(Value value) {
+    bool flag = false;
+    return value && value->get_bool().get(flag) == simdjson::SUCCESS ? json(flag) : json(nullptr);
+  }
+  json OptBool(const char* key) const { return OptBool(Field(key)); }
 
   // The id of a nested object such as `channel { id }`.
-  json NestedId(const char* key) const {
-    const json* inner = Field(node_, key);
-    return inner == nullptr ? json(nullptr) : Id(Field(*inner, "id"));
-  }
-  json Id(const json* value) const {
-    if (value == nullptr) {
+  json NestedId(const char* key) const { return Id(Field(Field(key), "id")); }
+  static json Id(Value value) {
+    if (!value) {
       return nullptr;
     }
-    if (value->is_number_integer()) {
-      return std::to_string(value->get<int64_t>());
+    if (value->type() == element_type::INT64) {
+      return std::to_string(value->get_int64().value_unsafe());
     }
-    if (!value->is_string() || value->get_ref<const std::string&>().empty() ||
-        value->get_ref<const std::string&>().size() > kMaxIdLength) {
+    std::string_view text;
+    if (value->get_string().get(text) != simdjson::SUCCESS || text.empty() || text.size() > kMaxIdLength) {
       return nullptr;
     }
-    return *value;
+    return std::string(text);
   }
 
   std::string RequiredId(const char* key) const {
-    json id = Id(Field(node_, key));
+    json id = Id(Field(key));
     if (id.is_null()) {
       throw Rejection{absl::StrCat("missing or invalid ", key)};
     }
@@ -129,32 +138,32 @@ class ItemReader {
     return id.get<std::string>();
   }
   int64_t RequiredInteger(const char* key, int64_t min, int64_t max) const {
-    auto number = Integer(Field(node_, key), min, max);
+    auto number = Integer(Field(key), min, max);
     if (!number) {
       throw Rejection{absl::StrCat("missing or invalid ", key)};
     }
     return *number;
   }
   bool RequiredBool(const char* key) const {
-    const json* value = Field(node_, key);
-    if (value == nullptr || !value->is_boolean()) {
+    json flag = OptBool(key);
+    if (flag.is_null()) {
       throw Rejection{absl::StrCat("missing or invalid ", key)};
     }
-    return value->get<bool>();
+    return flag.get<bool>();
   }
-  std::optional<TimePoint> Time(const char* key) const {
-    const json* value = Field(node_, key);
-    if (value == nullptr || !value->is_string()) {
+  static std::optional<TimePoint> Time(Value value) {
+    std::string_view text;
+    if (!value || value->get_string().get(text) != simdjson::SUCCESS) {
       return std::nullopt;
     }
-    return ParseIsoTime(value->get_ref<const std::string&>());
+    return ParseIsoTime(text);
   }
   json OptTime(const char* key) const {
-    auto time = Time(key);
+    auto time = Time(Field(key));
     return time ? json(FormatIsoTime(*time)) : json(nullptr);
   }
   std::string RequiredTime(const char* key) const {
-    auto time = Time(key);
+    auto time = Time(Field(key));
     if (!time) {
       throw Rejection{absl::StrCat("missing or invalid ", key)};
     }
@@ -163,44 +172,38 @@ class ItemReader {
 
   // Registers a nested data object (media, thumbnail, avatar, cover) and returns its id.
   json DataObject(const char* key, std::vector<json>& objects) const {
-    const json* object = Field(node_, key);
-    if (object == nullptr) {
-      return nullptr;
-    }
-    json id = Id(Field(*object, "id"));
+    Value object = Field(key);
+    json id = Id(Field(object, "id"));
     if (id.is_null()) {
       return nullptr;
     }
-    const json* bag = Field(*object, "storageBag");
-    auto size = Integer(Field(*object, "size"), 0, kMaxInt64);
+    auto size = Integer(Field(object, "size"), 0, kMaxInt64);
     objects.push_back({{"id", id},
                        {"size_bytes", size ? json(*size) : json(nullptr)},
-                       {"ipfs_hash", Text(Field(*object, "ipfsHash"), limits_.other)},
-                       {"is_accepted", OptBool(Field(*object, "isAccepted"))},
-                       {"storage_bag_id", bag == nullptr ? json(nullptr) : Text(Field(*bag, "id"), limits_.other)}});
+                       {"ipfs_hash", Text(Field(object, "ipfsHash"), limits_.other)},
+                       {"is_accepted", OptBool(Field(object, "isAccepted"))},
+                       {"storage_bag_id", Text(Field(Field(object, "storageBag"), "id"), limits_.other)}});
     return id;
   }
 
-  const json& node() const { return node_; }
   const TextLimits& limits() const { return limits_; }
 
  private:
-  const json& node_;
+  element node_;
   const TextLimits& limits_;
   size_t& truncated_;
 };
 
 json VideoRow(const ItemReader& r, std::vector<json>& objects) {
   const TextLimits& l = r.limits();
-  const json* language = r.Field(r.node(), "language");
-  const json* license = r.Field(r.node(), "license");
-  const json* metadata = r.Field(r.node(), "mediaMetadata");
-  const json* encoding = metadata == nullptr ? nullptr : r.Field(*metadata, "encoding");
+  Value license = r.Field("license");
+  Value metadata = r.Field("mediaMetadata");
+  Value encoding = ItemReader::Field(metadata, "encoding");
   auto meta_int = [&](const char* key, int64_t max) {
-    auto n = metadata == nullptr ? std::nullopt : r.Integer(r.Field(*metadata, key), 0, max);
+    auto n = ItemReader::Integer(ItemReader::Field(metadata, key), 0, max);
     return n ? json(*n) : json(nullptr);
   };
-  auto license_code = license == nullptr ? std::nullopt : r.Integer(r.Field(*license, "code"), 0, kMaxInt32);
+  auto license_code = ItemReader::Integer(ItemReader::Field(license, "code"), 0, kMaxInt32);
   json row = {
       {"id", r.RequiredId("id")},
       {"channel_id", r.RequiredNestedId("channel")},
@@ -208,11 +211,10 @@ json VideoRow(const ItemReader& r, std::vector<json>& objects) {
       {"title", r.Text("title", l.title)},
       {"description", r.Text("description", l.description)},
       {"duration_seconds", r.OptInteger("duration", 0, kMaxInt32)},
-      {"language", language == nullptr ? json(nullptr) : r.Text(r.Field(*language, "iso"), l.other)},
+      {"language", r.Text(ItemReader::Field(r.Field("language"), "iso"), l.other)},
       {"license_code", license_code ? json(*license_code) : json(nullptr)},
-      {"license_attribution", license == nullptr ? json(nullptr) : r.Text(r.Field(*license, "attribution"), l.other)},
-      {"license_custom_text",
-       license == nullptr ? json(nullptr) : r.Text(r.Field(*license, "customText"), l.description)},
+      {"license_attribution", r.Text(ItemReader::Field(license, "attribution"), l.other)},
+      {"license_custom_text", r.Text(ItemReader::Field(license, "customText"), l.description)},
       {"is_public", r.OptBool("isPublic")},
       {"is_censored", r.RequiredBool("isCensored")},
       {"is_explicit", r.OptBool("isExplicit")},
@@ -223,9 +225,9 @@ json VideoRow(const ItemReader& r, std::vector<json>& objects) {
       {"media_pixel_width", meta_int("pixelWidth", kMaxInt32)},
       {"media_pixel_height", meta_int("pixelHeight", kMaxInt32)},
       {"media_declared_size", meta_int("size", kMaxInt64)},
-      {"media_codec", encoding == nullptr ? json(nullptr) : r.Text(r.Field(*encoding, "codecName"), l.other)},
-      {"media_container", encoding == nullptr ? json(nullptr) : r.Text(r.Field(*encoding, "container"), l.other)},
-      {"media_mime_type", encoding == nullptr ? json(nullptr) : r.Text(r.Field(*encoding, "mimeMediaType"), l.other)},
+      {"media_codec", r.Text(ItemReader::Field(encoding, "codecName"), l.other)},
+      {"media_container", r.Text(ItemReader::Field(encoding, "container"), l.other)},
+      {"media_mime_type", r.Text(ItemReader::Field(encoding, "mimeMediaType"), l.other)},
       {"created_at", r.RequiredTime("createdAt")},
       {"updated_at", r.OptTime("updatedAt")},
       {"created_in_block", r.RequiredInteger("createdInBlock", 0, kMaxInt64)},
@@ -235,17 +237,16 @@ json VideoRow(const ItemReader& r, std::vector<json>& objects) {
 
 json ChannelRow(const ItemReader& r, std::vector<json>& objects) {
   const TextLimits& l = r.limits();
-  const json* language = r.Field(r.node(), "language");
-  const json* owner = r.Field(r.node(), "ownerMember");
+  Value owner = r.Field("ownerMember");
   return {
       {"id", r.RequiredId("id")},
       {"title", r.Text("title", l.title)},
       {"description", r.Text("description", l.description)},
       {"is_public", r.OptBool("isPublic")},
       {"is_censored", r.RequiredBool("isCensored")},
-      {"language", language == nullptr ? json(nullptr) : r.Text(r.Field(*language, "iso"), l.other)},
-      {"owner_member_id", owner == nullptr ? json(nullptr) : r.Id(r.Field(*owner, "id"))},
-      {"owner_handle", owner == nullptr ? json(nullptr) : r.Text(r.Field(*owner, "handle"), l.other)},
+      {"language", r.Text(ItemReader::Field(r.Field("language"), "iso"), l.other)},
+      {"owner_member_id", ItemReader::Id(ItemReader::Field(owner, "id"))},
+      {"owner_handle", r.Text(ItemReader::Field(owner, "handle"), l.other)},
       {"avatar_object_id", r.DataObject("avatarPhoto", objects)},
       {"cover_object_id", r.DataObject("coverPhoto", objects)},
       {"created_at", r.RequiredTime("createdAt")},
@@ -269,19 +270,18 @@ json CategoryRow(const ItemReader& r) {
 
 json EventRow(const StreamSpec& stream, const ItemReader& r) {
   const TextLimits& l = r.limits();
-  const json* actor = r.Field(r.node(), "actor");
-  const json* type_name = actor == nullptr ? nullptr : r.Field(*actor, "__typename");
-  if (type_name == nullptr || !type_name->is_string()) {
+  Value actor = r.Field("actor");
+  json type_name = r.Text(ItemReader::Field(actor, "__typename"), l.other);
+  if (type_name.is_null()) {
     throw Rejection{"missing actor.__typename"};
   }
-  const json* curator = r.Field(*actor, "curator");
-  const json* member = r.Field(*actor, "member");
   const char* target_field = stream.event_target == "video" ? "videoId" : "channelId";
   json asset_ids = nullptr;
-  if (const json* ids = r.Field(r.node(), "assetIds"); ids != nullptr && ids->is_array()) {
+  simdjson::dom::array ids;
+  if (Value field = r.Field("assetIds"); field && field->get_array().get(ids) == simdjson::SUCCESS) {
     asset_ids = json::array();
-    for (const json& id : *ids) {
-      auto number = r.Integer(&id, 0, kMaxInt64);
+    for (element id : ids) {
+      auto number = ItemReader::Integer(id, 0, kMaxInt64);
       if (!number) {
         throw Rejection{"invalid assetIds entry"};
       }
@@ -301,9 +301,9 @@ json EventRow(const StreamSpec& stream, const ItemReader& r) {
       {"asset_ids", asset_ids},
       {"are_nft_assets", r.OptBool("areNftAssets")},
       {"rationale", rationale},
-      {"actor_kind", r.Text(type_name, l.other)},
-      {"actor_curator_id", curator == nullptr ? json(nullptr) : r.Id(r.Field(*curator, "id"))},
-      {"actor_member_id", member == nullptr ? json(nullptr) : r.Id(r.Field(*member, "id"))},
+      {"actor_kind", type_name},
+      {"actor_curator_id", ItemReader::Id(ItemReader::Field(ItemReader::Field(actor, "curator"), "id"))},
+      {"actor_member_id", ItemReader::Id(ItemReader::Field(ItemReader::Field(actor, "member"), "id"))},
       {"in_block", r.RequiredInteger("inBlock", 0, kMaxInt64)},
       {"index_in_block", r.RequiredInteger("indexInBlock", 0, kMaxInt32)},
       {"in_extrinsic", r.Text("inExtrinsic", l.other)},
@@ -313,99 +313,98 @@ json EventRow(const StreamSpec& stream, const ItemReader& r) {
 }
 
 // The ordering key of a raw item, if it has a readable one.
-std::optional<Mark> KeyOf(const StreamSpec& stream, const json& node) {
-  if (!node.is_object()) {
-    return std::nullopt;
-  }
+std::optional<Mark> KeyOf(const StreamSpec& stream, element node) {
   if (stream.key_kind == KeyKind::kTime) {
-    auto it = node.find("updatedAt");
-    if (it == node.end() || !it->is_string()) {
-      return std::nullopt;
-    }
-    auto time = ParseIsoTime(it->get_ref<const std::string&>());
+    auto time = ItemReader::Time(ItemReader::Field(node, "updatedAt"));
     if (!time) {
       return std::nullopt;
     }
     return std::chrono::duration_cast<std::chrono::milliseconds>(time->time_since_epoch()).count();
   }
-  auto it = node.find(stream.entity == Entity::kModeratorEvent ? "inBlock" : "createdInBlock");
-  if (it == node.end() || !it->is_number_integer() || it->get<int64_t>() < 0) {
+  Value block = ItemReader::Field(node, stream.entity == Entity::kModeratorEvent ? "inBlock" : "createdInBlock");
+  if (!block || block->type() != element_type::INT64 || block->get_int64().value_unsafe() < 0) {
     return std::nullopt;
   }
-  return it->get<int64_t>();
+  return block->get_int64().value_unsafe();
 }
 
-std::string FirstErrorMessage(const json& errors) {
-  if (errors.is_array() && !errors.empty() && errors[0].is_object()) {
-    auto it = errors[0].find("message");
-    if (it != errors[0].end() && it->is_string()) {
-      return it->get<std::string>().substr(0, 300);
-    }
+std::string FirstErrorMessage(element errors) {
+  simdjson::dom::array list;
+  std::string_view message;
+  if (errors.get_array().get(list) == simdjson::SUCCESS && list.size() > 0 &&
+      list.at(0)["message"].get_string().get(message) == simdjson::SUCCESS) {
+    return std::string(message.substr(0, 300));
   }
   return "(no message)";
 }
 
-absl::StatusOr<json> ParseBody(const std::string& body) {
-  json document = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (document.is_discarded()) {
-    return absl::DataLossError(
-        absl::StrCat("query node answered with malformed or truncated JSON (", body.size(), " bytes)"));
+// One parser per thread, reused: its buffers grow to the largest page and stay.
+simdjson::dom::parser& Parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+// The `data` object of a GraphQL answer, valid until this thread parses again.
+absl::StatusOr<element> ParseBody(const std::string& body) {
+  element document;
+  if (auto error = Parser().parse(body).get(document); error != simdjson::SUCCESS) {
+    return absl::DataLossError(absl::StrCat("query node answered with malformed or truncated JSON (", body.size(),
+                                            " bytes): ", simdjson::error_message(error)));
   }
-  if (!document.is_object()) {
+  if (document.type() != element_type::OBJECT) {
     return absl::DataLossError("query node answer is not a JSON object");
   }
-  if (auto errors = document.find("errors"); errors != document.end() && !errors->is_null()) {
+  if (Value errors = ItemReader::Field(document, "errors")) {
     return absl::UnavailableError(absl::StrCat("query node returned GraphQL errors: ", FirstErrorMessage(*errors)));
   }
-  auto data = document.find("data");
-  if (data == document.end() || !data->is_object()) {
+  Value data = ItemReader::Field(document, "data");
+  if (!data || data->type() != element_type::OBJECT) {
     return absl::DataLossError("query node answer has no data object");
   }
-  return std::move(*data);
+  return *data;
 }
 
 }  // namespace
 
 absl::StatusOr<ParsedPage> ParsePage(const StreamSpec& stream, const std::string& body, const TextLimits& limits) {
-  ASSIGN_OR_RETURN(json data, ParseBody(body));
-  auto page = data.find("page");
-  if (page == data.end() || !page->is_object()) {
+  ASSIGN_OR_RETURN(element data, ParseBody(body));
+  Value page = ItemReader::Field(data, "page");
+  if (!page || page->type() != element_type::OBJECT) {
     return absl::DataLossError(absl::StrCat("query node answer to ", stream.operation, " has no page"));
   }
-  auto page_info = page->find("pageInfo");
-  auto edges = page->find("edges");
-  if (page_info == page->end() || !page_info->is_object() || edges == page->end() || !edges->is_array()) {
+  Value page_info = ItemReader::Field(page, "pageInfo");
+  simdjson::dom::array edges;
+  Value edges_field = ItemReader::Field(page, "edges");
+  if (!page_info || page_info->type() != element_type::OBJECT || !edges_field ||
+      edges_field->get_array().get(edges) != simdjson::SUCCESS) {
     return absl::DataLossError(absl::StrCat("query node answer to ", stream.operation, " lacks pageInfo or edges"));
   }
-  auto has_next = page_info->find("hasNextPage");
-  if (has_next == page_info->end() || !has_next->is_boolean()) {
+  json has_next = ItemReader::OptBool(ItemReader::Field(page_info, "hasNextPage"));
+  if (has_next.is_null()) {
     return absl::DataLossError(absl::StrCat("query node answer to ", stream.operation, " lacks hasNextPage"));
   }
   ParsedPage parsed;
-  parsed.has_next_page = has_next->get<bool>();
-  if (auto cursor = page_info->find("endCursor"); cursor != page_info->end() && cursor->is_string()) {
-    parsed.end_cursor = cursor->get<std::string>();
+  parsed.has_next_page = has_next.get<bool>();
+  std::string_view cursor;
+  if (Value end = ItemReader::Field(page_info, "endCursor"); end && end->get_string().get(cursor) == simdjson::SUCCESS) {
+    parsed.end_cursor = std::string(cursor);
   }
-  parsed.item_count = edges->size();
-  parsed.rows.reserve(edges->size());
-  for (const json& edge : *edges) {
-    const json* node = nullptr;
-    if (edge.is_object()) {
-      if (auto it = edge.find("node"); it != edge.end()) {
-        node = &*it;
+  parsed.item_count = edges.size();
+  parsed.rows.reserve(parsed.item_count);
+  for (element edge : edges) {
+    Value node = ItemReader::Field(edge, "node");
+    bool is_object = node && node->type() == element_type::OBJECT;
+    if (is_object) {
+      if (auto key = KeyOf(stream, *node)) {
+        parsed.keys.push_back(*key);
       }
     }
-    static const json kNull;
-    const json& item = node == nullptr ? kNull : *node;
-    if (auto key = KeyOf(stream, item)) {
-      parsed.keys.push_back(*key);
-    }
-    ItemReader reader(item, limits, parsed.truncated_fields);
     std::vector<json> objects;
     try {
-      if (!item.is_object()) {
+      if (!is_object) {
         throw Rejection{"edge without a node object"};
       }
+      ItemReader reader(*node, limits, parsed.truncated_fields);
       switch (stream.entity) {
         case Entity::kVideo: parsed.rows.push_back(VideoRow(reader, objects)); break;
         case Entity::kChannel: parsed.rows.push_back(ChannelRow(reader, objects)); break;
@@ -416,11 +415,11 @@ absl::StatusOr<ParsedPage> ParsePage(const StreamSpec& stream, const std::string
         parsed.data_objects.push_back(std::move(object));
       }
     } catch (const Rejection& rejection) {
-      std::string raw = edge.dump(-1, ' ', false, json::error_handler_t::replace);
+      std::string raw = simdjson::minify(edge);
       if (raw.size() > kMaxRawBytes) {
         raw.resize(kMaxRawBytes);
       }
-      json id = reader.Id(reader.Field(item, "id"));
+      json id = ItemReader::Id(ItemReader::Field(node, "id"));
       parsed.rejected.push_back(
           RejectedItem{id.is_null() ? std::nullopt : std::optional<std::string>(id.get<std::string>()),
                        rejection.reason, std::move(raw)});
@@ -430,24 +429,27 @@ absl::StatusOr<ParsedPage> ParsePage(const StreamSpec& stream, const std::string
 }
 
 absl::StatusOr<Head> ParseHead(const std::string& body) {
-  ASSIGN_OR_RETURN(json data, ParseBody(body));
+  ASSIGN_OR_RETURN(element data, ParseBody(body));
   Head head;
-  for (const auto& [field, items] : data.items()) {
-    if (!items.is_array() || items.empty() || !items[0].is_object()) {
+  simdjson::dom::object fields;
+  if (data.get_object().get(fields) != simdjson::SUCCESS) {
+    return head;
+  }
+  for (auto [field, items] : fields) {
+    simdjson::dom::array list;
+    if (items.get_array().get(list) != simdjson::SUCCESS || list.size() == 0) {
       continue;
     }
-    const json& newest = items[0];
-    auto block_it = newest.find(field == "videos" || field == "channels" ? "createdInBlock" : "inBlock");
-    if (block_it == newest.end() || !block_it->is_number_integer()) {
+    element newest = list.at(0).value_unsafe();
+    bool entity = field == "videos" || field == "channels";
+    Value block = ItemReader::Field(newest, entity ? "createdInBlock" : "inBlock");
+    if (!block || block->type() != element_type::INT64) {
       continue;
     }
-    int64_t block = block_it->get<int64_t>();
-    if (block >= head.block) {
-      head.block = block;
-      auto time_it = newest.find("createdAt");
-      if (time_it != newest.end() && time_it->is_string()) {
-        head.time = ParseIsoTime(time_it->get_ref<const std::string&>());
-      }
+    int64_t number = block->get_int64().value_unsafe();
+    if (number >= head.block) {
+      head.block = number;
+      head.time = ItemReader::Time(ItemReader::Field(newest, "createdAt"));
     }
   }
   return head;

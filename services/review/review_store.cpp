@@ -7,6 +7,8 @@ namespace curation::review {
 namespace {
 
 constexpr char kConsumer[] = "review.items";
+// The first page starts after this position: 1900-01-01, before any Joystream upload.
+constexpr int64_t kBeforeAnyDeadlineMs = -2208988800000;
 
 // Item columns with the title, channel and category a curator needs, read from ingest.
 constexpr char kItemSelect[] =
@@ -98,7 +100,7 @@ absl::StatusOr<std::vector<ItemRow>> ReviewStore::ListItems(const std::vector<st
                                                             const std::optional<QueuePosition>& after, int limit,
                                                             std::optional<TimePoint> deadline) {
   std::vector<ItemRow> items;
-  int64_t after_due = after ? Millis(after->due_at) : std::numeric_limits<int64_t>::min() / 2;
+  int64_t after_due = after ? Millis(after->due_at) : kBeforeAnyDeadlineMs;
   int64_t after_id = after ? after->id : 0;
   RETURN_IF_ERROR(pool_.InTransaction(
       [&](pqxx::work& tx) {

@@ -40,6 +40,15 @@ struct IngestState {
   int64_t rejected_items = 0;
 };
 
+/// A page in the form the store sends it: each part one JSON array parameter. Encoding is
+/// separate from storing so it can happen on another thread.
+struct EncodedPage {
+  std::string rows;          // empty when the page has none
+  std::string data_objects;  // likewise
+  std::string rejected;      // likewise
+  int64_t item_count = 0;
+};
+
 /// Held while this process is the one instance that polls; released when destroyed or when
 /// its connection drops.
 class PollerLease {
@@ -64,9 +73,11 @@ class IngestStore {
   /// Cursors of the streams polled before; a stream never polled has none.
   absl::StatusOr<std::map<std::string, Cursor>> LoadCursors(std::optional<TimePoint> deadline = std::nullopt);
 
+  static EncodedPage Encode(const ParsedPage& page);
+
   /// Stores the page's rows, rejected items, feed entries and the stream's new mark atomically.
   /// ABORTED, storing nothing, when a backfill rewound the stream since `cursor` was loaded.
-  absl::Status StorePage(const StreamSpec& stream, const ParsedPage& page, const Cursor& cursor);
+  absl::Status StorePage(const StreamSpec& stream, const EncodedPage& page, const Cursor& cursor);
 
   /// A pass over `stream` that found nothing new still counts as a success.
   absl::Status RecordSuccess(const std::string& stream);

@@ -3,6 +3,7 @@
 // storing each page with its new mark; waits a poll interval; backs off with jitter on failure.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <random>
 #include <stop_token>
@@ -32,11 +33,23 @@ class Ingestor {
   std::chrono::milliseconds Backoff(int failures, const absl::Status& last);
 
  private:
+  /// A parsed page and the mark that storing it earns.
+  struct FetchedPage {
+    EncodedPage encoded;
+    size_t rows = 0;
+    bool has_next_page = false;
+    std::vector<RejectedItem> rejected;
+    Mark mark = 0;
+    size_t bytes = 0;
+    std::chrono::steady_clock::duration fetch{}, parse{};
+  };
+  /// Pages through `stream` from `mark` (less the overlap), handing each page to `deliver`
+  /// until the last page, an error, or `deliver` returning false.
+  absl::Status FetchPages(const StreamSpec& stream, Mark mark, const std::function<bool(FetchedPage&&)>& deliver);
   absl::Status PollStream(const StreamSpec& stream, Cursor& cursor, const Head& head);
   absl::StatusOr<Head> FetchHead();
   /// A stream that answered "nothing more" holds everything up to the head read before it.
-  absl::Status MarkCompleteUpToHead(const StreamSpec& stream, const ParsedPage& empty, Cursor& cursor,
-                                    const Head& head);
+  absl::Status MarkCompleteUpToHead(const StreamSpec& stream, Cursor& cursor, const Head& head);
 
   IngestStore& store_;
   QueryNodeClient& client_;

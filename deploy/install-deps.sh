@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package curation needs to build, test and run. Safe to repeat.
+set -euo pipefail
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+  sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends \
+  build-essential cmake ninja-build pkg-config ccache git ca-certificates \
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev \
+  libpqxx-dev libpq-dev postgresql-15 \
+  libspdlog-dev libfmt-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev \
+  libcurl4-openssl-dev libcpp-httplib-dev libssl-dev \
+  libgtest-dev libgmock-dev
+# Node.js validates the GraphQL documents against the Joystream schemas in the tests.
+# Machines that already have Node.js (e.g. from NodeSource, which bundles npm) keep theirs.
+if ! command -v npm > /dev/null; then
+  $sudo apt-get install -y -qq --no-install-recommends nodejs npm
+fi

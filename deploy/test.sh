@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds everything, and runs every test (GoogleTest via
+# CTest). Each test binary starts its own PostgreSQL in /tmp; nothing else is needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deploy/install-deps.sh
+npm ci --prefix tests/graphql --no-audit --no-fund --loglevel=error
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON
+cmake --build build
+ctest --test-dir build --output-on-failure --parallel 2
