@@ -9,17 +9,21 @@ namespace {
 
 std::shared_ptr<spdlog::logger> Log() { return ComponentLogger("db"); }
 
-// The statement_timeout for a transaction: the configured cap, shortened to the deadline.
-absl::StatusOr<int64_t> TimeoutMillis(std::chrono::milliseconds cap, std::optional<TimePoint> deadline) {
-  int64_t millis = cap.count();
-  if (deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - SystemClock::Instance().Now());
-    if (left.count() <= 0) {
-      return absl::DeadlineExceededError("deadline passed before the database was reached");
-    }
-    millis = std::min<int64_t>(millis, left.count());
+// The statement_timeout a transaction needs when its deadline is nearer than the session's
+// configured cap; nullopt when the cap already applies.
+absl::StatusOr<std::optional<int64_t>> DeadlineTimeoutMillis(std::chrono::milliseconds cap,
+                                                             std::optional<TimePoint> deadline) {
+  if (!deadline) {
+    return std::optional<int64_t>();
   }
-  return std::max<int64_t>(millis, 1);
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - SystemClock::Instance().Now());
+  if (left.count() <= 0) {
+    return absl::DeadlineExceededError("deadline passed before the database was reached");
+  }
+  if (left >= cap) {
+    return std::optional<int64_t>();
+  }
+  return std::optional<int64_t>(std::max<int64_t>(left.count(), 1));
 }
 
 }  // namespace
@@ -88,6 +92,11 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Connect() const {
 absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Open() const {
   ASSIGN_OR_RETURN(auto connection, Connect());
   try {
+    // The session default; a transaction with a nearer deadline lowers it for itself.
+    pqxx::nontransaction session(*connection);
+    session.exec_params("SELECT set_config('statement_timeout', $1, false)",
+                        std::to_string(options_.statement_timeout.count()));
+    session.commit();
     for (const PreparedStatement& statement : options_.statements) {
       connection->prepare(statement.name, statement.sql);
     }
@@ -140,13 +149,15 @@ absl::Status Pool::InTransaction(const Work& work, std::optional<TimePoint> dead
   }
   absl::Status last;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    ASSIGN_OR_RETURN(int64_t timeout_ms, TimeoutMillis(options_.statement_timeout, deadline));
+    ASSIGN_OR_RETURN(std::optional<int64_t> timeout_ms, DeadlineTimeoutMillis(options_.statement_timeout, deadline));
     ASSIGN_OR_RETURN(auto connection, Acquire(acquire_until));
     bool broken = false;
     absl::Status status;
     try {
       pqxx::work tx(*connection);
-      tx.exec_params("SELECT set_config('statement_timeout', $1, true)", std::to_string(timeout_ms));
+      if (timeout_ms) {
+        tx.exec_params("SELECT set_config('statement_timeout', $1, true)", std::to_string(*timeout_ms));
+      }
       status = work(tx);
       if (status.ok()) {
         tx.commit();

@@ -137,11 +137,12 @@ const std::string kInsertEvents = absl::StrCat(
 
 std::vector<db::PreparedStatement> BuildStatements() {
   return {
-      {"ingest.lock_feed", absl::StrCat("SELECT pg_advisory_xact_lock(", kFeedWriterLock, ")")},
-      // Rows and mark commit together, so losing a page's commit in a crash only means
-      // reading that page again. A later synchronous commit (a review item raised from
-      // these rows) flushes the WAL past this one first.
-      {"ingest.async_commit", "SELECT set_config('synchronous_commit', 'off', true)"},
+      // Feed appends are serialised so they become visible in sequence order. Rows and mark
+      // commit together, so losing a page's commit in a crash only means reading that page
+      // again; a later synchronous commit (a review item raised from these rows) flushes the
+      // WAL past this one first. Hence asynchronous commit.
+      {"ingest.begin_page", absl::StrCat("SELECT pg_advisory_xact_lock(", kFeedWriterLock,
+                                         "), set_config('synchronous_commit', 'off', true)")},
       {"ingest.upsert_data_objects",
        absl::StrCat("WITH ", Incoming(kDataObjectColumns), " ", Upsert("ingest.data_objects", kDataObjectColumns, ""))},
       {"ingest.upsert_videos", kUpsertVideos},
@@ -155,10 +156,16 @@ std::vector<db::PreparedStatement> BuildStatements() {
        "   SELECT encode(sha256(convert_to(raw, 'UTF8')), 'hex') AS fingerprint, item_id, reason, raw"
        "   FROM json_to_recordset($2::json) AS x(item_id text, reason text, raw text)) rows"
        " ON CONFLICT (stream, fingerprint) DO UPDATE SET last_seen_at = now(), times_seen = r.times_seen + 1"},
+      // The mark, unless a backfill bumped the generation since it was read; and the success.
       {"ingest.save_cursor",
-       "INSERT INTO ingest.cursors AS c (stream, mark_block, mark_time, generation) VALUES ($1, $2, $3, $4)"
-       " ON CONFLICT (stream) DO UPDATE SET mark_block = EXCLUDED.mark_block, mark_time = EXCLUDED.mark_time,"
-       " updated_at = now() WHERE c.generation = EXCLUDED.generation RETURNING stream"},
+       "WITH saved AS (INSERT INTO ingest.cursors AS c (stream, mark_block, mark_time, generation)"
+       "   VALUES ($1, $2, $3, $4)"
+       "   ON CONFLICT (stream) DO UPDATE SET mark_block = EXCLUDED.mark_block, mark_time = EXCLUDED.mark_time,"
+       "   updated_at = now() WHERE c.generation = EXCLUDED.generation RETURNING stream),"
+       " succeeded AS (INSERT INTO ingest.stream_status AS s (stream, last_success_at, items_read)"
+       "   SELECT stream, now(), $5 FROM saved"
+       "   ON CONFLICT (stream) DO UPDATE SET last_success_at = now(), items_read = s.items_read + $5)"
+       " SELECT count(*) FROM saved"},
       {"ingest.record_success",
        "INSERT INTO ingest.stream_status AS s (stream, last_success_at, items_read) VALUES ($1, now(), $2)"
        " ON CONFLICT (stream) DO UPDATE SET last_success_at = now(), items_read = s.items_read + $2"},
@@ -258,8 +265,7 @@ absl::Status IngestStore::StorePage(const StreamSpec& stream, const EncodedPage&
   std::string mark_time = FormatIsoTime(TimePoint(std::chrono::milliseconds(cursor.mark)));
   bool by_block = stream.key_kind == KeyKind::kBlock;
   return pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    tx.exec_prepared("ingest.async_commit");
-    tx.exec_prepared("ingest.lock_feed");
+    tx.exec_prepared("ingest.begin_page");
     if (!page.data_objects.empty()) {
       tx.exec_prepared("ingest.upsert_data_objects", page.data_objects);
     }
@@ -274,12 +280,11 @@ absl::Status IngestStore::StorePage(const StreamSpec& stream, const EncodedPage&
     if (!page.rejected.empty()) {
       tx.exec_prepared("ingest.insert_rejected", stream.name, page.rejected);
     }
-    auto saved = tx.exec_prepared("ingest.save_cursor", stream.name, by_block ? mark_block.c_str() : nullptr,
-                                  by_block ? nullptr : mark_time.c_str(), cursor.generation);
-    if (saved.empty()) {
+    auto saved = tx.exec_prepared1("ingest.save_cursor", stream.name, by_block ? mark_block.c_str() : nullptr,
+                                   by_block ? nullptr : mark_time.c_str(), cursor.generation, page.item_count);
+    if (saved[0].as<int64_t>() == 0) {
       return absl::AbortedError(absl::StrCat("stream ", stream.name, " was rewound by a backfill; reloading its mark"));
     }
-    tx.exec_prepared("ingest.record_success", stream.name, page.item_count);
     return absl::OkStatus();
   });
 }
