@@ -6,8 +6,9 @@ if [ "$(id -u)" != 0 ]; then
   sudo=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends \
+apt=(apt-get -o DPkg::Lock::Timeout=600)  # wait for another apt (e.g. unattended upgrades) to finish
+$sudo "${apt[@]}" update -qq
+$sudo "${apt[@]}" install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config ccache git ca-certificates \
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev \
   libpqxx-dev libpq-dev postgresql-15 \
@@ -17,5 +18,5 @@ $sudo apt-get install -y -qq --no-install-recommends \
 # Node.js validates the GraphQL documents against the Joystream schemas in the tests.
 # Machines that already have Node.js (e.g. from NodeSource, which bundles npm) keep theirs.
 if ! command -v npm > /dev/null; then
-  $sudo apt-get install -y -qq --no-install-recommends nodejs npm
+  $sudo "${apt[@]}" install -y -qq --no-install-recommends nodejs npm
 fi
