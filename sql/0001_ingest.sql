@@ -134,7 +134,10 @@ CREATE TABLE ingest.stream_status (
     last_success_at timestamptz,
     last_error      text,
     last_error_at   timestamptz,
-    items_read      bigint NOT NULL DEFAULT 0  -- re-reads of the overlap included
+    items_read      bigint NOT NULL DEFAULT 0,  -- re-reads of the overlap included
+    -- The query node's head when this stream last answered "nothing more": the stream is
+    -- complete up to here even where its mark, which only stored items raise, is lower.
+    caught_up_block bigint
 );
 
 CREATE TABLE ingest.head (

@@ -61,7 +61,7 @@ TEST(ConfigTest, UnknownKeyNamesTheKeyAndSource) {
 }
 
 TEST(ConfigTest, BadValuesNameTheKey) {
-  for (const std::string& bad : {"ingest.poll_interval=10x", "query_node.page_size=0", "log.format=xml",
+  for (std::string bad : {"ingest.poll_interval=10x", "query_node.page_size=0", "log.format=xml",
                                  "server.services=ingest,bogus", "server.reflection=maybe"}) {
     auto config = LoadConfig({.overrides = {bad}});
     ASSERT_FALSE(config.ok()) << bad;

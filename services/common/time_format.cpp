@@ -11,6 +11,9 @@ bool ReadInt(std::string_view text, size_t pos, size_t width, int& out) {
   if (pos + width > text.size()) {
     return false;
   }
+  if (text[pos] < '0' || text[pos] > '9') {
+    return false;  // no sign
+  }
   auto [end, ec] = std::from_chars(text.data() + pos, text.data() + pos + width, out);
   return ec == std::errc() && end == text.data() + pos + width;
 }
@@ -25,7 +28,8 @@ std::optional<TimePoint> ParseIsoTime(std::string_view text) {
       !ReadInt(text, 17, 2, second)) {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+  // Years before 1 AD do not exist for PostgreSQL's timestamptz text input.
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
   }
   size_t pos = 19;

@@ -102,7 +102,6 @@ int Run(const Config& config) {
   }
   server::RpcMetrics rpc_metrics(metrics);
   server::GrpcHost host;
-  std::vector<std::jthread> workers;
 
   // Ingest: the poller, and the status/backfill API.
   ingest::IngestStore ingest_store(**pool);
@@ -113,7 +112,14 @@ int Run(const Config& config) {
   ingest::IngestGrpcService ingest_grpc(ingest_service, rpc_metrics);
   if (Hosts(config, "ingest")) {
     host.Register(&ingest_grpc, ingest::IngestGrpcService::kName);
-    workers.emplace_back([&](std::stop_token stop) { ingestor.Run(stop); });
+    Gauge& lag_blocks = metrics.GetGauge("curation_ingest_lag_blocks", "Blocks the query node head is ahead of ingest");
+    Gauge& lag_seconds = metrics.GetGauge("curation_ingest_lag_seconds", "Ingest lag behind the query node, as time");
+    metrics.AddRefresher([&] {
+      if (auto status = ingest_service.GetStatus(); status.ok()) {
+        lag_blocks.Set(static_cast<double>(status->lag_blocks));
+        lag_seconds.Set(std::chrono::duration<double>(status->lag).count());
+      }
+    });
   }
 
   // Review: items raised from the ingest feed, and the queue API.
@@ -123,7 +129,6 @@ int Run(const Config& config) {
   review::ReviewGrpcService review_grpc(review_service, rpc_metrics);
   if (Hosts(config, "review")) {
     host.Register(&review_grpc, review::ReviewGrpcService::kName);
-    workers.emplace_back([&](std::stop_token stop) { feed_consumer.Run(stop); });
   }
 
   if (auto started = host.Start({.listen = config.server.listen,
@@ -131,6 +136,14 @@ int Run(const Config& config) {
                                  .max_threads = config.server.max_threads});
       !started.ok()) {
     return Fail(started);
+  }
+  // Declared after everything they use, so they stop (and join) before it is destroyed.
+  std::vector<std::jthread> workers;
+  if (Hosts(config, "ingest")) {
+    workers.emplace_back([&](std::stop_token stop) { ingestor.Run(stop); });
+  }
+  if (Hosts(config, "review")) {
+    workers.emplace_back([&](std::stop_token stop) { feed_consumer.Run(stop); });
   }
   log->info("serving {} on port {}{}", absl::StrJoin(config.server.services, ","), host.port(),
             config.server.metrics_listen.empty() ? "" : ", metrics on " + config.server.metrics_listen);

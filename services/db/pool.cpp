@@ -93,10 +93,8 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Open() const {
   ASSIGN_OR_RETURN(auto connection, Connect());
   try {
     // The session default; a transaction with a nearer deadline lowers it for itself.
-    pqxx::nontransaction session(*connection);
-    session.exec_params("SELECT set_config('statement_timeout', $1, false)",
-                        std::to_string(options_.statement_timeout.count()));
-    session.commit();
+    // set_variable, unlike a plain SET, is restored when libpqxx reconnects by itself.
+    connection->set_variable("statement_timeout", std::to_string(options_.statement_timeout.count()));
     for (const PreparedStatement& statement : options_.statements) {
       connection->prepare(statement.name, statement.sql);
     }

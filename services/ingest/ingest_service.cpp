@@ -16,8 +16,9 @@ absl::StatusOr<IngestStatusView> IngestService::GetStatus(std::optional<TimePoin
                            [&](const StreamState& s) { return s.name == spec.name; });
     const StreamState& stream = *it;
     if (spec.key_kind == KeyKind::kBlock) {
-      Mark mark = stream.mark.value_or(-1);
-      high_water = high_water ? std::min(*high_water, mark) : mark;
+      // Complete up to its mark, or further if it last found nothing more up to the head.
+      Mark complete = std::max(stream.mark.value_or(-1), stream.caught_up_block.value_or(-1));
+      high_water = high_water ? std::min(*high_water, complete) : complete;
     }
     // The whole pipeline last succeeded when its least recent stream did.
     if (!stream.last_success) {

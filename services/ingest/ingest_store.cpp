@@ -5,6 +5,7 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 
+#include <curation/common/text.hpp>
 #include <curation/common/time_format.hpp>
 
 namespace curation::ingest {
@@ -89,42 +90,54 @@ std::string Incoming(const std::vector<Column>& columns) {
 }
 
 // Inserts new rows and rewrites existing ones only when something changed, so re-reading
-// the overlap costs no writes.
+// the overlap costs no writes. Tables of entities that carry updatedAt never take an older
+// version over a newer one (a stale copy arriving late).
 std::string Upsert(const std::string& table, const std::vector<Column>& columns, const std::string& returning) {
   std::vector<std::string> sets;
+  bool versioned = false;
   for (const Column& c : columns) {
     if (std::string(c.name) != "id") {
       sets.push_back(absl::StrCat(c.name, " = EXCLUDED.", c.name));
     }
+    versioned = versioned || std::string(c.name) == "updated_at";
   }
-  return absl::StrCat("INSERT INTO ", table, " AS t (", Names(columns), ") SELECT ", Names(columns),
-                      " FROM incoming ON CONFLICT (id) DO UPDATE SET ", absl::StrJoin(sets, ", "),
-                      ", last_changed_at = now() WHERE ROW(", Names(columns, "t."), ") IS DISTINCT FROM ROW(",
-                      Names(columns, "EXCLUDED."), ")", returning.empty() ? "" : " RETURNING " + returning);
+  return absl::StrCat(
+      "INSERT INTO ", table, " AS t (", Names(columns), ") SELECT ", Names(columns),
+      " FROM incoming ON CONFLICT (id) DO UPDATE SET ", absl::StrJoin(sets, ", "),
+      ", last_changed_at = now() WHERE ROW(", Names(columns, "t."), ") IS DISTINCT FROM ROW(",
+      Names(columns, "EXCLUDED."), ")",
+      versioned ? " AND (t.updated_at IS NULL OR EXCLUDED.updated_at IS NULL OR EXCLUDED.updated_at >= t.updated_at)"
+                : "",
+      returning.empty() ? "" : " RETURNING " + returning);
 }
 
+// `previous` sees the rows as they were before this statement (one snapshot for all of it):
+// a row absent there was inserted now. Media or a thumbnail replacing an earlier one raises
+// an item; a first one set after the upload is part of the upload.
 const std::string kUpsertVideos = absl::StrCat(
     "WITH ", Incoming(kVideoColumns),
     ", previous AS (SELECT v.id, v.media_object_id, v.thumbnail_object_id FROM ingest.videos v JOIN incoming i ON i.id = v.id)"
     ", upserted AS (",
     Upsert("ingest.videos", kVideoColumns,
-           "t.id, t.created_at, t.updated_at, t.created_in_block, t.media_object_id, t.thumbnail_object_id, "
-           "(t.xmax = 0) AS inserted"),
+           "t.id, t.created_at, t.updated_at, t.created_in_block, t.media_object_id, t.thumbnail_object_id"),
     ") INSERT INTO ingest.feed (kind, target_kind, target_id, occurred_at)"
-    " SELECT CASE WHEN u.inserted THEN 'video_created' ELSE 'video_assets_changed' END, 'video', u.id,"
-    " CASE WHEN u.inserted THEN u.created_at ELSE coalesce(u.updated_at, u.created_at) END"
+    " SELECT CASE WHEN p.id IS NULL THEN 'video_created' ELSE 'video_assets_changed' END, 'video', u.id,"
+    " CASE WHEN p.id IS NULL THEN u.created_at ELSE coalesce(u.updated_at, u.created_at) END"
     " FROM upserted u LEFT JOIN previous p ON p.id = u.id"
-    " WHERE u.inserted"
-    " OR (u.media_object_id IS NOT NULL AND u.media_object_id IS DISTINCT FROM p.media_object_id)"
-    " OR (u.thumbnail_object_id IS NOT NULL AND u.thumbnail_object_id IS DISTINCT FROM p.thumbnail_object_id)"
+    " WHERE p.id IS NULL"
+    " OR (p.media_object_id IS NOT NULL AND u.media_object_id IS DISTINCT FROM p.media_object_id)"
+    " OR (p.thumbnail_object_id IS NOT NULL AND u.thumbnail_object_id IS DISTINCT FROM p.thumbnail_object_id)"
     " ORDER BY u.created_in_block, u.id");
 
 const std::string kUpsertChannels = absl::StrCat(
-    "WITH ", Incoming(kChannelColumns), ", upserted AS (",
-    Upsert("ingest.channels", kChannelColumns, "t.id, t.created_at, t.created_in_block, (t.xmax = 0) AS inserted"),
+    "WITH ", Incoming(kChannelColumns),
+    ", previous AS (SELECT c.id FROM ingest.channels c JOIN incoming i ON i.id = c.id)"
+    ", upserted AS (",
+    Upsert("ingest.channels", kChannelColumns, "t.id, t.created_at, t.created_in_block"),
     ") INSERT INTO ingest.feed (kind, target_kind, target_id, occurred_at)"
-    " SELECT 'channel_created', 'channel', id, created_at FROM upserted WHERE inserted"
-    " ORDER BY created_in_block, id");
+    " SELECT 'channel_created', 'channel', u.id, u.created_at FROM upserted u"
+    " WHERE NOT EXISTS (SELECT 1 FROM previous p WHERE p.id = u.id)"
+    " ORDER BY u.created_in_block, u.id");
 
 const std::string kInsertEvents = absl::StrCat(
     "WITH ", Incoming(kEventColumns), ", inserted AS (INSERT INTO ingest.moderator_events (", Names(kEventColumns),
@@ -166,9 +179,9 @@ std::vector<db::PreparedStatement> BuildStatements() {
        "   SELECT stream, now(), $5 FROM saved"
        "   ON CONFLICT (stream) DO UPDATE SET last_success_at = now(), items_read = s.items_read + $5)"
        " SELECT count(*) FROM saved"},
-      {"ingest.record_success",
-       "INSERT INTO ingest.stream_status AS s (stream, last_success_at, items_read) VALUES ($1, now(), $2)"
-       " ON CONFLICT (stream) DO UPDATE SET last_success_at = now(), items_read = s.items_read + $2"},
+      {"ingest.record_caught_up",
+       "INSERT INTO ingest.stream_status AS s (stream, last_success_at, caught_up_block) VALUES ($1, now(), $2)"
+       " ON CONFLICT (stream) DO UPDATE SET last_success_at = now(), caught_up_block = $2"},
       {"ingest.record_failure",
        "INSERT INTO ingest.stream_status AS s (stream, last_error, last_error_at) VALUES ($1, $2, now())"
        " ON CONFLICT (stream) DO UPDATE SET last_error = $2, last_error_at = now()"},
@@ -179,16 +192,18 @@ std::vector<db::PreparedStatement> BuildStatements() {
        "SELECT stream, mark_block, (extract(epoch FROM mark_time) * 1000)::bigint, generation FROM ingest.cursors"},
       {"ingest.read_stream_status",
        "SELECT stream, to_char(last_success_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), last_error,"
-       " to_char(last_error_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), items_read"
+       " to_char(last_error_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), items_read, caught_up_block"
        " FROM ingest.stream_status"},
       {"ingest.read_head",
        "SELECT head_block, to_char(head_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
        " to_char(checked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM ingest.head"},
       {"ingest.count_rejected", "SELECT count(*) FROM ingest.rejected_items"},
+      // A stream never polled has no cursor and starts at ingest.start_block anyway. A rewound
+      // stream is no longer known to be caught up until its next pass.
       {"ingest.rewind_cursor",
-       "INSERT INTO ingest.cursors AS c (stream, mark_block, generation) VALUES ($1, $2, 1)"
-       " ON CONFLICT (stream) DO UPDATE SET mark_block = LEAST(c.mark_block, EXCLUDED.mark_block),"
-       " generation = c.generation + 1, updated_at = now()"},
+       "WITH rewound AS (UPDATE ingest.cursors SET mark_block = LEAST(mark_block, $2), generation = generation + 1,"
+       "   updated_at = now() WHERE stream = $1 RETURNING stream)"
+       " UPDATE ingest.stream_status SET caught_up_block = NULL WHERE stream IN (SELECT stream FROM rewound)"},
   };
 }
 
@@ -225,6 +240,7 @@ absl::StatusOr<std::map<std::string, Cursor>> IngestStore::LoadCursors(std::opti
     for (const auto& row : tx.exec_prepared("ingest.load_cursors")) {
       Cursor cursor;
       cursor.generation = row[3].as<int64_t>();
+      cursor.stored = true;
       if (!row[1].is_null()) {
         cursor.mark = row[1].as<int64_t>();
       } else if (!row[2].is_null()) {
@@ -289,16 +305,16 @@ absl::Status IngestStore::StorePage(const StreamSpec& stream, const EncodedPage&
   });
 }
 
-absl::Status IngestStore::RecordSuccess(const std::string& stream) {
+absl::Status IngestStore::RecordCaughtUp(const std::string& stream, int64_t head_block) {
   return pool_.InTransaction([&](pqxx::work& tx) {
-    tx.exec_prepared("ingest.record_success", stream, int64_t{0});
+    tx.exec_prepared("ingest.record_caught_up", stream, head_block);
     return absl::OkStatus();
   });
 }
 
 absl::Status IngestStore::RecordFailure(const std::string& stream, const std::string& message) {
   return pool_.InTransaction([&](pqxx::work& tx) {
-    tx.exec_prepared("ingest.record_failure", stream, message.substr(0, 1000));
+    tx.exec_prepared("ingest.record_failure", stream, TruncatedUtf8(message, 1000));
     return absl::OkStatus();
   });
 }
@@ -339,6 +355,9 @@ absl::StatusOr<IngestState> IngestStore::ReadState(std::optional<TimePoint> dead
       it->second.last_error = row[2].is_null() ? "" : row[2].as<std::string>();
       it->second.last_error_time = OptionalTime(row[3]);
       it->second.items_read = row[4].as<int64_t>();
+      if (!row[5].is_null()) {
+        it->second.caught_up_block = row[5].as<int64_t>();
+      }
     }
     for (const auto& row : tx.exec_prepared("ingest.read_head")) {
       state.head = Head{row[0].as<int64_t>(), OptionalTime(row[1])};

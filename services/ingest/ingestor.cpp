@@ -102,24 +102,28 @@ Ingestor::Ingestor(IngestStore& store, QueryNodeClient& client, IngestConfig con
                                        {{"result", "stored"}})),
       items_rejected_(metrics.GetCounter("curation_ingest_items_total", "Items read from the query node",
                                          {{"result", "rejected"}})),
+      fields_truncated_(metrics.GetCounter("curation_ingest_truncated_fields_total",
+                                           "Text fields cut to their size limit")),
       page_seconds_(metrics.GetHistogram("curation_ingest_page_duration_seconds",
-                                         "Time to fetch, parse and store one page")),
-      lag_blocks_(metrics.GetGauge("curation_ingest_lag_blocks", "Blocks between the query node head and the mark")),
-      lag_seconds_(metrics.GetGauge("curation_ingest_lag_seconds", "Lag behind the query node head, in time")) {}
+                                         "Time to fetch, parse and store one page")) {}
 
-absl::Status Ingestor::PollOnce() {
+absl::Status Ingestor::PollOnce(std::stop_token stop) {
   // Reloaded every poll: a backfill requested through any instance rewinds the marks.
   ASSIGN_OR_RETURN(auto cursors, store_.LoadCursors());
-  // The head is read before the streams: whatever the query node had indexed by then, an
-  // answer of "nothing more" proves stored.
+  // The head is read before the streams: whatever the query node had indexed by then, a
+  // stream that answers "nothing more" holds.
   auto head = FetchHead();
   if (!head.ok()) {
     store_.RecordFailure("head", std::string(head.status().message())).IgnoreError();
     return WithContext(head.status(), "head");
   }
   RETURN_IF_ERROR(store_.RecordHead(*head));
-  std::optional<Mark> high_water;
+  // One stream failing does not hold the others back; the pass reports the first failure.
+  absl::Status first_failure;
   for (const StreamSpec& stream : Streams()) {
+    if (stop.stop_requested()) {
+      return absl::CancelledError("stopping");
+    }
     auto it = cursors.find(stream.name);
     Cursor cursor;
     if (it != cursors.end()) {
@@ -127,47 +131,57 @@ absl::Status Ingestor::PollOnce() {
     } else if (stream.key_kind == KeyKind::kBlock) {
       cursor.mark = config_.start_block - 1;
     } else {
-      // A stream of changes starts at the query node's present: the created streams read
-      // every item in its current state, so older changes need no second read.
+      // A stream of changes starts at the newest indexed block's time: the created streams
+      // read every item in its current state, so older changes need no second read.
       cursor.mark = head->time ? std::chrono::duration_cast<std::chrono::milliseconds>(
                                      head->time->time_since_epoch() - config_.overlap_time)
                                      .count()
                                : 0;
     }
-    absl::Status status = PollStream(stream, cursor, *head);
+    absl::Status status = PollStream(stream, cursor, *head, stop);
     if (!status.ok()) {
       store_.RecordFailure(stream.name, std::string(status.message())).IgnoreError();
-      return WithContext(status, stream.name);
-    }
-    if (stream.key_kind == KeyKind::kBlock) {
-      high_water = high_water ? std::min(*high_water, cursor.mark) : cursor.mark;
+      if (first_failure.ok()) {
+        first_failure = WithContext(status, stream.name);
+      }
     }
   }
-  int64_t lag = std::max<int64_t>(0, head->block - high_water.value_or(head->block));
-  lag_blocks_.Set(static_cast<double>(lag));
-  lag_seconds_.Set(std::chrono::duration<double>(lag * kBlockTime).count());
-  return absl::OkStatus();
+  return first_failure;
 }
 
-absl::Status Ingestor::FetchPages(const StreamSpec& stream, Mark mark,
+absl::Status Ingestor::FetchPages(const StreamSpec& stream, Mark mark, std::stop_token stop,
                                   const std::function<bool(FetchedPage&&)>& deliver) {
   const std::string& document = QueryDocument(stream.document);
   int64_t overlap = stream.key_kind == KeyKind::kBlock ? config_.overlap_blocks : config_.overlap_time.count();
   Mark floor = stream.key_kind == KeyKind::kBlock ? -1 : 0;
   Mark since = std::max(mark - overlap, floor);
   std::optional<std::string> after;
+  int page_size = page_size_;
   while (true) {
+    if (stop.stop_requested()) {
+      return absl::CancelledError("stopping");
+    }
     auto started = std::chrono::steady_clock::now();
-    nlohmann::json variables = {{"since", SinceVariable(stream, since)}, {"first", page_size_}};
+    nlohmann::json variables = {{"since", SinceVariable(stream, since)}, {"first", page_size}};
     variables["after"] = after ? nlohmann::json(*after) : nlohmann::json(nullptr);
-    ASSIGN_OR_RETURN(std::string body, client_.Execute(document, stream.operation, variables));
+    auto body = client_.Execute(document, stream.operation, variables);
+    if (body.status().code() == absl::StatusCode::kOutOfRange && page_size > 1) {
+      // Items bloated by on-chain metadata: ask for fewer at a time rather than stall.
+      page_size = std::max(1, page_size / 2);
+      Log()->warn("{}: {}; asking for {} items per page", stream.name, body.status().message(), page_size);
+      continue;
+    }
+    if (!body.ok()) {
+      return body.status();
+    }
     auto fetched = std::chrono::steady_clock::now();
-    ASSIGN_OR_RETURN(ParsedPage page, ParsePage(stream, body));
+    ASSIGN_OR_RETURN(ParsedPage page, ParsePage(stream, *body));
     if (page.item_count == 0 && page.has_next_page) {
       return absl::DataLossError("query node sent an empty page that claims more follow");
     }
     // Everything before the page's last key is complete; items sharing the last key may
-    // continue on the next page, so the mark stops one short of it until the end.
+    // continue on the next page, so the mark stops one short of it until the end. Marks
+    // only ever rise to keys of items this page carries.
     bool single_key = false;
     if (!page.keys.empty()) {
       Mark first = page.keys.front(), last = page.keys.back();
@@ -179,23 +193,22 @@ absl::Status Ingestor::FetchPages(const StreamSpec& stream, Mark mark,
                     .rows = page.rows.size(),
                     .has_next_page = page.has_next_page,
                     .rejected = std::move(page.rejected),
+                    .truncated = page.truncated_fields,
                     .mark = mark,
-                    .bytes = body.size(),
+                    .bytes = body->size(),
                     .fetch = fetched - started,
                     .parse = std::chrono::steady_clock::now() - fetched};
-    bool more = page.has_next_page;
     // Continue past the stored keys; within one key (or when keys do not advance) only the
     // query node's cursor can make progress.
     Mark resume = page.keys.empty() ? since : page.keys.back() - 1;
-    std::optional<std::string> end_cursor = page.end_cursor;
-    if (!deliver(std::move(out)) || !more) {
+    if (!deliver(std::move(out)) || !page.has_next_page) {
       return absl::OkStatus();
     }
     if (single_key || resume <= since) {
-      if (!end_cursor || end_cursor == after) {
+      if (!page.end_cursor || page.end_cursor == after) {
         return absl::DataLossError("query node page claims more follow but gives no new endCursor");
       }
-      after = end_cursor;
+      after = page.end_cursor;
     } else {
       since = resume;
       after.reset();
@@ -203,13 +216,18 @@ absl::Status Ingestor::FetchPages(const StreamSpec& stream, Mark mark,
   }
 }
 
-absl::Status Ingestor::PollStream(const StreamSpec& stream, Cursor& cursor, const Head& head) {
+absl::Status Ingestor::PollStream(const StreamSpec& stream, Cursor& cursor, const Head& head,
+                                  std::stop_token stop) {
   // The next pages are fetched and parsed while this thread stores the current one, so the
   // query node, the parser and PostgreSQL work at once. Two pages ahead bound the memory.
   BoundedQueue<FetchedPage> pages(2);
   absl::Status fetch_status;
   std::jthread fetcher([&] {
-    fetch_status = FetchPages(stream, cursor.mark, [&](FetchedPage&& page) { return pages.Push(std::move(page)); });
+    try {
+      fetch_status = FetchPages(stream, cursor.mark, stop, [&](FetchedPage&& page) { return pages.Push(std::move(page)); });
+    } catch (const std::exception& e) {
+      fetch_status = absl::InternalError(absl::StrCat("fetching pages failed: ", e.what()));
+    }
     pages.Close();
   });
   absl::Status store_status;
@@ -222,10 +240,12 @@ absl::Status Ingestor::PollStream(const StreamSpec& stream, Cursor& cursor, cons
       if (!store_status.ok()) {
         break;
       }
+      next.stored = true;
     }
     cursor = next;
     pages_ok_.Inc();
     items_stored_.Inc(static_cast<double>(fetched->rows));
+    fields_truncated_.Inc(static_cast<double>(fetched->truncated));
     if (const auto& rejected = fetched->rejected; !rejected.empty()) {
       items_rejected_.Inc(static_cast<double>(rejected.size()));
       Log()->warn("{}: set aside {} item(s) the query node sent malformed, first: {} ({})", stream.name,
@@ -233,15 +253,14 @@ absl::Status Ingestor::PollStream(const StreamSpec& stream, Cursor& cursor, cons
     }
     auto store = std::chrono::steady_clock::now() - started;
     SPDLOG_LOGGER_DEBUG(Log(), "{}: {} items, {} bytes: fetch {} ms, parse {} ms, store {} ms", stream.name,
-                        fetched->encoded.item_count, fetched->bytes, Millis(fetched->fetch), Millis(fetched->parse), Millis(store));
+                        fetched->encoded.item_count, fetched->bytes, Millis(fetched->fetch), Millis(fetched->parse),
+                        Millis(store));
     page_seconds_.Observe(std::chrono::duration<double>(fetched->fetch + fetched->parse + store).count());
     if (!fetched->has_next_page) {
-      pages.Close();
-      fetcher.join();
-      return MarkCompleteUpToHead(stream, cursor, head);
+      break;
     }
   }
-  pages.Close();  // stops the fetcher if storing failed
+  pages.Close();  // stops the fetcher when storing failed
   fetcher.join();
   if (!store_status.ok()) {
     return store_status;
@@ -250,23 +269,24 @@ absl::Status Ingestor::PollStream(const StreamSpec& stream, Cursor& cursor, cons
     pages_failed_.Inc();
     return fetch_status;
   }
-  return MarkCompleteUpToHead(stream, cursor, head);
+  // The fetcher ends cleanly only after delivering the last page.
+  return FinishPass(stream, cursor, head);
 }
 
 absl::StatusOr<Head> Ingestor::FetchHead() {
-  ASSIGN_OR_RETURN(std::string body, client_.Execute(QueryDocument("head.graphql"), "IngestHead", nlohmann::json::object()));
+  ASSIGN_OR_RETURN(std::string body,
+                   client_.Execute(QueryDocument("head.graphql"), "IngestHead", nlohmann::json::object()));
   return ParseHead(body);
 }
 
-absl::Status Ingestor::MarkCompleteUpToHead(const StreamSpec& stream, Cursor& cursor, const Head& head) {
-  if (stream.key_kind != KeyKind::kBlock || head.block <= cursor.mark) {
-    return store_.RecordSuccess(stream.name);
+absl::Status Ingestor::FinishPass(const StreamSpec& stream, Cursor& cursor, const Head& head) {
+  if (!cursor.stored) {
+    // A starting mark (a stream of changes, or a stream that found nothing yet) is saved so a
+    // restart resumes from it rather than from a later present.
+    RETURN_IF_ERROR(store_.StorePage(stream, EncodedPage{}, cursor));
+    cursor.stored = true;
   }
-  Cursor complete = cursor;
-  complete.mark = head.block;
-  RETURN_IF_ERROR(store_.StorePage(stream, EncodedPage{}, complete));
-  cursor = complete;
-  return absl::OkStatus();
+  return store_.RecordCaughtUp(stream.name, head.block);
 }
 
 std::chrono::milliseconds Ingestor::Backoff(int failures, const absl::Status& last) {
@@ -306,13 +326,15 @@ void Ingestor::Run(std::stop_token stop) {
         continue;
       }
     }
-    absl::Status status = PollOnce();
+    absl::Status status = PollOnce(stop);
     if (status.ok()) {
       if (failures > 0) {
         Log()->info("query node polling recovered after {} failed attempt(s)", failures);
       }
       failures = 0;
       Pause(stop, config_.poll_interval);
+    } else if (status.code() == absl::StatusCode::kAborted || status.code() == absl::StatusCode::kCancelled) {
+      continue;  // a backfill rewound a stream (re-read at once), or we are stopping
     } else {
       ++failures;
       auto pause = Backoff(failures, status);

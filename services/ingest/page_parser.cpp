@@ -7,6 +7,7 @@
 #include <absl/strings/str_cat.h>
 #include <simdjson.h>
 
+#include <curation/common/text.hpp>
 #include <curation/common/time_format.hpp>
 
 namespace curation::ingest {
@@ -20,6 +21,8 @@ using Value = std::optional<element>;  // absent, null and ill-typed containers 
 constexpr size_t kMaxIdLength = 128;
 constexpr size_t kMaxRawBytes = 64 * 1024;
 constexpr int64_t kMaxInt32 = std::numeric_limits<int32_t>::max();
+// Blocks travel back to the query node as GraphQL Int variables, which are 32-bit.
+constexpr int64_t kMaxBlock = kMaxInt32;
 constexpr int64_t kMaxInt64 = std::numeric_limits<int64_t>::max();
 
 // An item that cannot be stored; the message becomes the rejection reason.
@@ -58,12 +61,7 @@ class ItemReader {
         text += ch;
       }
     }
-    if (text.size() > cap) {
-      size_t cut = cap;
-      while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
-        --cut;
-      }
-      text.resize(cut);
+    if (TruncateUtf8(text, cap)) {
       ++truncated_;
     }
     return text;
@@ -117,7 +115,8 @@ class ItemReader {
       return std::to_string(value->get_int64().value_unsafe());
     }
     std::string_view text;
-    if (value->get_string().get(text) != simdjson::SUCCESS || text.empty() || text.size() > kMaxIdLength) {
+    if (value->get_string().get(text) != simdjson::SUCCESS || text.empty() || text.size() > kMaxIdLength ||
+        std::any_of(text.begin(), text.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; })) {
       return nullptr;
     }
     return std::string(text);
@@ -230,7 +229,7 @@ json VideoRow(const ItemReader& r, std::vector<json>& objects) {
       {"media_mime_type", r.Text(ItemReader::Field(encoding, "mimeMediaType"), l.other)},
       {"created_at", r.RequiredTime("createdAt")},
       {"updated_at", r.OptTime("updatedAt")},
-      {"created_in_block", r.RequiredInteger("createdInBlock", 0, kMaxInt64)},
+      {"created_in_block", r.RequiredInteger("createdInBlock", 0, kMaxBlock)},
   };
   return row;
 }
@@ -251,7 +250,7 @@ json ChannelRow(const ItemReader& r, std::vector<json>& objects) {
       {"cover_object_id", r.DataObject("coverPhoto", objects)},
       {"created_at", r.RequiredTime("createdAt")},
       {"updated_at", r.OptTime("updatedAt")},
-      {"created_in_block", r.RequiredInteger("createdInBlock", 0, kMaxInt64)},
+      {"created_in_block", r.RequiredInteger("createdInBlock", 0, kMaxBlock)},
   };
 }
 
@@ -264,7 +263,7 @@ json CategoryRow(const ItemReader& r) {
       {"parent_id", r.NestedId("parentCategory")},
       {"created_at", r.RequiredTime("createdAt")},
       {"updated_at", r.OptTime("updatedAt")},
-      {"created_in_block", r.RequiredInteger("createdInBlock", 0, kMaxInt64)},
+      {"created_in_block", r.RequiredInteger("createdInBlock", 0, kMaxBlock)},
   };
 }
 
@@ -304,7 +303,7 @@ json EventRow(const StreamSpec& stream, const ItemReader& r) {
       {"actor_kind", type_name},
       {"actor_curator_id", ItemReader::Id(ItemReader::Field(ItemReader::Field(actor, "curator"), "id"))},
       {"actor_member_id", ItemReader::Id(ItemReader::Field(ItemReader::Field(actor, "member"), "id"))},
-      {"in_block", r.RequiredInteger("inBlock", 0, kMaxInt64)},
+      {"in_block", r.RequiredInteger("inBlock", 0, kMaxBlock)},
       {"index_in_block", r.RequiredInteger("indexInBlock", 0, kMaxInt32)},
       {"in_extrinsic", r.Text("inExtrinsic", l.other)},
       {"network", r.Text("network", l.other)},
@@ -322,10 +321,11 @@ std::optional<Mark> KeyOf(const StreamSpec& stream, element node) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(time->time_since_epoch()).count();
   }
   Value block = ItemReader::Field(node, stream.entity == Entity::kModeratorEvent ? "inBlock" : "createdInBlock");
-  if (!block || block->type() != element_type::INT64 || block->get_int64().value_unsafe() < 0) {
+  auto number = ItemReader::Integer(block, 0, kMaxBlock);
+  if (!number || block->type() != element_type::INT64) {
     return std::nullopt;
   }
-  return block->get_int64().value_unsafe();
+  return *number;
 }
 
 std::string FirstErrorMessage(element errors) {
@@ -333,12 +333,12 @@ std::string FirstErrorMessage(element errors) {
   std::string_view message;
   if (errors.get_array().get(list) == simdjson::SUCCESS && list.size() > 0 &&
       list.at(0)["message"].get_string().get(message) == simdjson::SUCCESS) {
-    return std::string(message.substr(0, 300));
+    return TruncatedUtf8(std::string(message), 300);
   }
   return "(no message)";
 }
 
-// One parser per thread, reused: its buffers grow to the largest page and stay.
+// One parser per thread, reused across the pages that thread parses.
 simdjson::dom::parser& Parser() {
   thread_local simdjson::dom::parser parser;
   return parser;
@@ -441,8 +441,10 @@ absl::StatusOr<Head> ParseHead(const std::string& body) {
       continue;
     }
     element newest = list.at(0).value_unsafe();
-    bool entity = field == "videos" || field == "channels";
-    Value block = ItemReader::Field(newest, entity ? "createdInBlock" : "inBlock");
+    Value block = ItemReader::Field(newest, "createdInBlock");
+    if (!block) {
+      block = ItemReader::Field(newest, "inBlock");  // moderator events
+    }
     if (!block || block->type() != element_type::INT64) {
       continue;
     }

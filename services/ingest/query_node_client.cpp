@@ -29,7 +29,7 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(const std::map<std::str
   if (ec != std::errc() || seconds < 0) {
     return std::nullopt;  // an HTTP-date; the normal backoff applies
   }
-  return std::chrono::seconds(seconds);
+  return std::chrono::seconds(std::min<int64_t>(seconds, 86400));  // a day at most
 }
 
 }  // namespace
@@ -46,7 +46,12 @@ absl::StatusOr<std::string> QueryNodeClient::Execute(const std::string& document
   request.body = nlohmann::json{{"query", document}, {"operationName", operation}, {"variables", variables}}.dump();
   request.timeout = timeout_;
   request.max_response_bytes = max_response_bytes_;
-  ASSIGN_OR_RETURN(HttpResponse response, http_.Send(request));
+  auto sent = http_.Send(request);
+  if (sent.status().code() == absl::StatusCode::kResourceExhausted) {
+    // Too large, not throttled: the caller can ask for fewer items.
+    return absl::OutOfRangeError(std::string(sent.status().message()));
+  }
+  ASSIGN_OR_RETURN(HttpResponse response, std::move(sent));
   if (response.status == 200) {
     return std::move(response.body);
   }

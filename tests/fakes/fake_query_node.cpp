@@ -66,9 +66,10 @@ constexpr std::array<PageOperation, 10> kPageOperations = {{
 constexpr std::string_view kHeadOperation = "IngestHead";
 
 // IngestHead's fields, in the document's order, with the collection each reads.
-constexpr std::array<std::pair<std::string_view, size_t>, 6> kHeadFields = {{
+constexpr std::array<std::pair<std::string_view, size_t>, 7> kHeadFields = {{
     {"videos", kVideos},
     {"channels", kChannels},
+    {"videoCategories", kCategories},
     {"videoVisibilitySetByModeratorEvents", kVideoVisibility},
     {"channelVisibilitySetByModeratorEvents", kChannelVisibility},
     {"videoAssetsDeletedByModeratorEvents", kVideoAssetsDeleted},

@@ -18,12 +18,14 @@ namespace curation::ingest {
 struct Cursor {
   Mark mark = 0;
   int64_t generation = 0;
+  bool stored = false;  // false: a starting mark nobody has saved yet
 };
 
 struct StreamState {
   std::string name;
   KeyKind key_kind = KeyKind::kBlock;
   std::optional<Mark> mark;
+  std::optional<int64_t> caught_up_block;
   std::optional<TimePoint> last_success;
   std::string last_error;
   std::optional<TimePoint> last_error_time;
@@ -79,8 +81,8 @@ class IngestStore {
   /// ABORTED, storing nothing, when a backfill rewound the stream since `cursor` was loaded.
   absl::Status StorePage(const StreamSpec& stream, const EncodedPage& page, const Cursor& cursor);
 
-  /// A pass over `stream` that found nothing new still counts as a success.
-  absl::Status RecordSuccess(const std::string& stream);
+  /// A pass over `stream` that ended with "nothing more": a success, complete up to `head_block`.
+  absl::Status RecordCaughtUp(const std::string& stream, int64_t head_block);
   /// `stream` may also be "head", the query that reads the query node's newest block.
   absl::Status RecordFailure(const std::string& stream, const std::string& message);
   absl::Status RecordHead(const Head& head);

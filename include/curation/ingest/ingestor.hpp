@@ -22,9 +22,10 @@ class Ingestor {
   Ingestor(IngestStore& store, QueryNodeClient& client, IngestConfig config, int page_size,
            MetricsRegistry& metrics);
 
-  /// Reads the head, then every stream until caught up (one pass).
-  /// Stops at the first failure, which it records; marks never pass what was stored.
-  absl::Status PollOnce();
+  /// Reads the head, then every stream until caught up (one pass). A failing stream is
+  /// recorded and the others still read; the first failure is returned. Marks never pass
+  /// what was stored.
+  absl::Status PollOnce(std::stop_token stop = {});
 
   /// Polls until `stop` is requested, while this instance holds the poller lease.
   void Run(std::stop_token stop);
@@ -39,17 +40,19 @@ class Ingestor {
     size_t rows = 0;
     bool has_next_page = false;
     std::vector<RejectedItem> rejected;
+    size_t truncated = 0;
     Mark mark = 0;
     size_t bytes = 0;
     std::chrono::steady_clock::duration fetch{}, parse{};
   };
   /// Pages through `stream` from `mark` (less the overlap), handing each page to `deliver`
   /// until the last page, an error, or `deliver` returning false.
-  absl::Status FetchPages(const StreamSpec& stream, Mark mark, const std::function<bool(FetchedPage&&)>& deliver);
-  absl::Status PollStream(const StreamSpec& stream, Cursor& cursor, const Head& head);
+  absl::Status FetchPages(const StreamSpec& stream, Mark mark, std::stop_token stop,
+                          const std::function<bool(FetchedPage&&)>& deliver);
+  absl::Status PollStream(const StreamSpec& stream, Cursor& cursor, const Head& head, std::stop_token stop);
   absl::StatusOr<Head> FetchHead();
-  /// A stream that answered "nothing more" holds everything up to the head read before it.
-  absl::Status MarkCompleteUpToHead(const StreamSpec& stream, Cursor& cursor, const Head& head);
+  /// A stream that answered "nothing more" is complete up to the head read before it.
+  absl::Status FinishPass(const StreamSpec& stream, Cursor& cursor, const Head& head);
 
   IngestStore& store_;
   QueryNodeClient& client_;
@@ -61,9 +64,8 @@ class Ingestor {
   Counter& pages_failed_;
   Counter& items_stored_;
   Counter& items_rejected_;
+  Counter& fields_truncated_;
   Histogram& page_seconds_;
-  Gauge& lag_blocks_;
-  Gauge& lag_seconds_;
 };
 
 }  // namespace curation::ingest

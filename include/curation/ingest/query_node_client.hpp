@@ -14,7 +14,8 @@ namespace curation::ingest {
 
 /// One instance per polling thread (it owns an HTTP connection). HTTP 429 comes back as
 /// RESOURCE_EXHAUSTED, 5xx and transport failures as UNAVAILABLE, a timeout as
-/// DEADLINE_EXCEEDED; a Retry-After the server sent is in RetryAfter(status).
+/// DEADLINE_EXCEEDED, a response over the size limit as OUT_OF_RANGE; a Retry-After the
+/// server sent is in RetryAfter(status).
 class QueryNodeClient {
  public:
   QueryNodeClient(std::string url, std::chrono::milliseconds timeout, int64_t max_response_bytes);
