@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -143,6 +144,28 @@ TEST_F(CurationdTest, ServesTheQueueAndIngestStatusToCuratorctl) {
   EXPECT_NE(down.output.find("cannot reach curationd"), std::string::npos) << down.output;
 }
 
+TEST_F(CurationdTest, RunsItsOwnPostgresWhenNoDatabaseIsConfigured) {
+  PutVideos(3);
+  std::string dir = "/tmp/curation-own-pg-" + std::to_string(getpid());
+  std::filesystem::remove_all(dir);
+  std::string config = ::testing::TempDir() + "own-pg.yaml";
+  std::ofstream(config) << "query_node:\n  url: " << fake_.Url() << "\nserver:\n  listen: " << addr_
+                        << "\n  metrics_listen: \"\"\ndatabase:\n  embedded_dir: " << dir
+                        << "\ningest:\n  poll_interval: 200ms\n";
+  testing::ChildProcess daemon({CURATIOND_PATH, "--config", config}, ::testing::TempDir() + "own-pg.log");
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"--json", "queue", "list"}).output.find("\"3\"") != std::string::npos; },
+                      30s))
+      << daemon.Output();
+  Result queue = Ctl({"queue", "list"});
+  EXPECT_EQ(queue.code, 0);
+  EXPECT_NE(queue.output.find("OVERDUE by"), std::string::npos) << queue.output;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/PG_VERSION"));
+  daemon.Signal(SIGTERM);
+  EXPECT_EQ(daemon.Wait(30s), 0) << daemon.Output();
+  EXPECT_FALSE(std::filesystem::exists(dir + "/postmaster.pid")) << "the embedded server stopped with curationd";
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(CurationdTest, BadConfigurationStopsTheStartNamingTheKey) {
   Result bad = RunTool({CURATIOND_PATH, "--set", "ingest.poll_interval=soon", "config"});
   EXPECT_EQ(bad.code, 2);
@@ -152,6 +175,22 @@ TEST_F(CurationdTest, BadConfigurationStopsTheStartNamingTheKey) {
   Result typo = RunTool({CURATIOND_PATH, "--config", file, "config"});
   EXPECT_EQ(typo.code, 2);
   EXPECT_NE(typo.output.find("query_node.ulr"), std::string::npos) << typo.output;
+}
+
+TEST_F(CurationdTest, LogsOneJsonObjectPerLineWhenAsked) {
+  Result result = RunTool({CURATIOND_PATH, "--set", "log.format=json", "--database-url",
+                           "postgresql:///nowhere?host=/nonexistent", "migrate"});
+  EXPECT_EQ(result.code, 1);
+  std::istringstream lines(result.output);
+  std::string line;
+  int parsed = 0;
+  while (std::getline(lines, line)) {
+    auto entry = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(entry.is_discarded()) << line;
+    EXPECT_TRUE(entry.contains("time") && entry.contains("level") && entry.contains("service") && entry.contains("msg"));
+    ++parsed;
+  }
+  EXPECT_GE(parsed, 1) << result.output;
 }
 
 TEST_F(CurationdTest, RefusesASchemaNewerThanItself) {

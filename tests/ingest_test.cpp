@@ -188,6 +188,19 @@ INSTANTIATE_TEST_SUITE_P(
         FaultCase{"slow", {.kind = Fault::Kind::kDelay, .delay = 3s}, absl::StatusCode::kDeadlineExceeded}),
     [](const ::testing::TestParamInfo<FaultCase>& info) { return info.param.name; });
 
+TEST_F(IngestTest, AQueryNodeThatIsDownStoresNothingAndSaysWhy) {
+  QueryNodeClient down("http://127.0.0.1:9/graphql", 1s, 1 << 20);
+  Ingestor ingestor(*store_, down, config_, 3, metrics_);
+  absl::Status status = ingestor.PollOnce();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(status.message().find("127.0.0.1:9"), std::string::npos) << status;
+  EXPECT_EQ(Count("ingest.cursors"), 0);
+  IngestService service(*store_, "http://127.0.0.1:9/graphql");
+  auto view = service.GetStatus();
+  ASSERT_TRUE(view.ok());
+  EXPECT_NE(view->last_error.find("head"), std::string::npos) << view->last_error;
+}
+
 TEST_F(IngestTest, HonoursRetryAfterAndBacksOffWithJitter) {
   absl::Status throttled = absl::ResourceExhaustedError("429");
   PutVideos(1, 1, 1);
