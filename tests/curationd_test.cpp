@@ -166,6 +166,20 @@ TEST_F(CurationdTest, RunsItsOwnPostgresWhenNoDatabaseIsConfigured) {
   std::filesystem::remove_all(dir);
 }
 
+TEST_F(CurationdTest, StatusBeforeAnySuccessSaysSoInsteadOfClaimingNoLag) {
+  std::vector<std::string> argv = {CURATIOND_PATH, "--database-url", url_, "--query-node-url",
+                                   "http://127.0.0.1:9/graphql", "--set", "server.listen=" + addr_,
+                                   "--set", "server.metrics_listen="};
+  testing::ChildProcess daemon(argv, ::testing::TempDir() + "unreachable.log");
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"health"}).code == 0; }, 20s)) << daemon.Output();
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"ingest", "status"}).output.find("Couldn't connect") != std::string::npos; },
+                      20s));
+  Result status = Ctl({"ingest", "status"});
+  EXPECT_NE(status.output.find("unknown: the query node's head was never read"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("not read yet"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("last success    never"), std::string::npos) << status.output;
+}
+
 TEST_F(CurationdTest, BadConfigurationStopsTheStartNamingTheKey) {
   Result bad = RunTool({CURATIOND_PATH, "--set", "ingest.poll_interval=soon", "config"});
   EXPECT_EQ(bad.code, 2);

@@ -225,8 +225,12 @@ int IngestStatus(const Options& options) {
   std::cout << "query node      " << status.query_node_url() << "\n"
             << "high-water block " << status.high_water_block() << "\n"
             << "head block      " << status.head_block() << "  (checked " << Ago(status.head_check_time()) << ")\n"
-            << "lag             " << status.lag_blocks() << " blocks, ~"
-            << curation::HumanDuration(std::chrono::milliseconds(status.lag().seconds() * 1000)) << "\n"
+            << "lag             "
+            << (status.has_head_check_time()
+                    ? std::to_string(status.lag_blocks()) + " blocks, ~" +
+                          curation::HumanDuration(std::chrono::milliseconds(status.lag().seconds() * 1000))
+                    : std::string("unknown: the query node's head was never read"))
+            << "\n"
             << "last success    " << Ago(status.last_success_time()) << "\n"
             << "last error      " << (status.last_error().empty() ? "none" : status.last_error()) << "\n";
   if (!status.last_error().empty()) {
@@ -235,8 +239,9 @@ int IngestStatus(const Options& options) {
   std::cout << "rejected items  " << status.rejected_items() << "\n\n";
   std::vector<std::vector<std::string>> rows = {{"STREAM", "MARK", "ITEMS READ", "LAST SUCCESS"}};
   for (const auto& stream : status.streams()) {
-    std::string mark = stream.has_mark_time() ? curation::FormatIsoTime(ToTime(stream.mark_time()))
-                                              : "block " + std::to_string(stream.mark_block());
+    std::string mark = stream.has_mark_time()    ? curation::FormatIsoTime(ToTime(stream.mark_time()))
+                       : stream.has_mark_block() ? "block " + std::to_string(stream.mark_block())
+                                                 : "not read yet";
     rows.push_back({stream.name(), mark, std::to_string(stream.items_read()),
                     stream.has_last_success_time()
                         ? curation::HumanDuration(Since(stream.last_success_time())) + " ago"
