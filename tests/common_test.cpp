@@ -4,6 +4,11 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
+
+#include <atomic>
+
+#include <curation/common/address_guard.hpp>
 #include <curation/common/config.hpp>
 #include <curation/common/http_client.hpp>
 #include <curation/common/metrics.hpp>
@@ -152,6 +157,7 @@ class HttpClientTest : public ::testing::Test {
       std::this_thread::sleep_for(1500ms);
       r.set_content("late", "text/plain");
     });
+    server_.set_keep_alive_max_count(1);  // or stop() waits out idle client connections
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) {
@@ -203,6 +209,113 @@ TEST_F(HttpClientTest, RefusesOtherSchemes) {
   HttpClient client;
   auto response = client.Send({.url = "file:///etc/passwd"});
   ASSERT_FALSE(response.ok());
+}
+
+// The refusal for a literal address, as the guard sees a connected peer.
+std::optional<std::string> RefusalOf(const AddressGuard& guard, const std::string& ip) {
+  sockaddr_in6 v6{};
+  sockaddr_in v4{};
+  if (inet_pton(AF_INET, ip.c_str(), &v4.sin_addr) == 1) {
+    v4.sin_family = AF_INET;
+    return guard.Refusal(reinterpret_cast<sockaddr*>(&v4));
+  }
+  EXPECT_EQ(inet_pton(AF_INET6, ip.c_str(), &v6.sin6_addr), 1) << ip;
+  v6.sin6_family = AF_INET6;
+  return guard.Refusal(reinterpret_cast<sockaddr*>(&v6));
+}
+
+TEST(AddressGuardTest, RefusesEveryNonPublicClass) {
+  AddressGuard guard;
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"127.0.0.1", "loopback"},        {"127.9.9.9", "loopback"},       {"::1", "loopback"},
+      {"::ffff:127.0.0.1", "loopback"}, {"10.1.2.3", "private"},         {"172.20.0.1", "private"},
+      {"192.168.1.1", "private"},       {"fd12::1", "private"},          {"169.254.169.254", "cloud metadata"},
+      {"169.254.1.1", "link-local"},    {"fe80::1", "link-local"},       {"224.0.0.1", "multicast"},
+      {"ff02::1", "multicast"},         {"0.0.0.0", "unspecified"},      {"::", "unspecified"},
+      {"100.64.0.1", "shared address space"}, {"64:ff9b::a00:1", "NAT64 (reaches IPv4 ranges)"}};
+  for (const auto& [ip, why] : refused) {
+    EXPECT_EQ(RefusalOf(guard, ip), why) << ip;
+  }
+  for (const std::string ip : {"8.8.8.8", "172.32.0.1", "2001:4860:4860::8888", "193.0.14.129"}) {
+    EXPECT_EQ(RefusalOf(guard, ip), std::nullopt) << ip;
+  }
+}
+
+TEST(AddressGuardTest, AnAllowListOpensOnlyWhatItNames) {
+  auto range = AddressRange::Parse("127.0.0.1/32");
+  ASSERT_TRUE(range.ok());
+  AddressGuard guard({*range});
+  EXPECT_EQ(RefusalOf(guard, "127.0.0.1"), std::nullopt);
+  EXPECT_EQ(RefusalOf(guard, "127.0.0.2"), "loopback");
+  EXPECT_EQ(RefusalOf(guard, "::1"), "loopback");
+  for (const std::string bad : {"300.1.1.1", "10.0.0.0/33", "fe80::/129", "localhost", "10.0.0.0/x"}) {
+    EXPECT_FALSE(AddressRange::Parse(bad).ok()) << bad;
+  }
+}
+
+TEST_F(HttpClientTest, TheGuardRefusesLoopbackUnlessAllowed) {
+  AddressGuard guard;
+  HttpClient guarded(&guard);
+  auto refused = guarded.Send({.url = Url("/ok")});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(refused.status().message().find("127.0.0.1 (loopback)"), std::string::npos) << refused.status();
+
+  // By name: the check is on the resolved address, not the URL's text.
+  auto by_name = guarded.Send({.url = "http://localhost:" + std::to_string(port_) + "/ok"});
+  EXPECT_EQ(by_name.status().code(), absl::StatusCode::kPermissionDenied) << by_name.status();
+
+  AddressGuard allowing({*AddressRange::Parse("127.0.0.1/32")});
+  HttpClient allowed(&allowing);
+  auto ok = allowed.Send({.url = Url("/ok")});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->body, "hello");
+}
+
+TEST_F(HttpClientTest, TheGuardChecksEveryRedirect) {
+  std::atomic<int> secret_hits{0};
+  server_.Get("/secret", [&](const httplib::Request&, httplib::Response& r) {
+    ++secret_hits;
+    r.set_content("internal", "text/plain");
+  });
+  // An allowed host (127.0.0.2) that redirects to a refused one (127.0.0.1).
+  httplib::Server redirector;
+  redirector.set_keep_alive_max_count(1);  // or stop() waits out the client's idle connection
+  redirector.Get("/asset", [&](const httplib::Request&, httplib::Response& r) {
+    r.set_redirect(Url("/secret"));
+  });
+  int redirector_port = redirector.bind_to_any_port("127.0.0.2");
+  ASSERT_GT(redirector_port, 0);
+  std::thread thread([&] { redirector.listen_after_bind(); });
+  while (!redirector.is_running()) {
+    std::this_thread::sleep_for(1ms);
+  }
+  AddressGuard guard({*AddressRange::Parse("127.0.0.2/32")});
+  HttpClient client(&guard);
+  auto response = client.Send(
+      {.url = "http://127.0.0.2:" + std::to_string(redirector_port) + "/asset", .max_redirects = 3});
+  redirector.stop();
+  thread.join();
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kPermissionDenied) << response.status();
+  EXPECT_EQ(secret_hits.load(), 0) << "the refused target was never fetched";
+
+  // The same redirect without a guard is followed, so the test above can fail.
+  HttpClient unguarded;
+  httplib::Server again;
+  again.set_keep_alive_max_count(1);
+  again.Get("/asset", [&](const httplib::Request&, httplib::Response& r) { r.set_redirect(Url("/secret")); });
+  int again_port = again.bind_to_any_port("127.0.0.2");
+  std::thread again_thread([&] { again.listen_after_bind(); });
+  while (!again.is_running()) {
+    std::this_thread::sleep_for(1ms);
+  }
+  auto followed = unguarded.Send({.url = "http://127.0.0.2:" + std::to_string(again_port) + "/asset", .max_redirects = 3});
+  again.stop();
+  again_thread.join();
+  ASSERT_TRUE(followed.ok()) << followed.status();
+  EXPECT_EQ(followed->body, "internal");
+  EXPECT_EQ(secret_hits.load(), 1);
 }
 
 }  // namespace

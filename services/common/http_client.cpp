@@ -4,6 +4,8 @@
 #include <cctype>
 #include <mutex>
 
+#include <sys/socket.h>
+
 #include <absl/strings/str_cat.h>
 #include <curl/curl.h>
 
@@ -13,8 +15,23 @@ namespace {
 struct Transfer {
   HttpResponse* response;
   int64_t max_bytes;
+  const AddressGuard* guard;
   bool too_large = false;
+  std::string refused;  // what the guard refused, if it did
 };
+
+// curl calls this for every socket it opens, after name resolution and on every redirect, so
+// the guard judges the peer actually connected to.
+curl_socket_t OpenCheckedSocket(void* user, curlsocktype, curl_sockaddr* address) {
+  auto* transfer = static_cast<Transfer*>(user);
+  if (transfer->guard != nullptr) {
+    if (auto why = transfer->guard->Refusal(&address->addr)) {
+      transfer->refused = AddressGuard::Text(&address->addr) + " (" + *why + ")";
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return socket(address->family, address->socktype, address->protocol);
+}
 
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
@@ -56,7 +73,7 @@ void GlobalInitOnce() {
 
 }  // namespace
 
-HttpClient::HttpClient() {
+HttpClient::HttpClient(const AddressGuard* guard) : guard_(guard) {
   GlobalInitOnce();
   curl_ = curl_easy_init();
 }
@@ -70,7 +87,7 @@ absl::StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   }
   curl_easy_reset(curl);
   HttpResponse response;
-  Transfer transfer{&response, request.max_response_bytes};
+  Transfer transfer{&response, request.max_response_bytes, guard_};
   curl_slist* headers = nullptr;
   for (const auto& [name, value] : request.headers) {
     headers = curl_slist_append(headers, (name + ": " + value).c_str());
@@ -87,6 +104,16 @@ absl::StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip and friends, decoded by curl
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "curation/0.1");
+  curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, OpenCheckedSocket);
+  curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &transfer);
+  if (request.max_redirects > 0) {
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, static_cast<long>(request.max_redirects));
+    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  }
+  if (guard_ != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_PROXY, "");  // the guard must see the real peer
+  }
   if (request.method == "POST") {
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
@@ -98,6 +125,10 @@ absl::StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   }
   CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(headers);
+  if (!transfer.refused.empty()) {
+    return absl::PermissionDeniedError(absl::StrCat("refused to connect to ", transfer.refused, " for ", request.url,
+                                                    ": not an address the pipeline may reach"));
+  }
   if (transfer.too_large) {
     return absl::ResourceExhaustedError(
         absl::StrCat("response from ", request.url, " is larger than ", request.max_response_bytes, " bytes"));

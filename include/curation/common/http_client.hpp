@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include <curation/common/address_guard.hpp>
 #include <curation/common/status.hpp>
 
 namespace curation {
@@ -19,6 +20,7 @@ struct HttpRequest {
   std::string body;
   std::chrono::milliseconds timeout{30000};
   int64_t max_response_bytes = 64ll << 20;
+  int max_redirects = 0;  // each hop is checked by the client's address guard, if it has one
 };
 
 struct HttpResponse {
@@ -29,10 +31,13 @@ struct HttpResponse {
 
 /// One client per thread: it keeps connections alive between requests and is not thread-safe.
 /// Transport failures come back as UNAVAILABLE, timeouts as DEADLINE_EXCEEDED, an oversized
-/// body as RESOURCE_EXHAUSTED; any HTTP status is a successful exchange.
+/// body as RESOURCE_EXHAUSTED, a connection the address guard refused (directly, after DNS
+/// or on a redirect) as PERMISSION_DENIED; any HTTP status is a successful exchange.
 class HttpClient {
  public:
-  HttpClient();
+  /// With a guard, every connection this client opens is checked (so a kept-alive connection
+  /// is never one the guard did not see) and proxies from the environment are not used.
+  explicit HttpClient(const AddressGuard* guard = nullptr);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -41,6 +46,7 @@ class HttpClient {
 
  private:
   void* curl_;  // CURL*, kept opaque so users do not include curl.h
+  const AddressGuard* guard_;
 };
 
 }  // namespace curation
