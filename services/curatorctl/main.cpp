@@ -58,6 +58,11 @@ std::string ResolveAddr(const std::string& flag) {
   return kDefaultAddr;
 }
 
+// The one place the connection to curationd is made.
+std::shared_ptr<grpc::Channel> Channel(const Options& options) {
+  return grpc::CreateChannel(options.addr, grpc::InsecureChannelCredentials());
+}
+
 std::unique_ptr<grpc::ClientContext> Context(const Options& options) {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(options.timeout_seconds));
@@ -152,7 +157,7 @@ std::string DueText(const curation::v1::Item& item) {
 }
 
 int QueueList(const Options& options, int limit, const std::vector<std::string>& states) {
-  auto stub = curation::v1::ReviewService::NewStub(grpc::CreateChannel(options.addr, grpc::InsecureChannelCredentials()));
+  auto stub = curation::v1::ReviewService::NewStub(Channel(options));
   curation::v1::ListItemsResponse all;
   curation::v1::ListItemsRequest request;
   for (const std::string& state : states) {
@@ -213,7 +218,7 @@ std::string Ago(const google::protobuf::Timestamp& time) {
 }
 
 int IngestStatus(const Options& options) {
-  auto stub = curation::v1::IngestService::NewStub(grpc::CreateChannel(options.addr, grpc::InsecureChannelCredentials()));
+  auto stub = curation::v1::IngestService::NewStub(Channel(options));
   curation::v1::IngestStatus status;
   grpc::Status rpc = stub->GetIngestStatus(Context(options).get(), {}, &status);
   if (!rpc.ok()) {
@@ -252,7 +257,7 @@ int IngestStatus(const Options& options) {
 }
 
 int IngestBackfill(const Options& options, int64_t from_block) {
-  auto stub = curation::v1::IngestService::NewStub(grpc::CreateChannel(options.addr, grpc::InsecureChannelCredentials()));
+  auto stub = curation::v1::IngestService::NewStub(Channel(options));
   curation::v1::StartBackfillRequest request;
   request.set_from_block(from_block);
   curation::v1::StartBackfillResponse response;
@@ -269,7 +274,7 @@ int IngestBackfill(const Options& options, int64_t from_block) {
 }
 
 int Health(const Options& options) {
-  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(options.addr, grpc::InsecureChannelCredentials()));
+  auto stub = grpc::health::v1::Health::NewStub(Channel(options));
   bool all_serving = true;
   std::vector<std::vector<std::string>> rows = {{"SERVICE", "STATUS"}};
   for (const char* service : {"", "curation.v1.IngestService", "curation.v1.ReviewService"}) {

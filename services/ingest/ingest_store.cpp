@@ -234,24 +234,36 @@ std::optional<TimePoint> OptionalTime(const pqxx::field& field) {
 
 std::vector<db::PreparedStatement> IngestStore::Statements() { return BuildStatements(); }
 
+namespace {
+
+std::map<std::string, Cursor> ReadCursors(pqxx::work& tx) {
+  std::map<std::string, Cursor> cursors;
+  for (const auto& row : tx.exec_prepared("ingest.load_cursors")) {
+    Cursor cursor;
+    cursor.generation = row[3].as<int64_t>();
+    cursor.stored = true;
+    if (!row[1].is_null()) {
+      cursor.mark = row[1].as<int64_t>();
+    } else if (!row[2].is_null()) {
+      cursor.mark = row[2].as<int64_t>();
+    } else {
+      continue;
+    }
+    cursors[row[0].as<std::string>()] = cursor;
+  }
+  return cursors;
+}
+
+}  // namespace
+
 absl::StatusOr<std::map<std::string, Cursor>> IngestStore::LoadCursors(std::optional<TimePoint> deadline) {
   std::map<std::string, Cursor> cursors;
-  RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
-    for (const auto& row : tx.exec_prepared("ingest.load_cursors")) {
-      Cursor cursor;
-      cursor.generation = row[3].as<int64_t>();
-      cursor.stored = true;
-      if (!row[1].is_null()) {
-        cursor.mark = row[1].as<int64_t>();
-      } else if (!row[2].is_null()) {
-        cursor.mark = row[2].as<int64_t>();
-      } else {
-        continue;
-      }
-      cursors[row[0].as<std::string>()] = cursor;
-    }
-    return absl::OkStatus();
-  }, deadline));
+  RETURN_IF_ERROR(pool_.InTransaction(
+      [&](pqxx::work& tx) {
+        cursors = ReadCursors(tx);
+        return absl::OkStatus();
+      },
+      deadline));
   return cursors;
 }
 
@@ -329,17 +341,18 @@ absl::Status IngestStore::RecordHead(const Head& head) {
 
 absl::StatusOr<IngestState> IngestStore::ReadState(std::optional<TimePoint> deadline) {
   IngestState state;
-  ASSIGN_OR_RETURN(auto cursors, LoadCursors(deadline));
   std::map<std::string, StreamState> by_name;
-  for (const StreamSpec& stream : Streams()) {
-    StreamState& s = by_name[stream.name];
-    s.name = stream.name;
-    s.key_kind = stream.key_kind;
-    if (auto it = cursors.find(stream.name); it != cursors.end()) {
-      s.mark = it->second.mark;
-    }
-  }
+  // Marks, status and head from one snapshot, in one round of the pool.
   RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
+    std::map<std::string, Cursor> cursors = ReadCursors(tx);
+    for (const StreamSpec& stream : Streams()) {
+      StreamState& s = by_name[stream.name];
+      s.name = stream.name;
+      s.key_kind = stream.key_kind;
+      if (auto it = cursors.find(stream.name); it != cursors.end()) {
+        s.mark = it->second.mark;
+      }
+    }
     for (const auto& row : tx.exec_prepared("ingest.read_stream_status")) {
       std::string name = row[0].as<std::string>();
       if (name == "head") {
