@@ -13,7 +13,10 @@ $sudo "${apt[@]}" install -y -qq --no-install-recommends \
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev \
   libpqxx-dev libpq-dev postgresql-15 \
   libspdlog-dev libfmt-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev \
-  libcurl4-openssl-dev libcpp-httplib-dev libssl-dev \
+  libcurl4-openssl-dev libcpp-httplib-dev libssl-dev zlib1g-dev \
+  libavformat-dev libavcodec-dev libavutil-dev \
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev \
+  ffmpeg \
   libgtest-dev libgmock-dev
 # Node.js validates the GraphQL documents against the Joystream schemas in the tests.
 # Machines that already have Node.js (e.g. from NodeSource, which bundles npm) keep theirs.

@@ -12,6 +12,7 @@
 #include <absl/strings/ascii.h>
 #include <yaml-cpp/yaml.h>
 
+#include <curation/common/address_guard.hpp>
 #include <curation/common/time_format.hpp>
 
 extern char** environ;
@@ -115,7 +116,7 @@ KeySpec BoolKey(std::string name, std::string meaning, std::function<bool&(Confi
   return spec;
 }
 
-const std::vector<std::string> kKnownServices = {"ingest", "review"};
+const std::vector<std::string> kKnownServices = {"ingest", "probe", "review"};
 
 KeySpec ServicesKey() {
   KeySpec spec{"server.services", "services this process hosts, comma-separated: " +
@@ -139,6 +140,26 @@ KeySpec ServicesKey() {
     return absl::OkStatus();
   };
   spec.get = [](const Config& c) { return absl::StrJoin(c.server.services, ","); };
+  return spec;
+}
+
+KeySpec AddressRangesKey() {
+  KeySpec spec{"probe.allow_addresses",
+               "address ranges probes may reach although private or loopback, comma-separated (127.0.0.1/32)",
+               false, nullptr, nullptr};
+  spec.set = [](Config& c, const std::string& v) {
+    std::vector<std::string> ranges;
+    for (const std::string& part : std::vector<std::string>(absl::StrSplit(v, ',', absl::SkipWhitespace()))) {
+      std::string range(absl::StripAsciiWhitespace(part));
+      if (!AddressRange::Parse(range).ok()) {
+        return BadValue("probe.allow_addresses", range, "an address or range such as 10.0.0.0/8 or ::1/128");
+      }
+      ranges.push_back(range);
+    }
+    c.probe.allow_addresses = ranges;
+    return absl::OkStatus();
+  };
+  spec.get = [](const Config& c) { return absl::StrJoin(c.probe.allow_addresses, ","); };
   return spec;
 }
 
@@ -198,6 +219,22 @@ const std::vector<KeySpec>& Keys() {
                   [](Config& c) -> auto& { return c.review.due_after; }, 1s),
       DurationKey("review.at_risk", "an item is at risk when due within this span",
                   [](Config& c) -> auto& { return c.review.at_risk; }, 0ms),
+      IntegerKey(
+          "probe.workers", "probes at once, each in its own sandboxed worker process",
+          [](const Config& c) { return c.probe.workers; }, [](Config& c, int64_t v) { c.probe.workers = static_cast<int>(v); },
+          1, 256),
+      StringKey("probe.worker_path", "the curation-probe-worker binary; empty uses the one beside curationd",
+                [](Config& c) -> auto& { return c.probe.worker_path; }),
+      AddressRangesKey(),
+      DurationKey("probe.host_interval", "least time between two probes of one distributor host (all replicas)",
+                  [](Config& c) -> auto& { return c.probe.host_interval; }, 0ms),
+      DurationKey("probe.deadline", "longest one probe of one URL may take",
+                  [](Config& c) -> auto& { return c.probe.deadline; }, 100ms),
+      IntegerKey(
+          "probe.max_bytes", "most bytes one probe of one URL may read", [](const Config& c) { return c.probe.max_bytes; },
+          [](Config& c, int64_t v) { c.probe.max_bytes = v; }, 64 << 10, 1ll << 34),
+      DurationKey("probe.sources_ttl", "how long the distributors serving a bag are cached",
+                  [](Config& c) -> auto& { return c.probe.sources_ttl; }, 0ms),
   };
   return keys;
 }

@@ -15,6 +15,7 @@ namespace {
 struct Transfer {
   HttpResponse* response;
   int64_t max_bytes;
+  bool truncate_at_limit;
   const AddressGuard* guard;
   bool too_large = false;
   std::string refused;  // what the guard refused, if it did
@@ -38,6 +39,9 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   size_t bytes = size * count;
   if (static_cast<int64_t>(transfer->response->body.size() + bytes) > transfer->max_bytes) {
     transfer->too_large = true;
+    if (transfer->truncate_at_limit) {
+      transfer->response->body.append(data, transfer->max_bytes - transfer->response->body.size());
+    }
     return 0;  // makes curl abort with CURLE_WRITE_ERROR
   }
   transfer->response->body.append(data, bytes);
@@ -87,7 +91,7 @@ absl::StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   }
   curl_easy_reset(curl);
   HttpResponse response;
-  Transfer transfer{&response, request.max_response_bytes, guard_};
+  Transfer transfer{&response, request.max_response_bytes, request.truncate_at_limit, guard_};
   curl_slist* headers = nullptr;
   for (const auto& [name, value] : request.headers) {
     headers = curl_slist_append(headers, (name + ": " + value).c_str());
@@ -102,8 +106,10 @@ absl::StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip and friends, decoded by curl
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "curation/0.1");
+  if (request.accept_compressed) {
+    curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip and friends, decoded by curl
+  }
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, request.user_agent.c_str());
   curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, OpenCheckedSocket);
   curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &transfer);
   if (request.max_redirects > 0) {
@@ -129,7 +135,7 @@ absl::StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request) {
     return absl::PermissionDeniedError(absl::StrCat("refused to connect to ", transfer.refused, " for ", request.url,
                                                     ": not an address the pipeline may reach"));
   }
-  if (transfer.too_large) {
+  if (transfer.too_large && !request.truncate_at_limit) {
     return absl::ResourceExhaustedError(
         absl::StrCat("response from ", request.url, " is larger than ", request.max_response_bytes, " bytes"));
   }
@@ -137,10 +143,18 @@ absl::StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request) {
     return absl::DeadlineExceededError(
         absl::StrCat("no complete response from ", request.url, " within ", request.timeout.count(), " ms"));
   }
-  if (code != CURLE_OK) {
+  if (code != CURLE_OK && !(transfer.too_large && code == CURLE_WRITE_ERROR)) {
     return absl::UnavailableError(absl::StrCat("request to ", request.url, " failed: ", curl_easy_strerror(code)));
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  response.truncated = transfer.too_large;
+  char* effective_url = nullptr;
+  if (curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective_url) == CURLE_OK && effective_url != nullptr) {
+    response.effective_url = effective_url;
+  }
+  curl_off_t first_byte_us = 0;
+  curl_easy_getinfo(curl, CURLINFO_STARTTRANSFER_TIME_T, &first_byte_us);
+  response.time_to_first_byte = std::chrono::microseconds(first_byte_us);
   return response;
 }
 

@@ -126,6 +126,9 @@ class FakeQueryNode {
   void PutChannel(nlohmann::json node);
   void PutCategory(nlohmann::json node);
   void PutEvent(EventKind kind, nlohmann::json node);
+  // What BagDistributors (services/probe/queries) answers as `bag` for `bag_id`, served as
+  // given so hostile bags reach the client; an unknown bag is answered with null.
+  void PutBag(const std::string& bag_id, nlohmann::json bag);
   // Returns false when no video has that id.
   bool RemoveVideo(const std::string& id);
 
@@ -149,6 +152,8 @@ class FakeQueryNode {
   static nlohmann::json MakeVideo(int64_t id, int64_t block, std::string created_at_iso,
                                   std::string channel_id);
   static nlohmann::json MakeChannel(int64_t id, int64_t block, std::string created_at_iso);
+  // A bag in one distributing bucket whose ACTIVE operators have these node endpoints.
+  static nlohmann::json MakeBag(const std::string& bag_id, const std::vector<std::string>& endpoints);
   static nlohmann::json MakeCategory(std::string id, int64_t block, std::string created_at_iso);
 
   // ContentActor union members as the ActorFields fragment selects them.
@@ -221,6 +226,7 @@ class FakeQueryNode {
   Answer Execute(const ParsedRequest& request, bool empty_page_with_next);
   Answer RunPage(const PageRequest& page, bool empty_page_with_next);
   Answer RunHead() const;
+  Answer RunBag(const nlohmann::json& variables) const;
   PageSlice Slice(const PageRequest& page) const;
   void ServeHugeBody(httplib::Response& res);
   // Shuts down the server side of accepted connections: the one from `remote_port`, or all.
@@ -238,6 +244,7 @@ class FakeQueryNode {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   CollectionData collections_[kCollectionCount] ABSL_GUARDED_BY(mu_);
   uint64_t anonymous_ids_ ABSL_GUARDED_BY(mu_) = 0;
+  std::unordered_map<std::string, std::string> bags_ ABSL_GUARDED_BY(mu_);
   std::deque<PendingFault> faults_ ABSL_GUARDED_BY(mu_);
   bool repeat_last_item_ ABSL_GUARDED_BY(mu_) = false;
   bool reverse_within_page_ ABSL_GUARDED_BY(mu_) = false;

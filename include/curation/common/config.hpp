@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 struct ServerConfig {
   std::string listen = "127.0.0.1:7600";
   std::string metrics_listen = "127.0.0.1:9600";
-  std::vector<std::string> services = {"ingest", "review"};
+  std::vector<std::string> services = {"ingest", "probe", "review"};
   bool reflection = true;
   int max_threads = 32;
 };
@@ -58,6 +58,16 @@ struct ReviewConfig {
   std::chrono::milliseconds at_risk = 6h;
 };
 
+struct ProbeConfig {
+  int workers = 2;                  // probe jobs at once, each in its own worker process
+  std::string worker_path;          // empty: curation-probe-worker beside curationd
+  std::vector<std::string> allow_addresses;  // ranges the address guard lets through
+  std::chrono::milliseconds host_interval = 200ms;  // between probes of one distributor host
+  std::chrono::milliseconds deadline = 20s;
+  int64_t max_bytes = 32ll << 20;
+  std::chrono::milliseconds sources_ttl = 5min;
+};
+
 struct Config {
   ServerConfig server;
   LogConfig log;
@@ -65,6 +75,7 @@ struct Config {
   QueryNodeConfig query_node;
   IngestConfig ingest;
   ReviewConfig review;
+  ProbeConfig probe;
 };
 
 /// Where configuration comes from, lowest precedence first.

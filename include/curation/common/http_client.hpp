@@ -20,13 +20,21 @@ struct HttpRequest {
   std::string body;
   std::chrono::milliseconds timeout{30000};
   int64_t max_response_bytes = 64ll << 20;
+  // Past max_response_bytes: stop reading and return what arrived (marked truncated) instead
+  // of failing. For sampling the head of a body whose server ignored a Range header.
+  bool truncate_at_limit = false;
   int max_redirects = 0;  // each hop is checked by the client's address guard, if it has one
+  bool accept_compressed = true;  // false for media: byte counts must be the object's bytes
+  std::string user_agent = "curation/0.1";
 };
 
 struct HttpResponse {
   long status = 0;
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
+  bool truncated = false;     // see HttpRequest::truncate_at_limit
+  std::string effective_url;  // after redirects
+  std::chrono::microseconds time_to_first_byte{0};
 };
 
 /// One client per thread: it keeps connections alive between requests and is not thread-safe.

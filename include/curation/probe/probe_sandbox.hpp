@@ -1,0 +1,56 @@
+#pragma once
+// Runs probes in worker processes (curation-probe-worker) so that a crafted file that
+// crashes or hangs FFmpeg or OpenCV costs one worker, not the service. Workers run with
+// resource limits, no environment (no database URL, no tokens), as nobody when started by
+// root, and die with their parent. A worker that overruns the probe deadline is killed: the
+// outer watchdog for what the in-process deadline cannot interrupt (name resolution).
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <curation/probe/media_prober.hpp>
+
+namespace curation::probe {
+
+struct SandboxOptions {
+  std::string worker_path;                   // the curation-probe-worker binary
+  std::vector<std::string> allow_addresses;  // ranges the address guard lets through (tests, private nodes)
+  std::chrono::milliseconds deadline{20000};
+  std::chrono::milliseconds grace{5000};     // past the deadline before the worker is killed
+  int64_t max_bytes = 32ll << 20;
+  int64_t memory_limit_bytes = 1ll << 30;
+  int workers = 2;
+};
+
+class ProbeSandbox {
+ public:
+  explicit ProbeSandbox(SandboxOptions options);
+  ~ProbeSandbox();
+  ProbeSandbox(const ProbeSandbox&) = delete;
+  ProbeSandbox& operator=(const ProbeSandbox&) = delete;
+
+  /// Waits for a free worker and probes. Never fails: a worker that crashes or hangs yields a
+  /// report with PROBER_CRASHED or TIMEOUT, and is replaced for the next probe.
+  SourceReport Probe(const ProbeTarget& target);
+
+  /// The worker process ids, for tests that kill one.
+  std::vector<int> WorkerPids() const;
+
+ private:
+  class Worker;
+  SandboxOptions options_;
+  mutable std::mutex mutex_;
+  std::condition_variable freed_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<Worker*> idle_;
+};
+
+/// The worker's side: applies the limits, then answers ProbeTasks on stdin with
+/// SourceReports on stdout until stdin closes. Returns the process exit code.
+int ServeProbeTasks(int argc, char** argv);
+
+}  // namespace curation::probe
