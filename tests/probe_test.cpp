@@ -210,5 +210,244 @@ TEST(AddressGuardInProbes, ARedirectToLoopbackIsRefused) {
   EXPECT_EQ(Codes(direct), std::set<std::string>{"BLOCKED_ADDRESS"});
 }
 
+SandboxOptions SandboxFor(std::vector<std::string> allow = {"127.0.0.1/32"}) {
+  return {.worker_path = PROBE_WORKER_PATH, .allow_addresses = std::move(allow), .workers = 1};
+}
+
+std::string ProcField(int pid, const std::string& file) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/" + file);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(ProbeSandboxTest, ProbesInAConfinedWorkerThatOutlivesACrash) {
+  FakeDistributor node;
+  const auto& good = MediaFixtures::Get()["h264_faststart.mp4"];
+  node.Put("/good.mp4", good.bytes, good.content_type);
+  node.Put("/slow.mp4", good.bytes, good.content_type, {.trickle_bytes = 10, .trickle_interval = 100ms});
+  ProbeSandbox sandbox(SandboxFor());
+  SourceReport first = sandbox.Probe({.url = node.UrlFor("/good.mp4")});
+  EXPECT_EQ(first.verdict(), v1::VERDICT_PLAYABLE) << first.ShortDebugString();
+  ASSERT_EQ(sandbox.WorkerPids().size(), 1u);
+  int pid = sandbox.WorkerPids()[0];
+  EXPECT_EQ(first.worker(), "probe-worker-" + std::to_string(pid));
+  EXPECT_EQ(ProcField(pid, "environ"), "") << "the worker must not inherit secrets from the environment";
+  if (geteuid() == 0) {
+    EXPECT_NE(ProcField(pid, "status").find("Uid:\t65534"), std::string::npos) << "the worker runs as nobody";
+  }
+
+  // A crash in the middle of a probe (what a crafted file does to a parser) costs that probe.
+  std::thread killer([&] {
+    std::this_thread::sleep_for(300ms);
+    kill(pid, SIGSEGV);
+  });
+  SourceReport crashed = sandbox.Probe({.url = node.UrlFor("/slow.mp4")});
+  killer.join();
+  EXPECT_EQ(Codes(crashed), std::set<std::string>{"PROBER_CRASHED"}) << crashed.ShortDebugString();
+  EXPECT_NE(crashed.findings(0).message().find("signal 11"), std::string::npos);
+
+  SourceReport after = sandbox.Probe({.url = node.UrlFor("/good.mp4")});
+  EXPECT_EQ(after.verdict(), v1::VERDICT_PLAYABLE) << after.ShortDebugString();
+  EXPECT_NE(sandbox.WorkerPids()[0], pid);
+}
+
+// A worker stuck where its own deadline cannot reach it (here: stopped) is killed by the
+// watchdog once the deadline and the grace have passed.
+TEST(ProbeSandboxTest, TheWatchdogKillsAStuckWorker) {
+  FakeDistributor node;
+  const auto& good = MediaFixtures::Get()["h264_faststart.mp4"];
+  node.Put("/good.mp4", good.bytes, good.content_type);
+  node.Put("/slow.mp4", good.bytes, good.content_type, {.trickle_bytes = 10, .trickle_interval = 100ms});
+  SandboxOptions options = SandboxFor();
+  options.deadline = 1000ms;
+  options.grace = 500ms;
+  ProbeSandbox sandbox(options);
+  sandbox.Probe({.url = node.UrlFor("/good.mp4")});
+  int pid = sandbox.WorkerPids()[0];
+  kill(pid, SIGSTOP);
+  auto started = std::chrono::steady_clock::now();
+  SourceReport report = sandbox.Probe({.url = node.UrlFor("/good.mp4")});
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(Codes(report), std::set<std::string>{"TIMEOUT"}) << report.ShortDebugString();
+  EXPECT_GE(took, 1400ms);
+  EXPECT_LT(took, 5s);
+  EXPECT_EQ(sandbox.Probe({.url = node.UrlFor("/good.mp4")}).verdict(), v1::VERDICT_PLAYABLE);
+}
+
+TEST(ProbeSandboxTest, TheGuardHoldsInsideTheWorker) {
+  FakeDistributor node;
+  node.Put("/good.mp4", MediaFixtures::Get()["h264_faststart.mp4"].bytes, "video/mp4");
+  ProbeSandbox sandbox(SandboxFor({}));
+  SourceReport report = sandbox.Probe({.url = node.UrlFor("/good.mp4")});
+  EXPECT_EQ(Codes(report), std::set<std::string>{"BLOCKED_ADDRESS"});
+  EXPECT_TRUE(node.Requests().empty());
+}
+
+TEST(BagDistributorsTest, KeepsOnlyActiveOperatorsWithPlausibleEndpoints) {
+  auto parsed = ParseBagDistributors(R"({"data":{"bag":{"id":"dynamic:channel:1","distributionBuckets":[
+    {"id":"0:0","distributing":true,"operators":[
+      {"workerId":1,"status":"ACTIVE","metadata":{"nodeEndpoint":"https://node-a.example/"}},
+      {"workerId":2,"status":"ACTIVE","metadata":{"nodeEndpoint":"https://node-b.example"}},
+      {"workerId":3,"status":"INVITED","metadata":{"nodeEndpoint":"https://invited.example/"}},
+      {"workerId":4,"status":"ACTIVE","metadata":{"nodeEndpoint":"file:///etc/passwd"}},
+      {"workerId":5,"status":"ACTIVE","metadata":{"nodeEndpoint":"http://a b/"}},
+      {"workerId":6,"status":"ACTIVE","metadata":null},
+      {"workerId":"7","status":"ACTIVE","metadata":{"nodeEndpoint":"https://wrong-type.example/"}},
+      {"workerId":8,"status":"ACTIVE","metadata":{"nodeEndpoint":42}}]},
+    {"id":"0:1","distributing":false,"operators":[
+      {"workerId":9,"status":"ACTIVE","metadata":{"nodeEndpoint":"https://not-distributing.example/"}}]},
+    "garbage"]}}})");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_EQ(parsed->size(), 2u);
+  EXPECT_EQ((*parsed)[0].AssetUrl("42"), "https://node-a.example/api/v1/assets/42");
+  EXPECT_EQ((*parsed)[1].AssetUrl("42"), "https://node-b.example/api/v1/assets/42");
+
+  EXPECT_TRUE(ParseBagDistributors(R"({"data":{"bag":null}})")->empty());
+  EXPECT_FALSE(ParseBagDistributors("<html>").ok());
+  EXPECT_FALSE(ParseBagDistributors(R"({"data":{"bag":{"distributionBuckets":{}}}})").ok());
+  EXPECT_FALSE(ParseBagDistributors(R"({"errors":[{"message":"boom"}]})").ok());
+}
+
+// The service over a real database: videos as ingest stored them, bags from a fake query
+// node, media from fake distributors, probes in sandboxed workers.
+class ProbeServiceTest : public testing::DatabaseTest {
+ protected:
+  void SetUp() override {
+    DatabaseTest::SetUp();
+    pool_ = MakePool(ProbeStore::Statements());
+    store_ = std::make_unique<ProbeStore>(*pool_);
+    query_node_client_ = std::make_unique<ingest::QueryNodeClient>(query_node_.Url(), 5s, 1 << 20);
+    resolver_ = std::make_unique<SourceResolver>(*query_node_client_, clock_, 1min);
+    sandbox_ = std::make_unique<ProbeSandbox>(SandboxFor());
+    service_ = std::make_unique<ProbeService>(*store_, *resolver_, *sandbox_, clock_, metrics_,
+                                              ProbeServiceOptions{.host_interval = 0ms});
+  }
+
+  // A video whose media (object 2·id) and thumbnail (2·id + 1) live in bag dynamic:channel:1.
+  void PutVideo(int id, const std::string& media_fixture, bool accepted = true) {
+    std::string media = std::to_string(2 * id), thumbnail = std::to_string(2 * id + 1);
+    const auto& bytes = MediaFixtures::Get()[media_fixture].bytes;
+    Scalar("INSERT INTO ingest.data_objects (id, size_bytes, is_accepted, storage_bag_id) VALUES ('" + media + "', " +
+           std::to_string(bytes.size()) + ", " + (accepted ? "true" : "false") + ", 'dynamic:channel:1'), ('" +
+           thumbnail + "', " + std::to_string(MediaFixtures::Get()["poster.jpg"].bytes.size()) +
+           ", true, 'dynamic:channel:1')");
+    Scalar("INSERT INTO ingest.videos (id, channel_id, is_censored, media_object_id, thumbnail_object_id, created_at,"
+           " created_in_block) VALUES ('" + std::to_string(id) + "', '1', false, '" + media + "', '" + thumbnail +
+           "', now(), 1)");
+    for (FakeDistributor* node : {&node_a_, &node_b_}) {
+      node->Put("/api/v1/assets/" + media, bytes, MediaFixtures::Get()[media_fixture].content_type);
+      node->Put("/api/v1/assets/" + thumbnail, MediaFixtures::Get()["poster.jpg"].bytes, "image/jpeg");
+    }
+  }
+
+  FakeQueryNode query_node_;
+  FakeDistributor node_a_, node_b_;
+  ManualClock clock_{TimePoint(std::chrono::hours(500000))};
+  MetricsRegistry metrics_;
+  std::unique_ptr<db::Pool> pool_;
+  std::unique_ptr<ProbeStore> store_;
+  std::unique_ptr<ingest::QueryNodeClient> query_node_client_;
+  std::unique_ptr<SourceResolver> resolver_;
+  std::unique_ptr<ProbeSandbox> sandbox_;
+  std::unique_ptr<ProbeService> service_;
+};
+
+TEST_F(ProbeServiceTest, AFullProbeTriesEveryNodeAndKeepsTheVerdict) {
+  query_node_.PutBag("dynamic:channel:1", FakeQueryNode::MakeBag("dynamic:channel:1", {node_a_.Url(), node_b_.Url()}));
+  PutVideo(7, "h264_faststart.mp4");
+  node_b_.Put("/api/v1/assets/14", "", "video/mp4", {.status = 404});
+
+  auto report = service_->ProbeVideo("7", v1::PROBE_DEPTH_FULL);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->verdict(), v1::VERDICT_DEGRADED) << report->ShortDebugString();
+  EXPECT_EQ(Codes(*report), std::set<std::string>{"SOME_SOURCES_FAIL"});
+  EXPECT_EQ(report->sources_size(), 4);  // media and thumbnail from both nodes
+  EXPECT_GT(report->probe_id(), 0);
+
+  auto verdict = service_->GetVerdict("7", std::nullopt);
+  ASSERT_TRUE(verdict.ok()) << verdict.status();
+  EXPECT_EQ(verdict->probe_id(), report->probe_id());
+  EXPECT_EQ(verdict->verdict(), v1::VERDICT_DEGRADED);
+  EXPECT_EQ(Scalar("SELECT summary FROM probe.verdicts WHERE video_id = '7'").substr(0, 18), "SOME_SOURCES_FAIL:");
+
+  ASSERT_TRUE(service_->ProbeVideo("7", v1::PROBE_DEPTH_LIGHT).ok());
+  auto history = service_->ListProbes("7", "", 1, "", std::nullopt);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->probes.size(), 1u);
+  EXPECT_EQ(history->probes[0].depth(), v1::PROBE_DEPTH_LIGHT);
+  auto older = service_->ListProbes("7", "", 1, history->next_page_token, std::nullopt);
+  ASSERT_TRUE(older.ok());
+  ASSERT_EQ(older->probes.size(), 1u);
+  EXPECT_EQ(older->probes[0].probe_id(), report->probe_id());
+  EXPECT_TRUE(older->next_page_token.empty());
+  EXPECT_FALSE(service_->ListProbes("7", "", 1, "bm9wZQ", std::nullopt).ok());
+  EXPECT_EQ(service_->ProbeVideo("404", v1::PROBE_DEPTH_FULL).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(ProbeServiceTest, NewVideosGetALightProbeFromTheFeed) {
+  query_node_.PutBag("dynamic:channel:1", FakeQueryNode::MakeBag("dynamic:channel:1", {node_a_.Url(), node_b_.Url()}));
+  PutVideo(1, "h264_faststart.mp4");
+  PutVideo(2, "h264_high10.mp4");
+  PutVideo(3, "h264_faststart.mp4", /*accepted=*/false);
+  node_a_.Put("/api/v1/assets/2", "", "video/mp4", {.status = 421});  // a light probe moves on to node b
+  Scalar("INSERT INTO ingest.feed (kind, target_kind, target_id, occurred_at) VALUES"
+         " ('video_created', 'video', '1', now()), ('video_created', 'video', '2', now()),"
+         " ('video_created', 'video', '3', now()), ('video_assets_changed', 'video', '2', now())");
+  auto created = service_->DrainFeed();
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(*created, 3) << "one open job per video";
+  while (*service_->RunOneJob("test")) {
+  }
+  EXPECT_EQ(Scalar("SELECT verdict FROM probe.verdicts WHERE video_id = '1'"), "playable");
+  EXPECT_EQ(Scalar("SELECT verdict FROM probe.verdicts WHERE video_id = '2'"), "unplayable");
+  EXPECT_EQ(Scalar("SELECT array_to_string(codes, ',') FROM probe.verdicts WHERE video_id = '2'"),
+            "NO_PLAYABLE_SOURCE,UNSUPPORTED_PIXFMT");
+  // Storage has not accepted video 3's media: no verdict yet, the job waits.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM probe.verdicts WHERE video_id = '3'"), "0");
+  EXPECT_EQ(Scalar("SELECT state || ' ' || (not_before > now()) FROM probe.jobs WHERE video_id = '3'"), "queued true");
+  auto depth = store_->Depth();
+  ASSERT_TRUE(depth.ok());
+  EXPECT_EQ(depth->queued, 1);
+}
+
+TEST_F(ProbeServiceTest, AWorkerThatDiesLeavesItsJobToAnother) {
+  query_node_.PutBag("dynamic:channel:1", FakeQueryNode::MakeBag("dynamic:channel:1", {node_a_.Url()}));
+  PutVideo(1, "h264_faststart.mp4");
+  ASSERT_TRUE(store_->Enqueue("1", v1::PROBE_DEPTH_FULL, 10, "featured").ok());
+  auto claimed = store_->Claim("dead-worker", 1ms);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(*service_->RunOneJob("live-worker"));
+  EXPECT_EQ(Scalar("SELECT state || ' ' || attempts FROM probe.jobs"), "done 2");
+  EXPECT_EQ(Scalar("SELECT depth || ' ' || verdict FROM probe.verdicts WHERE video_id = '1'"), "full degraded");
+}
+
+TEST_F(ProbeServiceTest, NoDistributorMeansNoSource) {
+  PutVideo(1, "h264_faststart.mp4");  // the query node knows no such bag
+  auto report = service_->ProbeVideo("1", v1::PROBE_DEPTH_LIGHT);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->verdict(), v1::VERDICT_UNPLAYABLE);
+  EXPECT_EQ(Codes(*report), std::set<std::string>{"NO_SOURCES"});
+}
+
+TEST_F(ProbeServiceTest, HostSlotsPaceProbesOfOneHost) {
+  EXPECT_EQ(*store_->ReserveHostSlot("http://node", 1000ms), 0ms);
+  auto second = store_->ReserveHostSlot("http://node", 1000ms);
+  EXPECT_GT(*second, 900ms);
+  EXPECT_LE(*second, 1000ms);
+  EXPECT_EQ(*store_->ReserveHostSlot("http://other", 1000ms), 0ms);
+}
+
+TEST_F(ProbeServiceTest, UrlProbesAreCheckedAndKept) {
+  EXPECT_EQ(service_->ProbeUrl("file:///etc/passwd", false).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(service_->ProbeUrl("http://a b", false).status().code(), absl::StatusCode::kInvalidArgument);
+  node_a_.Put("/poster.jpg", MediaFixtures::Get()["poster.jpg"].bytes, "image/jpeg");
+  auto report = service_->ProbeUrl(node_a_.UrlFor("/poster.jpg"), false);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->verdict(), v1::VERDICT_PLAYABLE);
+  auto history = service_->ListProbes("", node_a_.UrlFor("/poster.jpg"), 10, "", std::nullopt);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->probes.size(), 1u);
+}
+
 }  // namespace
 }  // namespace curation::probe

@@ -46,25 +46,28 @@ bool WriteAll(int fd, const char* data, size_t size) {
   return true;
 }
 
-// Reads exactly `size` bytes before `deadline`; false on end of stream, error or time out.
-bool ReadAll(int fd, char* data, size_t size, SteadyClock::time_point deadline) {
+enum class ReadResult { kDone, kClosed, kTimedOut };
+
+// Reads exactly `size` bytes before `deadline`.
+ReadResult ReadAll(int fd, char* data, size_t size, SteadyClock::time_point deadline) {
   while (size > 0) {
     int64_t left = -1;  // no deadline: wait as long as it takes
     if (deadline != SteadyClock::time_point::max()) {
-      left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
-      if (left <= 0) return false;
+      left = std::chrono::ceil<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
+      if (left <= 0) return ReadResult::kTimedOut;
     }
     pollfd poll_fd{fd, POLLIN, 0};
     int ready = poll(&poll_fd, 1, static_cast<int>(left));
     if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) return false;
+    if (ready == 0) continue;  // the deadline check above decides
+    if (ready < 0) return ReadResult::kClosed;
     ssize_t got = read(fd, data, size);
     if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return false;
+    if (got <= 0) return ReadResult::kClosed;
     data += got;
     size -= static_cast<size_t>(got);
   }
-  return true;
+  return ReadResult::kDone;
 }
 
 // A 4-byte little-endian length, then the serialized message.
@@ -76,13 +79,18 @@ bool WriteMessage(int fd, const google::protobuf::MessageLite& message) {
   return WriteAll(fd, prefix, 4) && WriteAll(fd, bytes.data(), bytes.size());
 }
 
-bool ReadMessage(int fd, google::protobuf::MessageLite& message, SteadyClock::time_point deadline) {
+ReadResult ReadMessage(int fd, google::protobuf::MessageLite& message, SteadyClock::time_point deadline) {
   unsigned char prefix[4];
-  if (!ReadAll(fd, reinterpret_cast<char*>(prefix), 4, deadline)) return false;
+  if (auto result = ReadAll(fd, reinterpret_cast<char*>(prefix), 4, deadline); result != ReadResult::kDone) {
+    return result;
+  }
   uint32_t length = prefix[0] | prefix[1] << 8 | prefix[2] << 16 | static_cast<uint32_t>(prefix[3]) << 24;
-  if (length > kMaxMessageBytes) return false;
+  if (length > kMaxMessageBytes) return ReadResult::kClosed;
   std::string bytes(length, '\0');
-  return ReadAll(fd, bytes.data(), length, deadline) && message.ParseFromString(bytes);
+  if (auto result = ReadAll(fd, bytes.data(), length, deadline); result != ReadResult::kDone) {
+    return result;
+  }
+  return message.ParseFromString(bytes) ? ReadResult::kDone : ReadResult::kClosed;
 }
 
 std::string DescribeExit(int status) {
@@ -120,11 +128,12 @@ class ProbeSandbox::Worker {
     task.set_deep(target.deep);
     *task.mutable_deadline() = TimeUtil::MillisecondsToDuration(options_.deadline.count());
     auto deadline = started + options_.deadline + options_.grace;
-    if (WriteMessage(socket_, task) && ReadMessage(socket_, report, deadline)) {
+    ReadResult result = WriteMessage(socket_, task) ? ReadMessage(socket_, report, deadline) : ReadResult::kClosed;
+    if (result == ReadResult::kDone) {
       report.set_worker(absl::StrCat("probe-worker-", pid_));
       return report;
     }
-    bool overran = SteadyClock::now() >= deadline;
+    bool overran = result == ReadResult::kTimedOut;
     std::string how = Stop();
     report.Clear();
     report.set_url(target.url);
@@ -307,7 +316,7 @@ int ServeProbeTasks(int argc, char** argv) {
   auto forever = SteadyClock::time_point::max();
   while (true) {
     v1::ProbeTask task;
-    if (!ReadMessage(STDIN_FILENO, task, forever)) {
+    if (ReadMessage(STDIN_FILENO, task, forever) != ReadResult::kDone) {
       return 0;  // curationd closed the pipe
     }
     ProbeTarget target{.url = task.url(), .role = task.role(), .kind = task.kind(), .deep = task.deep()};

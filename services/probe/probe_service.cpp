@@ -207,7 +207,7 @@ absl::StatusOr<v1::ProbeReport> ProbeService::Examine(const std::string& video_i
     Fail(report, code::kNoPlayableSource,
          absl::StrCat("no node tried (", media_sources, " of ", distributors.size(), ") serves a playable copy; ",
                       first_failure));
-  } else if (playable < media_sources) {
+  } else if (full && playable < media_sources) {  // a light probe only looks for one node that serves it
     Warn(report, code::kSomeSourcesFail,
          absl::StrCat(media_sources - playable, " of ", media_sources, " nodes fail; first: ", first_failure));
   } else if (full && distributors.size() == 1) {

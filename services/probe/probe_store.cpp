@@ -38,7 +38,8 @@ std::string CodesOf(const v1::ProbeReport& report) {
   return "{" + absl::StrJoin(codes, ",") + "}";
 }
 
-// One line for the review queue: the first failure, else the first warning.
+// One line for the review queue: what concerns the video as a whole comes first (it names
+// the source failures that matter), then the first failure, else the first warning.
 std::string Summary(const v1::ProbeReport& report) {
   const v1::Finding* first = nullptr;
   auto consider = [&](const v1::Finding& finding) {
@@ -47,8 +48,10 @@ std::string Summary(const v1::ProbeReport& report) {
     }
   };
   for (const auto& finding : report.findings()) consider(finding);
-  for (const auto& source : report.sources()) {
-    for (const auto& finding : source.findings()) consider(finding);
+  if (first == nullptr) {
+    for (const auto& source : report.sources()) {
+      for (const auto& finding : source.findings()) consider(finding);
+    }
   }
   return first == nullptr ? "plays" : absl::StrCat(first->code(), ": ", first->message());
 }

@@ -1,22 +1,13 @@
 #include <fakes/fake_distributor.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
-#include <filesystem>
-#include <functional>
 #include <limits>
 #include <optional>
-#include <stdexcept>
 #include <string_view>
-#include <system_error>
 #include <utility>
 
 #include <httplib.h>
@@ -24,9 +15,6 @@
 namespace curation::fakes {
 namespace {
 
-// Trickles and idle keep-alive connections each hold a worker.
-constexpr size_t kWorkerThreads = 32;
-constexpr size_t kKeepAliveMaxRequests = 1000;
 // Bodies that are not trickled go out in writes of this size; a failed write counts nothing.
 constexpr size_t kWriteBytes = 16 << 10;
 // How often a trickle looks for a client that hung up while it waits between writes.
@@ -75,15 +63,6 @@ std::string StatusJson(int status) {
   }
   return ErrorJson(status >= 500 ? "exception" : "request_validation", ReasonPhrase(status));
 }
-
-// cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, compiled into Debian's
-// library). More simultaneous connects than that overflow the accept queue, and the kernel drops
-// the extra SYNs, which the clients retry after a full second. This subclass reaches the
-// listening socket to raise the backlog.
-class Server : public httplib::Server {
- public:
-  int ListeningSocket() const { return svr_sock_; }
-};
 
 // ---------------------------------------------------------------------------------------------
 // Range, read the way Argus reads it: `send` looks for /^ *bytes=/, then `range-parser`
@@ -184,36 +163,6 @@ RangeRequest ReadRange(std::string_view header, int64_t size) {
   return request;  // several disjoint ranges: `send` serves the whole object
 }
 
-// Calls `visit(fd, peer_port)` for each connected socket whose local end is `port`, while it
-// returns true. cpp-httplib does not expose its connection sockets, so they are found among the
-// process's descriptors.
-void ForEachConnection(int port, const std::function<bool(int, int)>& visit) {
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
-       it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    int fd = -1;
-    const auto [ptr, parse_ec] = std::from_chars(name.data(), name.data() + name.size(), fd);
-    if (parse_ec != std::errc() || ptr != name.data() + name.size()) {
-      continue;
-    }
-    sockaddr_in local{};
-    socklen_t local_len = sizeof(local);
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
-        local_len < sizeof(local) || local.sin_family != AF_INET || ntohs(local.sin_port) != port) {
-      continue;
-    }
-    sockaddr_in peer{};
-    socklen_t peer_len = sizeof(peer);
-    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) {
-      continue;  // the listening socket
-    }
-    if (!visit(fd, ntohs(peer.sin_port))) {
-      return;
-    }
-  }
-}
-
 // True when the client of `fd` has closed its end or the connection broke. A pipelined next
 // request is readable data, not a hang-up.
 bool PeerGone(int fd) {
@@ -265,17 +214,13 @@ struct FakeDistributor::Transfer {
 // ---------------------------------------------------------------------------------------------
 // Lifetime
 
-FakeDistributor::FakeDistributor(std::string host) : host_(std::move(host)), server_(std::make_unique<Server>()) {
+FakeDistributor::FakeDistributor(std::string host) : host_(std::move(host)) {
   using HandlerResponse = httplib::Server::HandlerResponse;
-  server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
-  server_->set_keep_alive_max_count(kKeepAliveMaxRequests);
-  // cpp-httplib writes headers and body separately; with Nagle's algorithm on, the end of each
-  // answer then waits for the client's delayed ACK.
-  server_->set_tcp_nodelay(true);
+  httplib::Server& server = loopback_.server();
   // GET and HEAD are answered before cpp-httplib's routing, which would first try its file
   // handler; other methods go through catch-all handlers so their bodies are read off the
   // connection first.
-  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (req.method != "GET" && req.method != "HEAD") {
       return HandlerResponse::Unhandled;
     }
@@ -283,11 +228,11 @@ FakeDistributor::FakeDistributor(std::string host) : host_(std::move(host)), ser
     return HandlerResponse::Handled;
   });
   auto handle = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
-  server_->Post(".*", handle);
-  server_->Put(".*", handle);
-  server_->Patch(".*", handle);
-  server_->Delete(".*", handle);
-  server_->Options(".*", handle);
+  server.Post(".*", handle);
+  server.Put(".*", handle);
+  server.Patch(".*", handle);
+  server.Delete(".*", handle);
+  server.Options(".*", handle);
   // Called for every answer with a status >= 400 just before its headers are written, the
   // fake's own included.
   const httplib::Server::HandlerWithResponse on_error = [this](const httplib::Request& req,
@@ -307,36 +252,8 @@ FakeDistributor::FakeDistributor(std::string host) : host_(std::move(host)), ser
     LogRejected(req, res.status);
     return HandlerResponse::Unhandled;
   };
-  server_->set_error_handler(on_error);
-  port_ = server_->bind_to_any_port(host_);
-  if (port_ <= 0) {
-    throw std::runtime_error("FakeDistributor: cannot bind a port on " + host_);
-  }
-  // Listening again on a listening socket only changes its backlog.
-  ::listen(static_cast<Server&>(*server_).ListeningSocket(), SOMAXCONN);
-  listen_thread_ = std::thread([this] {
-    // A client that hangs up makes the next write raise SIGPIPE, which would kill the test
-    // process. Blocking it here covers the worker threads too: cpp-httplib creates its pool from
-    // this thread, and threads inherit the signal mask.
-    sigset_t pipe_only;
-    sigemptyset(&pipe_only);
-    sigaddset(&pipe_only, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_only, nullptr);
-    try {
-      server_->listen_after_bind();
-    } catch (...) {
-      // Only thread creation can throw here; the constructor reports it.
-    }
-    listen_finished_ = true;
-  });
-  // stop() does nothing until the accept loop has started, so the destructor relies on this.
-  while (!server_->is_running()) {
-    if (listen_finished_) {
-      listen_thread_.join();
-      throw std::runtime_error("FakeDistributor: the server thread could not start");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  server.set_error_handler(on_error);
+  loopback_.Start(host_, "FakeDistributor");
 }
 
 FakeDistributor::~FakeDistributor() {
@@ -345,15 +262,11 @@ FakeDistributor::~FakeDistributor() {
     stopping_ = true;
   }
   cv_.notify_all();
-  server_->stop();
-  // Workers waiting on idle keep-alive connections or blocked writing to a client that does not
-  // read do not watch stop(); cutting the connections wakes them.
-  ShutdownConnections();
-  listen_thread_.join();
+  loopback_.Stop();
 }
 
 std::string FakeDistributor::Url() const {
-  return "http://" + host_ + ":" + std::to_string(port_) + "/";
+  return "http://" + host_ + ":" + std::to_string(Port()) + "/";
 }
 
 std::string FakeDistributor::AssetUrl(const std::string& object_id) const {
@@ -361,30 +274,11 @@ std::string FakeDistributor::AssetUrl(const std::string& object_id) const {
 }
 
 std::string FakeDistributor::UrlFor(const std::string& path) const {
-  std::string url = "http://" + host_ + ":" + std::to_string(port_);
+  std::string url = "http://" + host_ + ":" + std::to_string(Port());
   if (!path.starts_with('/')) {
     url += '/';
   }
   return url + path;
-}
-
-int FakeDistributor::FindConnection(int remote_port) const {
-  int found = -1;
-  ForEachConnection(port_, [&](int fd, int peer_port) {
-    if (peer_port == remote_port) {
-      found = fd;
-      return false;
-    }
-    return true;
-  });
-  return found;
-}
-
-void FakeDistributor::ShutdownConnections() const {
-  ForEachConnection(port_, [](int fd, int) {
-    ::shutdown(fd, SHUT_RDWR);
-    return true;
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -560,7 +454,7 @@ void FakeDistributor::Respond(const httplib::Request& req, httplib::Response& re
   if (answer.trickle && !head) {
     transfer->write_bytes = object->behaviour.trickle_bytes;
     transfer->interval = object->behaviour.trickle_interval;
-    transfer->connection_fd = FindConnection(req.remote_port);
+    transfer->connection_fd = loopback_.FindConnection(req.remote_port);
   }
   {
     std::lock_guard lock(mu_);

@@ -69,7 +69,6 @@
 // trickles alike) and waits for the handlers, which takes milliseconds.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -78,14 +77,14 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <absl/base/thread_annotations.h>
 
+#include <fakes/loopback_server.hpp>
+
 namespace httplib {
 class DataSink;
-class Server;
 struct Request;
 struct Response;
 }  // namespace httplib
@@ -127,7 +126,7 @@ class FakeDistributor {
   std::string AssetUrl(const std::string& object_id) const;
   // http://127.0.0.1:PORT + path ('/' inserted when path lacks it).
   std::string UrlFor(const std::string& path) const;
-  int Port() const { return port_; }
+  int Port() const { return loopback_.port(); }
 
   // Serves `bytes` at `path` (e.g. "/api/v1/assets/42" or "/cuts/hero.mp4"); replaces what was
   // there. (Two overloads rather than `Behaviour behaviour = {}`: a nested struct with member
@@ -161,15 +160,9 @@ class FakeDistributor {
   // Waits up to `delay`; false when the fake is stopping or the client of `connection_fd` has
   // hung up meanwhile.
   bool PauseBetweenWrites(std::chrono::milliseconds delay, int connection_fd);
-  // The server side of the connection from 127.0.0.1:`remote_port`, or -1.
-  int FindConnection(int remote_port) const;
-  void ShutdownConnections() const;
 
   std::string host_;
-  std::unique_ptr<httplib::Server> server_;
-  int port_ = -1;
-  std::atomic<bool> listen_finished_ = false;
-  std::thread listen_thread_;
+  LoopbackServer loopback_;
 
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;  // stopping_, active_

@@ -1,19 +1,11 @@
 #include <fakes/fake_query_node.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <limits>
-#include <stdexcept>
 #include <system_error>
 #include <unordered_set>
 #include <utility>
@@ -90,10 +82,6 @@ const PageOperation* FindPageOperation(std::string_view name) {
 // accepts it, with brotli at its slowest setting; the charset parameter (which Express also
 // sends) keeps the fake from burning its CPU budget on that.
 constexpr char kJsonContentType[] = "application/json; charset=utf-8";
-// Idle keep-alive connections each hold a worker, so leave room for an ingestor that polls every
-// stream on its own connection.
-constexpr size_t kWorkerThreads = 32;
-constexpr size_t kKeepAliveMaxRequests = 1000;
 constexpr size_t kHugeBodyChunkBytes = 256 << 10;
 // Sorts a missing secondary key before every real one.
 constexpr int64_t kMissingKey = std::numeric_limits<int64_t>::min();
@@ -652,43 +640,12 @@ int CompareToCursor(int64_t primary, int64_t secondary, const std::string& id,
 // ---------------------------------------------------------------------------------------------
 // Lifetime
 
-FakeQueryNode::FakeQueryNode() : server_(std::make_unique<httplib::Server>()) {
+FakeQueryNode::FakeQueryNode() {
   static_assert(kCollectionIds == kCollectionCount);
-  server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
-  server_->set_keep_alive_max_count(kKeepAliveMaxRequests);
-  // cpp-httplib writes headers and body separately; with Nagle's algorithm on, the end of each
-  // answer then waits for the client's delayed ACK (~40 ms a request).
-  server_->set_tcp_nodelay(true);
-  server_->Post("/graphql", [this](const httplib::Request& req, httplib::Response& res) {
+  loopback_.server().Post("/graphql", [this](const httplib::Request& req, httplib::Response& res) {
     Handle(req, res);
   });
-  port_ = server_->bind_to_any_port("127.0.0.1");
-  if (port_ <= 0) {
-    throw std::runtime_error("FakeQueryNode: cannot bind a port on 127.0.0.1");
-  }
-  listen_thread_ = std::thread([this] {
-    // A client that hangs up makes the next write raise SIGPIPE, which would kill the test
-    // process. Blocking it here covers the worker threads too: cpp-httplib creates its pool from
-    // this thread, and threads inherit the signal mask.
-    sigset_t pipe_only;
-    sigemptyset(&pipe_only);
-    sigaddset(&pipe_only, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_only, nullptr);
-    try {
-      server_->listen_after_bind();
-    } catch (...) {
-      // Only thread creation can throw here; the constructor reports it.
-    }
-    listen_finished_ = true;
-  });
-  // stop() does nothing until the accept loop has started, so the destructor relies on this.
-  while (!server_->is_running()) {
-    if (listen_finished_) {
-      listen_thread_.join();
-      throw std::runtime_error("FakeQueryNode: the server thread could not start");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  loopback_.Start("127.0.0.1", "FakeQueryNode");
 }
 
 FakeQueryNode::~FakeQueryNode() {
@@ -697,46 +654,11 @@ FakeQueryNode::~FakeQueryNode() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
-  server_->stop();
-  // Workers waiting on idle keep-alive connections do not watch stop(); without this the join
-  // would wait out the keep-alive timeout of every connection a client left open.
-  ShutdownConnections(std::nullopt);
-  listen_thread_.join();
+  loopback_.Stop();
 }
 
 std::string FakeQueryNode::Url() const {
-  return "http://127.0.0.1:" + std::to_string(port_) + "/graphql";
-}
-
-void FakeQueryNode::ShutdownConnections(std::optional<int> remote_port) const {
-  // cpp-httplib does not expose its connection sockets, so find them among the process's
-  // descriptors: connected sockets whose local end is the fake's port.
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
-       it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    int fd = -1;
-    const auto [ptr, parse_ec] = std::from_chars(name.data(), name.data() + name.size(), fd);
-    if (parse_ec != std::errc() || ptr != name.data() + name.size()) {
-      continue;
-    }
-    sockaddr_in local{};
-    socklen_t local_len = sizeof(local);
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
-        local_len < sizeof(local) || local.sin_family != AF_INET ||
-        ntohs(local.sin_port) != port_) {
-      continue;
-    }
-    sockaddr_in peer{};
-    socklen_t peer_len = sizeof(peer);
-    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) {
-      continue;  // the listening socket
-    }
-    if (remote_port && ntohs(peer.sin_port) != *remote_port) {
-      continue;
-    }
-    ::shutdown(fd, SHUT_RDWR);
-  }
+  return "http://127.0.0.1:" + std::to_string(Port()) + "/graphql";
 }
 
 void FakeQueryNode::InterruptibleSleep(std::chrono::milliseconds delay) {
@@ -1043,7 +965,7 @@ void FakeQueryNode::Respond(const httplib::Request& req, httplib::Response& res)
         // Shutting the socket down makes cpp-httplib's first write fail, so not one byte of the
         // answer leaves. The provider below is never reached then; had the socket not been
         // found, the client would still get a body shorter than its Content-Length.
-        ShutdownConnections(req.remote_port);
+        loopback_.ShutdownConnections(req.remote_port);
         res.status = 200;
         res.set_content_provider(
             1, kJsonContentType, [](size_t, size_t, httplib::DataSink&) { return false; });

@@ -37,7 +37,6 @@
 // handlers (an injected delay is cut short).
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -47,15 +46,15 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include <absl/base/thread_annotations.h>
 #include <nlohmann/json.hpp>
 
+#include <fakes/loopback_server.hpp>
+
 namespace httplib {
-class Server;
 struct Request;
 struct Response;
 }  // namespace httplib
@@ -113,7 +112,7 @@ class FakeQueryNode {
 
   // http://127.0.0.1:PORT/graphql
   std::string Url() const;
-  int Port() const { return port_; }
+  int Port() const { return loopback_.port(); }
 
   // Insert, or replace the node with the same "id" (a string, or an integer taken as its
   // decimal string). A node without a usable id is stored as a new node every time and can be
@@ -229,15 +228,10 @@ class FakeQueryNode {
   Answer RunBag(const nlohmann::json& variables) const;
   PageSlice Slice(const PageRequest& page) const;
   void ServeHugeBody(httplib::Response& res);
-  // Shuts down the server side of accepted connections: the one from `remote_port`, or all.
-  void ShutdownConnections(std::optional<int> remote_port) const;
   // Waits up to `delay`; returns early when the server is stopping.
   void InterruptibleSleep(std::chrono::milliseconds delay);
 
-  std::unique_ptr<httplib::Server> server_;
-  int port_ = -1;
-  std::atomic<bool> listen_finished_ = false;
-  std::thread listen_thread_;
+  LoopbackServer loopback_;
 
   mutable std::mutex mu_;
   std::condition_variable stop_cv_;
