@@ -15,15 +15,19 @@
 
 #include <curation/ingest/ingestor.hpp>
 #include <curation/review/feed_consumer.hpp>
+#include <fakes/fake_distributor.hpp>
 #include <fakes/fake_query_node.hpp>
+#include <nlohmann/json.hpp>
 
 #include "child_process.hpp"
+#include "media_fixtures.hpp"
 #include "postgres_fixture.hpp"
 
 namespace curation {
 namespace {
 
 using namespace std::chrono_literals;
+using fakes::FakeDistributor;
 using fakes::FakeQueryNode;
 
 int FreePort() {
@@ -286,6 +290,60 @@ TEST_F(CurationdTest, KilledMidIngestEndsIdenticalToAnUninterruptedRun) {
   EXPECT_EQ(Fingerprint(*this, [&](const std::string& sql) { return Scalar(sql); }), reference_fingerprint);
   second->Signal(SIGTERM);
   EXPECT_EQ(second->Wait(15s), 0);
+}
+
+// What the "done when" asks: curatorctl gives the right verdict for every file, and a
+// newly ingested video carries one.
+TEST_F(CurationdTest, CuratorctlProbeGivesEveryFileItsVerdictAndNewVideosCarryOne) {
+  const auto& fixtures = testing::MediaFixtures::Get();
+  FakeDistributor node;
+  for (const auto& name : fixtures.Names()) {
+    node.Put("/media/" + name, fixtures[name].bytes, fixtures[name].content_type);
+  }
+  fake_.PutChannel(FakeQueryNode::MakeChannel(1, 1, FakeQueryNode::BlockIso(1)));
+  nlohmann::json video = FakeQueryNode::MakeVideo(5, 20, FakeQueryNode::BlockIso(20), "1");
+  video["media"]["size"] = std::to_string(fixtures["h264_high10.mp4"].bytes.size());
+  video["thumbnailPhoto"]["size"] = std::to_string(fixtures["thumbnail.webp"].bytes.size());
+  node.Put("/api/v1/assets/10", fixtures["h264_high10.mp4"].bytes, "video/mp4");
+  node.Put("/api/v1/assets/11", fixtures["thumbnail.webp"].bytes, "image/webp");
+  fake_.PutBag("dynamic:channel:1", FakeQueryNode::MakeBag("dynamic:channel:1", {node.Url()}));
+  fake_.PutVideos({video});
+  auto daemon = StartDaemon("probe", {"--set", "probe.allow_addresses=127.0.0.1/32", "--set", "probe.host_interval=0ms"});
+
+  const std::map<std::string, std::string> expected = {
+      {"h264_faststart.mp4", "VERDICT_PLAYABLE"},       {"h264_moov_at_end.mp4", "VERDICT_DEGRADED"},
+      {"h264_high10.mp4", "VERDICT_UNPLAYABLE"},        {"h264_422.mp4", "VERDICT_UNPLAYABLE"},
+      {"hevc_hev1.mp4", "VERDICT_UNPLAYABLE"},          {"hevc_hvc1.mp4", "VERDICT_DEGRADED"},
+      {"mpeg4_part2.mp4", "VERDICT_UNPLAYABLE"},        {"vp9_opus.webm", "VERDICT_PLAYABLE"},
+      {"audio_only.mp4", "VERDICT_UNPLAYABLE"},         {"truncated_faststart.mp4", "VERDICT_UNPLAYABLE"},
+      {"truncated_moov_at_end.mp4", "VERDICT_UNPLAYABLE"}, {"empty.mp4", "VERDICT_UNPLAYABLE"},
+      {"error_page.mp4", "VERDICT_UNPLAYABLE"},         {"black_silent.mp4", "VERDICT_PLAYABLE"},
+      {"poster.jpg", "VERDICT_PLAYABLE"},               {"thumbnail.webp", "VERDICT_PLAYABLE"},
+      {"poster_truncated.jpg", "VERDICT_UNPLAYABLE"},   {"poster_flat.jpg", "VERDICT_UNPLAYABLE"},
+      {"poster_huge.png", "VERDICT_UNPLAYABLE"},        {"not_an_image.jpg", "VERDICT_UNPLAYABLE"},
+  };
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"health"}).code == 0; }, 20s));
+  for (const auto& [name, verdict] : expected) {
+    Result result = Ctl({"probe", node.UrlFor("/media/" + name), "--json"});
+    ASSERT_EQ(result.code, 0) << name << ": " << result.output;
+    EXPECT_EQ(nlohmann::json::parse(result.output)["verdict"], verdict) << name << ": " << result.output;
+  }
+  Result readable = Ctl({"probe", node.UrlFor("/media/h264_high10.mp4")});
+  EXPECT_NE(readable.output.find("FAIL UNSUPPORTED_PIXFMT: H.264 High 10 in yuv420p10le"), std::string::npos)
+      << readable.output;
+  EXPECT_EQ(Ctl({"probe", "not a video"}).code, 1);
+
+  // Ingested, probed from the feed, and shown on its review item.
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"queue", "list"}).output.find("UNPLAYABLE") != std::string::npos; }, 30s))
+      << Ctl({"queue", "list"}).output << daemon->Output();
+  Result history = Ctl({"probe", "5", "--history", "--json"});
+  ASSERT_EQ(history.code, 0) << history.output;
+  auto probes = nlohmann::json::parse(history.output)["probes"];
+  ASSERT_EQ(probes.size(), 1u) << history.output;
+  EXPECT_EQ(probes[0]["depth"], "PROBE_DEPTH_LIGHT");
+  EXPECT_EQ(probes[0]["verdict"], "VERDICT_UNPLAYABLE");
+  Result list = Ctl({"queue", "list", "--json"});
+  EXPECT_NE(list.output.find("UNSUPPORTED_PIXFMT"), std::string::npos) << list.output;
 }
 
 }  // namespace

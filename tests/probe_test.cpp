@@ -318,7 +318,7 @@ class ProbeServiceTest : public testing::DatabaseTest {
     query_node_client_ = std::make_unique<ingest::QueryNodeClient>(query_node_.Url(), 5s, 1 << 20);
     resolver_ = std::make_unique<SourceResolver>(*query_node_client_, clock_, 1min);
     sandbox_ = std::make_unique<ProbeSandbox>(SandboxFor());
-    service_ = std::make_unique<ProbeService>(*store_, *resolver_, *sandbox_, clock_, metrics_,
+    service_ = std::make_unique<ProbeService>(*store_, *resolver_, *sandbox_, metrics_,
                                               ProbeServiceOptions{.host_interval = 0ms});
   }
 

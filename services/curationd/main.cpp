@@ -4,6 +4,9 @@
 //   curationd config     print the effective configuration and exit
 
 #include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include <iostream>
 #include <thread>
@@ -19,6 +22,7 @@
 #include <curation/db/pool.hpp>
 #include <curation/ingest/ingest_grpc_service.hpp>
 #include <curation/ingest/ingestor.hpp>
+#include <curation/probe/probe_grpc_service.hpp>
 #include <curation/review/feed_consumer.hpp>
 #include <curation/review/review_grpc_service.hpp>
 #include <curation/server/grpc_host.hpp>
@@ -64,6 +68,22 @@ int Migrate(const Config& config) {
   return 0;
 }
 
+std::string Hostname() {
+  char name[256] = {};
+  gethostname(name, sizeof name - 1);
+  return name;
+}
+
+// The worker binary: configured, else the one installed beside this executable.
+std::string ProbeWorkerPath(const Config& config) {
+  if (!config.probe.worker_path.empty()) {
+    return config.probe.worker_path;
+  }
+  std::error_code error;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+  return (self.parent_path() / "curation-probe-worker").string();
+}
+
 int Run(const Config& config) {
   auto log = ComponentLogger("curationd");
   // Signals are taken by sigwait below, so every thread started from here on blocks them.
@@ -83,6 +103,9 @@ int Run(const Config& config) {
   }
   std::vector<db::PreparedStatement> statements = ingest::IngestStore::Statements();
   for (auto& statement : review::ReviewStore::Statements()) {
+    statements.push_back(std::move(statement));
+  }
+  for (auto& statement : probe::ProbeStore::Statements()) {
     statements.push_back(std::move(statement));
   }
   auto pool = db::Pool::Create({.url = *url,
@@ -122,6 +145,32 @@ int Run(const Config& config) {
     });
   }
 
+  // Probe: light probes of new videos from the feed, jobs run in sandboxed workers, the API.
+  probe::ProbeStore probe_store(**pool);
+  ingest::QueryNodeClient probe_query_node(config.query_node.url, config.query_node.request_timeout,
+                                           config.query_node.max_response_bytes);
+  probe::SourceResolver source_resolver(probe_query_node, SystemClock::Instance(), config.probe.sources_ttl);
+  constexpr int kOnDemandWorkers = 2;  // so a curator's probe never waits behind a backfill
+  probe::ProbeSandbox sandbox({.worker_path = ProbeWorkerPath(config),
+                               .allow_addresses = config.probe.allow_addresses,
+                               .deadline = config.probe.deadline,
+                               .max_bytes = config.probe.max_bytes,
+                               .workers = config.probe.workers + kOnDemandWorkers});
+  probe::ProbeService probe_service(probe_store, source_resolver, sandbox, metrics,
+                                    {.host_interval = config.probe.host_interval});
+  probe::ProbeGrpcService probe_grpc(probe_service, rpc_metrics);
+  if (Hosts(config, "probe")) {
+    host.Register(&probe_grpc, probe::ProbeGrpcService::kName);
+    Gauge& queued = metrics.GetGauge("curation_probe_queue_depth", "Probe jobs waiting", {{"state", "queued"}});
+    Gauge& running = metrics.GetGauge("curation_probe_queue_depth", "Probe jobs waiting", {{"state", "running"}});
+    metrics.AddRefresher([&] {
+      if (auto depth = probe_store.Depth(); depth.ok()) {
+        queued.Set(static_cast<double>(depth->queued));
+        running.Set(static_cast<double>(depth->running));
+      }
+    });
+  }
+
   // Review: items raised from the ingest feed, and the queue API.
   review::ReviewStore review_store(**pool);
   review::FeedConsumer feed_consumer(review_store, **pool, config.review, metrics);
@@ -144,6 +193,13 @@ int Run(const Config& config) {
   }
   if (Hosts(config, "review")) {
     workers.emplace_back([&](std::stop_token stop) { feed_consumer.Run(stop); });
+  }
+  if (Hosts(config, "probe")) {
+    workers.emplace_back([&](std::stop_token stop) { probe_service.RunFeedConsumer(stop, **pool); });
+    for (int i = 0; i < config.probe.workers; ++i) {
+      std::string holder = absl::StrCat(Hostname(), "-", getpid(), "-", i);
+      workers.emplace_back([&, holder](std::stop_token stop) { probe_service.RunJobs(stop, holder); });
+    }
   }
   log->info("serving {} on port {}{}", absl::StrJoin(config.server.services, ","), host.port(),
             config.server.metrics_listen.empty() ? "" : ", metrics on " + config.server.metrics_listen);
@@ -193,7 +249,7 @@ int main(int argc, char** argv) {
   app.add_option("-c,--config", file, "YAML configuration file (see deploy/curation.example.yaml)")
       ->check(CLI::ExistingFile);
   app.add_option("--set", sources.overrides, "override one key: section.key=value (repeatable)");
-  app.add_option("--services", services, "services to host, comma-separated (ingest,review); default all");
+  app.add_option("--services", services, "services to host, comma-separated (ingest,probe,review); default all");
   app.add_option("--database-url", database_url, "PostgreSQL URL; default: an embedded server in ./var/pg");
   app.add_option("--query-node-url", query_node_url, "Joystream query node GraphQL endpoint");
   auto* run = app.add_subcommand("run", "start the services (the default)");

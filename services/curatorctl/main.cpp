@@ -18,6 +18,7 @@
 
 #include <curation/common/time_format.hpp>
 #include <curation/v1/ingest.grpc.pb.h>
+#include <curation/v1/probe.grpc.pb.h>
 #include <curation/v1/review.grpc.pb.h>
 #include <grpc/health/v1/health.grpc.pb.h>
 
@@ -156,6 +157,15 @@ std::string DueText(const curation::v1::Item& item) {
   return "in " + curation::HumanDuration(left) + (item.at_risk() ? " (at risk)" : "");
 }
 
+std::string VerdictWord(curation::v1::Verdict verdict) {
+  std::string name = curation::v1::Verdict_Name(verdict);
+  return name.substr(name.find('_') + 1);
+}
+
+std::string PlaysText(curation::v1::Verdict verdict) {
+  return verdict == curation::v1::VERDICT_UNSPECIFIED ? "not yet" : VerdictWord(verdict);
+}
+
 int QueueList(const Options& options, int limit, const std::vector<std::string>& states) {
   auto stub = curation::v1::ReviewService::NewStub(Channel(options));
   curation::v1::ListItemsResponse all;
@@ -195,13 +205,13 @@ int QueueList(const Options& options, int limit, const std::vector<std::string>&
     std::cout << "The queue is empty.\n";
     return 0;
   }
-  std::vector<std::vector<std::string>> rows = {{"ID", "KIND", "TARGET", "TITLE", "CHANNEL", "CATEGORY", "AGE", "DUE"}};
+  std::vector<std::vector<std::string>> rows = {{"ID", "KIND", "TARGET", "TITLE", "CHANNEL", "CATEGORY", "PLAYS", "AGE", "DUE"}};
   for (const auto& item : all.items()) {
     bool video = item.target_kind() == curation::v1::TARGET_KIND_VIDEO;
     std::string kind = item.reason() == curation::v1::ITEM_REASON_ASSETS_CHANGED ? "video*" : (video ? "video" : "channel");
     std::string channel = item.channel_title().empty() ? item.channel_id() : item.channel_title() + " (" + item.channel_id() + ")";
     rows.push_back({std::to_string(item.id()), kind, item.target_id(), Fit(item.title(), 40), Fit(channel, 28),
-                    Fit(item.category_name(), 18), curation::HumanDuration(Since(item.upload_time())), DueText(item)});
+                    Fit(item.category_name(), 18), PlaysText(item.playability()), curation::HumanDuration(Since(item.upload_time())), DueText(item)});
   }
   PrintTable(rows);
   if (!all.next_page_token().empty()) {
@@ -298,6 +308,87 @@ int Health(const Options& options) {
   return all_serving ? 0 : 1;
 }
 
+
+std::string Kilobytes(int64_t bytes) { return std::to_string((bytes + 512) / 1024) + " KiB"; }
+
+void PrintFindings(const google::protobuf::RepeatedPtrField<curation::v1::Finding>& findings, const char* indent) {
+  for (const auto& finding : findings) {
+    std::cout << indent << (finding.severity() == curation::v1::SEVERITY_FAILURE ? "FAIL " : "warn ")
+              << finding.code() << ": " << finding.message() << "\n";
+  }
+}
+
+void PrintReport(const curation::v1::ProbeReport& report) {
+  std::cout << (report.video_id().empty() ? "url" : "video " + report.video_id()) << ": "
+            << VerdictWord(report.verdict()) << "  ("
+            << (report.depth() == curation::v1::PROBE_DEPTH_FULL ? "full" : "light") << " probe";
+  if (report.has_probed_at()) {
+    std::cout << ", " << curation::FormatIsoTime(ToTime(report.probed_at())) << ", #" << report.probe_id();
+  }
+  std::cout << ")\n";
+  PrintFindings(report.findings(), "  ");
+  for (const auto& source : report.sources()) {
+    std::cout << "\n  " << source.role() << "  " << source.url() << "\n    " << VerdictWord(source.verdict())
+              << " · HTTP " << source.http_status() << " · " << Kilobytes(source.bytes_read()) << " of "
+              << (source.content_length() < 0 ? "?" : Kilobytes(source.content_length())) << " in "
+              << source.requests() << " request(s) · "
+              << google::protobuf::util::TimeUtil::DurationToMilliseconds(source.wall_time()) << " ms";
+    if (!source.x_cache().empty()) std::cout << " · cache " << source.x_cache();
+    std::cout << "\n";
+    const auto& media = source.media();
+    if (!media.container().empty()) {
+      std::cout << "    " << media.container();
+      if (!media.video_codec().empty()) {
+        std::cout << " · " << media.video_codec() << " " << media.video_profile() << " " << media.pixel_format()
+                  << " " << media.width() << "x" << media.height();
+      }
+      if (!media.audio_codec().empty()) std::cout << " · " << media.audio_codec();
+      std::cout << " · " << media.duration().seconds() << " s" << (media.faststart() ? " · faststart" : "") << "\n";
+    }
+    if (!source.image().format().empty()) {
+      std::cout << "    " << source.image().format() << " " << source.image().width() << "x" << source.image().height()
+                << "\n";
+    }
+    PrintFindings(source.findings(), "    ");
+  }
+}
+
+// `target` is a URL (probed as such) or a video id (probed from every node that serves it).
+int Probe(Options options, const std::string& target, bool deep, bool history) {
+  options.timeout_seconds = std::max(options.timeout_seconds, 120);  // a full probe visits every node
+  auto stub = curation::v1::ProbeService::NewStub(Channel(options));
+  bool url = target.starts_with("http://") || target.starts_with("https://");
+  if (history) {
+    curation::v1::ListProbesRequest request;
+    (url ? request.mutable_url() : request.mutable_video_id())->assign(target);
+    curation::v1::ListProbesResponse response;
+    grpc::Status rpc = stub->ListProbes(Context(options).get(), request, &response);
+    if (!rpc.ok()) return Failed(options, rpc);
+    if (options.json) return PrintJson(response);
+    for (const auto& report : response.probes()) {
+      PrintReport(report);
+      std::cout << "\n";
+    }
+    return 0;
+  }
+  curation::v1::ProbeReport report;
+  grpc::Status rpc;
+  if (url) {
+    curation::v1::ProbeUrlRequest request;
+    request.set_url(target);
+    request.set_deep(deep);
+    rpc = stub->ProbeUrl(Context(options).get(), request, &report);
+  } else {
+    curation::v1::ProbeVideoRequest request;
+    request.set_video_id(target);
+    rpc = stub->ProbeVideo(Context(options).get(), request, &report);
+  }
+  if (!rpc.ok()) return Failed(options, rpc);
+  if (options.json) return PrintJson(report);
+  PrintReport(report);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -327,6 +418,13 @@ int main(int argc, char** argv) {
 
   auto* health = app.add_subcommand("health", "whether curationd and its services are serving");
 
+  std::string probe_target;
+  bool deep = false, history = false;
+  auto* probe = app.add_subcommand("probe", "would a video (from every node serving it) or a URL play in a browser?");
+  probe->add_option("target", probe_target, "a video id, or an http(s) URL of a video file or image")->required();
+  probe->add_flag("--deep", deep, "for a URL: also look for a black, frozen or silent opening");
+  probe->add_flag("--history", history, "show stored probes, newest first, instead of probing now");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -344,6 +442,9 @@ int main(int argc, char** argv) {
   }
   if (health->parsed()) {
     return Health(options);
+  }
+  if (probe->parsed()) {
+    return Probe(options, probe_target, deep, history);
   }
   return 2;
 }

@@ -83,12 +83,11 @@ absl::StatusOr<int64_t> ParsePageToken(const std::string& token) {
 
 }  // namespace
 
-ProbeService::ProbeService(ProbeStore& store, SourceResolver& resolver, ProbeSandbox& sandbox, Clock& clock,
+ProbeService::ProbeService(ProbeStore& store, SourceResolver& resolver, ProbeSandbox& sandbox,
                            MetricsRegistry& metrics, ProbeServiceOptions options)
     : store_(store),
       resolver_(resolver),
       sandbox_(sandbox),
-      clock_(clock),
       metrics_(metrics),
       options_(options),
       random_(std::random_device{}()),

@@ -64,7 +64,7 @@ absl::StatusOr<std::vector<Distributor>> ParseBagDistributors(const std::string&
   return distributors;
 }
 
-SourceResolver::SourceResolver(ingest::QueryNodeClient& query_node, Clock& clock, std::chrono::milliseconds ttl)
+SourceResolver::SourceResolver(ingest::QueryNodeClient& query_node, const Clock& clock, std::chrono::milliseconds ttl)
     : query_node_(query_node), clock_(clock), ttl_(ttl) {}
 
 absl::StatusOr<std::vector<Distributor>> SourceResolver::Distributors(const std::string& bag_id) {

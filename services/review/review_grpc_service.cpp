@@ -13,6 +13,10 @@ const std::map<std::string, v1::ItemReason> kReasonToProto = {{"new_video", v1::
                                                               {"new_channel", v1::ITEM_REASON_NEW_CHANNEL},
                                                               {"assets_changed", v1::ITEM_REASON_ASSETS_CHANGED}};
 
+const std::map<std::string, v1::Verdict> kVerdictToProto = {{"playable", v1::VERDICT_PLAYABLE},
+                                                             {"degraded", v1::VERDICT_DEGRADED},
+                                                             {"unplayable", v1::VERDICT_UNPLAYABLE}};
+
 template <typename Map>
 auto Lookup(const Map& map, const std::string& key) {
   auto it = map.find(key);
@@ -36,6 +40,8 @@ void ToProto(const QueueItem& item, v1::Item* out) {
   out->set_state(Lookup(kStateToProto, row.state));
   out->set_at_risk(item.at_risk);
   out->set_breached(item.breached);
+  out->set_playability(Lookup(kVerdictToProto, row.playability));
+  out->set_playability_summary(row.playability_summary);
 }
 
 }  // namespace

@@ -16,12 +16,13 @@ constexpr char kItemSelect[] =
     " coalesce(v.title, c.title, ''), coalesce(v.channel_id, c.id, ''), coalesce(ch.title, ''),"
     " coalesce(v.category_id, ''), coalesce(cat.name, ''),"
     " (extract(epoch FROM i.uploaded_at) * 1000)::bigint, (extract(epoch FROM i.due_at) * 1000)::bigint,"
-    " (extract(epoch FROM i.created_at) * 1000)::bigint"
+    " (extract(epoch FROM i.created_at) * 1000)::bigint, coalesce(pv.verdict, ''), coalesce(pv.summary, '')"
     " FROM review.items i"
     " LEFT JOIN ingest.videos v ON i.target_kind = 'video' AND v.id = i.target_id"
     " LEFT JOIN ingest.channels c ON i.target_kind = 'channel' AND c.id = i.target_id"
     " LEFT JOIN ingest.channels ch ON ch.id = coalesce(v.channel_id, c.id)"
-    " LEFT JOIN ingest.categories cat ON cat.id = v.category_id";
+    " LEFT JOIN ingest.categories cat ON cat.id = v.category_id"
+    " LEFT JOIN probe.verdicts pv ON i.target_kind = 'video' AND pv.video_id = i.target_id";
 
 TimePoint FromMillis(const pqxx::field& field) { return TimePoint(std::chrono::milliseconds(field.as<int64_t>())); }
 
@@ -44,6 +45,8 @@ ItemRow ReadItem(const pqxx::row& row) {
   item.uploaded_at = FromMillis(row[10]);
   item.due_at = FromMillis(row[11]);
   item.created_at = FromMillis(row[12]);
+  item.playability = row[13].as<std::string>();
+  item.playability_summary = row[14].as<std::string>();
   return item;
 }
 

@@ -29,8 +29,8 @@ struct ProbeHistoryPage {
 
 class ProbeService {
  public:
-  ProbeService(ProbeStore& store, SourceResolver& resolver, ProbeSandbox& sandbox, Clock& clock,
-               MetricsRegistry& metrics, ProbeServiceOptions options);
+  ProbeService(ProbeStore& store, SourceResolver& resolver, ProbeSandbox& sandbox, MetricsRegistry& metrics,
+               ProbeServiceOptions options);
 
   /// INVALID_ARGUMENT for anything but an absolute http(s) URL.
   absl::StatusOr<v1::ProbeReport> ProbeUrl(const std::string& url, bool deep);
@@ -57,7 +57,6 @@ class ProbeService {
   ProbeStore& store_;
   SourceResolver& resolver_;
   ProbeSandbox& sandbox_;
-  Clock& clock_;
   MetricsRegistry& metrics_;
   ProbeServiceOptions options_;
   std::mutex random_mutex_;

@@ -24,7 +24,7 @@ struct Distributor {
 
 class SourceResolver {
  public:
-  SourceResolver(ingest::QueryNodeClient& query_node, Clock& clock, std::chrono::milliseconds ttl);
+  SourceResolver(ingest::QueryNodeClient& query_node, const Clock& clock, std::chrono::milliseconds ttl);
   /// Thread-safe. UNAVAILABLE when the query node cannot answer and nothing is cached.
   absl::StatusOr<std::vector<Distributor>> Distributors(const std::string& bag_id);
 
@@ -34,7 +34,7 @@ class SourceResolver {
     TimePoint fetched_at;
   };
   ingest::QueryNodeClient& query_node_;
-  Clock& clock_;
+  const Clock& clock_;
   std::chrono::milliseconds ttl_;
   std::mutex mutex_;  // also serializes query node calls: its client is single-threaded
   std::map<std::string, Entry> cache_;

@@ -25,6 +25,8 @@ struct ItemRow {
   TimePoint uploaded_at;
   TimePoint due_at;
   TimePoint created_at;
+  std::string playability;  // playable, degraded, unplayable; empty until probed
+  std::string playability_summary;
 };
 
 /// Position after the last item of a page: items are ordered by (due_at, id).
