@@ -3,5 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON
-cmake --build build --target ingest_bench
-build/tests/bench/ingest_bench "$@"
+# deploy/bench.sh [ingest|probe] [arguments of that benchmark]
+bench="${1:-ingest}"
+shift || true
+cmake --build build --target "${bench}_bench"
+build/tests/bench/"${bench}_bench" "$@"
