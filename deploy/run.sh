@@ -7,5 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-cmake --build build --target curationd curatorctl
+cmake --build build --target curationd curatorctl curation-probe-worker
 exec build/services/curationd/curationd --config "${CURATION_CONFIG:-deploy/curation.example.yaml}" "$@"
