@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -31,8 +32,7 @@ using curation::probe::ProbeTarget;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-int RunFfprobe(const std::string& url) {
-  std::vector<std::string> args = {"ffprobe", "-v", "error", "-show_streams", "-show_format", url};
+int Run(std::vector<std::string> args) {
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -40,7 +40,7 @@ int RunFfprobe(const std::string& url) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   pid_t pid = 0;
-  if (posix_spawnp(&pid, "ffprobe", &actions, nullptr, argv.data(), environ) != 0) return -1;
+  if (posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) return -1;
   posix_spawn_file_actions_destroy(&actions);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
   }
 
   int ffprobe_failures = 0;
-  auto ffprobe_time = RunAll(urls, 1, [&](size_t i) { ffprobe_failures += RunFfprobe(urls[i]) != 0; });
+  auto ffprobe_time = RunAll(urls, 1, [&](size_t i) { ffprobe_failures += Run({"ffprobe", "-v", "error", "-show_streams", "-show_format", urls[i]}) != 0; });
   std::printf("ffprobe -show_streams -show_format, one process per URL: %.2f s (%.1f ms/probe), %d failed\n",
               Seconds(ffprobe_time), 1000 * Seconds(ffprobe_time) / count, ffprobe_failures);
 
@@ -113,6 +113,24 @@ int main(int argc, char** argv) {
                 read.back() / 1024, size[size.size() / 2] / 1024, size.back() / 1024, 100 * share[share.size() / 2],
                 100 * share.back());
   }
+
+  // One large file, closer to real uploads: what a faststart probe reads is the header, the
+  // first frames and one GOP near the end, not the file.
+  std::string large = dir + "/large_720p_60s_faststart.mp4";
+  if (!std::filesystem::exists(large)) {
+    Run({"ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=60", "-f",
+         "lavfi", "-i", "sine=frequency=440:duration=60", "-c:v", "libx264", "-preset", "ultrafast", "-g", "50",
+         "-b:v", "2M", "-c:a", "aac", "-movflags", "+faststart", large + ".part.mp4"});
+    std::filesystem::rename(large + ".part.mp4", large);
+  }
+  std::ifstream in(large, std::ios::binary);
+  std::string large_bytes((std::istreambuf_iterator<char>(in)), {});
+  node.Put("/large.mp4", large_bytes, "video/mp4");
+  auto large_report = prober.Probe({.url = node.UrlFor("/large.mp4")});
+  std::printf("large faststart file (720p, 60 s, %.1f MiB): %s, read %.0f KiB in %d requests, %.1f ms\n",
+              large_bytes.size() / 1048576.0, curation::v1::Verdict_Name(large_report.verdict()).c_str(),
+              large_report.bytes_read() / 1024.0, large_report.requests(),
+              large_report.wall_time().nanos() / 1e6 + large_report.wall_time().seconds() * 1e3);
 
   std::string worker = (std::filesystem::path(argv[0]).parent_path() / "../../services/curationd/curation-probe-worker").string();
   for (int workers : {1, 2}) {
