@@ -198,7 +198,7 @@ int Run(const Config& config) {
     workers.emplace_back([&](std::stop_token stop) { probe_service.RunFeedConsumer(stop, **pool); });
     for (int i = 0; i < config.probe.workers; ++i) {
       std::string holder = absl::StrCat(Hostname(), "-", getpid(), "-", i);
-      workers.emplace_back([&, holder](std::stop_token stop) { probe_service.RunJobs(stop, holder); });
+      workers.emplace_back([&, holder](std::stop_token stop) { probe_service.RunJobs(stop, **pool, holder); });
     }
   }
   log->info("serving {} on port {}{}", absl::StrJoin(config.server.services, ","), host.port(),

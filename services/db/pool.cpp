@@ -230,4 +230,24 @@ bool Listener::Wait(std::chrono::milliseconds timeout) {
   }
 }
 
+void FollowNotifications(const Pool& pool, const std::string& channel, std::chrono::milliseconds idle_poll,
+                         std::stop_token stop, const std::string& component, const std::string& what,
+                         const std::function<absl::StatusOr<bool>()>& drain) {
+  Listener listener(pool, channel);
+  auto log = ComponentLogger(component);
+  bool failing = false;
+  while (!stop.stop_requested()) {
+    auto progressed = drain();
+    if (!progressed.ok() && !failing) {
+      log->warn("cannot {}: {}", what, progressed.status());
+    } else if (progressed.ok() && failing) {
+      log->info("{} again", what);
+    }
+    failing = !progressed.ok();
+    if (!progressed.ok() || !*progressed) {
+      listener.Wait(idle_poll);
+    }
+  }
+}
+
 }  // namespace curation::db

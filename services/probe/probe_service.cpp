@@ -290,21 +290,10 @@ absl::StatusOr<bool> ProbeService::RunOneJob(const std::string& holder) {
   return true;
 }
 
-void ProbeService::RunJobs(std::stop_token stop, const std::string& holder) {
-  auto log = ComponentLogger("probe");
-  bool failing = false;
-  while (!stop.stop_requested()) {
-    auto ran = RunOneJob(holder);
-    if (!ran.ok() && !failing) {
-      log->warn("cannot run probe jobs: {}", ran.status());
-    }
-    failing = !ran.ok();
-    if (!ran.ok() || !*ran) {
-      std::mutex mutex;
-      std::unique_lock lock(mutex);
-      std::condition_variable_any().wait_for(lock, stop, kIdlePoll, [] { return false; });
-    }
-  }
+void ProbeService::RunJobs(std::stop_token stop, db::Pool& pool, const std::string& holder) {
+  // New jobs come from the feed: its notification is the earliest sign of one.
+  db::FollowNotifications(pool, "ingest_feed", kIdlePoll, stop, "probe", "run probe jobs",
+                          [&] { return RunOneJob(holder); });
 }
 
 absl::StatusOr<int64_t> ProbeService::DrainFeed() {
@@ -317,17 +306,11 @@ absl::StatusOr<int64_t> ProbeService::DrainFeed() {
 }
 
 void ProbeService::RunFeedConsumer(std::stop_token stop, db::Pool& pool) {
-  db::Listener listener(pool, "ingest_feed");
-  auto log = ComponentLogger("probe");
-  bool failing = false;
-  while (!stop.stop_requested()) {
-    auto created = DrainFeed();
-    if (!created.ok() && !failing) {
-      log->warn("cannot raise probe jobs from the feed: {}", created.status());
-    }
-    failing = !created.ok();
-    listener.Wait(kIdlePoll);
-  }
+  db::FollowNotifications(pool, "ingest_feed", kIdlePoll, stop, "probe", "raise probe jobs from the feed",
+                          [&]() -> absl::StatusOr<bool> {
+                            RETURN_IF_ERROR(DrainFeed().status());
+                            return false;  // DrainFeed() reads the feed to its end
+                          });
 }
 
 }  // namespace curation::probe

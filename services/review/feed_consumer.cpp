@@ -30,22 +30,11 @@ absl::StatusOr<int64_t> FeedConsumer::Drain() {
 }
 
 void FeedConsumer::Run(std::stop_token stop) {
-  db::Listener listener(pool_, "ingest_feed");
-  auto log = ComponentLogger("review");
-  bool failing = false;
-  while (!stop.stop_requested()) {
-    auto created = Drain();
-    if (!created.ok()) {
-      if (!failing) {
-        log->warn("cannot raise review items from the feed: {}", created.status());
-      }
-      failing = true;
-    } else if (failing) {
-      log->info("raising review items again");
-      failing = false;
-    }
-    listener.Wait(kIdlePoll);
-  }
+  db::FollowNotifications(pool_, "ingest_feed", kIdlePoll, stop, "review", "raise review items from the feed",
+                          [&]() -> absl::StatusOr<bool> {
+                            RETURN_IF_ERROR(Drain().status());
+                            return false;  // Drain() reads the feed to its end
+                          });
 }
 
 }  // namespace curation::review

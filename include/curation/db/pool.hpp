@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -94,5 +95,12 @@ class Listener {
   std::unique_ptr<pqxx::connection> connection_;
   std::unique_ptr<Receiver> receiver_;
 };
+
+/// Runs `drain` until `stop`: again at once when it made progress, else after a NOTIFY on
+/// `channel` or `idle_poll`, whichever comes first. A failing drain is logged when it starts
+/// failing and when it recovers, as `component`, not on every retry.
+void FollowNotifications(const Pool& pool, const std::string& channel, std::chrono::milliseconds idle_poll,
+                         std::stop_token stop, const std::string& component, const std::string& what,
+                         const std::function<absl::StatusOr<bool>()>& drain);
 
 }  // namespace curation::db

@@ -43,7 +43,7 @@ class ProbeService {
   /// Claims and runs one job; false when there was none to claim.
   absl::StatusOr<bool> RunOneJob(const std::string& holder);
   /// Runs jobs until stopped, as `holder` (unique per thread and process).
-  void RunJobs(std::stop_token stop, const std::string& holder);
+  void RunJobs(std::stop_token stop, db::Pool& pool, const std::string& holder);
   /// Raises light jobs from the ingest feed until stopped.
   void RunFeedConsumer(std::stop_token stop, db::Pool& pool);
   absl::StatusOr<int64_t> DrainFeed();
