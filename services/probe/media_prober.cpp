@@ -19,19 +19,6 @@ using google::protobuf::util::TimeUtil;
 // thumbnail whole: most probes need one request.
 constexpr int64_t kFirstChunk = 64 << 10;
 
-std::string HostOf(absl::string_view url) {
-  auto scheme = url.find("://");
-  if (scheme == absl::string_view::npos) {
-    return "";
-  }
-  auto host = url.substr(scheme + 3);
-  host = host.substr(0, host.find_first_of("/?#"));
-  if (auto at = host.rfind('@'); at != absl::string_view::npos) {
-    host = host.substr(at + 1);
-  }
-  return absl::AsciiStrToLower(host);
-}
-
 // "bytes 0-65535/1048576" → 1048576 when it starts at 0 and is consistent; -1 otherwise.
 int64_t TotalFromContentRange(absl::string_view value, int64_t body_size) {
   if (!absl::ConsumePrefix(&value, "bytes ")) {
@@ -146,6 +133,20 @@ bool JudgeFirstResponse(RangeSource& source, const ProbeTarget& target, SourceRe
 }
 
 }  // namespace
+
+std::string HostOf(const std::string& full_url) {
+  absl::string_view url = full_url;
+  auto scheme = url.find("://");
+  if (scheme == absl::string_view::npos) {
+    return "";
+  }
+  auto host = url.substr(scheme + 3);
+  host = host.substr(0, host.find_first_of("/?#"));
+  if (auto at = host.rfind('@'); at != absl::string_view::npos) {
+    host = host.substr(at + 1);
+  }
+  return absl::AsciiStrToLower(host);
+}
 
 MediaProber::MediaProber(HttpClient& http, ProbeLimits limits) : http_(http), limits_(std::move(limits)) {}
 

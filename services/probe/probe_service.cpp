@@ -111,8 +111,7 @@ void ProbeService::Count(const v1::ProbeReport& report) {
 }
 
 SourceReport ProbeService::ProbePaced(const ProbeTarget& target) {
-  std::string host(target.url.substr(0, target.url.find('/', target.url.find("://") + 3)));
-  auto wait = store_.ReserveHostSlot(host, options_.host_interval);
+  auto wait = store_.ReserveHostSlot(HostOf(target.url), options_.host_interval);
   if (wait.ok() && wait->count() > 0) {
     std::this_thread::sleep_for(*wait);
   }

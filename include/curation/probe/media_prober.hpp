@@ -39,6 +39,9 @@ struct ProbeLimits {
   std::string user_agent = "curation-probe/0.1";
 };
 
+/// host[:port] of a URL, lower-cased: how reports name a node and how probes are paced.
+std::string HostOf(const std::string& url);
+
 class MediaProber {
  public:
   /// `http` should carry the address guard: every connection, redirects included, goes
