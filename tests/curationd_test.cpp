@@ -323,6 +323,8 @@ TEST_F(CurationdTest, CuratorctlProbeGivesEveryFileItsVerdictAndNewVideosCarryOn
       {"poster_huge.png", "VERDICT_UNPLAYABLE"},        {"not_an_image.jpg", "VERDICT_UNPLAYABLE"},
   };
   ASSERT_TRUE(WaitFor([&] { return Ctl({"health"}).code == 0; }, 20s));
+  EXPECT_NE(Ctl({"health"}).output.find("curation.v1.ProbeService  SERVING"), std::string::npos)
+      << Ctl({"health"}).output;
   for (const auto& [name, verdict] : expected) {
     Result result = Ctl({"probe", node.UrlFor("/media/" + name), "--json"});
     ASSERT_EQ(result.code, 0) << name << ": " << result.output;

@@ -287,7 +287,7 @@ int Health(const Options& options) {
   auto stub = grpc::health::v1::Health::NewStub(Channel(options));
   bool all_serving = true;
   std::vector<std::vector<std::string>> rows = {{"SERVICE", "STATUS"}};
-  for (const char* service : {"", "curation.v1.IngestService", "curation.v1.ReviewService"}) {
+  for (const char* service : {"", "curation.v1.IngestService", "curation.v1.ProbeService", "curation.v1.ReviewService"}) {
     grpc::health::v1::HealthCheckRequest request;
     request.set_service(service);
     grpc::health::v1::HealthCheckResponse response;
