@@ -323,8 +323,10 @@ TEST_F(CurationdTest, CuratorctlProbeGivesEveryFileItsVerdictAndNewVideosCarryOn
       {"poster_huge.png", "VERDICT_UNPLAYABLE"},        {"not_an_image.jpg", "VERDICT_UNPLAYABLE"},
   };
   ASSERT_TRUE(WaitFor([&] { return Ctl({"health"}).code == 0; }, 20s));
-  EXPECT_NE(Ctl({"health"}).output.find("curation.v1.ProbeService  SERVING"), std::string::npos)
-      << Ctl({"health"}).output;
+  std::string health = Ctl({"health"}).output;
+  auto probe_row = health.find("curation.v1.ProbeService");
+  ASSERT_NE(probe_row, std::string::npos) << health;
+  EXPECT_EQ(health.substr(probe_row, health.find('\n', probe_row) - probe_row).substr(27), "SERVING") << health;
   for (const auto& [name, verdict] : expected) {
     Result result = Ctl({"probe", node.UrlFor("/media/" + name), "--json"});
     ASSERT_EQ(result.code, 0) << name << ": " << result.output;
