@@ -48,8 +48,10 @@ bool LooksLikeMarkup(absl::string_view head) {
          absl::StartsWithIgnoreCase(head, "<?xml") || absl::StartsWith(head, "{\"") || absl::StartsWith(head, "[{");
 }
 
-// Judges the answer to the first request. False when probing cannot go on.
-bool JudgeFirstResponse(RangeSource& source, const ProbeTarget& target, SourceReport& report) {
+enum class Next { kStop, kVideo, kImage };
+
+// Judges the answer to the first request and decides what the body is to be checked as.
+Next JudgeFirstResponse(RangeSource& source, const ProbeTarget& target, SourceReport& report) {
   const absl::Status& error = source.first_error();
   if (!error.ok()) {
     if (absl::IsPermissionDenied(error)) {
@@ -59,7 +61,7 @@ bool JudgeFirstResponse(RangeSource& source, const ProbeTarget& target, SourceRe
     } else {
       Fail(report, code::kUnreachable, std::string(error.message()));
     }
-    return false;
+    return Next::kStop;
   }
   const HttpResponse& response = source.first_response();
   report.set_http_status(static_cast<int32_t>(response.status));
@@ -77,14 +79,14 @@ bool JudgeFirstResponse(RangeSource& source, const ProbeTarget& target, SourceRe
       Fail(report, code::kNoRanges,
            "the server ignored the byte-range request and sent the whole file (200): Safari will not play it and "
            "seeking means downloading everything");
-      return false;
+      return Next::kStop;
     case 404:
       Fail(report, code::kNotFound, "the node does not have this file (404): not uploaded or not accepted yet, or gone");
-      return false;
+      return Next::kStop;
     case 421:
       Fail(report, code::kMisdirected,
            "the node says it does not serve this file's bag (421 Misdirected Request): routing is stale");
-      return false;
+      return Next::kStop;
     case 416:
       if (absl::EndsWith(header("content-range"), "/0")) {
         report.set_content_length(0);
@@ -93,19 +95,19 @@ bool JudgeFirstResponse(RangeSource& source, const ProbeTarget& target, SourceRe
         Fail(report, code::kBadContentRange,
              absl::StrCat("the server refused the range bytes=0- (416, Content-Range '", header("content-range"), "')"));
       }
-      return false;
+      return Next::kStop;
     default:
       Fail(report, code::kUnreachable,
            response.status >= 300 && response.status < 400
                ? absl::StrCat("too many redirects (", response.status, ")")
                : absl::StrCat("the server answered HTTP ", response.status));
-      return false;
+      return Next::kStop;
   }
   int64_t total = TotalFromContentRange(header("content-range"), static_cast<int64_t>(source.head().size()));
   if (total < 0) {
     Fail(report, code::kBadContentRange,
          absl::StrCat("206 with an invalid Content-Range '", header("content-range"), "' for bytes=0-"));
-    return false;
+    return Next::kStop;
   }
   source.set_size(total);
   report.set_content_length(total);
@@ -120,7 +122,7 @@ bool JudgeFirstResponse(RangeSource& source, const ProbeTarget& target, SourceRe
     Fail(report, code::kWrongType,
          absl::StrCat("the body is a web page or JSON, not ", image ? "an image" : "media",
                       " (served as '", report.content_type(), "'): an error page in place of the file"));
-    return false;
+    return Next::kStop;
   }
   absl::string_view wanted = image ? "image/" : "video/";
   if (type.empty() || type == "application/octet-stream" || type == "binary/octet-stream") {
@@ -129,7 +131,7 @@ bool JudgeFirstResponse(RangeSource& source, const ProbeTarget& target, SourceRe
   } else if (!absl::StartsWith(type, wanted) && !(!image && type.starts_with("audio/"))) {
     Fail(report, code::kWrongType, absl::StrCat("served as '", report.content_type(), "', expected ", wanted, "*"));
   }
-  return true;
+  return image ? Next::kImage : Next::kVideo;
 }
 
 }  // namespace
@@ -159,12 +161,15 @@ SourceReport MediaProber::Probe(const ProbeTarget& target) {
   report.set_content_length(-1);
   RangeSource source(http_, limits_, target.url, started + limits_.deadline);
   source.Start(std::min(kFirstChunk, limits_.max_bytes));
-  if (JudgeFirstResponse(source, target, report)) {
-    if (ImageExpected(target, report.content_type(), source.head())) {
+  switch (JudgeFirstResponse(source, target, report)) {
+    case Next::kImage:
       CheckImage(source, target, limits_, report);
-    } else {
+      break;
+    case Next::kVideo:
       CheckVideo(source, target, limits_, report);
-    }
+      break;
+    case Next::kStop:
+      break;
   }
   report.set_requests(source.requests());
   report.set_bytes_read(source.bytes_read());

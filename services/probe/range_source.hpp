@@ -38,10 +38,8 @@ class RangeSource {
   absl::StatusOr<std::string> ReadAll(int64_t limit);
 
   bool past_deadline() const { return Clock::now() >= deadline_; }
-  Clock::time_point deadline() const { return deadline_; }
   int requests() const { return requests_; }
   int64_t bytes_read() const { return bytes_read_; }
-  int64_t position() const { return position_; }
   /// The furthest offset a read jumped ahead to (a demuxer looking for an index at the end).
   int64_t furthest_jump() const { return furthest_jump_; }
   /// Why the last read failed, in plain words, with the finding code it maps to.
