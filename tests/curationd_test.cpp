@@ -19,6 +19,7 @@
 #include <fakes/fake_query_node.hpp>
 #include <nlohmann/json.hpp>
 
+#include "auth_fixture.hpp"
 #include "child_process.hpp"
 #include "media_fixtures.hpp"
 #include "postgres_fixture.hpp"
@@ -55,12 +56,49 @@ Result RunTool(std::vector<std::string> argv) {
   return {code, process.Output()};
 }
 
+// The token `curationd principal add` printed: the one output line that is nothing else.
+std::string TokenIn(const std::string& output) {
+  std::istringstream lines(output);
+  std::string line, token;
+  while (std::getline(lines, line)) {
+    if (line.starts_with("cur_")) {
+      EXPECT_TRUE(token.empty()) << "the token is printed once: " << output;
+      token = line;
+    }
+  }
+  return token;
+}
+
+// `curationd <database_args> principal add --name NAME --role ROLE`; returns the new token.
+std::string AddPrincipal(const std::vector<std::string>& database_args, const std::string& name,
+                         const std::string& role) {
+  std::vector<std::string> argv = {CURATIOND_PATH};
+  argv.insert(argv.end(), database_args.begin(), database_args.end());
+  argv.insert(argv.end(), {"principal", "add", "--name", name, "--role", role});
+  Result added = RunTool(argv);
+  EXPECT_EQ(added.code, 0) << added.output;
+  std::string token = TokenIn(added.output);
+  EXPECT_FALSE(token.empty()) << added.output;
+  return token;
+}
+
+// curatorctl finds its token in CURATION_TOKEN (inherited by the child processes).
+void UseToken(const std::string& token) { setenv("CURATION_TOKEN", token.c_str(), 1); }
+
 class CurationdTest : public testing::DatabaseTest {
  protected:
   void SetUp() override {
     DatabaseTest::SetUp();
     port_ = FreePort();
     addr_ = "127.0.0.1:" + std::to_string(port_);
+    // No curatorctl.yaml, token or CA from the machine running the tests.
+    config_home_ = ::testing::TempDir() + "xdg-" + std::to_string(getpid());
+    std::filesystem::remove_all(config_home_);
+    std::filesystem::create_directories(config_home_);
+    setenv("XDG_CONFIG_HOME", config_home_.c_str(), 1);
+    unsetenv("CURATION_TLS_CA");
+    // Every curatorctl call below acts as a lead, unless a test says otherwise.
+    UseToken(AddPrincipal({"--database-url", url_}, "test-lead", "lead"));
   }
 
   std::unique_ptr<testing::ChildProcess> StartDaemon(const std::string& name, std::vector<std::string> extra = {}) {
@@ -105,6 +143,7 @@ class CurationdTest : public testing::DatabaseTest {
   FakeQueryNode fake_;
   int port_ = 0;
   std::string addr_;
+  std::string config_home_;
 };
 
 TEST_F(CurationdTest, ServesTheQueueAndIngestStatusToCuratorctl) {
@@ -156,6 +195,8 @@ TEST_F(CurationdTest, RunsItsOwnPostgresWhenNoDatabaseIsConfigured) {
   std::ofstream(config) << "query_node:\n  url: " << fake_.Url() << "\nserver:\n  listen: " << addr_
                         << "\n  metrics_listen: \"\"\ndatabase:\n  embedded_dir: " << dir
                         << "\ningest:\n  poll_interval: 200ms\n";
+  // The principal goes into the embedded database (started, migrated and stopped for it).
+  UseToken(AddPrincipal({"--config", config}, "own-lead", "lead"));
   testing::ChildProcess daemon({CURATIOND_PATH, "--config", config}, ::testing::TempDir() + "own-pg.log");
   ASSERT_TRUE(WaitFor([&] { return Ctl({"--json", "queue", "list"}).output.find("\"3\"") != std::string::npos; },
                       30s))
@@ -182,6 +223,120 @@ TEST_F(CurationdTest, StatusBeforeAnySuccessSaysSoInsteadOfClaimingNoLag) {
   EXPECT_NE(status.output.find("unknown: the query node's head was never read"), std::string::npos) << status.output;
   EXPECT_NE(status.output.find("not read yet"), std::string::npos) << status.output;
   EXPECT_NE(status.output.find("last success    never"), std::string::npos) << status.output;
+}
+
+// Issue 4, "Who may do what": principals from the command line, and curatorctl telling its
+// user what to do when the token is missing, unknown, revoked or of the wrong role.
+TEST_F(CurationdTest, PrincipalsAreManagedFromTheCommandLineAndTokensReachCuratorctl) {
+  auto principal = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {CURATIOND_PATH, "--database-url", url_, "principal"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunTool(argv);
+  };
+  Result added = principal({"add", "--name", "council-1", "--role", "council", "--worker-id", "12", "--contact",
+                            "council@example.org"});
+  ASSERT_EQ(added.code, 0) << added.output;
+  std::string council = TokenIn(added.output);
+  ASSERT_FALSE(council.empty()) << added.output;
+  EXPECT_NE(added.output.find("it will not be shown again"), std::string::npos) << added.output;
+  Result taken = principal({"add", "--name", "council-1", "--role", "curator"});
+  EXPECT_EQ(taken.code, 1);
+  EXPECT_NE(taken.output.find("already exists"), std::string::npos) << taken.output;
+  EXPECT_EQ(TokenIn(taken.output), "");
+  EXPECT_EQ(principal({"add", "--name", "bad name", "--role", "curator"}).code, 2);
+  EXPECT_EQ(principal({"add", "--name", "x", "--role", "admin"}).code, 2);
+  EXPECT_EQ(principal({"add", "--role", "lead"}).code, 2);
+  EXPECT_EQ(principal({}).code, 2);
+
+  Result list = principal({"list"});
+  ASSERT_EQ(list.code, 0) << list.output;
+  for (const char* shown : {"NAME", "council-1", "council", "12", "council@example.org", "test-lead", "lead"}) {
+    EXPECT_NE(list.output.find(shown), std::string::npos) << shown << " in " << list.output;
+  }
+  EXPECT_EQ(list.output.find(council), std::string::npos) << "a token is never shown again";
+
+  auto daemon = StartDaemon("principals", {"--set", "auth.cache_ttl=0s"});
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"health"}).code == 0; }, 20s)) << daemon->Output();
+
+  // The council reads, and may not start a backfill.
+  UseToken(council);
+  Result status = Ctl({"ingest", "status"});
+  EXPECT_EQ(status.code, 0) << status.output;
+  Result denied = Ctl({"ingest", "backfill", "--from-block", "0"});
+  EXPECT_EQ(denied.code, 1);
+  EXPECT_NE(denied.output.find("not allowed: the council role may not call StartBackfill"), std::string::npos)
+      << denied.output;
+  EXPECT_EQ(std::count(denied.output.begin(), denied.output.end(), '\n'), 1) << "one line: " << denied.output;
+
+  unsetenv("CURATION_TOKEN");
+  Result missing = Ctl({"ingest", "status"});
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.output.find("no token: pass --token-file PATH, set CURATION_TOKEN"), std::string::npos)
+      << missing.output;
+  EXPECT_EQ(Ctl({"health"}).code, 0) << "health needs no token";
+  UseToken("cur_" + std::string(43, 'A'));
+  Result unknown = Ctl({"ingest", "status"});
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_NE(unknown.output.find("the token from CURATION_TOKEN was refused"), std::string::npos) << unknown.output;
+
+  // From a file, named by the flag or by curatorctl.yaml under XDG_CONFIG_HOME.
+  unsetenv("CURATION_TOKEN");
+  std::string token_file = config_home_ + "/council.token";
+  std::ofstream(token_file) << council << "\n";
+  EXPECT_EQ(Ctl({"--token-file", token_file, "ingest", "status"}).code, 0);
+  EXPECT_EQ(Ctl({"--token-file", config_home_ + "/missing.token", "ingest", "status"}).code, 2);
+  std::filesystem::create_directories(config_home_ + "/curation");
+  std::ofstream(config_home_ + "/curation/curatorctl.yaml") << "token_file: " << token_file << "\n";
+  EXPECT_EQ(Ctl({"ingest", "status"}).code, 0);
+
+  // Revoked: refused at once here (auth.cache_ttl=0s), and revoking twice says so.
+  Result revoked = principal({"revoke", "--name", "council-1"});
+  EXPECT_EQ(revoked.code, 0) << revoked.output;
+  Result after = Ctl({"ingest", "status"});
+  EXPECT_EQ(after.code, 1);
+  EXPECT_NE(after.output.find("the token from token_file in curatorctl.yaml was refused"), std::string::npos)
+      << after.output;
+  EXPECT_EQ(principal({"revoke", "--name", "council-1"}).code, 1);
+
+  Result json = principal({"list", "--json"});
+  ASSERT_EQ(json.code, 0) << json.output;
+  auto parsed = nlohmann::json::parse(json.output.substr(json.output.find('{')), nullptr, false);
+  ASSERT_FALSE(parsed.is_discarded()) << json.output;
+  ASSERT_EQ(parsed["principals"].size(), 2u) << json.output;
+  const auto& entry = parsed["principals"][0];
+  EXPECT_EQ(entry["name"], "council-1");
+  EXPECT_EQ(entry["role"], "council");
+  EXPECT_EQ(entry["worker_id"], 12);
+  EXPECT_EQ(entry["contact"], "council@example.org");
+  EXPECT_TRUE(entry["revoke_time"].is_string()) << json.output;
+  EXPECT_TRUE(parsed["principals"][1]["revoke_time"].is_null()) << json.output;
+}
+
+TEST_F(CurationdTest, ServesTlsWhenConfiguredAndCuratorctlTrustsTheGivenCa) {
+  std::string dir = ::testing::TempDir() + "curationd-tls-" + std::to_string(getpid());
+  auto certificate = testing::MakeSelfSignedCertificate(dir);
+  auto daemon = StartDaemon("tls", {"--set", "server.tls_cert_file=" + certificate.cert_file, "--set",
+                                    "server.tls_key_file=" + certificate.key_file});
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"--tls-ca", certificate.cert_file, "health"}).code == 0; }, 20s))
+      << daemon->Output();
+  Result status = Ctl({"--tls-ca", certificate.cert_file, "--json", "ingest", "status"});
+  EXPECT_EQ(status.code, 0) << status.output;
+  setenv("CURATION_TLS_CA", certificate.cert_file.c_str(), 1);
+  EXPECT_EQ(Ctl({"ingest", "status"}).code, 0);
+  unsetenv("CURATION_TLS_CA");
+
+  Result plaintext = Ctl({"--timeout", "3", "ingest", "status"});
+  EXPECT_EQ(plaintext.code, 1);
+  EXPECT_NE(plaintext.output.find("if it serves TLS, pass --tls or --tls-ca"), std::string::npos) << plaintext.output;
+  EXPECT_EQ(Ctl({"--timeout", "3", "--tls", "health"}).code, 1) << "not signed by a system root";
+  EXPECT_NE(daemon->Output().find("(TLS)"), std::string::npos) << daemon->Output();
+
+  Result half = RunTool({CURATIOND_PATH, "--set", "server.tls_cert_file=" + certificate.cert_file, "config"});
+  EXPECT_EQ(half.code, 2);
+  EXPECT_NE(half.output.find("server.tls_key_file"), std::string::npos) << half.output;
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(15s), 0);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(CurationdTest, BadConfigurationStopsTheStartNamingTheKey) {

@@ -1,13 +1,17 @@
+#include <atomic>
+
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <curation/ingest/ingestor.hpp>
+#include <curation/modlog/log_store.hpp>
 #include <curation/review/feed_consumer.hpp>
 #include <curation/review/review_grpc_service.hpp>
 #include <curation/server/grpc_host.hpp>
 #include <fakes/fake_query_node.hpp>
 #include <grpc/health/v1/health.grpc.pb.h>
 
+#include "auth_fixture.hpp"
 #include "postgres_fixture.hpp"
 
 namespace curation::review {
@@ -33,7 +37,7 @@ class ReviewTest : public testing::DatabaseTest {
     ingestor_ = std::make_unique<ingest::Ingestor>(*ingest_store_, *client_, IngestConfig{}, 100, metrics_);
     store_ = std::make_unique<ReviewStore>(*pool_);
     consumer_ = std::make_unique<FeedConsumer>(*store_, *pool_, config_, metrics_);
-    service_ = std::make_unique<ReviewService>(*store_, clock_, config_);
+    service_ = std::make_unique<ReviewService>(*store_, clock_, config_, metrics_);
   }
 
   // Videos uploaded `hours_ago` hours before the clock's now, one per block.
@@ -82,7 +86,7 @@ TEST_F(ReviewTest, ListsEarliestDueFirstWithRiskAndBreach) {
   Upload(2, 40);  // overdue by 4 h
   Upload(3, 32);  // due in 4 h: at risk
   IngestAndRaise();
-  auto page = service_->ListItems({.states = {"open"}});
+  auto page = service_->ListItems({.filter = {.states = {"open"}}});
   ASSERT_TRUE(page.ok()) << page.status();
   ASSERT_EQ(page->items.size(), 4u);
   // The channel, created near genesis, is the oldest item of all.
@@ -128,7 +132,7 @@ TEST_F(ReviewTest, PagesWithOpaqueTokensAndRejectsBadOnes) {
   EXPECT_EQ(seen, (std::vector<std::string>{"7", "1", "2", "3", "4", "5", "6", "7"}));
   EXPECT_EQ(service_->ListItems({.page_token = "garbage"}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(service_->ListItems({.page_size = 5000}).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(service_->ListItems({.states = {"lost"}}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(service_->ListItems({.filter = {.states = {"lost"}}}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(service_->GetItem(999999).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(service_->GetItem(-1).status().code(), absl::StatusCode::kInvalidArgument);
 }
@@ -152,17 +156,19 @@ class ReviewGrpcTest : public ReviewTest {
   void SetUp() override {
     ReviewTest::SetUp();
     rpc_metrics_ = std::make_unique<server::RpcMetrics>(metrics_);
-    grpc_service_ = std::make_unique<ReviewGrpcService>(*service_, *rpc_metrics_);
+    auth_ = std::make_unique<testing::AuthFixture>(url_);  // one principal per role
+    grpc_service_ = std::make_unique<ReviewGrpcService>(*service_, auth_->Env(*rpc_metrics_));
     host_.Register(grpc_service_.get(), ReviewGrpcService::kName);
     ASSERT_TRUE(host_.Start({.listen = "127.0.0.1:0"}).ok());
     stub_ = v1::ReviewService::NewStub(host_.InProcessChannel());
   }
-  std::unique_ptr<grpc::ClientContext> Context(std::chrono::milliseconds timeout = 5s) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(std::chrono::system_clock::now() + timeout);
-    return context;
+  // A call as `role` (the lead unless said otherwise), with a deadline.
+  std::unique_ptr<grpc::ClientContext> Context(std::chrono::milliseconds timeout = 5s,
+                                               auth::Role role = auth::Role::kLead) {
+    return auth_->Context(role, timeout);
   }
   std::unique_ptr<server::RpcMetrics> rpc_metrics_;
+  std::unique_ptr<testing::AuthFixture> auth_;
   std::unique_ptr<ReviewGrpcService> grpc_service_;
   server::GrpcHost host_;
   std::unique_ptr<v1::ReviewService::Stub> stub_;
@@ -218,6 +224,382 @@ TEST_F(ReviewGrpcTest, ReportsHealthPerService) {
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
   request.set_service("curation.v1.NoSuchService");
   EXPECT_EQ(health->Check(Context().get(), request, &response).error_code(), grpc::NOT_FOUND);
+}
+
+// Claims, decisions and reverts, on items seeded straight into the database.
+class DecisionTest : public testing::DatabaseTest {
+ protected:
+  void SetUp() override {
+    DatabaseTest::SetUp();
+    auto statements = ReviewStore::Statements();
+    for (auto& s : modlog::LogStore::Statements()) {
+      statements.push_back(s);
+    }
+    pool_ = MakePool(statements, 8);
+    store_ = std::make_unique<ReviewStore>(*pool_);
+    service_ = std::make_unique<ReviewService>(*store_, clock_, config_, metrics_);
+    log_ = std::make_unique<modlog::LogStore>(*pool_);
+  }
+
+  // `count` video items, video i uploaded i minutes before now, in channel 7 of category 3.
+  void Seed(int count) {
+    Exec("INSERT INTO ingest.channels (id, title, is_censored, created_at, created_in_block)"
+         " VALUES ('7', 'Seventh channel', false, now(), 1);"
+         "INSERT INTO ingest.categories (id, name, created_at, created_in_block) VALUES ('3', 'Music', now(), 1);"
+         "INSERT INTO ingest.videos (id, channel_id, category_id, title, is_censored, created_at, created_in_block)"
+         " SELECT g::text, '7', '3', 'Video ' || g, false, now(), 1 FROM generate_series(1, " +
+         std::to_string(count) +
+         ") g;"
+         "INSERT INTO review.items (target_kind, target_id, reason, source_seq, uploaded_at, due_at)"
+         " SELECT 'video', g::text, 'new_video', g, to_timestamp(" +
+         std::to_string(NowSeconds()) + " - g * 60), to_timestamp(" + std::to_string(NowSeconds()) +
+         " - g * 60) + interval '36 hours' FROM generate_series(1, " + std::to_string(count) + ") g");
+  }
+  int64_t NowSeconds() const {
+    return std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
+  }
+  int64_t ItemOf(const std::string& video) {
+    return std::stoll(Scalar("SELECT id FROM review.items WHERE target_id = '" + video + "'"));
+  }
+  void Exec(const std::string& sql) {
+    pqxx::connection connection(url_);
+    pqxx::work tx(connection);
+    tx.exec(sql);
+    tx.commit();
+  }
+  // Decisions and log entries always come in pairs.
+  void ExpectNothingHalfWritten() {
+    EXPECT_EQ(Scalar("SELECT count(*) FROM review.decisions"),
+              Scalar("SELECT count(*) FROM modlog.entries WHERE item_id IS NOT NULL"));
+    EXPECT_EQ(Scalar("SELECT count(*) FROM review.decisions d LEFT JOIN modlog.entries e ON e.id = d.log_entry_id"
+                     " WHERE e.id IS NULL OR e.item_id <> d.item_id OR e.kind <> d.action"),
+              "0");
+  }
+  absl::StatusOr<Decision> Censor(const auth::Principal& who, int64_t item, std::string request_id = "") {
+    return service_->DecideItem(who, {.item_id = item,
+                                      .action = "censor",
+                                      .justification = "Full album reupload from a major label, no licence shown.",
+                                      .policy_codes = {"copyright"},
+                                      .request_id = std::move(request_id)});
+  }
+
+  const auth::Principal alice_{.id = 1, .name = "alice", .role = auth::Role::kCurator, .worker_id = 7};
+  const auth::Principal bob_{.id = 2, .name = "bob", .role = auth::Role::kCurator, .worker_id = 8};
+  const auth::Principal lead_{.id = 3, .name = "lena", .role = auth::Role::kLead, .worker_id = 1};
+  ManualClock clock_{TimePoint(std::chrono::seconds(1'800'000'000))};
+  ReviewConfig config_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<db::Pool> pool_;
+  std::unique_ptr<ReviewStore> store_;
+  std::unique_ptr<ReviewService> service_;
+  std::unique_ptr<modlog::LogStore> log_;
+};
+
+TEST_F(DecisionTest, ACensorWritesItsDecisionAndLogEntryTogetherAndGivesTheChainCommand) {
+  Seed(3);
+  auto claimed = service_->ClaimItems(alice_, 1, 0ms);
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  ASSERT_EQ(claimed->size(), 1u);
+  const ItemRow& item = claimed->front().row;
+  EXPECT_EQ(item.target_id, "3");  // the earliest due
+  EXPECT_EQ(item.state, "claimed");
+  EXPECT_EQ(item.lease_holder, "alice");
+  EXPECT_EQ(*item.lease_expires_at, clock_.Now() + 10min);
+
+  auto decision = Censor(alice_, item.id);
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  std::string reference = modlog::EntryReference(decision->record.entry_id);
+  EXPECT_EQ(decision->chain_command, "joystream-cli content:setVideoVisibilityAsModerator -v 3 -s HIDDEN -r '" +
+                                         reference +
+                                         " [copyright]: Full album reupload from a major label, no licence shown.'");
+  auto entry = log_->Get(decision->record.entry_id);
+  ASSERT_TRUE(entry.ok());
+  EXPECT_EQ(entry->content.kind, "censor");
+  EXPECT_EQ(entry->content.actor, "alice");
+  EXPECT_EQ(entry->content.actor_worker_id, 7);
+  EXPECT_EQ(entry->content.item_id, item.id);
+  EXPECT_EQ(entry->content.snapshot.title, "Video 3");
+  EXPECT_EQ(entry->content.snapshot.channel_title, "Seventh channel");
+  EXPECT_EQ(entry->content.snapshot.category_name, "Music");
+  EXPECT_FALSE(entry->confirmed_by_entry_id.has_value());  // pending on chain
+  EXPECT_EQ(service_->GetItem(item.id)->row.state, "decided");
+  ExpectNothingHalfWritten();
+}
+
+TEST_F(DecisionTest, ClaimsAreExclusiveAndLapseBackToTheQueue) {
+  Seed(4);
+  auto mine = service_->ClaimItems(alice_, 2, 0ms);
+  auto theirs = service_->ClaimItems(bob_, 3, 0ms);
+  ASSERT_TRUE(mine.ok() && theirs.ok());
+  ASSERT_EQ(mine->size(), 2u);
+  ASSERT_EQ(theirs->size(), 2u);  // only two were left
+  int64_t alices = mine->front().row.id;
+  EXPECT_EQ(Censor(bob_, alices).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(service_->RenewClaims(bob_, {alices}, 0ms).status().code(), absl::StatusCode::kFailedPrecondition);
+
+  auto renewed = service_->RenewClaims(alice_, {alices}, 20min);
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  EXPECT_EQ(*renewed->front().row.lease_expires_at, clock_.Now() + 20min);
+  EXPECT_EQ(service_->ClaimItems(alice_, 1, 2h).status().code(), absl::StatusCode::kInvalidArgument);
+
+  clock_.Advance(21min);  // every lease lapsed
+  auto listed = service_->ListItems({.filter = {.states = {"open"}}});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->items.size(), 4u);
+  auto decided_late = Censor(alice_, alices);
+  EXPECT_EQ(decided_late.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(decided_late.status().message().find("expired"), std::string::npos) << decided_late.status();
+  auto retaken = service_->ClaimItems(bob_, 4, 0ms);
+  ASSERT_TRUE(retaken.ok());
+  EXPECT_EQ(retaken->size(), 4u);
+  EXPECT_EQ(*service_->ReleaseItems(bob_, {(*retaken)[0].row.id, (*retaken)[1].row.id}), 2);
+  EXPECT_EQ(*service_->ReleaseItems(alice_, {retaken->back().row.id}), 0);  // not hers
+  ASSERT_TRUE(store_->ExpireLeases(clock_.Now() + 1h).ok());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM review.items WHERE state = 'open' AND lease_holder IS NULL"), "4");
+  ExpectNothingHalfWritten();
+}
+
+TEST_F(DecisionTest, BadDecisionsGetAClearStatusAndLeaveNothingBehind) {
+  Seed(2);
+  auto claimed = service_->ClaimItems(alice_, 2, 0ms);
+  ASSERT_TRUE(claimed.ok());
+  int64_t item = claimed->front().row.id;
+  const std::string good = "Full album reupload from a major label, no licence shown.";
+  struct Case {
+    std::string name;
+    DecideRequest request;
+    absl::StatusCode code;
+    std::string says;
+  };
+  std::vector<Case> cases = {
+      {"empty justification", {.action = "censor", .policy_codes = {"copyright"}}, absl::StatusCode::kInvalidArgument,
+       "justification is required"},
+      {"short justification", {.action = "warn", .justification = "bad", .policy_codes = {"thumbnail"}},
+       absl::StatusCode::kInvalidArgument, "too short"},
+      {"oversized justification",
+       {.action = "censor", .justification = std::string(4097, 'x'), .policy_codes = {"copyright"}},
+       absl::StatusCode::kInvalidArgument, "4 KiB"},
+      {"non-UTF-8 justification",
+       {.action = "censor", .justification = good + "\xff\xfe", .policy_codes = {"copyright"}},
+       absl::StatusCode::kInvalidArgument, "UTF-8"},
+      {"NUL in justification",
+       {.action = "censor", .justification = good + std::string(1, '\0'), .policy_codes = {"copyright"}},
+       absl::StatusCode::kInvalidArgument, "UTF-8"},
+      {"no policy code", {.action = "censor", .justification = good}, absl::StatusCode::kInvalidArgument,
+       "at least one code"},
+      {"unknown policy code", {.action = "censor", .justification = good, .policy_codes = {"looks-bad"}},
+       absl::StatusCode::kInvalidArgument, "unknown code 'looks-bad'"},
+      {"hostile policy code", {.action = "censor", .justification = good, .policy_codes = {"a\",\"copyright"}},
+       absl::StatusCode::kInvalidArgument, "unknown code"},
+      {"warn code on a censor", {.action = "censor", .justification = good, .policy_codes = {"thumbnail"}},
+       absl::StatusCode::kInvalidArgument, "at least one censor code"},
+      {"channel code on a video", {.action = "warn", .justification = good, .policy_codes = {"missing-avatar"}},
+       absl::StatusCode::kInvalidArgument, "applies to a channel"},
+      {"approve citing codes", {.action = "approve", .policy_codes = {"copyright"}},
+       absl::StatusCode::kInvalidArgument, "no policy codes"},
+      {"escalate without a note", {.action = "escalate"}, absl::StatusCode::kInvalidArgument, "note is required"},
+      {"unknown action", {.action = "delete"}, absl::StatusCode::kInvalidArgument, "action"},
+      {"scope on a warn",
+       {.action = "warn", .justification = good, .policy_codes = {"thumbnail"}, .censor_scope = "channel"},
+       absl::StatusCode::kInvalidArgument, "censor_scope"},
+  };
+  for (Case& c : cases) {
+    c.request.item_id = item;
+    auto result = service_->DecideItem(alice_, c.request);
+    EXPECT_EQ(result.status().code(), c.code) << c.name << ": " << result.status();
+    EXPECT_NE(result.status().message().find(c.says), std::string::npos) << c.name << ": " << result.status();
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM modlog.entries"), "0");
+  EXPECT_EQ(Scalar("SELECT state FROM review.items WHERE id = " + std::to_string(item)), "claimed");
+
+  // Without a lease, twice, and on an unknown item.
+  int64_t unclaimed = ItemOf("1") == item ? ItemOf("2") : ItemOf("1");
+  ASSERT_TRUE(service_->ReleaseItems(alice_, {unclaimed}).ok());
+  EXPECT_EQ(Censor(alice_, unclaimed).status().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(Censor(alice_, item).ok());
+  auto twice = Censor(alice_, item);
+  EXPECT_EQ(twice.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(twice.status().message().find("already decided"), std::string::npos);
+  EXPECT_EQ(Censor(alice_, 424242).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM modlog.entries"), "1");
+  ExpectNothingHalfWritten();
+}
+
+TEST_F(DecisionTest, ARetriedRequestReturnsTheFirstOutcome) {
+  Seed(1);
+  int64_t item = service_->ClaimItems(alice_, 1, 0ms)->front().row.id;
+  auto first = Censor(alice_, item, "req-1");
+  auto again = Censor(alice_, item, "req-1");
+  ASSERT_TRUE(first.ok() && again.ok()) << again.status();
+  EXPECT_EQ(first->record.entry_id, again->record.entry_id);
+  EXPECT_EQ(first->chain_command, again->chain_command);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM review.decisions"), "1");
+  auto other = service_->DecideItem(alice_, {.item_id = item, .action = "approve", .request_id = "req-1"});
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(DecisionTest, EscalatedItemsAreTheLeadsAndOnlyTheLeadReverts) {
+  Seed(2);
+  auto claimed = service_->ClaimItems(alice_, 2, 0ms);
+  int64_t first = (*claimed)[0].row.id, second = (*claimed)[1].row.id;
+  ASSERT_TRUE(service_->DecideItem(alice_, {.item_id = first, .action = "escalate", .note = "Possibly CSAM; lead please."})
+                  .ok());
+  EXPECT_EQ(service_->GetItem(first)->row.state, "escalated");
+  EXPECT_EQ(Censor(alice_, first).status().code(), absl::StatusCode::kPermissionDenied);
+  auto by_lead = Censor(lead_, first);  // no claim needed
+  ASSERT_TRUE(by_lead.ok()) << by_lead.status();
+
+  auto approved = service_->DecideItem(alice_, {.item_id = second, .action = "approve"});
+  ASSERT_TRUE(approved.ok());
+  EXPECT_TRUE(approved->chain_command.empty());
+
+  const std::string why = "The uploader showed the label's licence to the lead.";
+  EXPECT_EQ(service_->RevertDecision(alice_, by_lead->record.entry_id, why, "").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  auto not_censor = service_->RevertDecision(lead_, approved->record.entry_id, why, "");
+  EXPECT_EQ(not_censor.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(not_censor.status().message().find("not a censor"), std::string::npos);
+  EXPECT_EQ(service_->RevertDecision(lead_, by_lead->record.entry_id, "", "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(service_->RevertDecision(lead_, 424242, why, "").status().code(), absl::StatusCode::kNotFound);
+
+  auto reverted = service_->RevertDecision(lead_, by_lead->record.entry_id, why, "");
+  ASSERT_TRUE(reverted.ok()) << reverted.status();
+  EXPECT_NE(reverted->chain_command.find("-s VISIBLE"), std::string::npos);
+  EXPECT_NE(reverted->chain_command.find("reverts " + modlog::EntryReference(by_lead->record.entry_id)),
+            std::string::npos);
+  auto entry = log_->Get(reverted->record.entry_id);
+  EXPECT_EQ(entry->content.reverts_entry_id, by_lead->record.entry_id);
+  EXPECT_EQ(entry->content.actor, "lena");
+  EXPECT_EQ(service_->RevertDecision(lead_, by_lead->record.entry_id, why, "").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ExpectNothingHalfWritten();
+}
+
+TEST_F(DecisionTest, ACensorCanHideTheVideosChannel) {
+  Seed(1);
+  int64_t item = service_->ClaimItems(alice_, 1, 0ms)->front().row.id;
+  auto decision = service_->DecideItem(alice_, {.item_id = item,
+                                                .action = "censor",
+                                                .justification = "The channel only reuploads other people's films.",
+                                                .policy_codes = {"copyright"},
+                                                .censor_scope = "channel"});
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  EXPECT_NE(decision->chain_command.find("content:setChannelVisibilityAsModerator -c 7 -s HIDDEN"), std::string::npos);
+  EXPECT_EQ(log_->Get(decision->record.entry_id)->content.target_kind, "channel");
+}
+
+TEST_F(DecisionTest, FiltersTheQueueAndPutsUnplayableFirstAmongEquals) {
+  Seed(4);
+  // Videos 1 and 2 due at the same minute; 2 is unplayable.
+  Exec("UPDATE review.items SET due_at = (SELECT due_at FROM review.items WHERE target_id = '1')"
+       " WHERE target_id = '2';"
+       "INSERT INTO probe.probes (video_id, depth, verdict, codes, report, bytes_read, duration_ms)"
+       " VALUES ('2', 'light', 'unplayable', '{NOT_FOUND}', '{}', 0, 0)");
+  Exec("INSERT INTO probe.verdicts (video_id, verdict, codes, summary, depth, probe_id, probed_at)"
+       " SELECT '2', 'unplayable', '{NOT_FOUND}', 'NOT_FOUND: gone', 'light', id, now() FROM probe.probes LIMIT 1");
+  auto all = service_->ListItems({});
+  ASSERT_TRUE(all.ok()) << all.status();
+  std::vector<std::string> order;
+  for (const auto& item : all->items) {
+    order.push_back(item.row.target_id);
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"4", "3", "2", "1"}));
+  auto unplayable = service_->ListItems({.filter = {.playability = "unplayable"}});
+  ASSERT_EQ(unplayable->items.size(), 1u);
+  EXPECT_EQ(unplayable->items[0].row.signal, 1);
+
+  ASSERT_TRUE(service_->ClaimItems(bob_, 1, 0ms).ok());
+  auto bobs = service_->ListItems({.filter = {.claimed_by = "bob"}});
+  ASSERT_EQ(bobs->items.size(), 1u);
+  EXPECT_EQ(bobs->items[0].row.target_id, "4");
+  EXPECT_EQ(service_->ListItems({.filter = {.channel_id = "7"}})->items.size(), 4u);
+  EXPECT_EQ(service_->ListItems({.filter = {.category_id = "9"}})->items.size(), 0u);
+  EXPECT_EQ(service_->ListItems({.filter = {.due_before = clock_.Now() + 36h - 150s}})->items.size(), 2u);
+  clock_.Advance(36h - 150s);
+  EXPECT_EQ(service_->ListItems({.filter = {.breached_only = true}})->items.size(), 2u);
+  EXPECT_EQ(service_->ListItems({.filter = {.playability = "broken"}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // Paging through with the signal in the token keeps the order.
+  ListItemsQuery query{.page_size = 1};
+  std::vector<std::string> paged;
+  for (int i = 0; i < 6; ++i) {
+    auto page = service_->ListItems(query);
+    ASSERT_TRUE(page.ok());
+    for (const auto& item : page->items) {
+      paged.push_back(item.row.target_id);
+    }
+    if (page->next_page_token.empty()) {
+      break;
+    }
+    query.page_token = page->next_page_token;
+  }
+  EXPECT_EQ(paged, order);
+}
+
+TEST_F(DecisionTest, StatsCountDepthRiskBreachAndMedianTimeToDecision) {
+  Seed(3);
+  Exec("UPDATE review.items SET due_at = to_timestamp(" + std::to_string(NowSeconds()) +
+       ") - interval '1 hour' WHERE target_id = '1';"
+       "UPDATE review.items SET due_at = to_timestamp(" +
+       std::to_string(NowSeconds()) + ") + interval '2 hours' WHERE target_id = '2'");
+  auto claimed = service_->ClaimItems(alice_, 1, 0ms);  // video 1, the breached one
+  ASSERT_TRUE(claimed.ok());
+  auto stats = service_->GetQueueStats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->depth, 3);
+  EXPECT_EQ(stats->claimed, 1);
+  EXPECT_EQ(stats->open, 2);
+  EXPECT_EQ(stats->breached, 1);
+  EXPECT_EQ(stats->at_risk, 1);
+  EXPECT_FALSE(stats->median_time_to_decision.has_value());
+  ASSERT_TRUE(service_->DecideItem(alice_, {.item_id = claimed->front().row.id, .action = "approve"}).ok());
+  stats = service_->GetQueueStats();
+  EXPECT_EQ(stats->depth, 2);
+  EXPECT_EQ(stats->decided_recently, 1);
+  ASSERT_TRUE(stats->median_time_to_decision.has_value());
+  EXPECT_EQ(*stats->median_time_to_decision, 1min);  // uploaded a minute before the decision
+  service_->RefreshMetrics();
+  std::string exposed = metrics_.Expose();
+  EXPECT_NE(exposed.find("curation_review_queue_items{state=\"open\"} 2"), std::string::npos) << exposed;
+  EXPECT_NE(exposed.find("curation_review_time_to_decision_median_seconds 60"), std::string::npos);
+  EXPECT_NE(exposed.find("curation_review_decisions_total{action=\"approve\"} 1"), std::string::npos);
+}
+
+TEST_F(DecisionTest, SixteenCuratorsDecideTwoThousandItemsEachExactlyOnce) {
+  constexpr int kItems = 2000;
+  Seed(kItems);
+  std::atomic<int> decided{0}, conflicts{0};
+  std::vector<std::jthread> curators;
+  for (int c = 0; c < 16; ++c) {
+    curators.emplace_back([&, c] {
+      auth::Principal me{.id = 100 + c, .name = "curator-" + std::to_string(c), .role = auth::Role::kCurator};
+      while (true) {
+        auto claimed = service_->ClaimItems(me, 10, 0ms);
+        ASSERT_TRUE(claimed.ok()) << claimed.status();
+        if (claimed->empty()) {
+          return;
+        }
+        for (const QueueItem& item : *claimed) {
+          auto result = item.row.id % 7 == 0 ? Censor(me, item.row.id)
+                                             : service_->DecideItem(me, {.item_id = item.row.id, .action = "approve"});
+          (result.ok() ? decided : conflicts)++;
+        }
+      }
+    });
+  }
+  curators.clear();
+  EXPECT_EQ(decided.load(), kItems);
+  EXPECT_EQ(conflicts.load(), 0);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM review.items WHERE state = 'decided'"), std::to_string(kItems));
+  EXPECT_EQ(Scalar("SELECT count(DISTINCT item_id) FROM review.decisions"), std::to_string(kItems));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM review.decisions"), std::to_string(kItems));
+  ExpectNothingHalfWritten();
+  ASSERT_TRUE(log_->SealAll().ok());
+  auto report = log_->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->intact) << report->problem;
+  EXPECT_EQ(report->entries_checked, kItems);
 }
 
 }  // namespace

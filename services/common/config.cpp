@@ -116,7 +116,7 @@ KeySpec BoolKey(std::string name, std::string meaning, std::function<bool&(Confi
   return spec;
 }
 
-const std::vector<std::string> kKnownServices = {"ingest", "probe", "review"};
+const std::vector<std::string> kKnownServices = {"ingest", "probe", "review", "modlog"};
 
 KeySpec ServicesKey() {
   KeySpec spec{"server.services", "services this process hosts, comma-separated: " +
@@ -173,6 +173,12 @@ const std::vector<KeySpec>& Keys() {
       IntegerKey(
           "server.max_threads", "most gRPC handler threads", [](const Config& c) { return c.server.max_threads; },
           [](Config& c, int64_t v) { c.server.max_threads = static_cast<int>(v); }, 2, 1024),
+      StringKey("server.tls_cert_file", "PEM certificate chain for TLS, with server.tls_key_file; empty: plaintext",
+                [](Config& c) -> auto& { return c.server.tls_cert_file; }),
+      StringKey("server.tls_key_file", "PEM private key for TLS; with server.tls_cert_file",
+                [](Config& c) -> auto& { return c.server.tls_key_file; }),
+      DurationKey("auth.cache_ttl", "how long a token's principal is remembered (a revoked token works until then)",
+                  [](Config& c) -> auto& { return c.auth.cache_ttl; }, 0ms),
       ChoiceKey("log.level", "trace, debug, info, warn or error", [](Config& c) -> auto& { return c.log.level; },
                 {"trace", "debug", "info", "warn", "error"}),
       ChoiceKey("log.format", "text or json (one JSON object per line)",
@@ -186,6 +192,9 @@ const std::vector<KeySpec>& Keys() {
       IntegerKey(
           "database.pool_size", "most database connections", [](const Config& c) { return c.database.pool_size; },
           [](Config& c, int64_t v) { c.database.pool_size = static_cast<int>(v); }, 1, 512),
+      StringKey("database.role",
+                "role the services SET after connecting (only INSERT and SELECT on the moderation log); empty: none",
+                [](Config& c) -> auto& { return c.database.role; }),
       DurationKey("database.statement_timeout", "longest a statement may run unless a request deadline is shorter",
                   [](Config& c) -> auto& { return c.database.statement_timeout; }, 100ms),
       StringKey("query_node.url", "Joystream query node GraphQL endpoint",
@@ -219,6 +228,14 @@ const std::vector<KeySpec>& Keys() {
                   [](Config& c) -> auto& { return c.review.due_after; }, 1s),
       DurationKey("review.at_risk", "an item is at risk when due within this span",
                   [](Config& c) -> auto& { return c.review.at_risk; }, 0ms),
+      DurationKey("review.lease", "how long a claim lasts unless renewed",
+                  [](Config& c) -> auto& { return c.review.lease; }, 10s),
+      DurationKey("review.max_lease", "the longest claim a curator may ask for",
+                  [](Config& c) -> auto& { return c.review.max_lease; }, 10s),
+      IntegerKey(
+          "review.min_justification_chars", "shortest justification a warn, censor or revert accepts",
+          [](const Config& c) { return c.review.min_justification_chars; },
+          [](Config& c, int64_t v) { c.review.min_justification_chars = static_cast<int>(v); }, 1, 1000),
       IntegerKey(
           "probe.workers", "probes at once, each in its own sandboxed worker process",
           [](const Config& c) { return c.probe.workers; }, [](Config& c, int64_t v) { c.probe.workers = static_cast<int>(v); },
@@ -309,6 +326,24 @@ absl::Status ApplyFile(Config& config, const std::string& path) {
   return absl::OkStatus();
 }
 
+// TLS needs both files, and both readable now rather than at the first connection.
+absl::Status CheckTls(const ServerConfig& server) {
+  if (server.tls_cert_file.empty() != server.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config key ", server.tls_cert_file.empty() ? "server.tls_cert_file" : "server.tls_key_file",
+        ": must be set together with ",
+        server.tls_cert_file.empty() ? "server.tls_key_file" : "server.tls_cert_file", " (or both left empty)"));
+  }
+  auto readable = [](const char* key, const std::string& path) {
+    if (!path.empty() && !std::ifstream(path).good()) {
+      return absl::InvalidArgumentError(absl::StrCat("config key ", key, ": cannot read '", path, "'"));
+    }
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(readable("server.tls_cert_file", server.tls_cert_file));
+  return readable("server.tls_key_file", server.tls_key_file);
+}
+
 }  // namespace
 
 absl::StatusOr<Config> LoadConfig(const ConfigSources& sources) {
@@ -332,6 +367,7 @@ absl::StatusOr<Config> LoadConfig(const ConfigSources& sources) {
   if (config.ingest.backoff_max < config.ingest.backoff_initial) {
     return absl::InvalidArgumentError("config key ingest.backoff_max: must not be shorter than ingest.backoff_initial");
   }
+  RETURN_IF_ERROR(CheckTls(config.server));
   return config;
 }
 

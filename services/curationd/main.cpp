@@ -2,6 +2,7 @@
 //   curationd [run]      start the services (default)
 //   curationd migrate    apply database migrations and exit
 //   curationd config     print the effective configuration and exit
+//   curationd principal add|list|revoke   manage who may call the API (prints a new token once)
 
 #include <signal.h>
 #include <unistd.h>
@@ -13,15 +14,22 @@
 
 #include <CLI/CLI.hpp>
 #include <absl/strings/str_join.h>
+#include <nlohmann/json.hpp>
 
+#include <curation/auth/authenticator.hpp>
+#include <curation/auth/principal_store.hpp>
 #include <curation/common/config.hpp>
 #include <curation/common/logging.hpp>
 #include <curation/common/metrics.hpp>
+#include <curation/common/table.hpp>
+#include <curation/common/time_format.hpp>
 #include <curation/db/embedded_postgres.hpp>
 #include <curation/db/migrations.hpp>
 #include <curation/db/pool.hpp>
 #include <curation/ingest/ingest_grpc_service.hpp>
 #include <curation/ingest/ingestor.hpp>
+#include <curation/modlog/modlog_grpc_service.hpp>
+#include <curation/modlog/reconciler.hpp>
 #include <curation/probe/probe_grpc_service.hpp>
 #include <curation/review/feed_consumer.hpp>
 #include <curation/review/review_grpc_service.hpp>
@@ -32,6 +40,7 @@ namespace {
 
 constexpr std::chrono::seconds kHealthCheckEvery{5};
 constexpr std::chrono::seconds kShutdownGrace{5};
+constexpr std::chrono::seconds kLeaseSweepEvery{30};
 
 bool Hosts(const Config& config, const std::string& service) {
   return std::find(config.server.services.begin(), config.server.services.end(), service) !=
@@ -48,6 +57,18 @@ absl::StatusOr<std::string> DatabaseUrl(const Config& config, std::unique_ptr<db
   return embedded->Url();
 }
 
+struct MigratedDatabase {
+  std::string url;
+  db::MigrationReport report;
+};
+
+// The database URL (see DatabaseUrl), with the schema migrated to this binary's version.
+absl::StatusOr<MigratedDatabase> Migrated(const Config& config, std::unique_ptr<db::EmbeddedPostgres>& embedded) {
+  ASSIGN_OR_RETURN(std::string url, DatabaseUrl(config, embedded));
+  ASSIGN_OR_RETURN(db::MigrationReport report, db::Migrate(url, db::BundledMigrations()));
+  return MigratedDatabase{std::move(url), report};
+}
+
 int Fail(const absl::Status& status) {
   ComponentLogger("curationd")->critical("{}", status.message());
   return 1;
@@ -55,18 +76,119 @@ int Fail(const absl::Status& status) {
 
 int Migrate(const Config& config) {
   std::unique_ptr<db::EmbeddedPostgres> embedded;
-  auto url = DatabaseUrl(config, embedded);
-  if (!url.ok()) {
-    return Fail(url.status());
-  }
-  auto report = db::Migrate(*url, db::BundledMigrations());
-  if (!report.ok()) {
-    return Fail(report.status());
+  auto database = Migrated(config, embedded);
+  if (!database.ok()) {
+    return Fail(database.status());
   }
   ComponentLogger("curationd")
-      ->info("schema at version {} ({} migration(s) applied now)", report->current_version, report->applied);
+      ->info("schema at version {} ({} migration(s) applied now)", database->report.current_version,
+             database->report.applied);
   return 0;
 }
+
+// ---- `curationd principal add|list|revoke` ----------------------------------------------
+// Run as the database's login user (no SET ROLE: the services' role may only read
+// auth.principals), against the configured or the embedded database, after migrating.
+
+struct PrincipalCommand {
+  enum class Verb { kAdd, kList, kRevoke } verb = Verb::kList;
+  std::string name;
+  std::string role;
+  int64_t worker_id = -1;  // -1: none
+  std::string contact;
+  bool json = false;
+};
+
+// A failed principal command: 2 for the caller's mistake (a bad name), 1 otherwise.
+int PrincipalFailed(const absl::Status& status) {
+  std::cerr << "curationd: " << status.message() << "\n";
+  return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+std::string TimeOrDash(const std::optional<TimePoint>& time) { return time ? FormatIsoTime(*time) : "-"; }
+
+int ListPrincipals(auth::PrincipalStore& store, bool json) {
+  auto records = store.List();
+  if (!records.ok()) {
+    return PrincipalFailed(records.status());
+  }
+  if (json) {
+    nlohmann::json out = {{"principals", nlohmann::json::array()}};
+    for (const auth::PrincipalRecord& record : *records) {
+      const auth::Principal& principal = record.principal;
+      out["principals"].push_back(
+          {{"name", principal.name},
+           {"role", std::string(auth::RoleName(principal.role))},
+           {"worker_id", principal.worker_id ? nlohmann::json(*principal.worker_id) : nlohmann::json(nullptr)},
+           {"contact", record.contact},
+           {"create_time", FormatIsoTime(record.created_at)},
+           {"revoke_time",
+            record.revoked_at ? nlohmann::json(FormatIsoTime(*record.revoked_at)) : nlohmann::json(nullptr)}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  if (records->empty()) {
+    std::cout << "No principals yet; add one with `curationd principal add --name NAME --role lead`.\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows = {{"NAME", "ROLE", "WORKER", "CONTACT", "CREATED", "REVOKED"}};
+  for (const auth::PrincipalRecord& record : *records) {
+    const auth::Principal& principal = record.principal;
+    rows.push_back({principal.name, std::string(auth::RoleName(principal.role)),
+                    principal.worker_id ? std::to_string(*principal.worker_id) : "-", Fit(record.contact, 40),
+                    FormatIsoTime(record.created_at), TimeOrDash(record.revoked_at)});
+  }
+  PrintTable(rows, std::cout);
+  return 0;
+}
+
+int Principals(const Config& config, const PrincipalCommand& command) {
+  std::unique_ptr<db::EmbeddedPostgres> embedded;
+  auto database = Migrated(config, embedded);
+  if (!database.ok()) {
+    return Fail(database.status());
+  }
+  auto pool = db::Pool::Create({.url = database->url,
+                                .size = 1,
+                                .statement_timeout = config.database.statement_timeout,
+                                .statements = auth::PrincipalStore::Statements()});
+  if (!pool.ok()) {
+    return Fail(pool.status());
+  }
+  auth::PrincipalStore store(**pool);
+  switch (command.verb) {
+    case PrincipalCommand::Verb::kAdd: {
+      auth::NewPrincipal principal{.name = command.name,
+                                   .role = auth::ParseRole(command.role).value_or(auth::Role::kCouncil),
+                                   .contact = command.contact};
+      if (command.worker_id >= 0) {
+        principal.worker_id = command.worker_id;
+      }
+      auto token = store.Add(principal);
+      if (!token.ok()) {
+        return PrincipalFailed(token.status());
+      }
+      // The token alone on stdout, so `curationd principal add ... > token-file` just works.
+      std::cout << *token << std::endl;
+      std::cerr << "curationd: added " << command.name << " (" << command.role
+                << "). Keep the token above now, it will not be shown again; hand it over as a file"
+                   " (curatorctl --token-file) or as CURATION_TOKEN, never on a command line.\n";
+      return 0;
+    }
+    case PrincipalCommand::Verb::kList:
+      return ListPrincipals(store, command.json);
+    case PrincipalCommand::Verb::kRevoke:
+      if (auto revoked = store.Revoke(command.name); !revoked.ok()) {
+        return PrincipalFailed(revoked);
+      }
+      std::cerr << "curationd: revoked " << command.name << "; its token stops working within auth.cache_ttl ("
+                << HumanDuration(config.auth.cache_ttl) << ").\n";
+      return 0;
+  }
+  return 2;
+}
+// ---- end of `curationd principal` --------------------------------------------------------
 
 std::string Hostname() {
   char name[256] = {};
@@ -94,12 +216,9 @@ int Run(const Config& config) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::unique_ptr<db::EmbeddedPostgres> embedded;
-  auto url = DatabaseUrl(config, embedded);
-  if (!url.ok()) {
-    return Fail(url.status());
-  }
-  if (auto report = db::Migrate(*url, db::BundledMigrations()); !report.ok()) {
-    return Fail(report.status());
+  auto database = Migrated(config, embedded);
+  if (!database.ok()) {
+    return Fail(database.status());
   }
   std::vector<db::PreparedStatement> statements = ingest::IngestStore::Statements();
   for (auto& statement : review::ReviewStore::Statements()) {
@@ -108,10 +227,17 @@ int Run(const Config& config) {
   for (auto& statement : probe::ProbeStore::Statements()) {
     statements.push_back(std::move(statement));
   }
-  auto pool = db::Pool::Create({.url = *url,
+  for (auto* more : {&auth::PrincipalStore::Statements, &modlog::LogStore::Statements, &modlog::Reconciler::Statements}) {
+    for (auto& statement : more()) {
+      statements.push_back(std::move(statement));
+    }
+  }
+  // The services run as database.role (migrations above ran as the login user).
+  auto pool = db::Pool::Create({.url = database->url,
                                 .size = config.database.pool_size,
                                 .statement_timeout = config.database.statement_timeout,
-                                .statements = std::move(statements)});
+                                .statements = std::move(statements),
+                                .role = config.database.role});
   if (!pool.ok()) {
     return Fail(pool.status());
   }
@@ -124,6 +250,11 @@ int Run(const Config& config) {
     }
   }
   server::RpcMetrics rpc_metrics(metrics);
+  // Authentication: every RPC's bearer token is looked up in auth.principals (cached for
+  // auth.cache_ttl); each adapter names the roles allowed per method.
+  auth::PrincipalStore principal_store(**pool);
+  auth::Authenticator authenticator(principal_store, SystemClock::Instance(), config.auth.cache_ttl);
+  server::RpcEnv rpc_env{.metrics = rpc_metrics, .authenticator = authenticator};
   server::GrpcHost host;
 
   // Ingest: the poller, and the status/backfill API.
@@ -132,7 +263,7 @@ int Run(const Config& config) {
                                      config.query_node.max_response_bytes);
   ingest::Ingestor ingestor(ingest_store, query_node, config.ingest, config.query_node.page_size, metrics);
   ingest::IngestService ingest_service(ingest_store, config.query_node.url);
-  ingest::IngestGrpcService ingest_grpc(ingest_service, rpc_metrics);
+  ingest::IngestGrpcService ingest_grpc(ingest_service, rpc_env);
   if (Hosts(config, "ingest")) {
     host.Register(&ingest_grpc, ingest::IngestGrpcService::kName);
     Gauge& lag_blocks = metrics.GetGauge("curation_ingest_lag_blocks", "Blocks the query node head is ahead of ingest");
@@ -158,7 +289,7 @@ int Run(const Config& config) {
                                .workers = config.probe.workers + kOnDemandWorkers});
   probe::ProbeService probe_service(probe_store, source_resolver, sandbox, metrics,
                                     {.host_interval = config.probe.host_interval});
-  probe::ProbeGrpcService probe_grpc(probe_service, rpc_metrics);
+  probe::ProbeGrpcService probe_grpc(probe_service, rpc_env);
   if (Hosts(config, "probe")) {
     host.Register(&probe_grpc, probe::ProbeGrpcService::kName);
     Gauge& queued = metrics.GetGauge("curation_probe_queue_depth", "Probe jobs waiting", {{"state", "queued"}});
@@ -174,15 +305,27 @@ int Run(const Config& config) {
   // Review: items raised from the ingest feed, and the queue API.
   review::ReviewStore review_store(**pool);
   review::FeedConsumer feed_consumer(review_store, **pool, config.review, metrics);
-  review::ReviewService review_service(review_store, SystemClock::Instance(), config.review);
-  review::ReviewGrpcService review_grpc(review_service, rpc_metrics);
+  review::ReviewService review_service(review_store, SystemClock::Instance(), config.review, metrics);
+  review::ReviewGrpcService review_grpc(review_service, rpc_env);
   if (Hosts(config, "review")) {
     host.Register(&review_grpc, review::ReviewGrpcService::kName);
+    metrics.AddRefresher([&] { review_service.RefreshMetrics(); });
+  }
+
+  // Moderation log: sealing new entries into the chain, reconciling with chain events, the API.
+  modlog::LogStore log_store(**pool);
+  modlog::ModerationLogService log_service(log_store, **pool);
+  modlog::Reconciler reconciler(**pool, SystemClock::Instance(), metrics);
+  modlog::ModerationLogGrpcService log_grpc(log_service, rpc_env);
+  if (Hosts(config, "modlog")) {
+    host.Register(&log_grpc, modlog::ModerationLogGrpcService::kName);
   }
 
   if (auto started = host.Start({.listen = config.server.listen,
                                  .reflection = config.server.reflection,
-                                 .max_threads = config.server.max_threads});
+                                 .max_threads = config.server.max_threads,
+                                 .tls_cert_file = config.server.tls_cert_file,
+                                 .tls_key_file = config.server.tls_key_file});
       !started.ok()) {
     return Fail(started);
   }
@@ -193,6 +336,11 @@ int Run(const Config& config) {
   }
   if (Hosts(config, "review")) {
     workers.emplace_back([&](std::stop_token stop) { feed_consumer.Run(stop); });
+    workers.emplace_back([&](std::stop_token stop) { review_service.RunLeaseSweeper(stop, kLeaseSweepEvery); });
+  }
+  if (Hosts(config, "modlog")) {
+    workers.emplace_back([&](std::stop_token stop) { log_service.RunSealer(stop); });
+    workers.emplace_back([&](std::stop_token stop) { reconciler.Run(stop); });
   }
   if (Hosts(config, "probe")) {
     workers.emplace_back([&](std::stop_token stop) { probe_service.RunFeedConsumer(stop, **pool); });
@@ -201,7 +349,8 @@ int Run(const Config& config) {
       workers.emplace_back([&, holder](std::stop_token stop) { probe_service.RunJobs(stop, **pool, holder); });
     }
   }
-  log->info("serving {} on port {}{}", absl::StrJoin(config.server.services, ","), host.port(),
+  log->info("serving {} on port {}{}{}", absl::StrJoin(config.server.services, ","), host.port(),
+            config.server.tls_cert_file.empty() ? " (plaintext)" : " (TLS)",
             config.server.metrics_listen.empty() ? "" : ", metrics on " + config.server.metrics_listen);
 
   // Health follows the database: check it between signals.
@@ -249,12 +398,29 @@ int main(int argc, char** argv) {
   app.add_option("-c,--config", file, "YAML configuration file (see deploy/curation.example.yaml)")
       ->check(CLI::ExistingFile);
   app.add_option("--set", sources.overrides, "override one key: section.key=value (repeatable)");
-  app.add_option("--services", services, "services to host, comma-separated (ingest,probe,review); default all");
+  app.add_option("--services", services, "services to host, comma-separated (ingest,probe,review,modlog); default all");
   app.add_option("--database-url", database_url, "PostgreSQL URL; default: an embedded server in ./var/pg");
   app.add_option("--query-node-url", query_node_url, "Joystream query node GraphQL endpoint");
   auto* run = app.add_subcommand("run", "start the services (the default)");
   auto* migrate = app.add_subcommand("migrate", "apply database migrations and exit");
   auto* config_cmd = app.add_subcommand("config", "print the effective configuration and exit");
+  // `curationd principal ...`
+  PrincipalCommand principal_command;
+  auto* principal = app.add_subcommand("principal", "manage who may call the API (run as the database owner)");
+  principal->require_subcommand(1);
+  auto* principal_add = principal->add_subcommand("add", "add a principal and print its new token (shown once)");
+  principal_add->add_option("--name", principal_command.name, "unique name: letters, digits, ._@- (at most 64)")
+      ->required();
+  principal_add->add_option("--role", principal_command.role, "curator, lead, council (read-only) or service")
+      ->required()
+      ->check(CLI::IsMember({"curator", "lead", "council", "service"}));
+  principal_add->add_option("--worker-id", principal_command.worker_id, "Joystream content working group worker id")
+      ->check(CLI::NonNegativeNumber);
+  principal_add->add_option("--contact", principal_command.contact, "how to reach them (shown only to operators)");
+  auto* principal_list = principal->add_subcommand("list", "every principal, revoked ones included");
+  principal_list->add_flag("--json", principal_command.json, "print one JSON document instead of a table");
+  auto* principal_revoke = principal->add_subcommand("revoke", "revoke a principal's token");
+  principal_revoke->add_option("--name", principal_command.name, "the principal to revoke")->required();
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
@@ -289,6 +455,13 @@ int main(int argc, char** argv) {
   }
   if (migrate->parsed()) {
     return Migrate(*config);
+  }
+  if (principal->parsed()) {
+    principal_command.verb = principal_add->parsed()    ? PrincipalCommand::Verb::kAdd
+                             : principal_revoke->parsed() ? PrincipalCommand::Verb::kRevoke
+                                                          : PrincipalCommand::Verb::kList;
+    (void)principal_list;
+    return Principals(*config, principal_command);
   }
   (void)run;
   return Run(*config);

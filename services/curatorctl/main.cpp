@@ -4,6 +4,9 @@
 //   curatorctl ingest backfill       re-read the chain from a block
 //   curatorctl health                whether curationd and its services are serving
 // Tables for people by default; --json prints one JSON document for scripts.
+// Every call carries `authorization: Bearer <token>`: the token comes from --token-file, else
+// CURATION_TOKEN, else `token_file:` in ~/.config/curation/curatorctl.yaml. TLS with --tls-ca
+// (or CURATION_TLS_CA, or `tls_ca:`) or --tls (system roots).
 
 #include <cstdlib>
 #include <fstream>
@@ -16,6 +19,8 @@
 #include <grpcpp/grpcpp.h>
 #include <yaml-cpp/yaml.h>
 
+#include <curation/common/status.hpp>
+#include <curation/common/table.hpp>
 #include <curation/common/time_format.hpp>
 #include <curation/v1/ingest.grpc.pb.h>
 #include <curation/v1/probe.grpc.pb.h>
@@ -32,41 +37,110 @@ struct Options {
   std::string addr;
   bool json = false;
   int timeout_seconds = 10;
+  std::string token;         // empty: none found; the server will say so
+  std::string token_source;  // where it came from, for error messages
+  bool tls = false;
+  std::string tls_ca_pem;  // empty with tls: the system's roots
 };
 
-// Flag, then CURATION_ADDR, then ~/.config/curation/curatorctl.yaml (`addr:`), then the default.
-std::string ResolveAddr(const std::string& flag) {
-  if (!flag.empty()) {
-    return flag;
-  }
-  if (const char* env = std::getenv("CURATION_ADDR"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  std::string config_home;
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg != '\0') {
-    config_home = xdg;
-  } else if (const char* home = std::getenv("HOME"); home != nullptr) {
-    config_home = std::string(home) + "/.config";
-  }
-  try {
-    YAML::Node file = YAML::LoadFile(config_home + "/curation/curatorctl.yaml");
-    if (file["addr"]) {
-      return file["addr"].as<std::string>();
+// ~/.config/curation/curatorctl.yaml (XDG_CONFIG_HOME honoured), or an empty node.
+const YAML::Node& UserConfig() {
+  static const YAML::Node file = [] {
+    std::string config_home;
+    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg != '\0') {
+      config_home = xdg;
+    } else if (const char* home = std::getenv("HOME"); home != nullptr) {
+      config_home = std::string(home) + "/.config";
     }
-  } catch (const YAML::Exception&) {
-    // No file or no usable addr: fall through to the default.
+    try {
+      return YAML::LoadFile(config_home + "/curation/curatorctl.yaml");
+    } catch (const YAML::Exception&) {
+      return YAML::Node();  // no file, or not YAML: as if empty
+    }
+  }();
+  return file;
+}
+
+struct Setting {
+  std::string value;
+  std::string source;  // "--token-file", "CURATION_TOKEN", "token_file in curatorctl.yaml"; empty if unset
+};
+
+// The flag, then the environment variable, then the key of the user's curatorctl.yaml.
+Setting Resolve(const std::string& flag_value, const char* flag, const char* env, const char* key) {
+  if (!flag_value.empty()) {
+    return {flag_value, flag};
   }
-  return kDefaultAddr;
+  if (const char* value = std::getenv(env); value != nullptr && *value != '\0') {
+    return {value, env};
+  }
+  const YAML::Node& file = UserConfig();
+  if (file.IsMap() && file[key] && file[key].IsScalar()) {
+    return {file[key].as<std::string>(), std::string(key) + " in curatorctl.yaml"};
+  }
+  return {};
 }
 
-// The one place the connection to curationd is made.
+// Flag, then CURATION_ADDR, then `addr:` in curatorctl.yaml, then the default.
+std::string ResolveAddr(const std::string& flag) {
+  Setting addr = Resolve(flag, "--addr", "CURATION_ADDR", "addr");
+  return addr.value.empty() ? kDefaultAddr : addr.value;
+}
+
+std::string Trimmed(const std::string& text) {
+  const char* blank = " \t\r\n";
+  size_t begin = text.find_first_not_of(blank);
+  return begin == std::string::npos ? "" : text.substr(begin, text.find_last_not_of(blank) - begin + 1);
+}
+
+absl::StatusOr<std::string> ReadSmallFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError("cannot read " + what + " " + path);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Fills the token and TLS settings of `options`; the error says which setting is wrong.
+absl::Status ResolveCredentials(Options& options, const std::string& token_file_flag, const std::string& tls_ca_flag) {
+  Setting token = Resolve(token_file_flag, "--token-file", "CURATION_TOKEN", "token_file");
+  if (token.source == "CURATION_TOKEN") {
+    options.token = token.value;
+  } else if (!token.value.empty()) {
+    ASSIGN_OR_RETURN(options.token, ReadSmallFile(token.value, "the token file (" + token.source + ")"));
+  }
+  options.token = Trimmed(options.token);
+  options.token_source = token.source;
+  if (options.token.find_first_of(" \t\r\n") != std::string::npos) {
+    return absl::InvalidArgumentError("the token (" + token.source + ") must be one line with no spaces");
+  }
+  Setting ca = Resolve(tls_ca_flag, "--tls-ca", "CURATION_TLS_CA", "tls_ca");
+  if (!ca.value.empty()) {
+    options.tls = true;
+    ASSIGN_OR_RETURN(options.tls_ca_pem, ReadSmallFile(ca.value, "the TLS CA file (" + ca.source + ")"));
+  }
+  return absl::OkStatus();
+}
+
+// The one place the connection to curationd is made; every command (and any new one) uses it.
 std::shared_ptr<grpc::Channel> Channel(const Options& options) {
-  return grpc::CreateChannel(options.addr, grpc::InsecureChannelCredentials());
+  if (!options.tls) {
+    return grpc::CreateChannel(options.addr, grpc::InsecureChannelCredentials());
+  }
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = options.tls_ca_pem;  // empty: the system's roots
+  return grpc::CreateChannel(options.addr, grpc::SslCredentials(ssl));
 }
 
+// The context for one call: the bearer token and the deadline. Every call goes through it.
 std::unique_ptr<grpc::ClientContext> Context(const Options& options) {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(options.timeout_seconds));
+  if (!options.token.empty()) {
+    context->AddMetadata("authorization", "Bearer " + options.token);
+  }
   return context;
 }
 
@@ -74,7 +148,17 @@ int Failed(const Options& options, const grpc::Status& status) {
   std::cerr << "curatorctl: ";
   if (status.error_code() == grpc::UNAVAILABLE || status.error_code() == grpc::DEADLINE_EXCEEDED) {
     std::cerr << "cannot reach curationd at " << options.addr << " (" << status.error_message()
-              << "); is it running? set --addr or CURATION_ADDR\n";
+              << "); is it running? set --addr or CURATION_ADDR"
+              << (options.tls ? "" : "; if it serves TLS, pass --tls or --tls-ca") << "\n";
+  } else if (status.error_code() == grpc::UNAUTHENTICATED && options.token.empty()) {
+    std::cerr << "no token: pass --token-file PATH, set CURATION_TOKEN, or put token_file: in "
+                 "~/.config/curation/curatorctl.yaml (a lead creates tokens with `curationd principal add`)\n";
+  } else if (status.error_code() == grpc::UNAUTHENTICATED) {
+    std::cerr << "the token from " << options.token_source << " was refused (" << status.error_message()
+              << "); check it, or ask the lead for a new one\n";
+  } else if (status.error_code() == grpc::PERMISSION_DENIED) {
+    std::cerr << "not allowed: " << status.error_message()
+              << "; use a token whose role may do this (see README, \"Who may do what\"), or ask the lead\n";
   } else {
     std::cerr << status.error_message() << "\n";
   }
@@ -100,53 +184,9 @@ std::chrono::milliseconds Since(const google::protobuf::Timestamp& timestamp) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now() - ToTime(timestamp));
 }
 
-size_t DisplayWidth(const std::string& text) {
-  size_t width = 0;
-  for (unsigned char ch : text) {
-    width += (ch & 0xC0) != 0x80;
-  }
-  return width;
-}
+using curation::Fit;
 
-// Cuts to `width` characters (not bytes), marking the cut.
-std::string Fit(const std::string& text, size_t width) {
-  std::string clean;
-  for (char ch : text) {
-    clean += (ch == '\n' || ch == '\t' || ch == '\r') ? ' ' : ch;
-  }
-  if (DisplayWidth(clean) <= width) {
-    return clean;
-  }
-  std::string out;
-  size_t seen = 0;
-  for (size_t i = 0; i < clean.size(); ++i) {
-    if ((static_cast<unsigned char>(clean[i]) & 0xC0) != 0x80 && ++seen > width - 1) {
-      break;
-    }
-    out += clean[i];
-  }
-  return out + "…";
-}
-
-void PrintTable(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths;
-  for (const auto& row : rows) {
-    widths.resize(std::max(widths.size(), row.size()));
-    for (size_t i = 0; i < row.size(); ++i) {
-      widths[i] = std::max(widths[i], DisplayWidth(row[i]));
-    }
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) {
-        line += std::string(widths[i] - DisplayWidth(row[i]) + 2, ' ');
-      }
-    }
-    std::cout << line << "\n";
-  }
-}
+void PrintTable(const std::vector<std::vector<std::string>>& rows) { curation::PrintTable(rows, std::cout); }
 
 std::string DueText(const curation::v1::Item& item) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(ToTime(item.due_time()) -
@@ -394,8 +434,14 @@ int Probe(Options options, const std::string& target, bool deep, bool history) {
 int main(int argc, char** argv) {
   CLI::App app{"curatorctl: work the curation queue and inspect the pipeline"};
   Options options;
-  std::string addr;
+  std::string addr, token_file, tls_ca;
   app.add_option("--addr", addr, "curationd address host:port (else CURATION_ADDR, else 127.0.0.1:7600)");
+  app.add_option("--token-file", token_file,
+                 "file holding your bearer token (else CURATION_TOKEN, else token_file: in curatorctl.yaml)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-ca", tls_ca, "PEM CA that signed curationd's certificate (else CURATION_TLS_CA, else tls_ca:)")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--tls", options.tls, "connect with TLS, trusting the system's roots");
   app.add_flag("--json", options.json, "print one JSON document instead of a table");
   app.add_option("--timeout", options.timeout_seconds, "seconds to wait for an answer")->check(CLI::Range(1, 3600));
   app.require_subcommand(1);
@@ -431,6 +477,10 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   options.addr = ResolveAddr(addr);
+  if (auto credentials = ResolveCredentials(options, token_file, tls_ca); !credentials.ok()) {
+    std::cerr << "curatorctl: " << credentials.message() << "\n";
+    return 2;
+  }
   if (queue_list->parsed()) {
     return QueueList(options, limit, states);
   }

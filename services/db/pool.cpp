@@ -26,6 +26,12 @@ absl::StatusOr<std::optional<int64_t>> DeadlineTimeoutMillis(std::chrono::millis
   return std::optional<int64_t>(std::max<int64_t>(left.count(), 1));
 }
 
+absl::Status RoleRefused(const std::string& role, const std::string& why) {
+  return absl::FailedPreconditionError(absl::StrCat("cannot switch to database role '", role,
+                                                    "' (config database.role): ", why,
+                                                    ", or set database.role to \"\" to stay the login user"));
+}
+
 }  // namespace
 
 absl::Status StatusFromException(const std::exception& error) {
@@ -82,11 +88,31 @@ absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(PoolOptions options) {
 }
 
 absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Connect() const {
+  std::unique_ptr<pqxx::connection> connection;
   try {
-    return std::make_unique<pqxx::connection>(options_.url);
+    connection = std::make_unique<pqxx::connection>(options_.url);
   } catch (const std::exception& e) {
     return StatusFromException(e);
   }
+  if (options_.role.empty()) {
+    return connection;
+  }
+  try {
+    // SET ROLE through set_variable, with the name quoted by libpq: libpqxx 6 re-applies
+    // variables set this way when it reconnects by itself, so a silently restored connection
+    // never runs with the login user's privileges.
+    connection->set_variable("role", connection->quote(options_.role));
+  } catch (const pqxx::insufficient_privilege&) {  // libpqxx 6 leaves its sqlstate() empty
+    return RoleRefused(options_.role, "the login user is not a member of it; GRANT it to the login user");
+  } catch (const pqxx::sql_error& e) {
+    if (e.sqlstate() == "22023" || e.sqlstate() == "42704") {  // how SET ROLE says "no such role"
+      return RoleRefused(options_.role, "it does not exist; `curationd migrate` creates curation_service");
+    }
+    return StatusFromException(e);
+  } catch (const std::exception& e) {
+    return StatusFromException(e);
+  }
+  return connection;
 }
 
 absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Open() const {

@@ -7,7 +7,7 @@ using server::ToTimestamp;
 
 grpc::Status IngestGrpcService::GetIngestStatus(grpc::ServerContext* context, const v1::GetIngestStatusRequest*,
                                                 v1::IngestStatus* response) {
-  return server::Serve(metrics_, "GetIngestStatus", context, [&]() -> absl::Status {
+  return server::Serve(env_, "GetIngestStatus", kGetIngestStatusRoles, context, [&](const auth::Principal&) {
     ASSIGN_OR_RETURN(IngestStatusView view, logic_.GetStatus(server::DeadlineOf(*context)));
     response->set_high_water_block(view.high_water_block);
     response->set_head_block(view.head_block);
@@ -51,7 +51,7 @@ grpc::Status IngestGrpcService::GetIngestStatus(grpc::ServerContext* context, co
 
 grpc::Status IngestGrpcService::StartBackfill(grpc::ServerContext* context, const v1::StartBackfillRequest* request,
                                               v1::StartBackfillResponse* response) {
-  return server::Serve(metrics_, "StartBackfill", context, [&]() -> absl::Status {
+  return server::Serve(env_, "StartBackfill", kStartBackfillRoles, context, [&](const auth::Principal&) {
     RETURN_IF_ERROR(logic_.StartBackfill(request->from_block(), server::DeadlineOf(*context)));
     response->set_from_block(request->from_block());
     return absl::OkStatus();

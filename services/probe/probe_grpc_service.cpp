@@ -19,7 +19,7 @@ absl::Status CheckVideoId(const std::string& id) {
 
 grpc::Status ProbeGrpcService::ProbeUrl(grpc::ServerContext* context, const v1::ProbeUrlRequest* request,
                                         v1::ProbeReport* response) {
-  return server::Serve(metrics_, "ProbeUrl", context, [&]() -> absl::Status {
+  return server::Serve(env_, "ProbeUrl", kProbeUrlRoles, context, [&](const auth::Principal&) {
     ASSIGN_OR_RETURN(*response, logic_.ProbeUrl(request->url(), request->deep()));
     return absl::OkStatus();
   });
@@ -27,7 +27,7 @@ grpc::Status ProbeGrpcService::ProbeUrl(grpc::ServerContext* context, const v1::
 
 grpc::Status ProbeGrpcService::ProbeVideo(grpc::ServerContext* context, const v1::ProbeVideoRequest* request,
                                           v1::ProbeReport* response) {
-  return server::Serve(metrics_, "ProbeVideo", context, [&]() -> absl::Status {
+  return server::Serve(env_, "ProbeVideo", kProbeVideoRoles, context, [&](const auth::Principal&) {
     RETURN_IF_ERROR(CheckVideoId(request->video_id()));
     ASSIGN_OR_RETURN(*response, logic_.ProbeVideo(request->video_id(), v1::PROBE_DEPTH_FULL));
     return absl::OkStatus();
@@ -36,7 +36,7 @@ grpc::Status ProbeGrpcService::ProbeVideo(grpc::ServerContext* context, const v1
 
 grpc::Status ProbeGrpcService::GetVerdict(grpc::ServerContext* context, const v1::GetVerdictRequest* request,
                                           v1::ProbeReport* response) {
-  return server::Serve(metrics_, "GetVerdict", context, [&]() -> absl::Status {
+  return server::Serve(env_, "GetVerdict", kGetVerdictRoles, context, [&](const auth::Principal&) {
     RETURN_IF_ERROR(CheckVideoId(request->video_id()));
     ASSIGN_OR_RETURN(*response, logic_.GetVerdict(request->video_id(), server::DeadlineOf(*context)));
     return absl::OkStatus();
@@ -45,7 +45,7 @@ grpc::Status ProbeGrpcService::GetVerdict(grpc::ServerContext* context, const v1
 
 grpc::Status ProbeGrpcService::ListProbes(grpc::ServerContext* context, const v1::ListProbesRequest* request,
                                           v1::ListProbesResponse* response) {
-  return server::Serve(metrics_, "ListProbes", context, [&]() -> absl::Status {
+  return server::Serve(env_, "ListProbes", kListProbesRoles, context, [&](const auth::Principal&) {
     if (!request->video_id().empty()) {
       RETURN_IF_ERROR(CheckVideoId(request->video_id()));
     }

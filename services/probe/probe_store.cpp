@@ -7,15 +7,14 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <curation/db/fields.hpp>
+
 namespace curation::probe {
 namespace {
 
 constexpr char kConsumer[] = "probe.jobs";
 
-template <typename T>
-std::optional<T> Nullable(const pqxx::field& field) {
-  return field.is_null() ? std::nullopt : std::optional<T>(field.as<T>());
-}
+using db::Nullable;
 
 std::string DepthName(v1::ProbeDepth depth) { return depth == v1::PROBE_DEPTH_FULL ? "full" : "light"; }
 

@@ -21,9 +21,10 @@ absl::StatusOr<int64_t> FeedConsumer::Drain() {
   int64_t created = 0;
   while (true) {
     ASSIGN_OR_RETURN(FeedBatch batch, store_.ConsumeFeed(kBatch, config_.due_after));
-    created += batch.items_created;
-    items_created_.Inc(static_cast<double>(batch.items_created));
-    if (batch.entries < kBatch) {
+    ASSIGN_OR_RETURN(FeedBatch unjustified, store_.ConsumeUnjustified(kBatch, config_.due_after));
+    created += batch.items_created + unjustified.items_created;
+    items_created_.Inc(static_cast<double>(batch.items_created + unjustified.items_created));
+    if (batch.entries < kBatch && unjustified.entries < kBatch) {
       return created;
     }
   }

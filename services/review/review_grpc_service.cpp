@@ -2,25 +2,44 @@
 
 #include <map>
 
+#include <absl/strings/str_cat.h>
+
+#include <curation/server/enum_names.hpp>
+
 namespace curation::review {
 namespace {
+
+using auth::Role;
+
+// The council reads the queue and its numbers; curators and the lead work it.
+constexpr auth::RoleSet kReaders = auth::RoleSet::All();
+constexpr auth::RoleSet kWorkers = {Role::kCurator, Role::kLead};
+constexpr auth::RoleSet kLead = {Role::kLead};
 
 const std::map<std::string, v1::ItemState> kStateToProto = {{"open", v1::ITEM_STATE_OPEN},
                                                             {"claimed", v1::ITEM_STATE_CLAIMED},
                                                             {"decided", v1::ITEM_STATE_DECIDED},
                                                             {"escalated", v1::ITEM_STATE_ESCALATED}};
-const std::map<std::string, v1::ItemReason> kReasonToProto = {{"new_video", v1::ITEM_REASON_NEW_VIDEO},
-                                                              {"new_channel", v1::ITEM_REASON_NEW_CHANNEL},
-                                                              {"assets_changed", v1::ITEM_REASON_ASSETS_CHANGED}};
+const std::map<std::string, v1::ItemReason> kReasonToProto = {
+    {"new_video", v1::ITEM_REASON_NEW_VIDEO},
+    {"new_channel", v1::ITEM_REASON_NEW_CHANNEL},
+    {"assets_changed", v1::ITEM_REASON_ASSETS_CHANGED},
+    {"unjustified_chain_action", v1::ITEM_REASON_UNJUSTIFIED_CHAIN_ACTION}};
+const std::map<std::string, v1::Action> kActionToProto = {{"approve", v1::ACTION_APPROVE},
+                                                          {"warn", v1::ACTION_WARN},
+                                                          {"censor", v1::ACTION_CENSOR},
+                                                          {"escalate", v1::ACTION_ESCALATE},
+                                                          {"revert", v1::ACTION_REVERT}};
 
-const std::map<std::string, v1::Verdict> kVerdictToProto = {{"playable", v1::VERDICT_PLAYABLE},
-                                                             {"degraded", v1::VERDICT_DEGRADED},
-                                                             {"unplayable", v1::VERDICT_UNPLAYABLE}};
+using server::NameOf;
+using server::ValueOf;
 
-template <typename Map>
-auto Lookup(const Map& map, const std::string& key) {
-  auto it = map.find(key);
-  return it == map.end() ? typename Map::mapped_type{} : it->second;
+TimePoint FromTimestamp(const google::protobuf::Timestamp& t) {
+  return TimePoint(std::chrono::seconds(t.seconds()) + std::chrono::nanoseconds(t.nanos()));
+}
+
+std::chrono::milliseconds FromDuration(const google::protobuf::Duration& d) {
+  return std::chrono::milliseconds(d.seconds() * 1000 + d.nanos() / 1000000);
 }
 
 void ToProto(const QueueItem& item, v1::Item* out) {
@@ -28,7 +47,7 @@ void ToProto(const QueueItem& item, v1::Item* out) {
   out->set_id(row.id);
   out->set_target_kind(row.target_kind == "video" ? v1::TARGET_KIND_VIDEO : v1::TARGET_KIND_CHANNEL);
   out->set_target_id(row.target_id);
-  out->set_reason(Lookup(kReasonToProto, row.reason));
+  out->set_reason(ValueOf(kReasonToProto, row.reason));
   out->set_title(row.title);
   out->set_channel_id(row.channel_id);
   out->set_channel_title(row.channel_title);
@@ -37,29 +56,63 @@ void ToProto(const QueueItem& item, v1::Item* out) {
   *out->mutable_upload_time() = server::ToTimestamp(row.uploaded_at);
   *out->mutable_due_time() = server::ToTimestamp(row.due_at);
   *out->mutable_create_time() = server::ToTimestamp(row.created_at);
-  out->set_state(Lookup(kStateToProto, row.state));
+  out->set_state(ValueOf(kStateToProto, row.state));
   out->set_at_risk(item.at_risk);
   out->set_breached(item.breached);
-  out->set_playability(Lookup(kVerdictToProto, row.playability));
+  out->set_playability(ValueOf(server::VerdictNames(), row.playability));
   out->set_playability_summary(row.playability_summary);
+  out->set_claimed_by(row.lease_holder);
+  if (row.lease_expires_at) {
+    *out->mutable_lease_expire_time() = server::ToTimestamp(*row.lease_expires_at);
+  }
+  out->set_priority(row.signal);
+  if (row.decided_at) {
+    *out->mutable_decide_time() = server::ToTimestamp(*row.decided_at);
+  }
 }
+
+void ToProto(const Decision& decision, v1::Decision* out) {
+  const DecisionRecord& record = decision.record;
+  out->set_item_id(record.item_id);
+  out->set_action(ValueOf(kActionToProto, record.action));
+  out->set_entry_id(record.entry_id);
+  out->set_entry_reference(modlog::EntryReference(record.entry_id));
+  out->set_chain_command(decision.chain_command);
+  *out->mutable_decide_time() = server::ToTimestamp(record.decided_at);
+  out->set_decided_by(record.decided_by);
+}
+
+std::vector<int64_t> Ids(const google::protobuf::RepeatedField<int64_t>& ids) { return {ids.begin(), ids.end()}; }
 
 }  // namespace
 
 grpc::Status ReviewGrpcService::ListItems(grpc::ServerContext* context, const v1::ListItemsRequest* request,
                                           v1::ListItemsResponse* response) {
-  return server::Serve(metrics_, "ListItems", context, [&]() -> absl::Status {
+  return server::Serve(env_, "ListItems", kReaders, context, [&](const auth::Principal&) -> absl::Status {
     ListItemsQuery query;
     query.page_size = request->page_size();
     query.page_token = request->page_token();
     for (int state : request->states()) {
-      auto it = std::find_if(kStateToProto.begin(), kStateToProto.end(),
-                             [&](const auto& entry) { return entry.second == state; });
-      if (it == kStateToProto.end()) {
-        return absl::InvalidArgumentError("states: unknown item state " + std::to_string(state));
+      auto name = NameOf(kStateToProto, state);
+      if (!name) {
+        return absl::InvalidArgumentError(absl::StrCat("states: unknown item state ", state));
       }
-      query.states.push_back(it->first);
+      query.filter.states.push_back(*name);
     }
+    if (request->has_due_before()) {
+      query.filter.due_before = FromTimestamp(request->due_before());
+    }
+    query.filter.breached_only = request->breached_only();
+    query.filter.category_id = request->category_id();
+    query.filter.channel_id = request->channel_id();
+    if (request->playability() != v1::VERDICT_UNSPECIFIED) {
+      auto name = NameOf(server::VerdictNames(), request->playability());
+      if (!name) {
+        return absl::InvalidArgumentError(absl::StrCat("playability: unknown verdict ", request->playability()));
+      }
+      query.filter.playability = *name;
+    }
+    query.filter.claimed_by = request->claimed_by();
     ASSIGN_OR_RETURN(ItemPage page, logic_.ListItems(query, server::DeadlineOf(*context)));
     for (const QueueItem& item : page.items) {
       ToProto(item, response->add_items());
@@ -71,9 +124,115 @@ grpc::Status ReviewGrpcService::ListItems(grpc::ServerContext* context, const v1
 
 grpc::Status ReviewGrpcService::GetItem(grpc::ServerContext* context, const v1::GetItemRequest* request,
                                         v1::Item* response) {
-  return server::Serve(metrics_, "GetItem", context, [&]() -> absl::Status {
+  return server::Serve(env_, "GetItem", kReaders, context, [&](const auth::Principal&) -> absl::Status {
     ASSIGN_OR_RETURN(QueueItem item, logic_.GetItem(request->id(), server::DeadlineOf(*context)));
     ToProto(item, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ReviewGrpcService::ClaimItems(grpc::ServerContext* context, const v1::ClaimItemsRequest* request,
+                                           v1::ClaimItemsResponse* response) {
+  return server::Serve(env_, "ClaimItems", kWorkers, context, [&](const auth::Principal& principal) -> absl::Status {
+    ASSIGN_OR_RETURN(auto items, logic_.ClaimItems(principal, request->count(), FromDuration(request->lease()),
+                                                   server::DeadlineOf(*context)));
+    for (const QueueItem& item : items) {
+      ToProto(item, response->add_items());
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ReviewGrpcService::RenewClaims(grpc::ServerContext* context, const v1::RenewClaimsRequest* request,
+                                            v1::RenewClaimsResponse* response) {
+  return server::Serve(env_, "RenewClaims", kWorkers, context, [&](const auth::Principal& principal) -> absl::Status {
+    ASSIGN_OR_RETURN(auto items, logic_.RenewClaims(principal, Ids(request->item_ids()),
+                                                    FromDuration(request->lease()), server::DeadlineOf(*context)));
+    for (const QueueItem& item : items) {
+      ToProto(item, response->add_items());
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ReviewGrpcService::ReleaseItems(grpc::ServerContext* context, const v1::ReleaseItemsRequest* request,
+                                             v1::ReleaseItemsResponse* response) {
+  return server::Serve(env_, "ReleaseItems", kWorkers, context, [&](const auth::Principal& principal) -> absl::Status {
+    ASSIGN_OR_RETURN(int64_t released,
+                     logic_.ReleaseItems(principal, Ids(request->item_ids()), server::DeadlineOf(*context)));
+    response->set_released(static_cast<int32_t>(released));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ReviewGrpcService::DecideItem(grpc::ServerContext* context, const v1::DecideItemRequest* request,
+                                           v1::Decision* response) {
+  return server::Serve(env_, "DecideItem", kWorkers, context, [&](const auth::Principal& principal) -> absl::Status {
+    DecideRequest decide;
+    decide.item_id = request->item_id();
+    if (request->action() == v1::ACTION_REVERT) {
+      return absl::InvalidArgumentError("action: a revert goes through RevertDecision");
+    }
+    decide.action = NameOf(kActionToProto, request->action()).value_or("");
+    decide.justification = request->justification();
+    decide.policy_codes = {request->policy_codes().begin(), request->policy_codes().end()};
+    decide.note = request->note();
+    switch (request->censor_scope()) {
+      case v1::CENSOR_SCOPE_UNSPECIFIED: break;
+      case v1::CENSOR_SCOPE_VIDEO: decide.censor_scope = "video"; break;
+      case v1::CENSOR_SCOPE_CHANNEL: decide.censor_scope = "channel"; break;
+      default: return absl::InvalidArgumentError(absl::StrCat("censor_scope: unknown value ", request->censor_scope()));
+    }
+    decide.request_id = request->request_id();
+    ASSIGN_OR_RETURN(Decision decision, logic_.DecideItem(principal, decide, server::DeadlineOf(*context)));
+    ToProto(decision, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ReviewGrpcService::RevertDecision(grpc::ServerContext* context, const v1::RevertDecisionRequest* request,
+                                               v1::Decision* response) {
+  return server::Serve(env_, "RevertDecision", kLead, context, [&](const auth::Principal& principal) -> absl::Status {
+    ASSIGN_OR_RETURN(Decision decision,
+                     logic_.RevertDecision(principal, request->entry_id(), request->justification(),
+                                           request->request_id(), server::DeadlineOf(*context)));
+    ToProto(decision, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ReviewGrpcService::GetQueueStats(grpc::ServerContext* context, const v1::GetQueueStatsRequest*,
+                                              v1::QueueStats* response) {
+  return server::Serve(env_, "GetQueueStats", kReaders, context, [&](const auth::Principal&) -> absl::Status {
+    ASSIGN_OR_RETURN(QueueCounts counts, logic_.GetQueueStats(server::DeadlineOf(*context)));
+    response->set_depth(counts.depth);
+    response->set_open(counts.open);
+    response->set_claimed(counts.claimed);
+    response->set_escalated(counts.escalated);
+    response->set_at_risk(counts.at_risk);
+    response->set_breached(counts.breached);
+    if (counts.median_time_to_decision) {
+      *response->mutable_median_time_to_decision() = server::ToDuration(*counts.median_time_to_decision);
+    }
+    response->set_decided_last_7_days(counts.decided_recently);
+    if (counts.oldest_due) {
+      *response->mutable_oldest_due_time() = server::ToTimestamp(*counts.oldest_due);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ReviewGrpcService::ListPolicyCodes(grpc::ServerContext* context, const v1::ListPolicyCodesRequest*,
+                                                v1::ListPolicyCodesResponse* response) {
+  return server::Serve(env_, "ListPolicyCodes", kReaders, context, [&](const auth::Principal&) -> absl::Status {
+    ASSIGN_OR_RETURN(auto codes, logic_.ListPolicyCodes(server::DeadlineOf(*context)));
+    for (const PolicyCode& code : codes) {
+      v1::PolicyCode* out = response->add_codes();
+      out->set_code(code.code);
+      out->set_action(ValueOf(kActionToProto, code.action));
+      out->set_applies_to(code.applies_to);
+      out->set_title(code.title);
+    }
     return absl::OkStatus();
   });
 }

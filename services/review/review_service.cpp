@@ -1,51 +1,64 @@
 #include <curation/review/review_service.hpp>
 
 #include <algorithm>
-#include <charconv>
+#include <condition_variable>
+#include <mutex>
+#include <regex>
 
-#include <absl/strings/escaping.h>
 #include <absl/strings/str_cat.h>
-#include <absl/strings/str_split.h>
+
+#include <curation/common/logging.hpp>
+#include <curation/common/page_token.hpp>
+#include <curation/common/text.hpp>
+#include <curation/modlog/entry.hpp>
 
 namespace curation::review {
 namespace {
 
 const std::vector<std::string> kStates = {"open", "claimed", "decided", "escalated"};
 const std::vector<std::string> kPendingStates = {"open", "claimed", "escalated"};
+const std::vector<std::string> kVerdicts = {"playable", "degraded", "unplayable"};
+const std::vector<std::string> kActions = {modlog::kApprove, modlog::kWarn, modlog::kCensor, modlog::kEscalate};
 
 int64_t Millis(TimePoint time) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
 }
 
-// Tokens are opaque to clients: a versioned (due, id) position, base64url encoded.
-std::string EncodeToken(const ItemRow& last) {
-  return absl::WebSafeBase64Escape(absl::StrCat("v1:", Millis(last.due_at), ":", last.id));
+bool OneOf(const std::vector<std::string>& values, const std::string& value) {
+  return std::find(values.begin(), values.end(), value) != values.end();
 }
 
-absl::StatusOr<std::optional<QueuePosition>> DecodeToken(const std::string& token) {
-  if (token.empty()) {
-    return std::optional<QueuePosition>();
+// Codes are catalogue keys; anything else cannot be one.
+bool LooksLikeCode(const std::string& code) {
+  static const std::regex kCode("[a-z][a-z0-9-]{0,63}");
+  return std::regex_match(code, kCode);
+}
+
+absl::Status CheckIds(const std::vector<int64_t>& ids) {
+  if (ids.empty() || ids.size() > ReviewService::kMaxClaim) {
+    return absl::InvalidArgumentError(absl::StrCat("item_ids: give 1 to ", ReviewService::kMaxClaim, " ids"));
   }
-  std::string text;
-  absl::Status invalid = absl::InvalidArgumentError("page_token is not one this server issued");
-  if (!absl::WebSafeBase64Unescape(token, &text)) {
-    return invalid;
+  for (int64_t id : ids) {
+    if (id <= 0) {
+      return absl::InvalidArgumentError("item_ids must be positive item ids");
+    }
   }
-  std::vector<std::string> parts = absl::StrSplit(text, ':');
-  int64_t due = 0, id = 0;
-  if (parts.size() != 3 || parts[0] != "v1" ||
-      std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), due).ec != std::errc() ||
-      std::from_chars(parts[2].data(), parts[2].data() + parts[2].size(), id).ec != std::errc()) {
-    return invalid;
-  }
-  return std::optional<QueuePosition>(QueuePosition{TimePoint(std::chrono::milliseconds(due)), id});
+  return absl::OkStatus();
 }
 
 }  // namespace
 
+ReviewService::ReviewService(ReviewStore& store, const Clock& clock, ReviewConfig config, MetricsRegistry& metrics)
+    : store_(store), clock_(clock), config_(config), metrics_(metrics) {}
+
 QueueItem ReviewService::WithDeadlineState(ItemRow row) const {
   QueueItem item;
   TimePoint now = clock_.Now();
+  if (row.state == "claimed" && (!row.lease_expires_at || *row.lease_expires_at <= now)) {
+    row.state = "open";
+    row.lease_holder.clear();
+    row.lease_expires_at.reset();
+  }
   bool pending = row.state != "decided";
   item.breached = pending && row.due_at <= now;
   item.at_risk = pending && !item.breached && row.due_at - now <= config_.at_risk;
@@ -53,29 +66,46 @@ QueueItem ReviewService::WithDeadlineState(ItemRow row) const {
   return item;
 }
 
+std::vector<QueueItem> ReviewService::WithDeadlineState(std::vector<ItemRow> rows) const {
+  std::vector<QueueItem> items;
+  for (ItemRow& row : rows) {
+    items.push_back(WithDeadlineState(std::move(row)));
+  }
+  return items;
+}
+
 absl::StatusOr<ItemPage> ReviewService::ListItems(const ListItemsQuery& query, std::optional<TimePoint> deadline) {
   if (query.page_size < 0 || query.page_size > kMaxPageSize) {
     return absl::InvalidArgumentError(absl::StrCat("page_size must be between 0 and ", kMaxPageSize));
   }
-  for (const std::string& state : query.states) {
-    if (std::find(kStates.begin(), kStates.end(), state) == kStates.end()) {
+  ItemFilter filter = query.filter;
+  for (const std::string& state : filter.states) {
+    if (!OneOf(kStates, state)) {
       return absl::InvalidArgumentError(absl::StrCat("unknown state '", state, "'"));
     }
   }
-  ASSIGN_OR_RETURN(auto after, DecodeToken(query.page_token));
+  if (filter.states.empty()) {
+    filter.states = kPendingStates;
+  }
+  if (!filter.playability.empty() && !OneOf(kVerdicts, filter.playability)) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown playability verdict '", filter.playability, "'"));
+  }
+  ASSIGN_OR_RETURN(auto position, DecodePageToken(query.page_token, 3));
+  std::optional<QueuePosition> after;
+  if (position) {
+    after = QueuePosition{TimePoint(std::chrono::milliseconds((*position)[0])), static_cast<int>((*position)[1]),
+                          (*position)[2]};
+  }
   int size = query.page_size == 0 ? kDefaultPageSize : query.page_size;
   // One extra row tells whether another page follows.
-  ASSIGN_OR_RETURN(auto rows,
-                   store_.ListItems(query.states.empty() ? kPendingStates : query.states, after, size + 1, deadline));
+  ASSIGN_OR_RETURN(auto rows, store_.ListItems(filter, after, size + 1, clock_.Now(), deadline));
   ItemPage page;
-  bool more = static_cast<int>(rows.size()) > size;
-  rows.resize(std::min<size_t>(rows.size(), size));
-  if (more) {
-    page.next_page_token = EncodeToken(rows.back());
+  if (static_cast<int>(rows.size()) > size) {
+    rows.resize(size);
+    const ItemRow& last = rows.back();
+    page.next_page_token = EncodePageToken({Millis(last.due_at), last.signal, last.id});
   }
-  for (ItemRow& row : rows) {
-    page.items.push_back(WithDeadlineState(std::move(row)));
-  }
+  page.items = WithDeadlineState(std::move(rows));
   return page;
 }
 
@@ -85,6 +115,177 @@ absl::StatusOr<QueueItem> ReviewService::GetItem(int64_t id, std::optional<TimeP
   }
   ASSIGN_OR_RETURN(ItemRow row, store_.GetItem(id, deadline));
   return WithDeadlineState(std::move(row));
+}
+
+absl::StatusOr<std::chrono::milliseconds> ReviewService::LeaseLength(std::chrono::milliseconds requested) const {
+  if (requested.count() < 0 || requested > config_.max_lease) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("lease must be between 0 (the default, ", config_.lease.count() / 1000, " s) and ",
+                     config_.max_lease.count() / 1000, " s"));
+  }
+  return requested.count() == 0 ? config_.lease : requested;
+}
+
+absl::StatusOr<std::vector<QueueItem>> ReviewService::ClaimItems(const auth::Principal& principal, int count,
+                                                                 std::chrono::milliseconds lease,
+                                                                 std::optional<TimePoint> deadline) {
+  if (count < 1 || count > kMaxClaim) {
+    return absl::InvalidArgumentError(absl::StrCat("count must be between 1 and ", kMaxClaim));
+  }
+  ASSIGN_OR_RETURN(auto length, LeaseLength(lease));
+  ASSIGN_OR_RETURN(auto rows, store_.Claim(principal.name, count, length, clock_.Now(), deadline));
+  return WithDeadlineState(std::move(rows));
+}
+
+absl::StatusOr<std::vector<QueueItem>> ReviewService::RenewClaims(const auth::Principal& principal,
+                                                                  const std::vector<int64_t>& ids,
+                                                                  std::chrono::milliseconds lease,
+                                                                  std::optional<TimePoint> deadline) {
+  RETURN_IF_ERROR(CheckIds(ids));
+  ASSIGN_OR_RETURN(auto length, LeaseLength(lease));
+  ASSIGN_OR_RETURN(auto rows, store_.Renew(principal.name, ids, length, clock_.Now(), deadline));
+  return WithDeadlineState(std::move(rows));
+}
+
+absl::StatusOr<int64_t> ReviewService::ReleaseItems(const auth::Principal& principal, const std::vector<int64_t>& ids,
+                                                    std::optional<TimePoint> deadline) {
+  RETURN_IF_ERROR(CheckIds(ids));
+  return store_.Release(principal.name, ids, deadline);
+}
+
+absl::Status ReviewService::CheckText(const char* field, const std::string& text, bool required,
+                                      size_t min_chars) const {
+  if (text.empty()) {
+    return required ? absl::InvalidArgumentError(absl::StrCat(field, " is required"))
+                    : absl::OkStatus();
+  }
+  if (text.size() > kMaxTextBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is ", text.size(), " bytes; at most ", kMaxTextBytes, " (4 KiB) are kept"));
+  }
+  if (!IsValidUtf8(text)) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " is not valid UTF-8 text"));
+  }
+  if (Utf8Length(text) < min_chars) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " is too short: say in at least ", min_chars,
+                                                   " characters what breaks the policy and where"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Decision> ReviewService::DecideItem(const auth::Principal& principal, const DecideRequest& request,
+                                                   std::optional<TimePoint> deadline) {
+  if (request.item_id <= 0) {
+    return absl::InvalidArgumentError("item_id must be a positive item id");
+  }
+  if (!OneOf(kActions, request.action)) {
+    return absl::InvalidArgumentError("action must be approve, warn, censor or escalate");
+  }
+  bool needs_justification = request.action == modlog::kWarn || request.action == modlog::kCensor;
+  size_t min_chars = static_cast<size_t>(config_.min_justification_chars);
+  RETURN_IF_ERROR(CheckText("justification", request.justification, needs_justification, min_chars));
+  bool escalating = request.action == modlog::kEscalate;
+  RETURN_IF_ERROR(CheckText("note", request.note, escalating, 1));
+  if (needs_justification && request.policy_codes.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("policy_codes: a ", request.action,
+                                                   " must cite at least one code (see `curatorctl queue codes`)"));
+  }
+  if (request.action == modlog::kApprove && !request.policy_codes.empty()) {
+    return absl::InvalidArgumentError("policy_codes: an approve cites no policy codes");
+  }
+  for (const std::string& code : request.policy_codes) {
+    if (!LooksLikeCode(code)) {
+      return absl::InvalidArgumentError("policy_codes: unknown code (codes are lower-case words like 'copyright')");
+    }
+  }
+  if (!request.censor_scope.empty() && request.action != modlog::kCensor) {
+    return absl::InvalidArgumentError("censor_scope applies to a censor only");
+  }
+  if (request.request_id.size() > kMaxRequestIdBytes || !IsValidUtf8(request.request_id)) {
+    return absl::InvalidArgumentError("request_id must be UTF-8 text of at most 128 bytes");
+  }
+  DecisionDraft draft{.item_id = request.item_id,
+                      .action = request.action,
+                      .justification = request.justification,
+                      .policy_codes = request.policy_codes,
+                      .note = request.action == modlog::kWarn && request.note.empty() ? request.justification
+                                                                                      : request.note,
+                      .censor_target_kind = request.censor_scope,
+                      .request_id = request.request_id};
+  ASSIGN_OR_RETURN(DecisionRecord record, store_.Decide(principal, draft, clock_.Now(), deadline));
+  metrics_.GetCounter("curation_review_decisions_total", "Decisions recorded", {{"action", record.action}}).Inc();
+  Decision decision{.record = std::move(record)};
+  if (decision.record.action == modlog::kCensor) {
+    decision.chain_command = modlog::ChainCommand(decision.record.entry_id, decision.record.entry);
+  }
+  return decision;
+}
+
+absl::StatusOr<Decision> ReviewService::RevertDecision(const auth::Principal& principal, int64_t entry_id,
+                                                       const std::string& justification,
+                                                       const std::string& request_id,
+                                                       std::optional<TimePoint> deadline) {
+  if (principal.role != auth::Role::kLead) {
+    return absl::PermissionDeniedError("only the lead may revert a censor");
+  }
+  if (entry_id <= 0) {
+    return absl::InvalidArgumentError("entry_id must be a positive log entry id");
+  }
+  RETURN_IF_ERROR(
+      CheckText("justification", justification, true, static_cast<size_t>(config_.min_justification_chars)));
+  if (request_id.size() > kMaxRequestIdBytes || !IsValidUtf8(request_id)) {
+    return absl::InvalidArgumentError("request_id must be UTF-8 text of at most 128 bytes");
+  }
+  ASSIGN_OR_RETURN(DecisionRecord record,
+                   store_.Revert(principal, entry_id, justification, request_id, clock_.Now(), deadline));
+  metrics_.GetCounter("curation_review_decisions_total", "Decisions recorded", {{"action", record.action}}).Inc();
+  Decision decision{.record = std::move(record)};
+  decision.chain_command = modlog::ChainCommand(decision.record.entry_id, decision.record.entry);
+  return decision;
+}
+
+absl::StatusOr<QueueCounts> ReviewService::GetQueueStats(std::optional<TimePoint> deadline) {
+  return store_.Counts(clock_.Now(), config_.at_risk, deadline);
+}
+
+absl::StatusOr<std::vector<PolicyCode>> ReviewService::ListPolicyCodes(std::optional<TimePoint> deadline) {
+  return store_.PolicyCodes(deadline);
+}
+
+void ReviewService::RefreshMetrics() {
+  auto counts = GetQueueStats();
+  if (!counts.ok()) {
+    return;  // the gauges keep their last values; the database outage shows in health
+  }
+  auto gauge = [&](const char* name, const char* help, double value, Labels labels = {}) {
+    metrics_.GetGauge(name, help, labels).Set(value);
+  };
+  const char* kDepth = "Review items not yet decided";
+  gauge("curation_review_queue_items", kDepth, static_cast<double>(counts->open), {{"state", "open"}});
+  gauge("curation_review_queue_items", kDepth, static_cast<double>(counts->claimed), {{"state", "claimed"}});
+  gauge("curation_review_queue_items", kDepth, static_cast<double>(counts->escalated), {{"state", "escalated"}});
+  gauge("curation_review_at_risk_items", "Undecided items due within the at-risk window",
+        static_cast<double>(counts->at_risk));
+  gauge("curation_review_breached_items", "Undecided items past their deadline", static_cast<double>(counts->breached));
+  gauge("curation_review_time_to_decision_median_seconds", "Median upload-to-decision time over the last 7 days",
+        counts->median_time_to_decision
+            ? std::chrono::duration<double>(*counts->median_time_to_decision).count()
+            : 0.0);
+}
+
+void ReviewService::RunLeaseSweeper(std::stop_token stop, std::chrono::milliseconds period) {
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  std::unique_lock lock(mutex);
+  while (true) {
+    wake.wait_for(lock, stop, period, [] { return false; });
+    if (stop.stop_requested()) {
+      return;
+    }
+    if (auto expired = store_.ExpireLeases(clock_.Now()); !expired.ok()) {
+      ComponentLogger("review")->warn("returning lapsed claims to the queue failed: {}", expired.status());
+    }
+  }
 }
 
 }  // namespace curation::review

@@ -1,32 +1,58 @@
 #include <curation/review/review_store.hpp>
 
+#include <algorithm>
+
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
+
+#include <curation/db/fields.hpp>
+#include <curation/modlog/log_store.hpp>
 
 namespace curation::review {
 namespace {
 
-constexpr char kConsumer[] = "review.items";
-// The first page starts after this position: 1900-01-01, before any Joystream upload.
-constexpr int64_t kBeforeAnyDeadlineMs = -2208988800000;
+constexpr char kFeedConsumer[] = "review.items";
+constexpr char kUnjustifiedConsumer[] = "review.unjustified";
+
+// Times travel as milliseconds since the epoch.
+std::string Time(int param) { return absl::StrCat("to_timestamp($", param, "::double precision / 1000)"); }
+std::string Span(int param) { return absl::StrCat("make_interval(secs => $", param, "::double precision / 1000)"); }
+std::string Millis(const char* column) { return absl::StrCat("(extract(epoch FROM ", column, ") * 1000)::bigint"); }
+
+// An unplayable probe raises an item above others due at the same time.
+constexpr char kSignal[] = "(i.priority + CASE WHEN pv.verdict = 'unplayable' THEN 1 ELSE 0 END)";
+
+// A claim whose lease has lapsed is open again, whether or not the sweeper has run yet.
+std::string EffectiveState(int now_param) {
+  return absl::StrCat("CASE WHEN i.state = 'claimed' AND i.lease_expires_at <= ", Time(now_param),
+                      " THEN 'open' ELSE i.state END");
+}
 
 // Item columns with the title, channel and category a curator needs, read from ingest.
-constexpr char kItemSelect[] =
-    "SELECT i.id, i.target_kind, i.target_id, i.reason, i.state,"
-    " coalesce(v.title, c.title, ''), coalesce(v.channel_id, c.id, ''), coalesce(ch.title, ''),"
-    " coalesce(v.category_id, ''), coalesce(cat.name, ''),"
-    " (extract(epoch FROM i.uploaded_at) * 1000)::bigint, (extract(epoch FROM i.due_at) * 1000)::bigint,"
-    " (extract(epoch FROM i.created_at) * 1000)::bigint, coalesce(pv.verdict, ''), coalesce(pv.summary, '')"
-    " FROM review.items i"
-    " LEFT JOIN ingest.videos v ON i.target_kind = 'video' AND v.id = i.target_id"
-    " LEFT JOIN ingest.channels c ON i.target_kind = 'channel' AND c.id = i.target_id"
-    " LEFT JOIN ingest.channels ch ON ch.id = coalesce(v.channel_id, c.id)"
-    " LEFT JOIN ingest.categories cat ON cat.id = v.category_id"
-    " LEFT JOIN probe.verdicts pv ON i.target_kind = 'video' AND pv.video_id = i.target_id";
+const std::string& ItemSelect() {
+  static const std::string select = absl::StrCat(
+      "SELECT i.id, i.target_kind, i.target_id, i.reason, i.state,"
+      " coalesce(v.title, c.title, ''), coalesce(v.channel_id, c.id, ''), coalesce(ch.title, ''),"
+      " coalesce(v.category_id, ''), coalesce(cat.name, ''), ",
+      Millis("i.uploaded_at"), ", ", Millis("i.due_at"), ", ", Millis("i.created_at"),
+      ", coalesce(pv.verdict, ''), coalesce(pv.summary, ''), ", kSignal, ", coalesce(i.lease_holder, ''), ",
+      Millis("i.lease_expires_at"), ", ", Millis("i.decided_at"),
+      " FROM review.items i"
+      " LEFT JOIN ingest.videos v ON i.target_kind = 'video' AND v.id = i.target_id"
+      " LEFT JOIN ingest.channels c ON i.target_kind = 'channel' AND c.id = i.target_id"
+      " LEFT JOIN ingest.channels ch ON ch.id = coalesce(v.channel_id, c.id)"
+      " LEFT JOIN ingest.categories cat ON cat.id = v.category_id"
+      " LEFT JOIN probe.verdicts pv ON i.target_kind = 'video' AND pv.video_id = i.target_id");
+  return select;
+}
 
-TimePoint FromMillis(const pqxx::field& field) { return TimePoint(std::chrono::milliseconds(field.as<int64_t>())); }
+TimePoint FromMillis(int64_t millis) { return TimePoint(std::chrono::milliseconds(millis)); }
 
-int64_t Millis(TimePoint time) {
+std::optional<TimePoint> OptionalTime(const pqxx::field& field) {
+  return field.is_null() ? std::nullopt : std::optional<TimePoint>(FromMillis(field.as<int64_t>()));
+}
+
+int64_t ToMillis(TimePoint time) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
 }
 
@@ -42,20 +68,124 @@ ItemRow ReadItem(const pqxx::row& row) {
   item.channel_title = row[7].as<std::string>();
   item.category_id = row[8].as<std::string>();
   item.category_name = row[9].as<std::string>();
-  item.uploaded_at = FromMillis(row[10]);
-  item.due_at = FromMillis(row[11]);
-  item.created_at = FromMillis(row[12]);
+  item.uploaded_at = FromMillis(row[10].as<int64_t>());
+  item.due_at = FromMillis(row[11].as<int64_t>());
+  item.created_at = FromMillis(row[12].as<int64_t>());
   item.playability = row[13].as<std::string>();
   item.playability_summary = row[14].as<std::string>();
+  item.signal = row[15].as<int>();
+  item.lease_holder = row[16].as<std::string>();
+  item.lease_expires_at = OptionalTime(row[17]);
+  item.decided_at = OptionalTime(row[18]);
   return item;
 }
 
-// A PostgreSQL array literal of plain words (the caller validated them).
-std::string TextArray(const std::vector<std::string>& words) { return "{" + absl::StrJoin(words, ",") + "}"; }
+using db::TextArrayLiteral;
+
+// A bigint[] literal.
+std::string IdArray(const std::vector<int64_t>& ids) { return "{" + absl::StrJoin(ids, ",") + "}"; }
+
+std::vector<ItemRow> ReadItems(const pqxx::result& result) {
+  std::vector<ItemRow> items;
+  for (const auto& row : result) {
+    items.push_back(ReadItem(row));
+  }
+  return items;
+}
+
+// The part of a stored log entry a decision reply needs (its chain command).
+modlog::EntryContent ReadEntrySummary(const pqxx::row& row) {
+  modlog::EntryContent content;
+  content.kind = row[0].as<std::string>();
+  content.target_kind = row[1].as<std::string>();
+  content.target_id = row[2].as<std::string>();
+  content.policy_codes = db::ReadTextArray(row[3]);
+  content.justification = row[4].as<std::string>();
+  if (!row[5].is_null()) {
+    content.reverts_entry_id = row[5].as<int64_t>();
+  }
+  if (!row[6].is_null()) {
+    content.item_id = row[6].as<int64_t>();
+  }
+  return content;
+}
+
+modlog::Snapshot SnapshotOf(const ItemRow& item) {
+  return {.title = item.title,
+          .channel_id = item.channel_id,
+          .channel_title = item.channel_title,
+          .category_id = item.category_id,
+          .category_name = item.category_name,
+          .verdict = item.playability,
+          .verdict_summary = item.playability_summary};
+}
+
+modlog::EntryContent EntryBy(const auth::Principal& principal, TimePoint now) {
+  modlog::EntryContent content;
+  content.actor = principal.name;
+  content.actor_role = std::string(auth::RoleName(principal.role));
+  content.actor_worker_id = principal.worker_id;
+  content.recorded_at = now;
+  return content;
+}
+
+bool IsLead(const auth::Principal& principal) { return principal.role == auth::Role::kLead; }
+
+// Why `principal` may not decide `item` now, if they may not.
+absl::Status MayDecide(const auth::Principal& principal, const ItemRow& item, const std::string& action,
+                       TimePoint now) {
+  if (item.state == "decided") {
+    return absl::FailedPreconditionError(absl::StrCat("item ", item.id, " was already decided"));
+  }
+  if (item.state == "escalated") {
+    if (!IsLead(principal)) {
+      return absl::PermissionDeniedError(absl::StrCat("item ", item.id, " is escalated: only the lead decides it"));
+    }
+    if (action == modlog::kEscalate) {
+      return absl::FailedPreconditionError(absl::StrCat("item ", item.id, " is already escalated"));
+    }
+    return absl::OkStatus();
+  }
+  if (IsLead(principal)) {
+    return absl::OkStatus();
+  }
+  bool live = item.state == "claimed" && item.lease_expires_at && *item.lease_expires_at > now;
+  if (!live || item.lease_holder.empty()) {
+    if (item.state == "claimed" && item.lease_holder == principal.name) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("your lease on item ", item.id, " expired; claim it again before deciding"));
+    }
+    return absl::FailedPreconditionError(absl::StrCat("claim item ", item.id, " before deciding it"));
+  }
+  if (item.lease_holder != principal.name) {
+    return absl::FailedPreconditionError(absl::StrCat("item ", item.id, " is claimed by ", item.lease_holder));
+  }
+  return absl::OkStatus();
+}
+
+// Runs one batch of a cursor-driven statement that turns source rows into items.
+absl::StatusOr<FeedBatch> ConsumeInto(db::Pool& pool, const char* statement, const char* consumer, int64_t limit,
+                                      std::chrono::milliseconds due_after) {
+  FeedBatch batch;
+  RETURN_IF_ERROR(pool.InTransaction([&](pqxx::work& tx) {
+    tx.exec_prepared("review.ensure_cursor", consumer);
+    int64_t position = tx.exec_prepared1("review.lock_cursor", consumer)[0].as<int64_t>();
+    auto result = tx.exec_prepared1(statement, position, limit, due_after.count());
+    if (result[0].is_null()) {
+      return absl::OkStatus();
+    }
+    batch.entries = result[1].as<int64_t>();
+    batch.items_created = result[2].as<int64_t>();
+    tx.exec_prepared("review.advance_cursor", consumer, result[0].as<int64_t>());
+    return absl::OkStatus();
+  }));
+  return batch;
+}
 
 }  // namespace
 
 std::vector<db::PreparedStatement> ReviewStore::Statements() {
+  const std::string& select = ItemSelect();
   return {
       {"review.ensure_cursor",
        "INSERT INTO review.feed_cursors (consumer, seq) VALUES ($1, 0) ON CONFLICT (consumer) DO NOTHING"},
@@ -72,44 +202,119 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
        "   ORDER BY seq"
        "   ON CONFLICT (source_seq) DO NOTHING RETURNING 1)"
        " SELECT (SELECT max(seq) FROM batch), (SELECT count(*) FROM batch), (SELECT count(*) FROM created)"},
+      // Unjustified chain actions go straight to the lead.
+      {"review.items_from_unjustified",
+       "WITH batch AS (SELECT id, target_kind, target_id, coalesce(chain_event_at, recorded_at) AS at"
+       "   FROM modlog.entries WHERE kind = 'chain_unjustified' AND id > $1 ORDER BY id LIMIT $2),"
+       " created AS (INSERT INTO review.items (target_kind, target_id, reason, source_log_entry, uploaded_at, due_at,"
+       "   state, priority)"
+       "   SELECT target_kind, target_id, 'unjustified_chain_action', id, at,"
+       "     at + make_interval(secs => $3::double precision / 1000), 'escalated', 1"
+       "   FROM batch ORDER BY id"
+       "   ON CONFLICT (source_log_entry) DO NOTHING RETURNING 1)"
+       " SELECT (SELECT max(id) FROM batch), (SELECT count(*) FROM batch), (SELECT count(*) FROM created)"},
       {"review.advance_cursor", "UPDATE review.feed_cursors SET seq = $2 WHERE consumer = $1"},
+      {"review.expire_leases",
+       absl::StrCat("UPDATE review.items SET state = 'open', lease_holder = NULL, lease_expires_at = NULL"
+                    " WHERE state = 'claimed' AND lease_expires_at <= ",
+                    Time(1))},
       {"review.list_items",
-       absl::StrCat(kItemSelect,
-                    " WHERE i.state = ANY($1::text[])"
-                    " AND (i.due_at, i.id) > (to_timestamp($2::double precision / 1000), $3::bigint)"
-                    " ORDER BY i.due_at, i.id LIMIT $4")},
-      {"review.get_item", absl::StrCat(kItemSelect, " WHERE i.id = $1")},
+       absl::StrCat(select, " WHERE ", EffectiveState(12), " = ANY($1::text[])", " AND (i.due_at, -", kSignal,
+                    ", i.id) > (", Time(2), ", $3::integer, $4::bigint)", " AND ($5::bigint IS NULL OR i.due_at < ",
+                    Time(5), ")", " AND (NOT $6::boolean OR i.due_at <= ", Time(12), ")",
+                    " AND ($7 = '' OR v.category_id = $7)", " AND ($8 = '' OR coalesce(v.channel_id, c.id) = $8)",
+                    " AND ($9 = '' OR pv.verdict = $9)",
+                    " AND ($10 = '' OR (i.lease_holder = $10 AND i.lease_expires_at > ", Time(12), "))",
+                    " ORDER BY i.due_at, ", kSignal, " DESC, i.id LIMIT $11")},
+      {"review.get_item", absl::StrCat(select, " WHERE i.id = $1")},
+      {"review.lock_item", absl::StrCat(select, " WHERE i.id = $1 FOR UPDATE OF i")},
+      {"review.items_by_id",
+       absl::StrCat(select, " WHERE i.id = ANY($1::bigint[]) ORDER BY i.due_at, ", kSignal, " DESC, i.id")},
+      {"review.claim",
+       absl::StrCat("WITH picked AS (SELECT i.id FROM review.items i"
+                    " LEFT JOIN probe.verdicts pv ON i.target_kind = 'video' AND pv.video_id = i.target_id"
+                    " WHERE i.state = 'open' OR (i.state = 'claimed' AND i.lease_expires_at <= ",
+                    Time(3), ") ORDER BY i.due_at, ", kSignal,
+                    " DESC, i.id LIMIT $2 FOR UPDATE OF i SKIP LOCKED)"
+                    " UPDATE review.items it SET state = 'claimed', lease_holder = $1, lease_expires_at = ",
+                    Time(3), " + ", Span(4), " FROM picked WHERE it.id = picked.id RETURNING it.id")},
+      {"review.renew",
+       absl::StrCat("UPDATE review.items SET lease_expires_at = ", Time(3), " + ", Span(4),
+                    " WHERE id = ANY($2::bigint[]) AND state = 'claimed' AND lease_holder = $1 AND lease_expires_at > ",
+                    Time(3), " RETURNING id")},
+      {"review.release",
+       "UPDATE review.items SET state = 'open', lease_holder = NULL, lease_expires_at = NULL"
+       " WHERE id = ANY($2::bigint[]) AND state = 'claimed' AND lease_holder = $1 RETURNING id"},
+      {"review.find_request",
+       absl::StrCat("SELECT item_id, action, log_entry_id, ", Millis("decided_at"),
+                    " FROM review.decisions WHERE principal = $1 AND request_id = $2")},
+      {"review.entry_summary",
+       "SELECT kind, target_kind, target_id, policy_codes, justification, reverts_entry_id, item_id"
+       " FROM modlog.entries WHERE id = $1"},
+      {"review.revert_of", "SELECT id FROM modlog.entries WHERE reverts_entry_id = $1"},
+      {"review.policy_lookup",
+       "SELECT code, action, applies_to, title FROM review.policy_codes WHERE code = ANY($1::text[]) AND active"},
+      {"review.policy_codes",
+       "SELECT code, action, applies_to, title FROM review.policy_codes WHERE active ORDER BY action DESC, code"},
+      {"review.insert_decision",
+       absl::StrCat("INSERT INTO review.decisions (item_id, action, principal, request_id, log_entry_id, decided_at)"
+                    " VALUES ($1, $2, $3, nullif($4, ''), $5, ",
+                    Time(6), ")")},
+      {"review.close_item",
+       absl::StrCat("UPDATE review.items SET state = $2, lease_holder = NULL, lease_expires_at = NULL,"
+                    " decided_at = CASE WHEN $2 = 'decided' THEN ",
+                    Time(3), " ELSE decided_at END WHERE id = $1")},
+      {"review.counts",
+       absl::StrCat("SELECT count(*),"
+                    " count(*) FILTER (WHERE state = 'open' OR (state = 'claimed' AND lease_expires_at <= ",
+                    Time(1), ")), count(*) FILTER (WHERE state = 'claimed' AND lease_expires_at > ", Time(1),
+                    "), count(*) FILTER (WHERE state = 'escalated'),"
+                    " count(*) FILTER (WHERE due_at > ",
+                    Time(1), " AND due_at <= ", Time(1), " + ", Span(2), "), count(*) FILTER (WHERE due_at <= ",
+                    Time(1), "), ", Millis("min(due_at)"), " FROM review.items WHERE state <> 'decided'")},
+      {"review.time_to_decision",
+       absl::StrCat("SELECT (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM decided_at - uploaded_at))"
+                    " * 1000)::bigint, count(*) FROM review.items WHERE decided_at > ",
+                    Time(1), " - interval '7 days'")},
   };
 }
 
 absl::StatusOr<FeedBatch> ReviewStore::ConsumeFeed(int64_t limit, std::chrono::milliseconds due_after) {
-  FeedBatch batch;
-  RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
-    tx.exec_prepared("review.ensure_cursor", kConsumer);
-    int64_t seq = tx.exec_prepared1("review.lock_cursor", kConsumer)[0].as<int64_t>();
-    auto result = tx.exec_prepared1("review.items_from_feed", seq, limit, due_after.count());
-    if (result[0].is_null()) {
-      return absl::OkStatus();
-    }
-    batch.entries = result[1].as<int64_t>();
-    batch.items_created = result[2].as<int64_t>();
-    tx.exec_prepared("review.advance_cursor", kConsumer, result[0].as<int64_t>());
-    return absl::OkStatus();
-  }));
-  return batch;
+  return ConsumeInto(pool_, "review.items_from_feed", kFeedConsumer, limit, due_after);
 }
 
-absl::StatusOr<std::vector<ItemRow>> ReviewStore::ListItems(const std::vector<std::string>& states,
+absl::StatusOr<FeedBatch> ReviewStore::ConsumeUnjustified(int64_t limit, std::chrono::milliseconds due_after) {
+  return ConsumeInto(pool_, "review.items_from_unjustified", kUnjustifiedConsumer, limit, due_after);
+}
+
+absl::StatusOr<int64_t> ReviewStore::ExpireLeases(TimePoint now) {
+  int64_t expired = 0;
+  RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
+    expired = tx.exec_prepared("review.expire_leases", ToMillis(now)).affected_rows();
+    return absl::OkStatus();
+  }));
+  return expired;
+}
+
+absl::StatusOr<std::vector<ItemRow>> ReviewStore::ListItems(const ItemFilter& filter,
                                                             const std::optional<QueuePosition>& after, int limit,
-                                                            std::optional<TimePoint> deadline) {
+                                                            TimePoint now, std::optional<TimePoint> deadline) {
+  // The first page starts before any deadline: 1900-01-01.
+  constexpr int64_t kBeforeAnyDeadlineMs = -2208988800000;
   std::vector<ItemRow> items;
-  int64_t after_due = after ? Millis(after->due_at) : kBeforeAnyDeadlineMs;
+  int64_t after_due = after ? ToMillis(after->due_at) : kBeforeAnyDeadlineMs;
+  int after_signal = after ? -after->signal : 0;
   int64_t after_id = after ? after->id : 0;
+  std::optional<std::string> due_before;
+  if (filter.due_before) {
+    due_before = absl::StrCat(ToMillis(*filter.due_before));
+  }
   RETURN_IF_ERROR(pool_.InTransaction(
       [&](pqxx::work& tx) {
-        for (const auto& row : tx.exec_prepared("review.list_items", TextArray(states), after_due, after_id, limit)) {
-          items.push_back(ReadItem(row));
-        }
+        items = ReadItems(tx.exec_prepared("review.list_items", TextArrayLiteral(filter.states), after_due, after_signal,
+                                           after_id, due_before ? due_before->c_str() : nullptr,
+                                           filter.breached_only, filter.category_id, filter.channel_id,
+                                           filter.playability, filter.claimed_by, limit, ToMillis(now)));
         return absl::OkStatus();
       },
       deadline));
@@ -117,20 +322,279 @@ absl::StatusOr<std::vector<ItemRow>> ReviewStore::ListItems(const std::vector<st
 }
 
 absl::StatusOr<ItemRow> ReviewStore::GetItem(int64_t id, std::optional<TimePoint> deadline) {
-  std::optional<ItemRow> item;
+  std::vector<ItemRow> items;
   RETURN_IF_ERROR(pool_.InTransaction(
       [&](pqxx::work& tx) {
-        auto result = tx.exec_prepared("review.get_item", id);
-        if (!result.empty()) {
-          item = ReadItem(result[0]);
+        items = ReadItems(tx.exec_prepared("review.get_item", id));
+        return absl::OkStatus();
+      },
+      deadline));
+  if (items.empty()) {
+    return absl::NotFoundError(absl::StrCat("no review item ", id));
+  }
+  return items.front();
+}
+
+absl::StatusOr<std::vector<ItemRow>> ReviewStore::Claim(const std::string& holder, int count,
+                                                        std::chrono::milliseconds lease, TimePoint now,
+                                                        std::optional<TimePoint> deadline) {
+  std::vector<ItemRow> items;
+  RETURN_IF_ERROR(pool_.InTransaction(
+      [&](pqxx::work& tx) {
+        std::vector<int64_t> ids;
+        for (const auto& row : tx.exec_prepared("review.claim", holder, count, ToMillis(now), lease.count())) {
+          ids.push_back(row[0].as<int64_t>());
+        }
+        if (!ids.empty()) {
+          items = ReadItems(tx.exec_prepared("review.items_by_id", IdArray(ids)));
         }
         return absl::OkStatus();
       },
       deadline));
-  if (!item) {
-    return absl::NotFoundError(absl::StrCat("no review item ", id));
+  return items;
+}
+
+absl::StatusOr<std::vector<ItemRow>> ReviewStore::Renew(const std::string& holder, const std::vector<int64_t>& ids,
+                                                        std::chrono::milliseconds lease, TimePoint now,
+                                                        std::optional<TimePoint> deadline) {
+  std::vector<ItemRow> items;
+  RETURN_IF_ERROR(pool_.InTransaction(
+      [&](pqxx::work& tx) {
+        std::vector<int64_t> renewed;
+        for (const auto& row : tx.exec_prepared("review.renew", holder, IdArray(ids), ToMillis(now), lease.count())) {
+          renewed.push_back(row[0].as<int64_t>());
+        }
+        for (int64_t id : ids) {
+          if (std::find(renewed.begin(), renewed.end(), id) == renewed.end()) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("you hold no live lease on item ", id, " (it expired or was never yours); claim it again"));
+          }
+        }
+        items = ReadItems(tx.exec_prepared("review.items_by_id", IdArray(ids)));
+        return absl::OkStatus();
+      },
+      deadline));
+  return items;
+}
+
+absl::StatusOr<int64_t> ReviewStore::Release(const std::string& holder, const std::vector<int64_t>& ids,
+                                             std::optional<TimePoint> deadline) {
+  int64_t released = 0;
+  RETURN_IF_ERROR(pool_.InTransaction(
+      [&](pqxx::work& tx) {
+        released = static_cast<int64_t>(tx.exec_prepared("review.release", holder, IdArray(ids)).size());
+        return absl::OkStatus();
+      },
+      deadline));
+  return released;
+}
+
+namespace {
+
+// The first outcome of a retried request; INVALID_ARGUMENT when the id was used for another decision.
+absl::StatusOr<std::optional<DecisionRecord>> Replayed(pqxx::work& tx, const auth::Principal& principal,
+                                                       const std::string& request_id, int64_t item_id,
+                                                       const std::string& action) {
+  if (request_id.empty()) {
+    return std::optional<DecisionRecord>();
   }
-  return *item;
+  auto found = tx.exec_prepared("review.find_request", principal.name, request_id);
+  if (found.empty()) {
+    return std::optional<DecisionRecord>();
+  }
+  DecisionRecord record;
+  record.item_id = found[0][0].as<int64_t>();
+  record.action = found[0][1].as<std::string>();
+  record.entry_id = found[0][2].as<int64_t>();
+  record.decided_at = FromMillis(found[0][3].as<int64_t>());
+  record.decided_by = principal.name;
+  record.entry = ReadEntrySummary(tx.exec_prepared1("review.entry_summary", record.entry_id));
+  if ((item_id != 0 && record.item_id != item_id) || record.action != action) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request_id '", request_id, "' was already used for a different decision"));
+  }
+  return std::optional<DecisionRecord>(std::move(record));
+}
+
+// Checks the cited codes against the catalogue: each known and active, fitting the target,
+// and at least one calling for this action (warn, censor).
+absl::Status CheckPolicyCodes(pqxx::work& tx, const std::vector<std::string>& codes, const std::string& action,
+                              const std::string& target_kind) {
+  std::vector<PolicyCode> known;
+  for (const auto& row : tx.exec_prepared("review.policy_lookup", TextArrayLiteral(codes))) {
+    known.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                     row[3].as<std::string>()});
+  }
+  bool matches_action = false;
+  for (const std::string& code : codes) {
+    auto it = std::find_if(known.begin(), known.end(), [&](const PolicyCode& p) { return p.code == code; });
+    if (it == known.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("policy_codes: unknown code '", code, "' (see `curatorctl queue codes`)"));
+    }
+    if (it->applies_to != "any" && it->applies_to != target_kind) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("policy_codes: '", code, "' applies to a ", it->applies_to, ", not a ", target_kind));
+    }
+    matches_action = matches_action || it->action == action;
+  }
+  if ((action == modlog::kWarn || action == modlog::kCensor) && !matches_action) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("policy_codes: a ", action, " must cite at least one ", action, " code"));
+  }
+  return absl::OkStatus();
+}
+
+// Writes the log entry and the decision that cites it, in the caller's transaction.
+DecisionRecord Record(pqxx::work& tx, const auth::Principal& principal, int64_t item_id, const std::string& request_id,
+                      modlog::EntryContent entry, TimePoint now) {
+  int64_t entry_id = modlog::LogStore::Append(tx, entry);
+  tx.exec_prepared("review.insert_decision", item_id, entry.kind, principal.name, request_id, entry_id,
+                   ToMillis(now));
+  std::string action = entry.kind;
+  return {.item_id = item_id,
+          .action = std::move(action),
+          .entry_id = entry_id,
+          .entry = std::move(entry),
+          .decided_at = now,
+          .decided_by = principal.name};
+}
+
+}  // namespace
+
+absl::StatusOr<DecisionRecord> ReviewStore::Decide(const auth::Principal& principal, const DecisionDraft& draft,
+                                                   TimePoint now, std::optional<TimePoint> deadline) {
+  DecisionRecord record;
+  RETURN_IF_ERROR(pool_.InTransaction(
+      [&](pqxx::work& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(auto replayed, Replayed(tx, principal, draft.request_id, draft.item_id, draft.action));
+        if (replayed) {
+          record = std::move(*replayed);
+          return absl::OkStatus();
+        }
+        auto locked = ReadItems(tx.exec_prepared("review.lock_item", draft.item_id));
+        if (locked.empty()) {
+          return absl::NotFoundError(absl::StrCat("no review item ", draft.item_id));
+        }
+        const ItemRow& item = locked.front();
+        RETURN_IF_ERROR(MayDecide(principal, item, draft.action, now));
+
+        modlog::EntryContent entry = EntryBy(principal, now);
+        entry.kind = draft.action;
+        entry.target_kind = item.target_kind;
+        entry.target_id = item.target_id;
+        if (draft.action == modlog::kCensor && !draft.censor_target_kind.empty() &&
+            draft.censor_target_kind != item.target_kind) {
+          if (draft.censor_target_kind != "channel") {
+            return absl::InvalidArgumentError("censor_scope: a channel item can only censor its channel");
+          }
+          if (item.channel_id.empty()) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("the channel of video ", item.target_id, " is not known yet; censor the video"));
+          }
+          entry.target_kind = "channel";
+          entry.target_id = item.channel_id;
+        }
+        RETURN_IF_ERROR(CheckPolicyCodes(tx, draft.policy_codes, draft.action, entry.target_kind));
+        entry.item_id = item.id;
+        entry.justification = draft.justification;
+        entry.policy_codes = draft.policy_codes;
+        entry.note = draft.note;
+        entry.snapshot = SnapshotOf(item);
+        entry.recorded_at = modlog::ToLogPrecision(now);
+
+        record = Record(tx, principal, item.id, draft.request_id, std::move(entry), now);
+        tx.exec_prepared("review.close_item", item.id,
+                         draft.action == modlog::kEscalate ? "escalated" : "decided", ToMillis(now));
+        return absl::OkStatus();
+      },
+      deadline));
+  return record;
+}
+
+absl::StatusOr<DecisionRecord> ReviewStore::Revert(const auth::Principal& principal, int64_t entry_id,
+                                                   const std::string& justification, const std::string& request_id,
+                                                   TimePoint now, std::optional<TimePoint> deadline) {
+  DecisionRecord record;
+  RETURN_IF_ERROR(pool_.InTransaction(
+      [&](pqxx::work& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(auto replayed, Replayed(tx, principal, request_id, 0, modlog::kRevert));
+        if (replayed) {
+          record = std::move(*replayed);
+          return absl::OkStatus();
+        }
+        auto found = tx.exec_prepared("review.entry_summary", entry_id);
+        if (found.empty()) {
+          return absl::NotFoundError(absl::StrCat("no log entry ", entry_id));
+        }
+        modlog::EntryContent censor = ReadEntrySummary(found[0]);
+        if (censor.kind != modlog::kCensor) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("entry ", entry_id, " is a ", censor.kind, ", not a censor: only a censor can be reverted"));
+        }
+        if (!censor.item_id) {
+          return absl::FailedPreconditionError(absl::StrCat("entry ", entry_id, " has no review item to revert"));
+        }
+        // Locking the item serialises reverts of one censor.
+        auto locked = ReadItems(tx.exec_prepared("review.lock_item", *censor.item_id));
+        if (auto reverted = tx.exec_prepared("review.revert_of", entry_id); !reverted.empty()) {
+          return absl::FailedPreconditionError(absl::StrCat("entry ", entry_id, " was already reverted by ",
+                                                            modlog::EntryReference(reverted[0][0].as<int64_t>())));
+        }
+        modlog::EntryContent entry = EntryBy(principal, now);
+        entry.kind = modlog::kRevert;
+        entry.target_kind = censor.target_kind;
+        entry.target_id = censor.target_id;
+        entry.item_id = censor.item_id;
+        entry.justification = justification;
+        entry.reverts_entry_id = entry_id;
+        if (!locked.empty()) {
+          entry.snapshot = SnapshotOf(locked.front());
+        }
+        entry.recorded_at = modlog::ToLogPrecision(now);
+        record = Record(tx, principal, *censor.item_id, request_id, std::move(entry), now);
+        return absl::OkStatus();
+      },
+      deadline));
+  return record;
+}
+
+absl::StatusOr<QueueCounts> ReviewStore::Counts(TimePoint now, std::chrono::milliseconds at_risk,
+                                                std::optional<TimePoint> deadline) {
+  QueueCounts counts;
+  RETURN_IF_ERROR(pool_.InTransaction(
+      [&](pqxx::work& tx) {
+        auto row = tx.exec_prepared1("review.counts", ToMillis(now), at_risk.count());
+        counts.depth = row[0].as<int64_t>();
+        counts.open = row[1].as<int64_t>();
+        counts.claimed = row[2].as<int64_t>();
+        counts.escalated = row[3].as<int64_t>();
+        counts.at_risk = row[4].as<int64_t>();
+        counts.breached = row[5].as<int64_t>();
+        counts.oldest_due = OptionalTime(row[6]);
+        auto decided = tx.exec_prepared1("review.time_to_decision", ToMillis(now));
+        if (!decided[0].is_null()) {
+          counts.median_time_to_decision = std::chrono::milliseconds(decided[0].as<int64_t>());
+        }
+        counts.decided_recently = decided[1].as<int64_t>();
+        return absl::OkStatus();
+      },
+      deadline));
+  return counts;
+}
+
+absl::StatusOr<std::vector<PolicyCode>> ReviewStore::PolicyCodes(std::optional<TimePoint> deadline) {
+  std::vector<PolicyCode> codes;
+  RETURN_IF_ERROR(pool_.InTransaction(
+      [&](pqxx::work& tx) {
+        for (const auto& row : tx.exec_prepared("review.policy_codes")) {
+          codes.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                           row[3].as<std::string>()});
+        }
+        return absl::OkStatus();
+      },
+      deadline));
+  return codes;
 }
 
 }  // namespace curation::review

@@ -1,5 +1,8 @@
 #include <curation/server/grpc_host.hpp>
 
+#include <fstream>
+#include <iterator>
+
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
@@ -7,6 +10,36 @@
 #include <grpcpp/server_builder.h>
 
 namespace curation::server {
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  if (!in.good() && !in.eof()) {
+    return absl::InvalidArgumentError("cannot read the TLS " + std::string(what) + " " + path);
+  }
+  if (text.empty()) {
+    return absl::InvalidArgumentError("the TLS " + std::string(what) + " " + path + " is missing or empty");
+  }
+  return text;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const HostOptions& options) {
+  if (options.tls_cert_file.empty() && options.tls_key_file.empty()) {
+    return grpc::InsecureServerCredentials();
+  }
+  if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("TLS needs both a certificate file and a key file");
+  }
+  grpc::SslServerCredentialsOptions ssl;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  ASSIGN_OR_RETURN(pair.cert_chain, ReadPem(options.tls_cert_file, "certificate"));
+  ASSIGN_OR_RETURN(pair.private_key, ReadPem(options.tls_key_file, "key"));
+  ssl.pem_key_cert_pairs.push_back(std::move(pair));
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
 
 GrpcHost::GrpcHost() = default;
 
@@ -21,6 +54,7 @@ void GrpcHost::Register(grpc::Service* service, std::string full_name) {
 }
 
 absl::Status GrpcHost::Start(const HostOptions& options) {
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials, Credentials(options));
   // Both are process-wide switches that must be set before a builder exists.
   grpc::EnableDefaultHealthCheckService(true);
   if (options.reflection) {
@@ -30,14 +64,17 @@ absl::Status GrpcHost::Start(const HostOptions& options) {
   grpc::ResourceQuota quota("curation");
   quota.SetMaxThreads(options.max_threads);
   builder.SetResourceQuota(quota);
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(options.listen, credentials, &port_);
   for (auto& [service, name] : services_) {
     builder.RegisterService(service);
   }
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) {
     server_.reset();
-    return absl::UnavailableError("cannot listen for gRPC on " + options.listen);
+    return absl::UnavailableError(
+        "cannot listen for gRPC on " + options.listen +
+        (options.tls_cert_file.empty() ? std::string()
+                                       : " (or the TLS certificate and key do not load or do not match)"));
   }
   SetServing(true);
   return absl::OkStatus();

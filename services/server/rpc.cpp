@@ -1,5 +1,7 @@
 #include <curation/server/rpc.hpp>
 
+#include <absl/strings/str_cat.h>
+
 #include <curation/common/logging.hpp>
 
 namespace curation::server {
@@ -70,24 +72,46 @@ void RpcMetrics::Record(const std::string& method, grpc::StatusCode code, double
       .Observe(seconds);
 }
 
-grpc::Status Serve(RpcMetrics& metrics, const std::string& method, grpc::ServerContext* context,
-                   const std::function<absl::Status()>& body) {
+namespace {
+
+std::optional<std::string_view> AuthorizationHeader(const grpc::ServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return std::nullopt;
+  }
+  return std::string_view(it->second.data(), it->second.size());
+}
+
+}  // namespace
+
+grpc::Status Serve(RpcEnv& env, const std::string& method, auth::RoleSet allowed, grpc::ServerContext* context,
+                   const std::function<absl::Status(const auth::Principal&)>& body) {
   auto started = std::chrono::steady_clock::now();
   grpc::Status status;
+  std::optional<TimePoint> deadline = DeadlineOf(*context);
   if (context->IsCancelled()) {
     status = grpc::Status(grpc::CANCELLED, "the call was cancelled before it was handled");
-  } else if (auto deadline = DeadlineOf(*context); deadline && *deadline <= SystemClock::Instance().Now()) {
+  } else if (deadline && *deadline <= SystemClock::Instance().Now()) {
     status = grpc::Status(grpc::DEADLINE_EXCEEDED, "the deadline passed before the call was handled");
   } else {
     try {
-      status = ToGrpcStatus(body());
+      status = ToGrpcStatus([&]() -> absl::Status {
+        ASSIGN_OR_RETURN(auth::Principal principal,
+                         env.authenticator.Authenticate(AuthorizationHeader(*context), deadline));
+        if (!allowed.Contains(principal.role)) {
+          return absl::PermissionDeniedError(absl::StrCat("the ", std::string(auth::RoleName(principal.role)), " role may not call ",
+                                                          method));
+        }
+        return body(principal);
+      }());
     } catch (const std::exception& e) {
       ComponentLogger("grpc")->error("{} threw: {}", method, e.what());
       status = grpc::Status(grpc::INTERNAL, "internal error");
     }
   }
-  metrics.Record(method, status.error_code(),
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  env.metrics.Record(method, status.error_code(),
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return status;
 }
 

@@ -19,9 +19,16 @@ using namespace std::chrono_literals;
 struct ServerConfig {
   std::string listen = "127.0.0.1:7600";
   std::string metrics_listen = "127.0.0.1:9600";
-  std::vector<std::string> services = {"ingest", "probe", "review"};
+  std::vector<std::string> services = {"ingest", "probe", "review", "modlog"};
   bool reflection = true;
   int max_threads = 32;
+  // PEM files; both set serves TLS only, both empty serves plaintext (e.g. behind a TLS proxy).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+};
+
+struct AuthConfig {
+  std::chrono::milliseconds cache_ttl = 10s;  // a revoked token stops working within this
 };
 
 struct LogConfig {
@@ -35,6 +42,9 @@ struct DatabaseConfig {
   std::string embedded_bin_dir;  // empty: the newest /usr/lib/postgresql/*/bin
   int pool_size = 8;
   std::chrono::milliseconds statement_timeout = 30s;
+  // The role the services SET after connecting (migrations and `curationd principal` run as the
+  // login user); empty: none.
+  std::string role = "curation_service";
 };
 
 struct QueryNodeConfig {
@@ -56,6 +66,9 @@ struct IngestConfig {
 struct ReviewConfig {
   std::chrono::milliseconds due_after = 36h;
   std::chrono::milliseconds at_risk = 6h;
+  std::chrono::milliseconds lease = 10min;        // a claim's default length
+  std::chrono::milliseconds max_lease = 1h;
+  int min_justification_chars = 20;
 };
 
 struct ProbeConfig {
@@ -70,6 +83,7 @@ struct ProbeConfig {
 
 struct Config {
   ServerConfig server;
+  AuthConfig auth;
   LogConfig log;
   DatabaseConfig database;
   QueryNodeConfig query_node;

@@ -1,7 +1,9 @@
 #pragma once
 // Text that goes into PostgreSQL must be valid UTF-8 without NUL bytes.
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace curation {
 
@@ -23,6 +25,42 @@ inline bool TruncateUtf8(std::string& text, size_t max_bytes) {
 inline std::string TruncatedUtf8(std::string text, size_t max_bytes) {
   TruncateUtf8(text, max_bytes);
   return text;
+}
+
+/// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF, no NUL (which
+/// PostgreSQL text cannot hold).
+inline bool IsValidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    auto byte = [&](size_t at) { return static_cast<unsigned char>(text[at]); };
+    unsigned char lead = byte(i);
+    size_t length = lead < 0x80 ? 1 : (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 0;
+    if (lead == 0 || length == 0 || i + length > text.size()) {
+      return false;
+    }
+    uint32_t code = length == 1 ? lead : lead & (0x7F >> length);
+    for (size_t k = 1; k < length; ++k) {
+      if ((byte(i + k) & 0xC0) != 0x80) {
+        return false;
+      }
+      code = (code << 6) | (byte(i + k) & 0x3F);
+    }
+    static constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kSmallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+/// Characters (code points) in valid UTF-8 text.
+inline size_t Utf8Length(std::string_view text) {
+  size_t count = 0;
+  for (char c : text) {
+    count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }
+  return count;
 }
 
 }  // namespace curation

@@ -32,6 +32,10 @@ struct PoolOptions {
   std::chrono::milliseconds statement_timeout{30000};
   std::chrono::milliseconds acquire_timeout{5000};
   std::vector<PreparedStatement> statements;
+  /// The role every connection (pooled or from Connect) switches to after logging in, so the
+  /// services run with only its privileges (config database.role); empty keeps the login
+  /// user's. The login user must be a member of it. Migrations connect on their own, without.
+  std::string role;
 };
 
 /// A bounded set of connections handed out one transaction at a time. Thread-safe.
@@ -50,7 +54,7 @@ class Pool {
   /// A connection lost before commit is retried once on a fresh connection.
   absl::Status InTransaction(const Work& work, std::optional<TimePoint> deadline = std::nullopt);
 
-  /// A session-level connection outside the pool (advisory locks, LISTEN).
+  /// A session-level connection outside the pool (advisory locks, LISTEN), in the pool's role.
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect() const;
 
   const PoolOptions& options() const { return options_; }

@@ -10,8 +10,12 @@ namespace curation::ingest {
 class IngestGrpcService final : public v1::IngestService::Service {
  public:
   static constexpr char kName[] = "curation.v1.IngestService";
+  // Who may call what (README, "Who may do what").
+  static constexpr auth::RoleSet kGetIngestStatusRoles = auth::RoleSet::All();
+  static constexpr auth::RoleSet kStartBackfillRoles = {auth::Role::kLead, auth::Role::kService};
 
-  IngestGrpcService(IngestService& logic, server::RpcMetrics& metrics) : logic_(logic), metrics_(metrics) {}
+  /// `env` (metrics, authenticator) is copied; what it refers to must outlive this.
+  IngestGrpcService(IngestService& logic, server::RpcEnv& env) : logic_(logic), env_(env) {}
 
   grpc::Status GetIngestStatus(grpc::ServerContext* context, const v1::GetIngestStatusRequest* request,
                                v1::IngestStatus* response) override;
@@ -20,7 +24,7 @@ class IngestGrpcService final : public v1::IngestService::Service {
 
  private:
   IngestService& logic_;
-  server::RpcMetrics& metrics_;
+  server::RpcEnv env_;
 };
 
 }  // namespace curation::ingest

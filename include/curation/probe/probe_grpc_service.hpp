@@ -10,8 +10,14 @@ namespace curation::probe {
 class ProbeGrpcService final : public v1::ProbeService::Service {
  public:
   static constexpr char kName[] = "curation.v1.ProbeService";
+  // Who may call what (README, "Who may do what"): probing costs node bandwidth, reading is free.
+  static constexpr auth::RoleSet kProbeUrlRoles = {auth::Role::kCurator, auth::Role::kLead, auth::Role::kService};
+  static constexpr auth::RoleSet kProbeVideoRoles = kProbeUrlRoles;
+  static constexpr auth::RoleSet kGetVerdictRoles = auth::RoleSet::All();
+  static constexpr auth::RoleSet kListProbesRoles = auth::RoleSet::All();
 
-  ProbeGrpcService(ProbeService& logic, server::RpcMetrics& metrics) : logic_(logic), metrics_(metrics) {}
+  /// `env` (metrics, authenticator) is copied; what it refers to must outlive this.
+  ProbeGrpcService(ProbeService& logic, server::RpcEnv& env) : logic_(logic), env_(env) {}
 
   grpc::Status ProbeUrl(grpc::ServerContext* context, const v1::ProbeUrlRequest* request,
                         v1::ProbeReport* response) override;
@@ -24,7 +30,7 @@ class ProbeGrpcService final : public v1::ProbeService::Service {
 
  private:
   ProbeService& logic_;
-  server::RpcMetrics& metrics_;
+  server::RpcEnv env_;
 };
 
 }  // namespace curation::probe

@@ -1,6 +1,7 @@
 #pragma once
 // Raises review items from the ingest feed as soon as it grows (LISTEN wakes it; a short poll
-// covers a missed notification).
+// covers a missed notification), and items for the lead from unjustified chain actions in
+// the moderation log.
 
 #include <stop_token>
 
@@ -13,7 +14,7 @@ namespace curation::review {
 class FeedConsumer {
  public:
   FeedConsumer(ReviewStore& store, db::Pool& pool, ReviewConfig config, MetricsRegistry& metrics);
-  /// Consumes until the feed is drained; returns how many items were created.
+  /// Consumes until the feed and the log are drained; returns how many items were created.
   absl::StatusOr<int64_t> Drain();
   void Run(std::stop_token stop);
 

@@ -1,25 +1,29 @@
 #pragma once
-// ReviewService logic, free of gRPC: reading the queue with deadline state.
+// ReviewService logic, free of gRPC: the queue with its deadlines, claims, decisions and
+// reverts (each written to the moderation log with it), and the queue's numbers.
 
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
+#include <curation/auth/principal.hpp>
 #include <curation/common/clock.hpp>
 #include <curation/common/config.hpp>
+#include <curation/common/metrics.hpp>
 #include <curation/review/review_store.hpp>
 
 namespace curation::review {
 
 struct QueueItem {
-  ItemRow row;
-  bool at_risk = false;   // due within the at-risk window
-  bool breached = false;  // past due, not decided
+  ItemRow row;           // state and lease as in effect now: a lapsed claim is open
+  bool at_risk = false;  // due within the at-risk window
+  bool breached = false; // past due, not decided
 };
 
 struct ListItemsQuery {
-  std::vector<std::string> states;  // empty: everything not decided
-  int page_size = 0;                // 0: default
+  ItemFilter filter;  // empty states: everything not decided
+  int page_size = 0;  // 0: default
   std::string page_token;
 };
 
@@ -28,24 +32,73 @@ struct ItemPage {
   std::string next_page_token;
 };
 
+struct DecideRequest {
+  int64_t item_id = 0;
+  std::string action;  // approve, warn, censor, escalate
+  std::string justification;
+  std::vector<std::string> policy_codes;
+  std::string note;          // warn: text for the creator; escalate: note to the lead
+  std::string censor_scope;  // "", video, channel
+  std::string request_id;
+};
+
+struct Decision {
+  DecisionRecord record;
+  std::string chain_command;  // censor and revert: apply it on chain with joystream-cli
+};
+
 class ReviewService {
  public:
   static constexpr int kDefaultPageSize = 100;
   static constexpr int kMaxPageSize = 1000;
+  static constexpr int kMaxClaim = 100;
+  static constexpr size_t kMaxTextBytes = 4096;
+  static constexpr size_t kMaxRequestIdBytes = 128;
 
-  ReviewService(ReviewStore& store, const Clock& clock, ReviewConfig config)
-      : store_(store), clock_(clock), config_(config) {}
+  ReviewService(ReviewStore& store, const Clock& clock, ReviewConfig config, MetricsRegistry& metrics);
 
-  /// INVALID_ARGUMENT for a bad page size, page token or state.
+  /// INVALID_ARGUMENT for a bad page size, page token, state or filter.
   absl::StatusOr<ItemPage> ListItems(const ListItemsQuery& query, std::optional<TimePoint> deadline = std::nullopt);
   absl::StatusOr<QueueItem> GetItem(int64_t id, std::optional<TimePoint> deadline = std::nullopt);
 
+  /// `lease` 0 means the configured default.
+  absl::StatusOr<std::vector<QueueItem>> ClaimItems(const auth::Principal& principal, int count,
+                                                    std::chrono::milliseconds lease,
+                                                    std::optional<TimePoint> deadline = std::nullopt);
+  absl::StatusOr<std::vector<QueueItem>> RenewClaims(const auth::Principal& principal, const std::vector<int64_t>& ids,
+                                                     std::chrono::milliseconds lease,
+                                                     std::optional<TimePoint> deadline = std::nullopt);
+  absl::StatusOr<int64_t> ReleaseItems(const auth::Principal& principal, const std::vector<int64_t>& ids,
+                                       std::optional<TimePoint> deadline = std::nullopt);
+
+  /// INVALID_ARGUMENT for a missing, short, long or non-UTF-8 justification or note, or bad
+  /// policy codes; FAILED_PRECONDITION without a live lease or for an item already decided.
+  absl::StatusOr<Decision> DecideItem(const auth::Principal& principal, const DecideRequest& request,
+                                      std::optional<TimePoint> deadline = std::nullopt);
+  /// Lead only. FAILED_PRECONDITION for an entry that is not a censor or was reverted already.
+  absl::StatusOr<Decision> RevertDecision(const auth::Principal& principal, int64_t entry_id,
+                                          const std::string& justification, const std::string& request_id,
+                                          std::optional<TimePoint> deadline = std::nullopt);
+
+  absl::StatusOr<QueueCounts> GetQueueStats(std::optional<TimePoint> deadline = std::nullopt);
+  absl::StatusOr<std::vector<PolicyCode>> ListPolicyCodes(std::optional<TimePoint> deadline = std::nullopt);
+
+  /// Publishes the queue numbers as gauges (call from a metrics refresher).
+  void RefreshMetrics();
+  /// Returns lapsed claims to the queue every `period` until stopped. Reads already treat a
+  /// lapsed claim as open; this keeps the stored state honest for anyone reading the table.
+  void RunLeaseSweeper(std::stop_token stop, std::chrono::milliseconds period);
+
  private:
   QueueItem WithDeadlineState(ItemRow row) const;
+  std::vector<QueueItem> WithDeadlineState(std::vector<ItemRow> rows) const;
+  absl::StatusOr<std::chrono::milliseconds> LeaseLength(std::chrono::milliseconds requested) const;
+  absl::Status CheckText(const char* field, const std::string& text, bool required, size_t min_chars) const;
 
   ReviewStore& store_;
   const Clock& clock_;
   ReviewConfig config_;
+  MetricsRegistry& metrics_;
 };
 
 }  // namespace curation::review

@@ -1,5 +1,7 @@
 #pragma once
-// One gRPC server hosting any set of services, with grpc.health.v1 and reflection.
+// One gRPC server hosting any set of services, with grpc.health.v1 and reflection, over
+// TLS when a certificate is configured. Health and reflection are registered here, not
+// through server::Serve, so they need no token (Kubernetes probes, grpcurl).
 
 #include <chrono>
 #include <memory>
@@ -16,6 +18,9 @@ struct HostOptions {
   std::string listen = "127.0.0.1:0";
   bool reflection = true;
   int max_threads = 32;
+  /// PEM certificate chain and private key: both set serves TLS only, both empty plaintext.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class GrpcHost {
@@ -26,6 +31,8 @@ class GrpcHost {
   /// Adds a service before Start; `full_name` is its health-check name
   /// (e.g. "curation.v1.IngestService").
   void Register(grpc::Service* service, std::string full_name);
+  /// INVALID_ARGUMENT for half a TLS setup or an unreadable PEM file, UNAVAILABLE when the
+  /// address cannot be bound.
   absl::Status Start(const HostOptions& options);
   /// The bound port (useful with port 0).
   int port() const { return port_; }

@@ -1,6 +1,6 @@
 #pragma once
-// What every gRPC adapter shares: status mapping, deadlines, per-method metrics, and a
-// guard so no exception ever crosses a handler.
+// What every gRPC adapter shares: authentication and roles, status mapping, deadlines,
+// per-method metrics, and a guard so no exception ever crosses a handler.
 
 #include <chrono>
 #include <functional>
@@ -12,6 +12,7 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
 
+#include <curation/auth/authenticator.hpp>
 #include <curation/common/clock.hpp>
 #include <curation/common/metrics.hpp>
 #include <curation/common/status.hpp>
@@ -36,9 +37,17 @@ class RpcMetrics {
   MetricsRegistry& registry_;
 };
 
-/// Runs a handler body: a cancelled or expired call is answered at once, an exception
-/// becomes INTERNAL (logged), and the outcome is recorded.
-grpc::Status Serve(RpcMetrics& metrics, const std::string& method, grpc::ServerContext* context,
-                   const std::function<absl::Status()>& body);
+/// What every adapter needs from its host.
+struct RpcEnv {
+  RpcMetrics& metrics;
+  auth::Authenticator& authenticator;
+};
+
+/// Runs a handler body for an authenticated caller holding one of the `allowed` roles
+/// (UNAUTHENTICATED without a valid bearer token, PERMISSION_DENIED for another role). A
+/// cancelled or expired call is answered at once, an exception becomes INTERNAL (logged),
+/// and the outcome is recorded.
+grpc::Status Serve(RpcEnv& env, const std::string& method, auth::RoleSet allowed, grpc::ServerContext* context,
+                   const std::function<absl::Status(const auth::Principal&)>& body);
 
 }  // namespace curation::server

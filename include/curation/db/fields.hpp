@@ -1,0 +1,24 @@
+#pragma once
+// Reading libpqxx 6 fields and writing array parameters, the same way in every store.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+namespace curation::db {
+
+/// A NULL field as nullopt (libpqxx 6 has no optional conversion of its own).
+template <typename T>
+std::optional<T> Nullable(const pqxx::field& field) {
+  return field.is_null() ? std::nullopt : std::optional<T>(field.as<T>());
+}
+
+/// The elements of a text[] field.
+std::vector<std::string> ReadTextArray(const pqxx::field& field);
+
+/// A text[] literal for a parameter, every element quoted, so any text round-trips.
+std::string TextArrayLiteral(const std::vector<std::string>& values);
+
+}  // namespace curation::db

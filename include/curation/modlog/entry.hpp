@@ -1,0 +1,101 @@
+#pragma once
+// One moderation log entry, and the canonical bytes its SHA-256 is taken over.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <curation/common/clock.hpp>
+
+namespace curation::modlog {
+
+/// Entry kinds, as stored.
+inline constexpr char kApprove[] = "approve";
+inline constexpr char kWarn[] = "warn";
+inline constexpr char kCensor[] = "censor";
+inline constexpr char kEscalate[] = "escalate";
+inline constexpr char kRevert[] = "revert";
+inline constexpr char kChainConfirmed[] = "chain_confirmed";
+inline constexpr char kChainUnjustified[] = "chain_unjustified";
+inline constexpr char kChainPreexisting[] = "chain_preexisting";
+
+/// What the curator saw when deciding.
+struct Snapshot {
+  std::string title;
+  std::string channel_id;
+  std::string channel_title;
+  std::string category_id;
+  std::string category_name;
+  std::string verdict;  // playable, degraded, unplayable; empty when never probed
+  std::string verdict_summary;
+};
+
+/// The on-chain moderator event an entry records or is confirmed by.
+struct ChainEvent {
+  std::string event_id;  // "{network}-{block}-{indexInBlock}"
+  int64_t block = 0;
+  std::string extrinsic;
+  std::optional<bool> is_hidden;  // visibility events only
+  std::string rationale;
+  std::string actor;  // "curator 7", "lead", "member 12"
+  TimePoint event_at;
+};
+
+/// The content of an entry: everything its content hash covers.
+struct EntryContent {
+  std::string kind;
+  std::string actor;  // principal name, or "chain"
+  std::string actor_role;
+  std::optional<int64_t> actor_worker_id;
+  std::string target_kind;  // video, channel
+  std::string target_id;
+  std::optional<int64_t> item_id;
+  std::string justification;
+  std::vector<std::string> policy_codes;
+  std::string note;
+  Snapshot snapshot;
+  std::optional<int64_t> reverts_entry_id;
+  std::optional<int64_t> confirms_entry_id;
+  std::optional<ChainEvent> chain_event;
+  TimePoint recorded_at;  // microsecond precision, as PostgreSQL keeps it
+};
+
+/// A stored entry: content, hashes and what later entries say about it.
+struct Entry {
+  int64_t id = 0;
+  EntryContent content;
+  std::string content_hash;  // 32 raw bytes
+  int64_t chain_position = 0;  // 0 until sealed
+  std::string previous_hash;   // 32 raw bytes once sealed
+  std::string chain_hash;
+  std::optional<int64_t> confirmed_by_entry_id;
+};
+
+/// The bytes hashed for an entry: a version tag, then every field length-prefixed in a
+/// fixed order, so no two different contents share an encoding.
+std::string CanonicalBytes(const EntryContent& content);
+/// SHA-256 of the canonical bytes (32 raw bytes).
+std::string ContentHash(const EntryContent& content);
+/// SHA-256(previous chain hash || content hash).
+std::string ChainHash(std::string_view previous_hash, std::string_view content_hash);
+/// The link before the first entry: 32 zero bytes.
+const std::string& GenesisHash();
+
+std::string Sha256(std::string_view bytes);
+std::string Hex(std::string_view bytes);
+
+/// Truncates to the microsecond, the precision the log stores.
+TimePoint ToLogPrecision(TimePoint time);
+
+/// "curation-log#<id>": the reference a curator's on-chain rationale carries.
+std::string EntryReference(int64_t id);
+/// The entry id a rationale refers to, if it carries a reference.
+std::optional<int64_t> FindEntryReference(std::string_view rationale);
+
+/// The joystream-cli command that applies a censor (hide) or revert (show) entry on chain,
+/// quoted for a POSIX shell.
+std::string ChainCommand(int64_t entry_id, const EntryContent& content);
+
+}  // namespace curation::modlog

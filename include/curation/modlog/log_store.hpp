@@ -1,0 +1,63 @@
+#pragma once
+// The modlog schema: appending entries (inside the caller's transaction, so a decision and
+// its entry commit together), sealing them into the hash chain, reading and verifying.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <curation/db/pool.hpp>
+#include <curation/modlog/entry.hpp>
+
+namespace curation::modlog {
+
+struct EntryFilter {
+  std::optional<TimePoint> start;  // inclusive
+  std::optional<TimePoint> end;    // exclusive
+  std::string actor;
+  std::string target_kind;
+  std::string target_id;
+  std::vector<std::string> kinds;
+};
+
+struct VerifyReport {
+  bool intact = true;
+  int64_t entries_checked = 0;
+  int64_t unsealed = 0;
+  std::string head_hash;  // 32 raw bytes; the genesis hash for an empty log
+  int64_t broken_entry_id = 0;
+  int64_t broken_position = 0;
+  std::string problem;
+};
+
+/// Thread-safe.
+class LogStore {
+ public:
+  explicit LogStore(db::Pool& pool) : pool_(pool) {}
+  static std::vector<db::PreparedStatement> Statements();
+
+  /// Writes an entry in the caller's transaction and queues it for sealing; returns its id.
+  /// The content's time is cut to the microsecond first.
+  static int64_t Append(pqxx::work& tx, EntryContent content);
+
+  /// Seals up to `limit` waiting entries into the chain, in id order; returns how many.
+  /// One sealer at a time (a transaction-level advisory lock); others wait.
+  absl::StatusOr<int64_t> Seal(int64_t limit);
+  /// Seals until nothing waits.
+  absl::Status SealAll();
+
+  /// Entries after `after_id` matching the filter, oldest first.
+  absl::StatusOr<std::vector<Entry>> List(const EntryFilter& filter, int64_t after_id, int limit,
+                                          std::optional<TimePoint> deadline = std::nullopt);
+  /// NOT_FOUND for an unknown id.
+  absl::StatusOr<Entry> Get(int64_t id, std::optional<TimePoint> deadline = std::nullopt);
+
+  /// Recomputes every entry's content hash and every link of the chain.
+  absl::StatusOr<VerifyReport> Verify();
+
+ private:
+  db::Pool& pool_;
+};
+
+}  // namespace curation::modlog

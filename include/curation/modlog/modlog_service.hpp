@@ -1,0 +1,51 @@
+#pragma once
+// ModerationLogService logic, free of gRPC: reading, exporting and verifying the log, and
+// sealing new entries into the chain.
+
+#include <functional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include <curation/modlog/log_store.hpp>
+
+namespace curation::modlog {
+
+struct EntryQuery {
+  EntryFilter filter;
+  int page_size = 0;  // 0: default
+  std::string page_token;
+};
+
+struct EntryPage {
+  std::vector<Entry> entries;
+  std::string next_page_token;
+};
+
+class ModerationLogService {
+ public:
+  static constexpr int kDefaultPageSize = 100;
+  static constexpr int kMaxPageSize = 1000;
+
+  ModerationLogService(LogStore& store, db::Pool& pool) : store_(store), pool_(pool) {}
+
+  /// INVALID_ARGUMENT for a bad page size, token, kind, target kind or time range.
+  absl::StatusOr<EntryPage> ListEntries(const EntryQuery& query, std::optional<TimePoint> deadline = std::nullopt);
+  absl::StatusOr<Entry> GetEntry(int64_t id, std::optional<TimePoint> deadline = std::nullopt);
+  /// Seals what waits, then checks the whole chain.
+  absl::StatusOr<VerifyReport> Verify();
+  /// Calls `write` for every matching entry, oldest first, until it returns false.
+  absl::Status Export(const EntryFilter& filter, const std::function<bool(const Entry&)>& write);
+
+  /// Seals new entries into the chain as they are written.
+  void RunSealer(std::stop_token stop);
+
+ private:
+  LogStore& store_;
+  db::Pool& pool_;
+};
+
+/// INVALID_ARGUMENT naming the field when a filter cannot match anything sensible.
+absl::Status ValidateFilter(const EntryFilter& filter);
+
+}  // namespace curation::modlog

@@ -1,0 +1,35 @@
+#include <curation/db/fields.hpp>
+
+namespace curation::db {
+
+std::vector<std::string> ReadTextArray(const pqxx::field& field) {
+  std::vector<std::string> values;
+  auto parser = field.as_array();
+  for (auto [juncture, value] = parser.get_next(); juncture != pqxx::array_parser::juncture::done;
+       std::tie(juncture, value) = parser.get_next()) {
+    if (juncture == pqxx::array_parser::juncture::string_value) {
+      values.push_back(value);
+    }
+  }
+  return values;
+}
+
+std::string TextArrayLiteral(const std::vector<std::string>& values) {
+  std::string literal = "{";
+  for (const std::string& value : values) {
+    if (literal.size() > 1) {
+      literal += ',';
+    }
+    literal += '"';
+    for (char c : value) {
+      if (c == '"' || c == '\\') {
+        literal += '\\';
+      }
+      literal += c;
+    }
+    literal += '"';
+  }
+  return literal + "}";
+}
+
+}  // namespace curation::db

@@ -1,0 +1,94 @@
+#include <curation/modlog/modlog_service.hpp>
+
+#include <algorithm>
+
+#include <absl/strings/str_cat.h>
+
+#include <curation/common/page_token.hpp>
+
+namespace curation::modlog {
+namespace {
+
+constexpr std::chrono::milliseconds kSealerIdlePoll{1000};
+constexpr int kExportPage = 1000;
+
+const std::vector<std::string> kKinds = {kApprove,        kWarn,           kCensor,           kEscalate, kRevert,
+                                         kChainConfirmed, kChainUnjustified, kChainPreexisting};
+
+}  // namespace
+
+absl::Status ValidateFilter(const EntryFilter& filter) {
+  for (const std::string& kind : filter.kinds) {
+    if (std::find(kKinds.begin(), kKinds.end(), kind) == kKinds.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("kinds: unknown entry kind '", kind, "'"));
+    }
+  }
+  if (!filter.target_kind.empty() && filter.target_kind != "video" && filter.target_kind != "channel") {
+    return absl::InvalidArgumentError("target_kind must be video or channel");
+  }
+  if (!filter.target_id.empty() && filter.target_kind.empty()) {
+    return absl::InvalidArgumentError("target_id needs a target_kind (video or channel)");
+  }
+  if (filter.start && filter.end && *filter.end <= *filter.start) {
+    return absl::InvalidArgumentError("end_time must be after start_time");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<EntryPage> ModerationLogService::ListEntries(const EntryQuery& query,
+                                                            std::optional<TimePoint> deadline) {
+  if (query.page_size < 0 || query.page_size > kMaxPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat("page_size must be between 0 and ", kMaxPageSize));
+  }
+  RETURN_IF_ERROR(ValidateFilter(query.filter));
+  ASSIGN_OR_RETURN(auto position, DecodePageToken(query.page_token, 1));
+  int size = query.page_size == 0 ? kDefaultPageSize : query.page_size;
+  ASSIGN_OR_RETURN(auto entries, store_.List(query.filter, position ? (*position)[0] : 0, size + 1, deadline));
+  EntryPage page;
+  if (static_cast<int>(entries.size()) > size) {
+    entries.resize(size);
+    page.next_page_token = EncodePageToken({entries.back().id});
+  }
+  page.entries = std::move(entries);
+  return page;
+}
+
+absl::StatusOr<Entry> ModerationLogService::GetEntry(int64_t id, std::optional<TimePoint> deadline) {
+  if (id <= 0) {
+    return absl::InvalidArgumentError("id must be a positive entry id");
+  }
+  return store_.Get(id, deadline);
+}
+
+absl::StatusOr<VerifyReport> ModerationLogService::Verify() {
+  RETURN_IF_ERROR(store_.SealAll());
+  return store_.Verify();
+}
+
+absl::Status ModerationLogService::Export(const EntryFilter& filter,
+                                          const std::function<bool(const Entry&)>& write) {
+  RETURN_IF_ERROR(ValidateFilter(filter));
+  int64_t after = 0;
+  while (true) {
+    ASSIGN_OR_RETURN(auto entries, store_.List(filter, after, kExportPage));
+    for (const Entry& entry : entries) {
+      if (!write(entry)) {
+        return absl::CancelledError("the export was cancelled");
+      }
+      after = entry.id;
+    }
+    if (static_cast<int>(entries.size()) < kExportPage) {
+      return absl::OkStatus();
+    }
+  }
+}
+
+void ModerationLogService::RunSealer(std::stop_token stop) {
+  db::FollowNotifications(pool_, "modlog_unsealed", kSealerIdlePoll, stop, "modlog", "seal log entries",
+                          [&]() -> absl::StatusOr<bool> {
+                            RETURN_IF_ERROR(store_.SealAll());
+                            return false;
+                          });
+}
+
+}  // namespace curation::modlog

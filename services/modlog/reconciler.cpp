@@ -1,0 +1,193 @@
+#include <curation/modlog/reconciler.hpp>
+
+#include <charconv>
+
+#include <absl/strings/str_cat.h>
+
+#include <curation/modlog/log_store.hpp>
+
+namespace curation::modlog {
+namespace {
+
+constexpr char kConsumer[] = "modlog.reconcile";
+constexpr int64_t kBatch = 500;
+constexpr std::chrono::milliseconds kIdlePoll{1000};
+
+// One moderator event from ingest, as the reconciler needs it.
+struct ChainAction {
+  std::string kind;  // video_visibility, channel_visibility, video_assets_deleted, channel_assets_deleted
+  std::string target_kind;
+  std::string target_id;
+  ChainEvent event;
+  std::optional<int64_t> curator_id;
+  bool before_genesis = false;
+};
+
+std::optional<int64_t> ParseId(const std::string& text) {
+  int64_t id = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+  return error == std::errc() && end == text.data() + text.size() ? std::optional<int64_t>(id) : std::nullopt;
+}
+
+ChainAction ReadAction(const pqxx::row& row) {
+  ChainAction action;
+  action.kind = row[2].as<std::string>();
+  action.target_kind = row[3].as<std::string>();
+  action.target_id = row[4].as<std::string>();
+  ChainEvent& event = action.event;
+  event.event_id = row[1].as<std::string>();
+  if (!row[5].is_null()) {
+    event.is_hidden = row[5].as<bool>();
+  }
+  event.rationale = row[6].as<std::string>();
+  std::string actor_kind = row[7].as<std::string>();
+  std::string curator = row[8].as<std::string>();
+  std::string member = row[9].as<std::string>();
+  if (actor_kind == "ContentActorCurator") {
+    event.actor = absl::StrCat("curator ", curator);
+    action.curator_id = ParseId(curator);
+  } else if (actor_kind == "ContentActorLead") {
+    event.actor = "lead";
+  } else {
+    event.actor = absl::StrCat("member ", member);
+  }
+  event.block = row[10].as<int64_t>();
+  event.extrinsic = row[11].as<std::string>();
+  event.event_at = TimePoint(std::chrono::microseconds(row[12].as<int64_t>()));
+  action.before_genesis = row[13].as<bool>();
+  return action;
+}
+
+// Hiding (or deleting assets) applies a censor entry; showing again applies a revert.
+std::string AppliedKind(const ChainAction& action) {
+  return action.event.is_hidden.value_or(true) ? kCensor : kRevert;
+}
+
+std::string Describe(const ChainAction& action) {
+  std::string what = action.kind.ends_with("_assets_deleted") ? "asset deletion"
+                     : action.event.is_hidden.value_or(true) ? "hide"
+                                                             : "unhide";
+  return absl::StrCat(what, " of ", action.target_kind, " ", action.target_id, " by ", action.event.actor);
+}
+
+}  // namespace
+
+Reconciler::Reconciler(db::Pool& pool, const Clock& clock, MetricsRegistry& metrics)
+    : pool_(pool),
+      clock_(clock),
+      confirmed_(metrics.GetCounter("curation_modlog_chain_actions_total", "On-chain moderator actions reconciled",
+                                    {{"outcome", "confirmed"}})),
+      unjustified_(metrics.GetCounter("curation_modlog_chain_actions_total", "On-chain moderator actions reconciled",
+                                      {{"outcome", "unjustified"}})),
+      preexisting_(metrics.GetCounter("curation_modlog_chain_actions_total", "On-chain moderator actions reconciled",
+                                      {{"outcome", "preexisting"}})) {}
+
+std::vector<db::PreparedStatement> Reconciler::Statements() {
+  return {
+      {"modlog.ensure_cursor",
+       "INSERT INTO modlog.feed_cursors (consumer, seq) VALUES ($1, 0) ON CONFLICT (consumer) DO NOTHING"},
+      {"modlog.lock_cursor", "SELECT seq FROM modlog.feed_cursors WHERE consumer = $1 FOR UPDATE"},
+      {"modlog.advance_cursor", "UPDATE modlog.feed_cursors SET seq = $2 WHERE consumer = $1"},
+      {"modlog.feed_batch",
+       "SELECT f.seq, m.id, m.kind, m.target_kind, m.target_id, m.is_hidden, m.rationale, m.actor_kind,"
+       " coalesce(m.actor_curator_id, ''), coalesce(m.actor_member_id, ''), m.in_block, coalesce(m.in_extrinsic, ''),"
+       " (extract(epoch FROM m.created_at) * 1000000)::bigint, m.created_at < g.started_at"
+       " FROM ingest.feed f"
+       " LEFT JOIN ingest.moderator_events m ON f.kind = 'moderator_event' AND m.id = f.event_id"
+       " CROSS JOIN modlog.genesis g"
+       " WHERE f.seq > $1 ORDER BY f.seq LIMIT $2"},
+      {"modlog.event_logged", "SELECT 1 FROM modlog.entries WHERE chain_event_id = $1"},
+      {"modlog.referenced_entry",
+       "SELECT id, item_id FROM modlog.entries WHERE id = $1 AND kind = $2 AND target_kind = $3 AND target_id = $4"},
+      // The oldest entry of the kind on the target that nothing on chain has applied yet.
+      {"modlog.pending_entry",
+       "SELECT e.id, e.item_id FROM modlog.entries e WHERE e.kind = $1 AND e.target_kind = $2 AND e.target_id = $3"
+       " AND NOT EXISTS (SELECT 1 FROM modlog.entries x WHERE x.confirms_entry_id = e.id)"
+       " ORDER BY e.id LIMIT 1"},
+  };
+}
+
+absl::StatusOr<int64_t> Reconciler::ReconcileBatch(ReconcileCounts& counts) {
+  int64_t scanned = 0;
+  ReconcileCounts batch;
+  RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
+    tx.exec_prepared("modlog.ensure_cursor", kConsumer);
+    int64_t seq = tx.exec_prepared1("modlog.lock_cursor", kConsumer)[0].as<int64_t>();
+    auto rows = tx.exec_prepared("modlog.feed_batch", seq, kBatch);
+    for (const auto& row : rows) {
+      seq = row[0].as<int64_t>();
+      if (row[1].is_null() || !tx.exec_prepared("modlog.event_logged", row[1].c_str()).empty()) {
+        continue;
+      }
+      ChainAction action = ReadAction(row);
+      std::string applied = AppliedKind(action);
+      pqxx::result match;
+      if (auto reference = FindEntryReference(action.event.rationale)) {
+        match = tx.exec_prepared("modlog.referenced_entry", *reference, applied, action.target_kind, action.target_id);
+      }
+      if (match.empty()) {
+        match = tx.exec_prepared("modlog.pending_entry", applied, action.target_kind, action.target_id);
+      }
+      EntryContent content;
+      content.actor = "chain";
+      content.actor_role = "chain";
+      content.actor_worker_id = action.curator_id;
+      content.target_kind = action.target_kind;
+      content.target_id = action.target_id;
+      content.recorded_at = clock_.Now();
+      if (!match.empty()) {
+        int64_t entry = match[0][0].as<int64_t>();
+        content.kind = kChainConfirmed;
+        content.confirms_entry_id = entry;
+        if (!match[0][1].is_null()) {
+          content.item_id = match[0][1].as<int64_t>();
+        }
+        content.note = absl::StrCat(Describe(action), " applies ", EntryReference(entry));
+        ++batch.confirmed;
+      } else if (action.before_genesis) {
+        content.kind = kChainPreexisting;
+        content.note = absl::StrCat(Describe(action), " happened before this log began");
+        ++batch.preexisting;
+      } else {
+        content.kind = kChainUnjustified;
+        content.note = absl::StrCat(Describe(action), ": no justified log entry accounts for it");
+        ++batch.unjustified;
+      }
+      content.chain_event = action.event;
+      LogStore::Append(tx, std::move(content));
+    }
+    scanned = static_cast<int64_t>(rows.size());
+    if (scanned > 0) {
+      tx.exec_prepared("modlog.advance_cursor", kConsumer, seq);
+    }
+    return absl::OkStatus();
+  }));
+  // Counted only once committed.
+  counts.confirmed += batch.confirmed;
+  counts.unjustified += batch.unjustified;
+  counts.preexisting += batch.preexisting;
+  confirmed_.Inc(static_cast<double>(batch.confirmed));
+  unjustified_.Inc(static_cast<double>(batch.unjustified));
+  preexisting_.Inc(static_cast<double>(batch.preexisting));
+  return scanned;
+}
+
+absl::StatusOr<ReconcileCounts> Reconciler::Drain() {
+  ReconcileCounts counts;
+  while (true) {
+    ASSIGN_OR_RETURN(int64_t scanned, ReconcileBatch(counts));
+    if (scanned < kBatch) {
+      return counts;
+    }
+  }
+}
+
+void Reconciler::Run(std::stop_token stop) {
+  db::FollowNotifications(pool_, "ingest_feed", kIdlePoll, stop, "modlog", "reconcile chain moderator actions",
+                          [&]() -> absl::StatusOr<bool> {
+                            RETURN_IF_ERROR(Drain().status());
+                            return false;  // Drain() reads the feed to its end
+                          });
+}
+
+}  // namespace curation::modlog

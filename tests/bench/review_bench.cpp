@@ -1,0 +1,314 @@
+// Review and moderation log benchmark (not a test), PostgreSQL on a local socket:
+//   1. N clients claim and decide items over gRPC (loopback TCP, bearer tokens, the real
+//      ReviewService and log): decisions/s and RPC latency percentiles.
+//   2. VerifyLog over a log of M entries: seconds to recompute the whole chain.
+//
+//   review_bench [--clients 32] [--items 40000] [--seconds 15] [--entries 1000000]
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <iomanip>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+#include <pqxx/pqxx>
+
+#include <curation/auth/authenticator.hpp>
+#include <curation/auth/principal_store.hpp>
+#include <curation/db/embedded_postgres.hpp>
+#include <curation/db/migrations.hpp>
+#include <curation/modlog/log_store.hpp>
+#include <curation/review/review_grpc_service.hpp>
+#include <curation/server/grpc_host.hpp>
+
+namespace {
+
+using namespace std::chrono_literals;
+using namespace curation;
+using Steady = std::chrono::steady_clock;
+
+std::vector<db::PreparedStatement> AllStatements() {
+  auto statements = review::ReviewStore::Statements();
+  for (auto* more : {&modlog::LogStore::Statements, &auth::PrincipalStore::Statements}) {
+    for (auto& statement : more()) {
+      statements.push_back(statement);
+    }
+  }
+  return statements;
+}
+
+double Percentile(std::vector<double>& values, double p) {
+  if (values.empty()) {
+    return 0;
+  }
+  std::sort(values.begin(), values.end());
+  return values[std::min(values.size() - 1, static_cast<size_t>(p * static_cast<double>(values.size())))];
+}
+
+void Exec(const std::string& url, const std::string& sql) {
+  pqxx::connection connection(url);
+  pqxx::work tx(connection);
+  tx.exec(sql);
+  tx.commit();
+}
+
+int DecisionPhase(const std::string& url, int clients, int items, std::chrono::seconds duration) {
+  Exec(url,
+       "INSERT INTO review.items (target_kind, target_id, reason, source_seq, uploaded_at, due_at)"
+       " SELECT 'video', g::text, 'new_video', g, now() - g * interval '1 second',"
+       " now() - g * interval '1 second' + interval '36 hours' FROM generate_series(1, " +
+           std::to_string(items) + ") g");
+  auto pool = db::Pool::Create({.url = url, .size = 16, .statements = AllStatements()});
+  if (!pool.ok()) {
+    std::cerr << pool.status() << "\n";
+    return 1;
+  }
+  MetricsRegistry metrics;
+  auth::PrincipalStore principals(**pool);
+  auth::Authenticator authenticator(principals, SystemClock::Instance(), 10s);
+  server::RpcMetrics rpc_metrics(metrics);
+  server::RpcEnv env{rpc_metrics, authenticator};
+  review::ReviewStore store(**pool);
+  review::ReviewService service(store, SystemClock::Instance(), ReviewConfig{}, metrics);
+  review::ReviewGrpcService grpc_service(service, env);
+  modlog::LogStore log(**pool);
+  server::GrpcHost host;
+  host.Register(&grpc_service, review::ReviewGrpcService::kName);
+  if (auto started = host.Start({.listen = "127.0.0.1:0", .max_threads = 64}); !started.ok()) {
+    std::cerr << started << "\n";
+    return 1;
+  }
+  std::vector<std::string> tokens;
+  for (int c = 0; c < clients; ++c) {
+    auto token = principals.Add({.name = "bench-curator-" + std::to_string(c), .role = auth::Role::kCurator,
+                                 .worker_id = c});
+    if (!token.ok()) {
+      std::cerr << token.status() << "\n";
+      return 1;
+    }
+    tokens.push_back(*token);
+  }
+  // The sealer runs alongside, as in curationd.
+  std::jthread sealer([&](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      (void)log.SealAll();
+      std::this_thread::sleep_for(50ms);
+    }
+  });
+
+  std::mutex mutex;
+  std::vector<double> decide_ms, claim_ms;
+  std::atomic<int64_t> decided{0}, failed{0};
+  auto started = Steady::now();
+  auto until = started + duration;
+  std::vector<std::jthread> workers;
+  for (int c = 0; c < clients; ++c) {
+    workers.emplace_back([&, c] {
+      auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(host.port()), grpc::InsecureChannelCredentials());
+      auto stub = v1::ReviewService::NewStub(channel);
+      std::vector<double> my_decide, my_claim;
+      auto context = [&] {
+        auto ctx = std::make_unique<grpc::ClientContext>();
+        ctx->AddMetadata("authorization", "Bearer " + tokens[c]);
+        ctx->set_deadline(std::chrono::system_clock::now() + 10s);
+        return ctx;
+      };
+      while (Steady::now() < until) {
+        v1::ClaimItemsRequest claim;
+        claim.set_count(10);
+        v1::ClaimItemsResponse claimed;
+        auto t0 = Steady::now();
+        grpc::Status status = stub->ClaimItems(context().get(), claim, &claimed);
+        my_claim.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t0).count());
+        if (!status.ok() || claimed.items_size() == 0) {
+          break;
+        }
+        for (const v1::Item& item : claimed.items()) {
+          v1::DecideItemRequest decide;
+          decide.set_item_id(item.id());
+          if (item.id() % 10 == 0) {
+            decide.set_action(v1::ACTION_CENSOR);
+            decide.set_justification("Full album reupload from a major label; no licence was shown.");
+            decide.add_policy_codes("copyright");
+          } else {
+            decide.set_action(v1::ACTION_APPROVE);
+          }
+          v1::Decision decision;
+          auto t1 = Steady::now();
+          grpc::Status decided_status = stub->DecideItem(context().get(), decide, &decision);
+          my_decide.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t1).count());
+          (decided_status.ok() ? decided : failed)++;
+        }
+      }
+      std::lock_guard lock(mutex);
+      decide_ms.insert(decide_ms.end(), my_decide.begin(), my_decide.end());
+      claim_ms.insert(claim_ms.end(), my_claim.begin(), my_claim.end());
+    });
+  }
+  workers.clear();
+  double seconds = std::chrono::duration<double>(Steady::now() - started).count();
+  sealer.request_stop();
+  sealer.join();
+  (void)log.SealAll();
+  std::vector<double> all = decide_ms;
+  all.insert(all.end(), claim_ms.begin(), claim_ms.end());
+  std::cout << std::fixed << std::setprecision(1) << clients << " clients: " << decided.load() << " decisions in "
+            << seconds << " s = " << static_cast<double>(decided.load()) / seconds << " decisions/s (" << failed.load()
+            << " failed)\n"
+            << "  DecideItem p50 " << Percentile(decide_ms, 0.5) << " ms, p99 " << Percentile(decide_ms, 0.99)
+            << " ms; ClaimItems(10) p50 " << Percentile(claim_ms, 0.5) << " ms, p99 " << Percentile(claim_ms, 0.99)
+            << " ms; all RPCs p99 " << Percentile(all, 0.99) << " ms\n";
+  auto report = log.Verify();
+  std::cout << "  log after the run: " << (report.ok() && report->intact ? "intact" : "BROKEN") << ", "
+            << (report.ok() ? report->entries_checked : 0) << " entries\n";
+  host.Shutdown(1s);
+  return failed.load() == 0 && report.ok() && report->intact ? 0 : 1;
+}
+
+std::string CopyTime(TimePoint time) {
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
+  std::time_t seconds = micros / 1000000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[64];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d:%02d.%06lld+00", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<long long>(micros % 1000000));
+  return text;
+}
+
+// Writes `count` entries and their chain links through COPY, hashed as the log does (ids 1..count
+// in a fresh database).
+void WriteLog(const std::string& url, int64_t count) {
+  pqxx::connection connection(url);
+  pqxx::work tx(connection);
+  // The bench owns this database: the append-only triggers are not what is measured.
+  tx.exec("SET session_replication_role = replica");
+  const std::vector<std::string> entry_columns = {
+      "kind", "actor", "actor_role", "actor_worker_id", "target_kind", "target_id", "item_id", "justification",
+      "policy_codes", "note", "snapshot_title", "snapshot_channel_id", "snapshot_channel_title", "snapshot_category_id",
+      "snapshot_category_name", "snapshot_verdict", "snapshot_verdict_summary", "recorded_at", "content_hash"};
+  std::vector<std::pair<std::string, std::string>> links;  // previous and chain hash, as bytea text
+  links.reserve(static_cast<size_t>(count));
+  {
+    pqxx::stream_to entries(tx, "modlog.entries", entry_columns);
+    std::string tip = modlog::GenesisHash();
+    TimePoint start = TimePoint(std::chrono::seconds(1'800'000'000));
+    for (int64_t i = 1; i <= count; ++i) {
+      modlog::EntryContent content;
+      bool censor = i % 10 == 0;
+      content.kind = censor ? modlog::kCensor : modlog::kApprove;
+      content.actor = "curator-" + std::to_string(i % 32);
+      content.actor_role = "curator";
+      content.actor_worker_id = i % 32;
+      content.target_kind = "video";
+      content.target_id = std::to_string(100000 + i);
+      content.item_id = i;
+      if (censor) {
+        content.justification = "Full album reupload from a major label; no licence was shown.";
+        content.policy_codes = {"copyright"};
+      }
+      content.snapshot = {.title = "Video number " + std::to_string(i) + " from a synced YouTube channel",
+                          .channel_id = std::to_string(i % 5000),
+                          .channel_title = "Channel " + std::to_string(i % 5000),
+                          .category_id = "254433-2",
+                          .category_name = "Music",
+                          .verdict = "playable",
+                          .verdict_summary = "plays"};
+      content.recorded_at = start + std::chrono::milliseconds(i * 37);
+      std::string hash = modlog::ContentHash(content);
+      std::string link = modlog::ChainHash(tip, hash);
+      links.push_back({"\\x" + modlog::Hex(tip), "\\x" + modlog::Hex(link)});
+      tip = link;
+      const modlog::Snapshot& s = content.snapshot;
+      entries << std::make_tuple(content.kind, content.actor, content.actor_role, *content.actor_worker_id,
+                                 content.target_kind, content.target_id, *content.item_id, content.justification,
+                                 std::string(censor ? "{copyright}" : "{}"), content.note, s.title, s.channel_id,
+                                 s.channel_title, s.category_id, s.category_name, s.verdict, s.verdict_summary,
+                                 CopyTime(content.recorded_at), "\\x" + modlog::Hex(hash));
+    }
+    entries.complete();
+  }
+  {
+    pqxx::stream_to chain(tx, "modlog.chain",
+                          std::vector<std::string>{"position", "entry_id", "previous_hash", "chain_hash"});
+    int64_t position = 0;
+    for (const auto& [previous, link] : links) {
+      ++position;
+      chain << std::make_tuple(position, position, previous, link);
+    }
+    chain.complete();
+  }
+  tx.commit();
+}
+
+int VerifyPhase(db::EmbeddedPostgres& server, int64_t entries) {
+  {
+    pqxx::connection admin(server.Url("postgres"));
+    pqxx::nontransaction(admin).exec("CREATE DATABASE bench_verify");
+  }
+  std::string url = server.Url("bench_verify");
+  if (auto migrated = db::Migrate(url, db::BundledMigrations()); !migrated.ok()) {
+    std::cerr << migrated.status() << "\n";
+    return 1;
+  }
+  std::cout << "writing " << entries << " log entries...\n";
+  auto written = Steady::now();
+  WriteLog(url, entries);
+  {
+    pqxx::connection connection(url);
+    pqxx::nontransaction(connection).exec("VACUUM ANALYZE modlog.entries");
+    pqxx::nontransaction(connection).exec("VACUUM ANALYZE modlog.chain");
+  }
+  std::cout << "  written in " << std::chrono::duration<double>(Steady::now() - written).count() << " s\n";
+  auto pool = db::Pool::Create({.url = url, .size = 2, .statements = modlog::LogStore::Statements()});
+  if (!pool.ok()) {
+    std::cerr << pool.status() << "\n";
+    return 1;
+  }
+  modlog::LogStore log(**pool);
+  for (int run = 0; run < 3; ++run) {
+    auto started = Steady::now();
+    auto report = log.Verify();
+    double seconds = std::chrono::duration<double>(Steady::now() - started).count();
+    if (!report.ok() || !report->intact) {
+      std::cerr << "verify failed: " << (report.ok() ? report->problem : report.status().ToString()) << "\n";
+      return 1;
+    }
+    std::cout << "  VerifyLog over " << report->entries_checked << " entries: " << seconds << " s\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int clients = 32, items = 40000, seconds = 15;
+  int64_t entries = 1000000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    int64_t value = std::stoll(argv[i + 1]);
+    if (flag == "--clients") clients = static_cast<int>(value);
+    if (flag == "--items") items = static_cast<int>(value);
+    if (flag == "--seconds") seconds = static_cast<int>(value);
+    if (flag == "--entries") entries = value;
+  }
+  std::cout << std::unitbuf;
+  std::string dir = "/tmp/curation-bench-" + std::to_string(getpid());
+  auto server = db::EmbeddedPostgres::Start({.data_dir = dir, .database = "bench"});
+  if (!server.ok()) {
+    std::cerr << server.status() << "\n";
+    return 1;
+  }
+  std::string url = (*server)->Url();
+  if (auto migrated = db::Migrate(url, db::BundledMigrations()); !migrated.ok()) {
+    std::cerr << migrated.status() << "\n";
+    return 1;
+  }
+  int decisions = DecisionPhase(url, clients, items, std::chrono::seconds(seconds));
+  int verify = entries > 0 ? VerifyPhase(**server, entries) : 0;
+  return decisions == 0 && verify == 0 ? 0 : 1;
+}
