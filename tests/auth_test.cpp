@@ -17,7 +17,9 @@
 #include <curation/common/config.hpp>
 #include <curation/db/migrations.hpp>
 #include <curation/ingest/ingest_grpc_service.hpp>
+#include <curation/modlog/modlog_grpc_service.hpp>
 #include <curation/probe/probe_grpc_service.hpp>
+#include <curation/review/review_grpc_service.hpp>
 #include <curation/server/grpc_host.hpp>
 #include <grpc/health/v1/health.grpc.pb.h>
 
@@ -237,8 +239,11 @@ class RoleMatrixTest : public testing::DatabaseTest {
   void SetUp() override {
     DatabaseTest::SetUp();
     auto statements = ingest::IngestStore::Statements();
-    for (auto& statement : probe::ProbeStore::Statements()) {
-      statements.push_back(std::move(statement));
+    for (auto* more :
+         {&probe::ProbeStore::Statements, &review::ReviewStore::Statements, &modlog::LogStore::Statements}) {
+      for (auto& statement : more()) {
+        statements.push_back(std::move(statement));
+      }
     }
     // As in curationd: the services' pool runs as the restricted role.
     auto pool = db::Pool::Create({.url = url_, .size = 4, .statements = std::move(statements), .role = kServiceRole});
@@ -261,18 +266,41 @@ class RoleMatrixTest : public testing::DatabaseTest {
                                                    probe::ProbeServiceOptions{});
     probe_grpc_ = std::make_unique<probe::ProbeGrpcService>(*probe_, auth_->Env(*rpc_metrics_));
 
+    // An empty queue and log: allowed calls are refused on their arguments, or answer.
+    review_store_ = std::make_unique<review::ReviewStore>(*pool_);
+    review_ = std::make_unique<review::ReviewService>(*review_store_, clock_, ReviewConfig{}, metrics_);
+    review_grpc_ = std::make_unique<review::ReviewGrpcService>(*review_, auth_->Env(*rpc_metrics_));
+    log_store_ = std::make_unique<modlog::LogStore>(*pool_);
+    log_ = std::make_unique<modlog::ModerationLogService>(*log_store_);
+    log_grpc_ = std::make_unique<modlog::ModerationLogGrpcService>(*log_, auth_->Env(*rpc_metrics_));
+
     host_.Register(ingest_grpc_.get(), ingest::IngestGrpcService::kName);
     host_.Register(probe_grpc_.get(), probe::ProbeGrpcService::kName);
+    host_.Register(review_grpc_.get(), review::ReviewGrpcService::kName);
+    host_.Register(log_grpc_.get(), modlog::ModerationLogGrpcService::kName);
     ASSERT_TRUE(host_.Start({.listen = "127.0.0.1:0"}).ok());
     ingest_stub_ = v1::IngestService::NewStub(host_.InProcessChannel());
     probe_stub_ = v1::ProbeService::NewStub(host_.InProcessChannel());
+    review_stub_ = v1::ReviewService::NewStub(host_.InProcessChannel());
+    log_stub_ = v1::ModerationLogService::NewStub(host_.InProcessChannel());
+  }
+
+  // A unary RPC case: `call(stub, context, request, response)` with default-constructed
+  // messages unless `request` is given.
+  template <typename Request, typename Response, typename Stub>
+  static testing::RpcCase Unary(std::string method, RoleSet allowed, Stub* stub,
+                                grpc::Status (Stub::*call)(grpc::ClientContext*, const Request&, Response*),
+                                Request request = {}) {
+    return {std::move(method), allowed, [stub, call, request](grpc::ClientContext* context) {
+              Response response;
+              return (stub->*call)(context, request, &response);
+            }};
   }
 
   // Who may call what: the specification, written out here rather than read from the adapters.
-  // Add the Review and ModerationLog RPCs here as they come.
   std::vector<testing::RpcCase> Cases() {
     const RoleSet all = RoleSet::All();
-    return {
+    std::vector<testing::RpcCase> cases = {
         {"IngestService/GetIngestStatus", all,
          [this](grpc::ClientContext* context) {
            v1::IngestStatus response;
@@ -312,6 +340,78 @@ class RoleMatrixTest : public testing::DatabaseTest {
            return probe_stub_->ListProbes(context, {}, &response);
          }},
     };
+    for (testing::RpcCase& rpc : ReviewCases()) {
+      cases.push_back(std::move(rpc));
+    }
+    for (testing::RpcCase& rpc : ModerationLogCases()) {
+      cases.push_back(std::move(rpc));
+    }
+    return cases;
+  }
+
+  // The council reads the queue; curators and the lead work it; only the lead reverts.
+  std::vector<testing::RpcCase> ReviewCases() {
+    using Stub = v1::ReviewService::Stub;
+    const RoleSet all = RoleSet::All();
+    const RoleSet workers = {Role::kCurator, Role::kLead};
+    Stub* stub = review_stub_.get();
+    v1::GetItemRequest get;
+    get.set_id(424242);  // no such item: NOT_FOUND once authorized
+    v1::RenewClaimsRequest renew;
+    renew.add_item_ids(424242);
+    v1::ReleaseItemsRequest release;
+    release.add_item_ids(424242);
+    v1::DecideItemRequest decide;
+    decide.set_item_id(424242);
+    decide.set_action(v1::ACTION_APPROVE);
+    v1::RevertDecisionRequest revert;
+    revert.set_entry_id(424242);
+    revert.set_justification("The uploader showed the label's licence to the lead.");
+    v1::ClaimItemsRequest claim;
+    claim.set_count(1);  // the queue is empty: claims nothing
+    return {
+        Unary("ReviewService/ListItems", all, stub, &Stub::ListItems),
+        Unary("ReviewService/GetItem", all, stub, &Stub::GetItem, get),
+        Unary("ReviewService/ClaimItems", workers, stub, &Stub::ClaimItems, claim),
+        Unary("ReviewService/RenewClaims", workers, stub, &Stub::RenewClaims, renew),
+        Unary("ReviewService/ReleaseItems", workers, stub, &Stub::ReleaseItems, release),
+        Unary("ReviewService/DecideItem", workers, stub, &Stub::DecideItem, decide),
+        Unary("ReviewService/RevertDecision", {Role::kLead}, stub, &Stub::RevertDecision, revert),
+        Unary("ReviewService/GetQueueStats", all, stub, &Stub::GetQueueStats),
+        Unary("ReviewService/ListPolicyCodes", all, stub, &Stub::ListPolicyCodes),
+    };
+  }
+
+  // The whole log is everyone's to read, the council's above all.
+  std::vector<testing::RpcCase> ModerationLogCases() {
+    using Stub = v1::ModerationLogService::Stub;
+    const RoleSet all = RoleSet::All();
+    Stub* stub = log_stub_.get();
+    v1::GetEntryRequest get;
+    get.set_id(424242);
+    return {
+        Unary("ModerationLogService/ListEntries", all, stub, &Stub::ListEntries),
+        Unary("ModerationLogService/GetEntry", all, stub, &Stub::GetEntry, get),
+        Unary("ModerationLogService/VerifyLog", all, stub, &Stub::VerifyLog),
+        {"ModerationLogService/ExportEntries", all,
+         [stub](grpc::ClientContext* context) { return ExportAll(*stub, context).status; }},
+    };
+  }
+
+  // Reads an export to its end: the entries and Finish()'s status.
+  struct Export {
+    std::vector<v1::Entry> entries;
+    grpc::Status status;
+  };
+  static Export ExportAll(v1::ModerationLogService::Stub& stub, grpc::ClientContext* context) {
+    Export result;
+    auto reader = stub.ExportEntries(context, {});
+    v1::Entry entry;
+    while (reader->Read(&entry)) {
+      result.entries.push_back(entry);
+    }
+    result.status = reader->Finish();
+    return result;
   }
 
   ManualClock clock_{TimePoint(std::chrono::hours(480000))};
@@ -328,9 +428,17 @@ class RoleMatrixTest : public testing::DatabaseTest {
   std::unique_ptr<probe::ProbeSandbox> sandbox_;
   std::unique_ptr<probe::ProbeService> probe_;
   std::unique_ptr<probe::ProbeGrpcService> probe_grpc_;
+  std::unique_ptr<review::ReviewStore> review_store_;
+  std::unique_ptr<review::ReviewService> review_;
+  std::unique_ptr<review::ReviewGrpcService> review_grpc_;
+  std::unique_ptr<modlog::LogStore> log_store_;
+  std::unique_ptr<modlog::ModerationLogService> log_;
+  std::unique_ptr<modlog::ModerationLogGrpcService> log_grpc_;
   server::GrpcHost host_;
   std::unique_ptr<v1::IngestService::Stub> ingest_stub_;
   std::unique_ptr<v1::ProbeService::Stub> probe_stub_;
+  std::unique_ptr<v1::ReviewService::Stub> review_stub_;
+  std::unique_ptr<v1::ModerationLogService::Stub> log_stub_;
 };
 
 TEST_F(RoleMatrixTest, EveryRpcAnswersEveryCallerAsItsRolesSay) {
@@ -343,6 +451,21 @@ TEST_F(RoleMatrixTest, EveryRpcAnswersEveryCallerAsItsRolesSay) {
   v1::StartBackfillResponse started;
   EXPECT_EQ(ingest_stub_->StartBackfill(auth_->Context(Role::kLead).get(), backfill, &started).error_code(),
             grpc::INVALID_ARGUMENT);
+  // The council's reads of the queue and the log answer, in the services' restricted role.
+  v1::QueueStats stats;
+  EXPECT_TRUE(review_stub_->GetQueueStats(auth_->Context(Role::kCouncil).get(), {}, &stats).ok());
+  v1::ListPolicyCodesResponse codes;
+  ASSERT_TRUE(review_stub_->ListPolicyCodes(auth_->Context(Role::kCouncil).get(), {}, &codes).ok());
+  EXPECT_GT(codes.codes_size(), 0) << "the catalogue is seeded by the migrations";
+  v1::VerifyLogResponse verified;
+  ASSERT_TRUE(log_stub_->VerifyLog(auth_->Context(Role::kCouncil).get(), {}, &verified).ok());
+  EXPECT_TRUE(verified.intact()) << verified.problem();
+  EXPECT_TRUE(ExportAll(*log_stub_, auth_->Context(Role::kCouncil).get()).status.ok());
+  v1::ClaimItemsRequest claim;
+  claim.set_count(1);
+  v1::ClaimItemsResponse claimed;
+  EXPECT_TRUE(review_stub_->ClaimItems(auth_->Context(Role::kCurator).get(), claim, &claimed).ok());
+  EXPECT_EQ(claimed.items_size(), 0);
   // Refusals are counted like any other outcome.
   EXPECT_NE(metrics_.Expose().find("code=\"PERMISSION_DENIED\",method=\"StartBackfill\""), std::string::npos);
   EXPECT_NE(metrics_.Expose().find("code=\"UNAUTHENTICATED\",method=\"GetIngestStatus\""), std::string::npos);
@@ -364,7 +487,8 @@ TEST_F(RoleMatrixTest, RefusalsSayWhatIsWrong) {
 
 TEST_F(RoleMatrixTest, HealthAndReflectionNeedNoToken) {
   auto health = grpc::health::v1::Health::NewStub(host_.InProcessChannel());
-  for (const char* service : {"", ingest::IngestGrpcService::kName, probe::ProbeGrpcService::kName}) {
+  for (const char* service : {"", ingest::IngestGrpcService::kName, probe::ProbeGrpcService::kName,
+                              review::ReviewGrpcService::kName, modlog::ModerationLogGrpcService::kName}) {
     grpc::health::v1::HealthCheckRequest request;
     request.set_service(service);
     grpc::health::v1::HealthCheckResponse response;

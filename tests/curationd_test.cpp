@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <regex>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -69,12 +70,13 @@ std::string TokenIn(const std::string& output) {
   return token;
 }
 
-// `curationd <database_args> principal add --name NAME --role ROLE`; returns the new token.
+// `curationd <database_args> principal add --name NAME --role ROLE [extra...]`; returns the new token.
 std::string AddPrincipal(const std::vector<std::string>& database_args, const std::string& name,
-                         const std::string& role) {
+                         const std::string& role, const std::vector<std::string>& extra = {}) {
   std::vector<std::string> argv = {CURATIOND_PATH};
   argv.insert(argv.end(), database_args.begin(), database_args.end());
   argv.insert(argv.end(), {"principal", "add", "--name", name, "--role", role});
+  argv.insert(argv.end(), extra.begin(), extra.end());
   Result added = RunTool(argv);
   EXPECT_EQ(added.code, 0) << added.output;
   std::string token = TokenIn(added.output);
@@ -504,6 +506,189 @@ TEST_F(CurationdTest, CuratorctlProbeGivesEveryFileItsVerdictAndNewVideosCarryOn
   EXPECT_EQ(probes[0]["verdict"], "VERDICT_UNPLAYABLE");
   Result list = Ctl({"queue", "list", "--json"});
   EXPECT_NE(list.output.find("UNSUPPORTED_PIXFMT"), std::string::npos) << list.output;
+}
+
+// Issue 4, "Done when", tried as a new user would: a lead creates principals; a curator claims
+// and decides through curatorctl; the on-chain event of a censor links back to its entry; an
+// unlogged on-chain hide shows up as unjustified and reaches the lead; the council reads the
+// log and verifies it; the lead reverts the censor.
+TEST_F(CurationdTest, CuratorsDecideThroughCuratorctlAndTheChainConfirmsTheLog) {
+  std::vector<std::string> database = {"--database-url", url_};
+  std::string lead = AddPrincipal(database, "lena", "lead");
+  std::string curator = AddPrincipal(database, "cora", "curator", {"--worker-id", "7"});
+  std::string council = AddPrincipal(database, "council-1", "council");
+  ASSERT_FALSE(lead.empty() || curator.empty() || council.empty());
+  PutVideos(2);  // channel 1 with videos 1 and 2
+  auto daemon = StartDaemon("review");
+  auto json_of = [](const Result& result) { return nlohmann::json::parse(result.output, nullptr, false); };
+
+  UseToken(curator);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto queue = json_of(Ctl({"--json", "queue", "list"}));
+        return !queue.is_discarded() && queue["items"].size() == 3;
+      },
+      20s))
+      << Ctl({"queue", "list"}).output << daemon->Output();
+  Result codes = Ctl({"queue", "codes"});
+  EXPECT_EQ(codes.code, 0) << codes.output;
+  EXPECT_NE(codes.output.find("copyright"), std::string::npos) << codes.output;
+
+  // The curator claims two items and decides them: a video censored, the other approved.
+  Result claim = Ctl({"--json", "queue", "claim", "2"});
+  ASSERT_EQ(claim.code, 0) << claim.output;
+  auto claimed = json_of(claim)["items"];
+  ASSERT_EQ(claimed.size(), 2u) << claim.output;
+  std::string censor_item, censored_video, other_item;
+  for (const auto& item : claimed) {
+    EXPECT_EQ(item["claimed_by"], "cora");
+    if (censor_item.empty() && item["target_kind"] == "TARGET_KIND_VIDEO") {
+      censor_item = item["id"].get<std::string>();
+      censored_video = item["target_id"].get<std::string>();
+    } else {
+      other_item = item["id"].get<std::string>();
+    }
+  }
+  ASSERT_FALSE(censor_item.empty()) << claim.output;
+  std::string other_video = censored_video == "1" ? "2" : "1";
+  Result mine = Ctl({"queue", "list", "--claimed-by", "cora"});
+  EXPECT_NE(mine.output.find("CLAIMED BY"), std::string::npos) << mine.output;
+  EXPECT_EQ(std::count(mine.output.begin(), mine.output.end(), '\n'), 3) << "a header and two items: " << mine.output;
+
+  Result censor = Ctl({"queue", "decide", censor_item, "censor", "--code", "copyright", "--justification",
+                       "A full episode of a broadcaster's show, uploaded without any licence."});
+  ASSERT_EQ(censor.code, 0) << censor.output;
+  EXPECT_NE(censor.output.find("apply it on chain with your own key:\njoystream-cli "
+                               "content:setVideoVisibilityAsModerator -v " + censored_video + " -s HIDDEN -r "),
+            std::string::npos)
+      << censor.output;
+  std::smatch reference;
+  ASSERT_TRUE(std::regex_search(censor.output, reference, std::regex("curation-log#([0-9]+)"))) << censor.output;
+  std::string entry = reference[1];
+  EXPECT_NE(censor.output.find("stays pending"), std::string::npos) << censor.output;
+  Result approve = Ctl({"queue", "decide", other_item, "approve", "--request-id", "approve-once"});
+  EXPECT_EQ(approve.code, 0) << approve.output;
+  Result repeated = Ctl({"queue", "decide", other_item, "approve", "--request-id", "approve-once"});
+  EXPECT_EQ(repeated.code, 0) << "the same request_id answers with the first outcome: " << repeated.output;
+  EXPECT_EQ(repeated.output, approve.output);
+  Result twice = Ctl({"queue", "decide", other_item, "approve"});
+  EXPECT_EQ(twice.code, 1) << "a new request is a second decision: " << twice.output;
+  Result no_reason = Ctl({"queue", "decide", other_item, "warn", "--code", "thumbnail"});
+  EXPECT_EQ(no_reason.code, 1) << "a warn needs a justification: " << no_reason.output;
+
+  // The council may not decide.
+  UseToken(council);
+  Result denied = Ctl({"queue", "decide", other_item, "approve"});
+  EXPECT_EQ(denied.code, 1);
+  EXPECT_NE(denied.output.find("not allowed"), std::string::npos) << denied.output;
+
+  // On chain: the curator applies the censor, and someone hides the other video without an
+  // entry. Dated after now: chain actions from before the log began are only "preexisting".
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string later = FakeQueryNode::IsoTime(now_ms + 60'000);
+  fake_.PutEvent(FakeQueryNode::EventKind::kVideoVisibility,
+                 FakeQueryNode::MakeVideoVisibilityEvent(
+                     "OLYMPIA-100-1", 100, 1, std::stoll(censored_video), true,
+                     "curation-log#" + entry + " [copyright]: A full episode of a broadcaster's show", later,
+                     FakeQueryNode::CuratorActor("7")));
+  fake_.PutEvent(FakeQueryNode::EventKind::kVideoVisibility,
+                 FakeQueryNode::MakeVideoVisibilityEvent("OLYMPIA-101-1", 101, 1, std::stoll(other_video), true,
+                                                         "spam", later, FakeQueryNode::CuratorActor("9")));
+
+  nlohmann::json censor_entry;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        censor_entry = json_of(Ctl({"--json", "log", "show", entry}));
+        return !censor_entry.is_discarded() && censor_entry["chain_status"] == "CHAIN_STATUS_CONFIRMED";
+      },
+      20s))
+      << censor_entry.dump(2) << daemon->Output();
+  EXPECT_EQ(censor_entry["kind"], "ENTRY_KIND_CENSOR");
+  EXPECT_EQ(censor_entry["actor"], "cora");
+  EXPECT_EQ(censor_entry["actor_worker_id"], "7");
+  EXPECT_EQ(censor_entry["policy_codes"], nlohmann::json::array({"copyright"}));
+  std::string confirmation_id = censor_entry["confirmed_by_entry_id"].get<std::string>();
+  auto confirmation = json_of(Ctl({"--json", "log", "show", confirmation_id}));
+  EXPECT_EQ(confirmation["kind"], "ENTRY_KIND_CHAIN_CONFIRMED") << confirmation.dump(2);
+  EXPECT_EQ(confirmation["confirms_entry_id"], entry);
+  EXPECT_EQ(confirmation["chain_event"]["block"], "100") << confirmation.dump(2);
+  EXPECT_EQ(confirmation["chain_event"]["event_id"], "OLYMPIA-100-1");
+  Result shown = Ctl({"log", "show", entry});
+  EXPECT_NE(shown.output.find("on chain: confirmed"), std::string::npos) << shown.output;
+  EXPECT_NE(shown.output.find("in block 100"), std::string::npos) << shown.output;
+
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        Result listed = Ctl({"log", "list", "--kind", "chain_unjustified"});
+        return listed.output.find("video " + other_video) != std::string::npos;
+      },
+      20s))
+      << Ctl({"log", "list"}).output;
+  Result unjustified = Ctl({"log", "list", "--kind", "chain_unjustified"});
+  EXPECT_NE(unjustified.output.find("chain_unjustified"), std::string::npos) << unjustified.output;
+  EXPECT_EQ(unjustified.output.find("video " + censored_video), std::string::npos) << unjustified.output;
+
+  // The council reads the whole log, verifies it and exports it.
+  Result verify = Ctl({"log", "verify"});
+  EXPECT_EQ(verify.code, 0) << verify.output;
+  EXPECT_TRUE(verify.output.starts_with("intact: ")) << verify.output;
+  std::string entries = Scalar("SELECT count(*) FROM modlog.entries");
+  EXPECT_EQ(entries, "4") << "censor, approve, confirmation, unjustified";
+  Result jsonl = Ctl({"log", "export", "--format", "jsonl"});
+  ASSERT_EQ(jsonl.code, 0) << jsonl.output;
+  std::istringstream lines(jsonl.output);
+  std::string line;
+  int exported = 0;
+  while (std::getline(lines, line)) {
+    auto object = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(object.is_discarded()) << line;
+    EXPECT_EQ(object["content_hash"].get<std::string>().size(), 64u) << line;
+    ++exported;
+  }
+  EXPECT_EQ(std::to_string(exported), entries) << jsonl.output;
+  Result csv = Ctl({"log", "export", "--format", "csv", "--kind", "censor"});
+  ASSERT_EQ(csv.code, 0) << csv.output;
+  EXPECT_TRUE(csv.output.starts_with("id,reference,kind,")) << csv.output;
+  EXPECT_EQ(std::count(csv.output.begin(), csv.output.end(), '\n'), 2) << "header and the censor: " << csv.output;
+  EXPECT_NE(csv.output.find("\"A full episode of a broadcaster's show, uploaded without any licence.\""),
+            std::string::npos)
+      << "a comma quotes the field: " << csv.output;
+  Result stats = Ctl({"queue", "stats"});
+  EXPECT_EQ(stats.code, 0) << stats.output;
+  EXPECT_NE(stats.output.find("depth"), std::string::npos) << stats.output;
+  EXPECT_NE(stats.output.find("decided, last 7 days  2"), std::string::npos) << stats.output;
+
+  // The lead sees the unjustified hide as an escalated item, and reverts the censor.
+  UseToken(lead);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto escalated = json_of(Ctl({"--json", "queue", "list", "--state", "escalated"}));
+        return !escalated.is_discarded() && escalated["items"].size() == 1 &&
+               escalated["items"][0]["target_id"] == other_video &&
+               escalated["items"][0]["reason"] == "ITEM_REASON_UNJUSTIFIED_CHAIN_ACTION";
+      },
+      20s))
+      << Ctl({"queue", "list", "--state", "escalated"}).output;
+  Result escalated = Ctl({"queue", "list", "--state", "escalated"});
+  EXPECT_NE(escalated.output.find("unjustified"), std::string::npos) << escalated.output;
+
+  UseToken(curator);
+  Result not_lead = Ctl({"queue", "revert", entry, "--justification", "The uploader showed a licence afterwards."});
+  EXPECT_EQ(not_lead.code, 1);
+  EXPECT_NE(not_lead.output.find("not allowed"), std::string::npos) << not_lead.output;
+  UseToken(lead);
+  Result revert = Ctl({"queue", "revert", entry, "--justification", "The uploader showed a licence afterwards."});
+  ASSERT_EQ(revert.code, 0) << revert.output;
+  EXPECT_NE(revert.output.find("apply it on chain with your own key:\njoystream-cli "
+                               "content:setVideoVisibilityAsModerator -v " + censored_video + " -s VISIBLE -r "),
+            std::string::npos)
+      << revert.output;
+  EXPECT_NE(revert.output.find("reverts curation-log#" + entry), std::string::npos) << revert.output;
+  EXPECT_EQ(Ctl({"log", "verify"}).code, 0);
+
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(15s), 0) << daemon->Output();
 }
 
 }  // namespace

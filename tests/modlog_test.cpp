@@ -2,11 +2,16 @@
 
 #include <thread>
 
+#include <grpcpp/grpcpp.h>
+
 #include <curation/modlog/log_store.hpp>
+#include <curation/modlog/modlog_grpc_service.hpp>
 #include <curation/modlog/modlog_service.hpp>
 #include <curation/modlog/reconciler.hpp>
 #include <curation/review/feed_consumer.hpp>
+#include <curation/server/grpc_host.hpp>
 
+#include "auth_fixture.hpp"
 #include "postgres_fixture.hpp"
 
 namespace curation::modlog {
@@ -25,8 +30,9 @@ class ModlogTest : public testing::DatabaseTest {
       }
     }
     pool_ = MakePool(statements, 8);
-    store_ = std::make_unique<LogStore>(*pool_);
-    service_ = std::make_unique<ModerationLogService>(*store_, *pool_);
+    // Stretches of two entries, so verification across stretch boundaries is what is tested.
+    store_ = std::make_unique<LogStore>(*pool_, 2);
+    service_ = std::make_unique<ModerationLogService>(*store_);
     reconciler_ = std::make_unique<Reconciler>(*pool_, clock_, metrics_);
   }
 
@@ -307,6 +313,311 @@ TEST_F(ModlogTest, ListsByFilterAndPagesWithAnOpaqueToken) {
   int exported = 0;
   ASSERT_TRUE(service_->Export({}, [&](const Entry&) { return ++exported < 100; }).ok());
   EXPECT_EQ(exported, 5);
+}
+
+// ModerationLogService over gRPC, read as the council.
+class ModlogGrpcTest : public ModlogTest {
+ protected:
+  static constexpr char kWhy[] = "Reuploaded music video from a major label, no licence.";
+
+  void SetUp() override {
+    ModlogTest::SetUp();
+    rpc_metrics_ = std::make_unique<server::RpcMetrics>(metrics_);
+    auth_ = std::make_unique<testing::AuthFixture>(url_);
+    grpc_service_ = std::make_unique<ModerationLogGrpcService>(*service_, auth_->Env(*rpc_metrics_));
+    host_.Register(grpc_service_.get(), ModerationLogGrpcService::kName);
+    ASSERT_TRUE(host_.Start({.listen = "127.0.0.1:0"}).ok());
+    stub_ = v1::ModerationLogService::NewStub(host_.InProcessChannel());
+  }
+
+  std::unique_ptr<grpc::ClientContext> Council() const { return auth_->Context(auth::Role::kCouncil); }
+
+  // Writes every entry in one transaction; returns their ids in order.
+  std::vector<int64_t> AppendAll(std::vector<EntryContent> contents) {
+    std::vector<int64_t> ids;
+    EXPECT_TRUE(pool_->InTransaction([&](pqxx::work& tx) {
+      for (EntryContent& content : contents) {
+        ids.push_back(LogStore::Append(tx, std::move(content)));
+      }
+      return absl::OkStatus();
+    }).ok());
+    return ids;
+  }
+
+  // The ids ListEntries returns for `filter`, following every page of `page_size`.
+  std::vector<int64_t> ListedIds(const v1::EntryFilter& filter, int page_size = 0) {
+    std::vector<int64_t> ids;
+    v1::ListEntriesRequest request;
+    *request.mutable_filter() = filter;
+    request.set_page_size(page_size);
+    for (int pages = 0; pages < 100; ++pages) {
+      v1::ListEntriesResponse response;
+      grpc::Status status = stub_->ListEntries(Council().get(), request, &response);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      for (const v1::Entry& entry : response.entries()) {
+        ids.push_back(entry.id());
+      }
+      if (!status.ok() || response.next_page_token().empty()) {
+        break;
+      }
+      request.set_page_token(response.next_page_token());
+    }
+    return ids;
+  }
+  grpc::StatusCode ListCode(const v1::ListEntriesRequest& request) {
+    v1::ListEntriesResponse response;
+    return stub_->ListEntries(Council().get(), request, &response).error_code();
+  }
+
+  // Reads an export to its end.
+  struct Export {
+    std::vector<int64_t> ids;
+    grpc::Status status;
+  };
+  Export ExportAll(const v1::EntryFilter& filter = {}) {
+    Export result;
+    v1::ExportEntriesRequest request;
+    *request.mutable_filter() = filter;
+    auto context = Council();
+    auto reader = stub_->ExportEntries(context.get(), request);
+    v1::Entry entry;
+    while (reader->Read(&entry)) {
+      result.ids.push_back(entry.id());
+    }
+    result.status = reader->Finish();
+    return result;
+  }
+
+  // The entry as the council reads it; a failed call fails the test and gives an empty entry.
+  v1::Entry GetEntry(int64_t id) {
+    v1::Entry entry;
+    grpc::Status status = GetEntryCall(id, &entry);
+    EXPECT_TRUE(status.ok()) << "entry " << id << ": " << status.error_message();
+    return entry;
+  }
+  grpc::Status GetEntryCall(int64_t id, v1::Entry* entry) {
+    v1::GetEntryRequest request;
+    request.set_id(id);
+    return stub_->GetEntry(Council().get(), request, entry);
+  }
+
+  v1::VerifyLogResponse VerifyLog() {
+    v1::VerifyLogResponse response;
+    grpc::Status status = stub_->VerifyLog(Council().get(), {}, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  std::unique_ptr<server::RpcMetrics> rpc_metrics_;
+  std::unique_ptr<testing::AuthFixture> auth_;
+  std::unique_ptr<ModerationLogGrpcService> grpc_service_;
+  server::GrpcHost host_;
+  std::unique_ptr<v1::ModerationLogService::Stub> stub_;
+};
+
+TEST_F(ModlogGrpcTest, ListsEntriesPageByPageAndMapsEveryFilter) {
+  // Entry i is recorded i hours after now.
+  struct Row {
+    const char* kind;
+    const char* target_kind;
+    const char* target;
+    const char* actor;
+  };
+  const std::vector<Row> rows = {{kCensor, "video", "40", "alice"},  {kApprove, "video", "41", "bob"},
+                                 {kCensor, "channel", "7", "alice"}, {kWarn, "video", "43", "bob"},
+                                 {kCensor, "video", "44", "alice"},  {kEscalate, "video", "45", "alice"}};
+  std::vector<EntryContent> contents;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EntryContent content = Censor(rows[i].target, kWhy);
+    content.kind = rows[i].kind;
+    content.target_kind = rows[i].target_kind;
+    content.actor = rows[i].actor;
+    content.recorded_at = clock_.Now() + std::chrono::hours(i);
+    contents.push_back(content);
+  }
+  std::vector<int64_t> ids = AppendAll(contents);
+  ASSERT_EQ(ids.size(), rows.size());
+  auto pick = [&](std::initializer_list<int> which) {
+    std::vector<int64_t> picked;
+    for (int i : which) {
+      picked.push_back(ids[i]);
+    }
+    return picked;
+  };
+
+  EXPECT_EQ(ListedIds({}, 4), ids) << "two pages, oldest first";
+  EXPECT_EQ(ListedIds({}, 1), ids) << "six pages";
+  v1::ListEntriesRequest first_page;
+  first_page.set_page_size(4);
+  v1::ListEntriesResponse page;
+  ASSERT_TRUE(stub_->ListEntries(Council().get(), first_page, &page).ok());
+  EXPECT_EQ(page.entries_size(), 4);
+  EXPECT_FALSE(page.next_page_token().empty());
+
+  v1::EntryFilter censors;
+  censors.add_kinds(v1::ENTRY_KIND_CENSOR);
+  EXPECT_EQ(ListedIds(censors), pick({0, 2, 4}));
+  censors.add_kinds(v1::ENTRY_KIND_WARN);
+  EXPECT_EQ(ListedIds(censors), pick({0, 2, 3, 4}));
+  v1::EntryFilter channels;
+  channels.set_target_kind(v1::TARGET_KIND_CHANNEL);
+  EXPECT_EQ(ListedIds(channels), pick({2}));
+  v1::EntryFilter one_video;
+  one_video.set_target_kind(v1::TARGET_KIND_VIDEO);
+  one_video.set_target_id("43");
+  EXPECT_EQ(ListedIds(one_video), pick({3}));
+  v1::EntryFilter bobs;
+  bobs.set_actor("bob");
+  EXPECT_EQ(ListedIds(bobs), pick({1, 3}));
+  v1::EntryFilter window;  // start inclusive, end exclusive
+  *window.mutable_start_time() = server::ToTimestamp(clock_.Now() + 1h);
+  *window.mutable_end_time() = server::ToTimestamp(clock_.Now() + 3h);
+  EXPECT_EQ(ListedIds(window), pick({1, 2}));
+  v1::EntryFilter since;
+  *since.mutable_start_time() = server::ToTimestamp(clock_.Now() + 4h);
+  EXPECT_EQ(ListedIds(since), pick({4, 5}));
+
+  // Each entry comes back with its kind and target as enums.
+  v1::Entry channel_censor = GetEntry(ids[2]);
+  EXPECT_EQ(channel_censor.kind(), v1::ENTRY_KIND_CENSOR);
+  EXPECT_EQ(channel_censor.target_kind(), v1::TARGET_KIND_CHANNEL);
+  EXPECT_EQ(channel_censor.target_id(), "7");
+  EXPECT_EQ(GetEntry(ids[5]).kind(), v1::ENTRY_KIND_ESCALATE);
+
+  v1::ListEntriesRequest bad;
+  bad.mutable_filter()->add_kinds(static_cast<v1::EntryKind>(42));
+  EXPECT_EQ(ListCode(bad), grpc::INVALID_ARGUMENT) << "unknown kind";
+  bad.Clear();
+  bad.mutable_filter()->set_target_kind(static_cast<v1::TargetKind>(9));
+  EXPECT_EQ(ListCode(bad), grpc::INVALID_ARGUMENT) << "unknown target kind";
+  bad.Clear();
+  bad.mutable_filter()->set_target_id("43");
+  EXPECT_EQ(ListCode(bad), grpc::INVALID_ARGUMENT) << "target id without a kind";
+  bad.Clear();
+  *bad.mutable_filter()->mutable_start_time() = server::ToTimestamp(clock_.Now() + 3h);
+  *bad.mutable_filter()->mutable_end_time() = server::ToTimestamp(clock_.Now() + 1h);
+  EXPECT_EQ(ListCode(bad), grpc::INVALID_ARGUMENT) << "end before start";
+  bad.Clear();
+  bad.set_page_token("garbage");
+  EXPECT_EQ(ListCode(bad), grpc::INVALID_ARGUMENT) << "page token";
+  bad.Clear();
+  bad.set_page_size(1001);
+  EXPECT_EQ(ListCode(bad), grpc::INVALID_ARGUMENT) << "page size";
+  v1::Entry missing;
+  EXPECT_EQ(GetEntryCall(424242, &missing).error_code(), grpc::NOT_FOUND);
+  EXPECT_EQ(GetEntryCall(0, &missing).error_code(), grpc::INVALID_ARGUMENT);
+}
+
+TEST_F(ModlogGrpcTest, ACensorIsPendingWithItsChainCommandUntilTheChainConfirmsIt) {
+  EntryContent content = Censor("42", kWhy);
+  int64_t id = Append(content);
+  EntryContent approve = Censor("43", kWhy);
+  approve.kind = kApprove;
+  approve.policy_codes.clear();
+  int64_t approved = Append(approve);
+
+  v1::Entry entry = GetEntry(id);
+  EXPECT_EQ(entry.kind(), v1::ENTRY_KIND_CENSOR);
+  EXPECT_EQ(entry.reference(), EntryReference(id));
+  EXPECT_EQ(entry.chain_status(), v1::CHAIN_STATUS_PENDING);
+  EXPECT_EQ(entry.confirmed_by_entry_id(), 0);
+  EXPECT_EQ(entry.chain_command(), ChainCommand(id, content));
+  EXPECT_NE(entry.chain_command().find("content:setVideoVisibilityAsModerator -v 42 -s HIDDEN"), std::string::npos)
+      << entry.chain_command();
+  EXPECT_NE(entry.chain_command().find(EntryReference(id)), std::string::npos) << entry.chain_command();
+  EXPECT_EQ(entry.actor(), "alice");
+  EXPECT_EQ(entry.actor_worker_id(), 7);
+  EXPECT_EQ(entry.item_id(), 1);
+  EXPECT_EQ(entry.justification(), kWhy);
+  ASSERT_EQ(entry.policy_codes_size(), 1);
+  EXPECT_EQ(entry.policy_codes(0), "copyright");
+  EXPECT_EQ(entry.snapshot().title(), "A title with 'quotes' and ünïcödé");
+  EXPECT_EQ(entry.snapshot().playability(), v1::VERDICT_PLAYABLE);
+  EXPECT_EQ(entry.record_time().seconds(), server::ToTimestamp(clock_.Now()).seconds());
+  EXPECT_EQ(entry.content_hash().size(), 64u) << "hex SHA-256";
+
+  v1::Entry approval = GetEntry(approved);
+  EXPECT_EQ(approval.chain_status(), v1::CHAIN_STATUS_UNSPECIFIED) << "not a chain action";
+  EXPECT_EQ(approval.chain_command(), "");
+
+  ChainEvent("OLYMPIA-4242-1", "video_visibility", "video", "42", true, EntryReference(id) + " [copyright]: reupload",
+             "2027-01-15T12:00:00Z");
+  ASSERT_TRUE(reconciler_->Drain().ok());
+  entry = GetEntry(id);
+  EXPECT_EQ(entry.chain_status(), v1::CHAIN_STATUS_CONFIRMED);
+  ASSERT_NE(entry.confirmed_by_entry_id(), 0);
+  v1::Entry confirmation = GetEntry(entry.confirmed_by_entry_id());
+  EXPECT_EQ(confirmation.kind(), v1::ENTRY_KIND_CHAIN_CONFIRMED);
+  EXPECT_EQ(confirmation.confirms_entry_id(), id);
+  EXPECT_EQ(confirmation.chain_event().block(), 4242);
+  EXPECT_EQ(confirmation.chain_event().extrinsic(), "0xabc");
+}
+
+TEST_F(ModlogGrpcTest, VerifyLogReportsAnIntactChainAndNamesATamperedEntry) {
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 4; ++i) {
+    ids.push_back(Append(Censor(std::to_string(40 + i), kWhy)));
+  }
+  v1::VerifyLogResponse intact = VerifyLog();
+  EXPECT_TRUE(intact.intact()) << intact.problem();
+  EXPECT_EQ(intact.entries_checked(), 4);
+  EXPECT_EQ(intact.unsealed(), 0);
+  EXPECT_EQ(intact.broken_entry_id(), 0);
+  v1::Entry last = GetEntry(ids.back());
+  EXPECT_EQ(intact.head_hash(), last.chain_hash());
+  EXPECT_EQ(last.chain_position(), 4);
+
+  Tamper("UPDATE modlog.entries SET justification = 'looked fine to me' WHERE id = " + std::to_string(ids[2]));
+  v1::VerifyLogResponse broken = VerifyLog();  // a report, not an error
+  EXPECT_FALSE(broken.intact());
+  EXPECT_EQ(broken.broken_entry_id(), ids[2]);
+  EXPECT_EQ(broken.broken_position(), 3);
+  EXPECT_NE(broken.problem().find("edited"), std::string::npos) << broken.problem();
+}
+
+TEST_F(ModlogGrpcTest, ExportStreamsEveryEntryAndOutlivesAClientThatLeaves) {
+  constexpr int kEntries = 2500;  // more than one page of the export's reads
+  std::vector<EntryContent> contents;
+  for (int i = 0; i < kEntries; ++i) {
+    contents.push_back(Censor(std::to_string(i), kWhy));
+    if (i % 5 == 0) {
+      contents.back().kind = kApprove;
+    }
+  }
+  std::vector<int64_t> ids = AppendAll(std::move(contents));
+  Export all = ExportAll();
+  ASSERT_TRUE(all.status.ok()) << all.status.error_message();
+  EXPECT_EQ(all.ids, ids) << "every entry, once, oldest first";
+  v1::EntryFilter approvals;
+  approvals.add_kinds(v1::ENTRY_KIND_APPROVE);
+  Export some = ExportAll(approvals);
+  ASSERT_TRUE(some.status.ok()) << some.status.error_message();
+  EXPECT_EQ(some.ids.size(), static_cast<size_t>(kEntries / 5));
+  v1::EntryFilter bad;
+  bad.add_kinds(static_cast<v1::EntryKind>(42));
+  EXPECT_EQ(ExportAll(bad).status.error_code(), grpc::INVALID_ARGUMENT);
+
+  // A client reads a little, then leaves.
+  auto context = Council();
+  auto reader = stub_->ExportEntries(context.get(), {});
+  v1::Entry entry;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(reader->Read(&entry));
+  }
+  context->TryCancel();
+  while (reader->Read(&entry)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::CANCELLED);
+
+  // The server carries on.
+  Export again = ExportAll();
+  EXPECT_TRUE(again.status.ok()) << again.status.error_message();
+  EXPECT_EQ(again.ids.size(), static_cast<size_t>(kEntries));
+  EXPECT_TRUE(VerifyLog().intact());
+  host_.Shutdown(5s);  // waits for the abandoned export's handler
+  EXPECT_NE(metrics_.Expose().find("curation_grpc_requests_total{code=\"CANCELLED\",method=\"ExportEntries\"} 1"),
+            std::string::npos)
+      << "the abandoned export stopped and was counted";
 }
 
 }  // namespace

@@ -1,4 +1,7 @@
 #include <atomic>
+#include <deque>
+#include <latch>
+#include <map>
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -426,16 +429,21 @@ TEST_F(DecisionTest, BadDecisionsGetAClearStatusAndLeaveNothingBehind) {
 }
 
 TEST_F(DecisionTest, ARetriedRequestReturnsTheFirstOutcome) {
-  Seed(1);
-  int64_t item = service_->ClaimItems(alice_, 1, 0ms)->front().row.id;
+  Seed(2);
+  auto claimed = service_->ClaimItems(alice_, 2, 0ms);
+  int64_t item = (*claimed)[0].row.id, other = (*claimed)[1].row.id;
   auto first = Censor(alice_, item, "req-1");
   auto again = Censor(alice_, item, "req-1");
   ASSERT_TRUE(first.ok() && again.ok()) << again.status();
   EXPECT_EQ(first->record.entry_id, again->record.entry_id);
   EXPECT_EQ(first->chain_command, again->chain_command);
   EXPECT_EQ(Scalar("SELECT count(*) FROM review.decisions"), "1");
-  auto other = service_->DecideItem(alice_, {.item_id = item, .action = "approve", .request_id = "req-1"});
-  EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
+  auto changed = service_->DecideItem(alice_, {.item_id = item, .action = "approve", .request_id = "req-1"});
+  EXPECT_EQ(changed.status().code(), absl::StatusCode::kInvalidArgument);
+  auto elsewhere = service_->DecideItem(alice_, {.item_id = other, .action = "approve", .request_id = "req-1"});
+  EXPECT_EQ(elsewhere.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(elsewhere.status().message().find("different decision"), std::string::npos) << elsewhere.status();
+  EXPECT_EQ(service_->GetItem(other)->row.state, "claimed");
 }
 
 TEST_F(DecisionTest, EscalatedItemsAreTheLeadsAndOnlyTheLeadReverts) {
@@ -600,6 +608,309 @@ TEST_F(DecisionTest, SixteenCuratorsDecideTwoThousandItemsEachExactlyOnce) {
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->intact) << report->problem;
   EXPECT_EQ(report->entries_checked, kItems);
+}
+
+// ReviewService over gRPC on a TCP listener, over DecisionTest's seeded items: what a client
+// sees for bad input, racing claims, and calls that end before the server does.
+class DecisionGrpcTest : public DecisionTest {
+ protected:
+  static constexpr char kJustification[] = "Full album reupload from a major label, no licence shown.";
+
+  void SetUp() override {
+    DecisionTest::SetUp();
+    rpc_metrics_ = std::make_unique<server::RpcMetrics>(metrics_);
+    auth_ = std::make_unique<testing::AuthFixture>(url_);  // "test-curator", "test-lead", ...
+    grpc_service_ = std::make_unique<ReviewGrpcService>(*service_, auth_->Env(*rpc_metrics_));
+    host_.Register(grpc_service_.get(), ReviewGrpcService::kName);
+    ASSERT_TRUE(host_.Start({.listen = "127.0.0.1:0"}).ok());
+    stub_ = v1::ReviewService::NewStub(NewChannel());
+  }
+
+  // A channel with a connection of its own (no subchannel shared with other channels).
+  std::shared_ptr<grpc::Channel> NewChannel() {
+    grpc::ChannelArguments arguments;
+    arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    return grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(host_.port()), grpc::InsecureChannelCredentials(),
+                                     arguments);
+  }
+
+  // Claims `count` items as test-curator (lease 1 h, so the clock may move) and returns their ids.
+  std::vector<int64_t> ClaimAsCurator(int count) {
+    std::vector<int64_t> ids;
+    while (static_cast<int>(ids.size()) < count) {
+      v1::ClaimItemsRequest request;
+      request.set_count(std::min(count - static_cast<int>(ids.size()), ReviewService::kMaxClaim));
+      request.mutable_lease()->set_seconds(3600);
+      v1::ClaimItemsResponse response;
+      grpc::Status status = stub_->ClaimItems(auth_->Context(auth::Role::kCurator).get(), request, &response);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      if (!status.ok() || response.items_size() == 0) {
+        break;
+      }
+      for (const v1::Item& item : response.items()) {
+        ids.push_back(item.id());
+      }
+    }
+    return ids;
+  }
+
+  static v1::DecideItemRequest CensorRequest(int64_t item, std::string justification = kJustification,
+                                             std::string code = "copyright") {
+    v1::DecideItemRequest request;
+    request.set_item_id(item);
+    request.set_action(v1::ACTION_CENSOR);
+    request.set_justification(std::move(justification));
+    request.add_policy_codes(std::move(code));
+    return request;
+  }
+  static v1::DecideItemRequest ApproveRequest(int64_t item) {
+    v1::DecideItemRequest request;
+    request.set_item_id(item);
+    request.set_action(v1::ACTION_APPROVE);
+    return request;
+  }
+
+  grpc::Status Decide(const v1::DecideItemRequest& request, auth::Role role = auth::Role::kCurator,
+                      v1::Decision* decision = nullptr) {
+    v1::Decision ignored;
+    return stub_->DecideItem(auth_->Context(role).get(), request, decision ? decision : &ignored);
+  }
+
+  // Per item: "<state> <decisions> <log entries>", e.g. "decided 1 1" or "claimed 0 0".
+  std::map<int64_t, std::string> ItemOutcomes() {
+    pqxx::connection connection(url_);
+    pqxx::read_transaction tx(connection);
+    std::map<int64_t, std::string> outcomes;
+    for (const auto& row :
+         tx.exec("SELECT i.id, i.state, (SELECT count(*) FROM review.decisions d WHERE d.item_id = i.id),"
+                 " (SELECT count(*) FROM modlog.entries e WHERE e.item_id = i.id) FROM review.items i")) {
+      outcomes[row[0].as<int64_t>()] =
+          row[1].as<std::string>() + " " + row[2].as<std::string>() + " " + row[3].as<std::string>();
+    }
+    return outcomes;
+  }
+
+  std::unique_ptr<server::RpcMetrics> rpc_metrics_;
+  std::unique_ptr<testing::AuthFixture> auth_;
+  std::unique_ptr<ReviewGrpcService> grpc_service_;
+  server::GrpcHost host_;
+  std::unique_ptr<v1::ReviewService::Stub> stub_;
+};
+
+// Free text travels as `bytes`, so text that is not UTF-8 reaches the server's own check (a
+// proto3 `string` would fail to parse first, as INTERNAL with no message). The call is refused
+// naming the field, nothing is written, the claim stands, and the item can still be decided.
+TEST_F(DecisionGrpcTest, NonUtf8TextIsRefusedAndWritesNothing) {
+  Seed(2);
+  std::vector<int64_t> items = ClaimAsCurator(2);
+  ASSERT_EQ(items.size(), 2u);
+  const std::string bad = std::string(kJustification) + "\xff\xfe";
+  v1::DecideItemRequest escalate;
+  escalate.set_item_id(items[1]);
+  escalate.set_action(v1::ACTION_ESCALATE);
+  escalate.set_note("Lead, please look: \xc3\x28");
+  v1::RevertDecisionRequest revert;
+  revert.set_entry_id(1);
+  revert.set_justification(bad);
+  v1::Decision ignored;
+  std::vector<std::pair<std::string, grpc::Status>> calls = {
+      {"censor", Decide(CensorRequest(items[0], bad))},
+      {"escalate", Decide(escalate)},
+      {"revert", stub_->RevertDecision(auth_->Context(auth::Role::kLead).get(), revert, &ignored)},
+  };
+  for (const auto& [name, status] : calls) {
+    EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT) << name << ": " << status.error_message();
+    EXPECT_NE(status.error_message().find("not valid UTF-8"), std::string::npos) << name << ": "
+                                                                                 << status.error_message();
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM review.decisions"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM modlog.entries"), "0");
+  EXPECT_EQ(Scalar("SELECT string_agg(state || ':' || lease_holder, ',') FROM review.items"),
+            "claimed:test-curator,claimed:test-curator");
+  EXPECT_TRUE(Decide(CensorRequest(items[0])).ok());
+  ExpectNothingHalfWritten();
+}
+
+TEST_F(DecisionGrpcTest, ClaimsRacingFromSixteenClientsNeverShareAnItem) {
+  constexpr int kItems = 600;
+  constexpr int kClients = 16;
+  Seed(kItems);
+  std::vector<std::string> tokens;
+  for (int c = 0; c < kClients; ++c) {
+    auto token = auth_->store().Add({.name = "racer-" + std::to_string(c), .role = auth::Role::kCurator});
+    ASSERT_TRUE(token.ok()) << token.status();
+    tokens.push_back(*token);
+  }
+  std::vector<std::vector<int64_t>> claimed(kClients);
+  std::vector<std::jthread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      auto stub = v1::ReviewService::NewStub(NewChannel());
+      const std::string me = "racer-" + std::to_string(c);
+      v1::ClaimItemsRequest request;
+      request.set_count(1 + c % 7);
+      while (true) {
+        v1::ClaimItemsResponse response;
+        grpc::Status status =
+            stub->ClaimItems(testing::ContextWithHeader("Bearer " + tokens[c]).get(), request, &response);
+        ASSERT_TRUE(status.ok()) << me << ": " << status.error_code() << " " << status.error_message();
+        if (response.items_size() == 0) {
+          return;
+        }
+        for (const v1::Item& item : response.items()) {
+          EXPECT_EQ(item.claimed_by(), me);
+          EXPECT_EQ(item.state(), v1::ITEM_STATE_CLAIMED);
+          claimed[c].push_back(item.id());
+        }
+      }
+    });
+  }
+  clients.clear();
+  std::map<int64_t, int> times_claimed;
+  for (int c = 0; c < kClients; ++c) {
+    for (int64_t id : claimed[c]) {
+      ++times_claimed[id];
+    }
+    EXPECT_EQ(Scalar("SELECT count(*) FROM review.items WHERE lease_holder = 'racer-" + std::to_string(c) + "'"),
+              std::to_string(claimed[c].size()));
+  }
+  EXPECT_EQ(times_claimed.size(), static_cast<size_t>(kItems));
+  for (const auto& [id, times] : times_claimed) {
+    EXPECT_EQ(times, 1) << "item " << id << " was in " << times << " responses";
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM review.items WHERE state = 'claimed'"), std::to_string(kItems));
+}
+
+// Calls that end on the client's side (a 1-5 ms deadline, or cancelled right after they start)
+// while the server may still be deciding: each decision is all there or not at all.
+TEST_F(DecisionGrpcTest, ClientsLeavingMidCallLeaveNothingHalfWritten) {
+  constexpr int kItems = 300;  // a multiple of kWave
+  Seed(kItems);
+  std::vector<int64_t> items = ClaimAsCurator(kItems);
+  ASSERT_EQ(items.size(), static_cast<size_t>(kItems));
+  struct Call {
+    std::unique_ptr<grpc::ClientContext> context;
+    v1::DecideItemRequest request;
+    v1::Decision response;
+    grpc::Status status;
+  };
+  std::vector<Call> calls(kItems);
+  // In waves well under the host's 32 threads, so no call is refused for want of one.
+  constexpr int kWave = 12;
+  std::deque<std::latch> waves;  // kept to the end: a callback may still be inside count_down()
+  for (int first = 0; first < kItems; first += kWave) {
+    std::latch& done = waves.emplace_back(kWave);
+    std::vector<grpc::ClientContext*> to_cancel;
+    for (int i = first; i < first + kWave; ++i) {
+      Call& call = calls[i];
+      // Every third call is the control: a normal deadline, it must succeed.
+      call.context = auth_->Context(auth::Role::kCurator, i % 3 == 0 ? std::chrono::milliseconds(1 + i % 5) : 5s);
+      call.request = i % 2 == 0 ? CensorRequest(items[i]) : ApproveRequest(items[i]);
+      stub_->async()->DecideItem(call.context.get(), &call.request, &call.response, [&call, &done](grpc::Status s) {
+        call.status = std::move(s);
+        done.count_down();
+      });
+      if (i % 3 == 1) {
+        to_cancel.push_back(call.context.get());
+      }
+    }
+    std::jthread canceller([&] {
+      for (grpc::ClientContext* context : to_cancel) {
+        context->TryCancel();
+      }
+    });
+    done.wait();
+  }
+  host_.Shutdown(10s);  // lets handlers still running after their client left finish
+
+  std::map<int64_t, std::string> outcomes = ItemOutcomes();
+  std::map<grpc::StatusCode, int> codes;
+  for (int i = 0; i < kItems; ++i) {
+    const Call& call = calls[i];
+    ++codes[call.status.error_code()];
+    const std::string& outcome = outcomes[items[i]];
+    if (call.status.ok()) {
+      EXPECT_EQ(outcome, "decided 1 1") << "item " << items[i];
+    } else {
+      EXPECT_TRUE(outcome == "decided 1 1" || outcome == "claimed 0 0")
+          << "item " << items[i] << " after " << call.status.error_code() << " '" << call.status.error_message()
+          << "': " << outcome;
+      // RESOURCE_EXHAUSTED: the server gave up waiting for a pooled connection at the call's
+      // deadline and said so before the client's own timer fired (reported: it is a deadline).
+      EXPECT_TRUE(call.status.error_code() == grpc::DEADLINE_EXCEEDED || call.status.error_code() == grpc::CANCELLED ||
+                  call.status.error_code() == grpc::RESOURCE_EXHAUSTED)
+          << call.status.error_code() << " " << call.status.error_message();
+    }
+    if (i % 3 == 2) {
+      EXPECT_TRUE(call.status.ok()) << "control call " << i << ": " << call.status.error_message();
+    }
+  }
+  EXPECT_GT(kItems - codes[grpc::OK], 0) << "no call ended early: the test tested nothing";
+  ExpectNothingHalfWritten();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM (SELECT item_id FROM review.decisions GROUP BY item_id"
+                   " HAVING count(*) > 1) twice"),
+            "0");
+
+  // What the server never finished is still the curator's to decide, and the chain holds.
+  const auth::Principal curator{.id = 1, .name = "test-curator", .role = auth::Role::kCurator};
+  for (const auto& [id, outcome] : outcomes) {
+    if (outcome == "claimed 0 0") {
+      EXPECT_TRUE(service_->DecideItem(curator, {.item_id = id, .action = "approve"}).ok()) << "item " << id;
+    }
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM review.items WHERE state <> 'decided'"), "0");
+  ASSERT_TRUE(log_->SealAll().ok());
+  auto report = log_->Verify();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->intact) << report->problem;
+  EXPECT_EQ(report->entries_checked, kItems);
+}
+
+TEST_F(DecisionGrpcTest, BadDecisionsGetAClearStatusOverGrpc) {
+  Seed(4);
+  std::vector<int64_t> items = ClaimAsCurator(4);
+  ASSERT_EQ(items.size(), 4u);
+  const int64_t decided = items[0], lapsing = items[1], released = items[2];
+  v1::Decision approved;
+  ASSERT_TRUE(Decide(ApproveRequest(decided), auth::Role::kCurator, &approved).ok());
+  v1::ReleaseItemsRequest release;
+  release.add_item_ids(released);
+  v1::ReleaseItemsResponse released_count;
+  ASSERT_TRUE(stub_->ReleaseItems(auth_->Context(auth::Role::kCurator).get(), release, &released_count).ok());
+  ASSERT_EQ(released_count.released(), 1);
+
+  v1::RevertDecisionRequest revert_approve;
+  revert_approve.set_entry_id(approved.entry_id());
+  revert_approve.set_justification("The uploader showed the label's licence to the lead.");
+  v1::Decision ignored;
+  struct Case {
+    std::string name;
+    grpc::Status status;
+    grpc::StatusCode code;
+    std::string says;
+  };
+  std::vector<Case> cases = {
+      {"unknown policy code", Decide(CensorRequest(items[3], kJustification, "looks-bad")), grpc::INVALID_ARGUMENT,
+       "unknown code 'looks-bad'"},
+      {"empty justification", Decide(CensorRequest(items[3], "")), grpc::INVALID_ARGUMENT,
+       "justification is required"},
+      {"4 KiB + 1 justification", Decide(CensorRequest(items[3], std::string(4097, 'x'))), grpc::INVALID_ARGUMENT,
+       "4 KiB"},
+      {"deciding twice", Decide(CensorRequest(decided)), grpc::FAILED_PRECONDITION, "already decided"},
+      {"without a lease", Decide(CensorRequest(released)), grpc::FAILED_PRECONDITION, "claim item"},
+      {"revert of an approve",
+       stub_->RevertDecision(auth_->Context(auth::Role::kLead).get(), revert_approve, &ignored),
+       grpc::FAILED_PRECONDITION, "not a censor"},
+  };
+  clock_.Advance(61min);  // past the hour-long leases
+  cases.push_back({"lease expired", Decide(CensorRequest(lapsing)), grpc::FAILED_PRECONDITION, "expired"});
+  for (const Case& c : cases) {
+    EXPECT_EQ(c.status.error_code(), c.code) << c.name << ": " << c.status.error_message();
+    EXPECT_NE(c.status.error_message().find(c.says), std::string::npos) << c.name << ": " << c.status.error_message();
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM review.decisions"), "1");  // the approve
+  EXPECT_EQ(Scalar("SELECT count(*) FROM modlog.entries"), "1");
+  ExpectNothingHalfWritten();
 }
 
 }  // namespace

@@ -314,7 +314,7 @@ int Run(const Config& config) {
 
   // Moderation log: sealing new entries into the chain, reconciling with chain events, the API.
   modlog::LogStore log_store(**pool);
-  modlog::ModerationLogService log_service(log_store, **pool);
+  modlog::ModerationLogService log_service(log_store);
   modlog::Reconciler reconciler(**pool, SystemClock::Instance(), metrics);
   modlog::ModerationLogGrpcService log_grpc(log_service, rpc_env);
   if (Hosts(config, "modlog")) {

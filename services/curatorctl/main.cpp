@@ -1,47 +1,37 @@
 // curatorctl: the command line for curators, the lead and the council.
-//   curatorctl queue list            the review queue, earliest due first
-//   curatorctl ingest status         how far ingest is behind the query node
-//   curatorctl ingest backfill       re-read the chain from a block
-//   curatorctl health                whether curationd and its services are serving
-// Tables for people by default; --json prints one JSON document for scripts.
+//   curatorctl queue list|claim|renew|release|decide|revert|stats|codes   the review queue
+//   curatorctl log list|show|verify|export    the moderation log
+//   curatorctl ingest status                  how far ingest is behind the query node
+//   curatorctl ingest backfill                re-read the chain from a block
+//   curatorctl probe <video-id|url>           would it play in a browser?
+//   curatorctl health                         whether curationd and its services are serving
+// Tables for people by default; --json prints one JSON document for scripts. Exit 0 on
+// success, 1 on failure, 2 on a usage error; errors are one line on stderr.
 // Every call carries `authorization: Bearer <token>`: the token comes from --token-file, else
 // CURATION_TOKEN, else `token_file:` in ~/.config/curation/curatorctl.yaml. TLS with --tls-ca
 // (or CURATION_TLS_CA, or `tls_ca:`) or --tls (system roots).
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
-#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <yaml-cpp/yaml.h>
 
 #include <curation/common/status.hpp>
-#include <curation/common/table.hpp>
 #include <curation/common/time_format.hpp>
 #include <curation/v1/ingest.grpc.pb.h>
 #include <curation/v1/probe.grpc.pb.h>
-#include <curation/v1/review.grpc.pb.h>
 #include <grpc/health/v1/health.grpc.pb.h>
 
+#include "client.hpp"
+#include "commands.hpp"
+
+namespace curation::ctl {
 namespace {
 
-using curation::TimePoint;
-
 constexpr char kDefaultAddr[] = "127.0.0.1:7600";
-
-struct Options {
-  std::string addr;
-  bool json = false;
-  int timeout_seconds = 10;
-  std::string token;         // empty: none found; the server will say so
-  std::string token_source;  // where it came from, for error messages
-  bool tls = false;
-  std::string tls_ca_pem;  // empty with tls: the system's roots
-};
 
 // ~/.config/curation/curatorctl.yaml (XDG_CONFIG_HOME honoured), or an empty node.
 const YAML::Node& UserConfig() {
@@ -87,22 +77,6 @@ std::string ResolveAddr(const std::string& flag) {
   return addr.value.empty() ? kDefaultAddr : addr.value;
 }
 
-std::string Trimmed(const std::string& text) {
-  const char* blank = " \t\r\n";
-  size_t begin = text.find_first_not_of(blank);
-  return begin == std::string::npos ? "" : text.substr(begin, text.find_last_not_of(blank) - begin + 1);
-}
-
-absl::StatusOr<std::string> ReadSmallFile(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError("cannot read " + what + " " + path);
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // Fills the token and TLS settings of `options`; the error says which setting is wrong.
 absl::Status ResolveCredentials(Options& options, const std::string& token_file_flag, const std::string& tls_ca_flag) {
   Setting token = Resolve(token_file_flag, "--token-file", "CURATION_TOKEN", "token_file");
@@ -124,140 +98,9 @@ absl::Status ResolveCredentials(Options& options, const std::string& token_file_
   return absl::OkStatus();
 }
 
-// The one place the connection to curationd is made; every command (and any new one) uses it.
-std::shared_ptr<grpc::Channel> Channel(const Options& options) {
-  if (!options.tls) {
-    return grpc::CreateChannel(options.addr, grpc::InsecureChannelCredentials());
-  }
-  grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = options.tls_ca_pem;  // empty: the system's roots
-  return grpc::CreateChannel(options.addr, grpc::SslCredentials(ssl));
-}
-
-// The context for one call: the bearer token and the deadline. Every call goes through it.
-std::unique_ptr<grpc::ClientContext> Context(const Options& options) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(options.timeout_seconds));
-  if (!options.token.empty()) {
-    context->AddMetadata("authorization", "Bearer " + options.token);
-  }
-  return context;
-}
-
-int Failed(const Options& options, const grpc::Status& status) {
-  std::cerr << "curatorctl: ";
-  if (status.error_code() == grpc::UNAVAILABLE || status.error_code() == grpc::DEADLINE_EXCEEDED) {
-    std::cerr << "cannot reach curationd at " << options.addr << " (" << status.error_message()
-              << "); is it running? set --addr or CURATION_ADDR"
-              << (options.tls ? "" : "; if it serves TLS, pass --tls or --tls-ca") << "\n";
-  } else if (status.error_code() == grpc::UNAUTHENTICATED && options.token.empty()) {
-    std::cerr << "no token: pass --token-file PATH, set CURATION_TOKEN, or put token_file: in "
-                 "~/.config/curation/curatorctl.yaml (a lead creates tokens with `curationd principal add`)\n";
-  } else if (status.error_code() == grpc::UNAUTHENTICATED) {
-    std::cerr << "the token from " << options.token_source << " was refused (" << status.error_message()
-              << "); check it, or ask the lead for a new one\n";
-  } else if (status.error_code() == grpc::PERMISSION_DENIED) {
-    std::cerr << "not allowed: " << status.error_message()
-              << "; use a token whose role may do this (see README, \"Who may do what\"), or ask the lead\n";
-  } else {
-    std::cerr << status.error_message() << "\n";
-  }
-  return 1;
-}
-
-int PrintJson(const google::protobuf::Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions print;
-  print.preserve_proto_field_names = true;
-  print.always_print_primitive_fields = true;
-  print.add_whitespace = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, print);
-  std::cout << json;
-  return 0;
-}
-
-TimePoint ToTime(const google::protobuf::Timestamp& timestamp) {
-  return TimePoint(std::chrono::seconds(timestamp.seconds()) + std::chrono::nanoseconds(timestamp.nanos()));
-}
-
-std::chrono::milliseconds Since(const google::protobuf::Timestamp& timestamp) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now() - ToTime(timestamp));
-}
-
-using curation::Fit;
-
-void PrintTable(const std::vector<std::vector<std::string>>& rows) { curation::PrintTable(rows, std::cout); }
-
-std::string DueText(const curation::v1::Item& item) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(ToTime(item.due_time()) -
-                                                                    std::chrono::system_clock::now());
-  if (left.count() <= 0) {
-    return "OVERDUE by " + curation::HumanDuration(-left);
-  }
-  return "in " + curation::HumanDuration(left) + (item.at_risk() ? " (at risk)" : "");
-}
-
 std::string VerdictWord(curation::v1::Verdict verdict) {
   std::string name = curation::v1::Verdict_Name(verdict);
   return name.substr(name.find('_') + 1);
-}
-
-std::string PlaysText(curation::v1::Verdict verdict) {
-  return verdict == curation::v1::VERDICT_UNSPECIFIED ? "not yet" : VerdictWord(verdict);
-}
-
-int QueueList(const Options& options, int limit, const std::vector<std::string>& states) {
-  auto stub = curation::v1::ReviewService::NewStub(Channel(options));
-  curation::v1::ListItemsResponse all;
-  curation::v1::ListItemsRequest request;
-  for (const std::string& state : states) {
-    std::string name = "ITEM_STATE_";
-    for (char ch : state) {
-      name += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    }
-    curation::v1::ItemState value;
-    if (!curation::v1::ItemState_Parse(name, &value)) {
-      std::cerr << "curatorctl: unknown state '" << state << "' (open, claimed, decided, escalated)\n";
-      return 2;
-    }
-    request.add_states(value);
-  }
-  while (all.items_size() < limit) {
-    request.set_page_size(std::min(limit - all.items_size(), 1000));
-    curation::v1::ListItemsResponse page;
-    grpc::Status status = stub->ListItems(Context(options).get(), request, &page);
-    if (!status.ok()) {
-      return Failed(options, status);
-    }
-    for (auto& item : *page.mutable_items()) {
-      *all.add_items() = std::move(item);
-    }
-    if (page.next_page_token().empty()) {
-      break;
-    }
-    request.set_page_token(page.next_page_token());
-    all.set_next_page_token(page.next_page_token());
-  }
-  if (options.json) {
-    return PrintJson(all);
-  }
-  if (all.items().empty()) {
-    std::cout << "The queue is empty.\n";
-    return 0;
-  }
-  std::vector<std::vector<std::string>> rows = {{"ID", "KIND", "TARGET", "TITLE", "CHANNEL", "CATEGORY", "PLAYS", "AGE", "DUE"}};
-  for (const auto& item : all.items()) {
-    bool video = item.target_kind() == curation::v1::TARGET_KIND_VIDEO;
-    std::string kind = item.reason() == curation::v1::ITEM_REASON_ASSETS_CHANGED ? "video*" : (video ? "video" : "channel");
-    std::string channel = item.channel_title().empty() ? item.channel_id() : item.channel_title() + " (" + item.channel_id() + ")";
-    rows.push_back({std::to_string(item.id()), kind, item.target_id(), Fit(item.title(), 40), Fit(channel, 28),
-                    Fit(item.category_name(), 18), PlaysText(item.playability()), curation::HumanDuration(Since(item.upload_time())), DueText(item)});
-  }
-  PrintTable(rows);
-  if (!all.next_page_token().empty()) {
-    std::cout << "(showing the first " << all.items_size() << "; raise --limit to see more)\n";
-  }
-  return 0;
 }
 
 std::string Ago(const google::protobuf::Timestamp& time) {
@@ -327,7 +170,8 @@ int Health(const Options& options) {
   auto stub = grpc::health::v1::Health::NewStub(Channel(options));
   bool all_serving = true;
   std::vector<std::vector<std::string>> rows = {{"SERVICE", "STATUS"}};
-  for (const char* service : {"", "curation.v1.IngestService", "curation.v1.ProbeService", "curation.v1.ReviewService"}) {
+  for (const char* service : {"", "curation.v1.IngestService", "curation.v1.ProbeService", "curation.v1.ReviewService",
+                              "curation.v1.ModerationLogService"}) {
     grpc::health::v1::HealthCheckRequest request;
     request.set_service(service);
     grpc::health::v1::HealthCheckResponse response;
@@ -429,10 +273,35 @@ int Probe(Options options, const std::string& target, bool deep, bool history) {
   return 0;
 }
 
-}  // namespace
+// `ingest status|backfill`, `health` and `probe`: the pipeline's state.
+void AddPipelineCommands(CLI::App& app, Runner& run) {
+  auto* ingest = app.add_subcommand("ingest", "ingest from the query node")->require_subcommand(1);
+  ingest->add_subcommand("status", "high-water mark, lag and errors")->callback([&run] { run = IngestStatus; });
+  auto from_block = std::make_shared<int64_t>(0);
+  auto* backfill = ingest->add_subcommand("backfill", "re-read everything from a block on");
+  backfill->add_option("--from-block", *from_block, "first block to re-read (0 = genesis)")
+      ->required()
+      ->check(CLI::NonNegativeNumber);
+  RunsWith(backfill, run, from_block, IngestBackfill);
 
-int main(int argc, char** argv) {
-  CLI::App app{"curatorctl: work the curation queue and inspect the pipeline"};
+  app.add_subcommand("health", "whether curationd and its services are serving")->callback([&run] { run = Health; });
+
+  struct ProbeFlags {
+    std::string target;
+    bool deep = false;
+    bool history = false;
+  };
+  auto flags = std::make_shared<ProbeFlags>();
+  auto* probe = app.add_subcommand("probe", "would a video (from every node serving it) or a URL play in a browser?");
+  probe->add_option("target", flags->target, "a video id, or an http(s) URL of a video file or image")->required();
+  probe->add_flag("--deep", flags->deep, "for a URL: also look for a black, frozen or silent opening");
+  probe->add_flag("--history", flags->history, "show stored probes, newest first, instead of probing now");
+  RunsWith(probe, run, flags,
+           [](const Options& o, const ProbeFlags& f) { return Probe(o, f.target, f.deep, f.history); });
+}
+
+int Run(int argc, char** argv) {
+  CLI::App app{"curatorctl: work the curation queue and the moderation log, and inspect the pipeline"};
   Options options;
   std::string addr, token_file, tls_ca;
   app.add_option("--addr", addr, "curationd address host:port (else CURATION_ADDR, else 127.0.0.1:7600)");
@@ -447,30 +316,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand: `curatorctl queue list --json`
 
-  auto* queue = app.add_subcommand("queue", "the review queue")->require_subcommand(1);
-  int limit = 50;
-  std::vector<std::string> states;
-  auto* queue_list = queue->add_subcommand("list", "pending items, earliest due first");
-  queue_list->add_option("--limit", limit, "most items to show")->check(CLI::Range(1, 100000));
-  queue_list->add_option("--state", states, "only these states (open, claimed, decided, escalated)")->delimiter(',');
-
-  auto* ingest = app.add_subcommand("ingest", "ingest from the query node")->require_subcommand(1);
-  auto* ingest_status = ingest->add_subcommand("status", "high-water mark, lag and errors");
-  int64_t from_block = 0;
-  auto* ingest_backfill = ingest->add_subcommand("backfill", "re-read everything from a block on");
-  ingest_backfill->add_option("--from-block", from_block, "first block to re-read (0 = genesis)")
-      ->required()
-      ->check(CLI::NonNegativeNumber);
-
-  auto* health = app.add_subcommand("health", "whether curationd and its services are serving");
-
-  std::string probe_target;
-  bool deep = false, history = false;
-  auto* probe = app.add_subcommand("probe", "would a video (from every node serving it) or a URL play in a browser?");
-  probe->add_option("target", probe_target, "a video id, or an http(s) URL of a video file or image")->required();
-  probe->add_flag("--deep", deep, "for a URL: also look for a black, frozen or silent opening");
-  probe->add_flag("--history", history, "show stored probes, newest first, instead of probing now");
-
+  Runner run;
+  AddQueueCommands(app, run);
+  AddLogCommands(app, run);
+  AddPipelineCommands(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -478,23 +327,12 @@ int main(int argc, char** argv) {
   }
   options.addr = ResolveAddr(addr);
   if (auto credentials = ResolveCredentials(options, token_file, tls_ca); !credentials.ok()) {
-    std::cerr << "curatorctl: " << credentials.message() << "\n";
-    return 2;
+    return UsageError(std::string(credentials.message()));
   }
-  if (queue_list->parsed()) {
-    return QueueList(options, limit, states);
-  }
-  if (ingest_status->parsed()) {
-    return IngestStatus(options);
-  }
-  if (ingest_backfill->parsed()) {
-    return IngestBackfill(options, from_block);
-  }
-  if (health->parsed()) {
-    return Health(options);
-  }
-  if (probe->parsed()) {
-    return Probe(options, probe_target, deep, history);
-  }
-  return 2;
+  return run ? run(options) : 2;
 }
+
+}  // namespace
+}  // namespace curation::ctl
+
+int main(int argc, char** argv) { return curation::ctl::Run(argc, argv); }

@@ -9,6 +9,23 @@ namespace {
 
 std::shared_ptr<spdlog::logger> Log() { return ComponentLogger("db"); }
 
+constexpr char kLowerStatementTimeout[] = "db.lower_statement_timeout";
+
+// Deadlines this near are set for the transaction alone: a session-wide timeout this short
+// could cut off the ROLLBACK after a timeout and leave the connection in a failed transaction.
+constexpr int64_t kSessionTimeoutFloorMs = 2000;
+
+// Farther deadlines set the session's statement_timeout, rounded down to one of these steps,
+// so calls with similar deadlines leave it as it is (no extra round trip); a statement is cut
+// off at most a fifth early.
+int64_t TimeoutStep(int64_t millis) {
+  int64_t step = 1;
+  while (step * 5 / 4 + 1 <= millis) {
+    step = step * 5 / 4 + 1;
+  }
+  return step;
+}
+
 // The statement_timeout a transaction needs when its deadline is nearer than the session's
 // configured cap; nullopt when the cap already applies.
 absl::StatusOr<std::optional<int64_t>> DeadlineTimeoutMillis(std::chrono::milliseconds cap,
@@ -121,6 +138,11 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Open() const {
     // The session default; a transaction with a nearer deadline lowers it for itself.
     // set_variable, unlike a plain SET, is restored when libpqxx reconnects by itself.
     connection->set_variable("statement_timeout", std::to_string(options_.statement_timeout.count()));
+    // Every statement here is prepared once and run many times with different values; left
+    // to itself PostgreSQL re-plans many of them on every call (custom plans), which cost
+    // more CPU than running them.
+    connection->set_variable("plan_cache_mode", "force_generic_plan");
+    connection->prepare(kLowerStatementTimeout, "SELECT set_config('statement_timeout', $1, true)");
     for (const PreparedStatement& statement : options_.statements) {
       connection->prepare(statement.name, statement.sql);
     }
@@ -161,6 +183,9 @@ void Pool::Release(std::unique_ptr<pqxx::connection> connection) {
   if (connection && connection->is_open()) {
     idle_.push_back(std::move(connection));
   } else {
+    if (connection) {
+      session_timeout_ms_.erase(connection.get());
+    }
     --open_;
   }
   available_.notify_one();
@@ -174,13 +199,24 @@ absl::Status Pool::InTransaction(const Work& work, std::optional<TimePoint> dead
   absl::Status last;
   for (int attempt = 0; attempt < 2; ++attempt) {
     ASSIGN_OR_RETURN(std::optional<int64_t> timeout_ms, DeadlineTimeoutMillis(options_.statement_timeout, deadline));
-    ASSIGN_OR_RETURN(auto connection, Acquire(acquire_until));
+    auto acquired = Acquire(acquire_until);
+    if (!acquired.ok() && deadline && SystemClock::Instance().Now() >= *deadline) {
+      return absl::DeadlineExceededError("deadline passed waiting for a free database connection");
+    }
+    ASSIGN_OR_RETURN(auto connection, std::move(acquired));
     bool broken = false;
     absl::Status status;
     try {
+      bool near = timeout_ms && *timeout_ms < kSessionTimeoutFloorMs;
+      int64_t session = timeout_ms && !near ? TimeoutStep(*timeout_ms) : options_.statement_timeout.count();
+      if (SessionTimeout(*connection) != session) {
+        // set_variable, unlike a plain SET, is restored when libpqxx reconnects by itself.
+        connection->set_variable("statement_timeout", std::to_string(session));
+        SetSessionTimeout(*connection, session);
+      }
       pqxx::work tx(*connection);
-      if (timeout_ms) {
-        tx.exec_params("SELECT set_config('statement_timeout', $1, true)", std::to_string(*timeout_ms));
+      if (near) {
+        tx.exec_prepared(kLowerStatementTimeout, std::to_string(*timeout_ms));
       }
       status = work(tx);
       if (status.ok()) {
@@ -196,6 +232,9 @@ absl::Status Pool::InTransaction(const Work& work, std::optional<TimePoint> dead
       status = StatusFromException(e);
       broken = status.code() == absl::StatusCode::kUnavailable;
     }
+    if (!status.ok()) {
+      Forget(*connection);  // set the session's timeout again before trusting it
+    }
     if (broken) {
       connection.reset();
     }
@@ -209,6 +248,22 @@ absl::Status Pool::InTransaction(const Work& work, std::optional<TimePoint> dead
     return status;
   }
   return last;
+}
+
+int64_t Pool::SessionTimeout(const pqxx::connection& connection) const {
+  std::lock_guard lock(mutex_);
+  auto it = session_timeout_ms_.find(&connection);
+  return it == session_timeout_ms_.end() ? -1 : it->second;
+}
+
+void Pool::SetSessionTimeout(const pqxx::connection& connection, int64_t millis) {
+  std::lock_guard lock(mutex_);
+  session_timeout_ms_[&connection] = millis;
+}
+
+void Pool::Forget(const pqxx::connection& connection) {
+  std::lock_guard lock(mutex_);
+  session_timeout_ms_.erase(&connection);
 }
 
 Pool::Stats Pool::stats() const {

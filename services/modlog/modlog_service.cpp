@@ -1,15 +1,19 @@
 #include <curation/modlog/modlog_service.hpp>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 
 #include <absl/strings/str_cat.h>
 
+#include <curation/common/logging.hpp>
 #include <curation/common/page_token.hpp>
 
 namespace curation::modlog {
 namespace {
 
-constexpr std::chrono::milliseconds kSealerIdlePoll{1000};
+// How long a new entry may wait to be sealed; sealing in batches keeps it cheap under load.
+constexpr std::chrono::milliseconds kSealEvery{200};
 constexpr int kExportPage = 1000;
 
 const std::vector<std::string> kKinds = {kApprove,        kWarn,           kCensor,           kEscalate, kRevert,
@@ -84,11 +88,19 @@ absl::Status ModerationLogService::Export(const EntryFilter& filter,
 }
 
 void ModerationLogService::RunSealer(std::stop_token stop) {
-  db::FollowNotifications(pool_, "modlog_unsealed", kSealerIdlePoll, stop, "modlog", "seal log entries",
-                          [&]() -> absl::StatusOr<bool> {
-                            RETURN_IF_ERROR(store_.SealAll());
-                            return false;
-                          });
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  std::unique_lock lock(mutex);
+  bool failing = false;
+  while (!stop.stop_requested()) {
+    absl::Status sealed = store_.SealAll();
+    if (sealed.ok() == failing) {  // log the change, not every retry
+      failing = !sealed.ok();
+      auto log = ComponentLogger("modlog");
+      failing ? log->warn("sealing log entries failed: {}", sealed) : log->info("sealing log entries again");
+    }
+    wake.wait_for(lock, stop, kSealEvery, [] { return false; });
+  }
 }
 
 }  // namespace curation::modlog

@@ -230,14 +230,17 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
       {"review.lock_item", absl::StrCat(select, " WHERE i.id = $1 FOR UPDATE OF i")},
       {"review.items_by_id",
        absl::StrCat(select, " WHERE i.id = ANY($1::bigint[]) ORDER BY i.due_at, ", kSignal, " DESC, i.id")},
+      // Claims and reads in one statement: the read sees the items as they were before the
+      // claim, so the caller sets the lease fields it just wrote.
       {"review.claim",
        absl::StrCat("WITH picked AS (SELECT i.id FROM review.items i"
                     " LEFT JOIN probe.verdicts pv ON i.target_kind = 'video' AND pv.video_id = i.target_id"
                     " WHERE i.state = 'open' OR (i.state = 'claimed' AND i.lease_expires_at <= ",
                     Time(3), ") ORDER BY i.due_at, ", kSignal,
-                    " DESC, i.id LIMIT $2 FOR UPDATE OF i SKIP LOCKED)"
-                    " UPDATE review.items it SET state = 'claimed', lease_holder = $1, lease_expires_at = ",
-                    Time(3), " + ", Span(4), " FROM picked WHERE it.id = picked.id RETURNING it.id")},
+                    " DESC, i.id LIMIT $2 FOR UPDATE OF i SKIP LOCKED),"
+                    " claimed AS (UPDATE review.items it SET state = 'claimed', lease_holder = $1, lease_expires_at = ",
+                    Time(3), " + ", Span(4), " FROM picked WHERE it.id = picked.id RETURNING it.id) ",
+                    select, " WHERE i.id IN (SELECT id FROM claimed) ORDER BY i.due_at, ", kSignal, " DESC, i.id")},
       {"review.renew",
        absl::StrCat("UPDATE review.items SET lease_expires_at = ", Time(3), " + ", Span(4),
                     " WHERE id = ANY($2::bigint[]) AND state = 'claimed' AND lease_holder = $1 AND lease_expires_at > ",
@@ -256,14 +259,15 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
        "SELECT code, action, applies_to, title FROM review.policy_codes WHERE code = ANY($1::text[]) AND active"},
       {"review.policy_codes",
        "SELECT code, action, applies_to, title FROM review.policy_codes WHERE active ORDER BY action DESC, code"},
+      // The decision, and the item's new state ($7: decided, escalated, or NULL to leave it).
       {"review.insert_decision",
-       absl::StrCat("INSERT INTO review.decisions (item_id, action, principal, request_id, log_entry_id, decided_at)"
-                    " VALUES ($1, $2, $3, nullif($4, ''), $5, ",
-                    Time(6), ")")},
-      {"review.close_item",
-       absl::StrCat("UPDATE review.items SET state = $2, lease_holder = NULL, lease_expires_at = NULL,"
-                    " decided_at = CASE WHEN $2 = 'decided' THEN ",
-                    Time(3), " ELSE decided_at END WHERE id = $1")},
+       absl::StrCat("WITH decision AS (INSERT INTO review.decisions (item_id, action, principal, request_id,"
+                    " log_entry_id, decided_at) VALUES ($1, $2, $3, nullif($4, ''), $5, ",
+                    Time(6),
+                    "))"
+                    " UPDATE review.items SET state = $7, lease_holder = NULL, lease_expires_at = NULL,"
+                    " decided_at = CASE WHEN $7 = 'decided' THEN ",
+                    Time(6), " ELSE decided_at END WHERE id = $1 AND $7::text IS NOT NULL")},
       {"review.counts",
        absl::StrCat("SELECT count(*),"
                     " count(*) FILTER (WHERE state = 'open' OR (state = 'claimed' AND lease_expires_at <= ",
@@ -341,12 +345,11 @@ absl::StatusOr<std::vector<ItemRow>> ReviewStore::Claim(const std::string& holde
   std::vector<ItemRow> items;
   RETURN_IF_ERROR(pool_.InTransaction(
       [&](pqxx::work& tx) {
-        std::vector<int64_t> ids;
-        for (const auto& row : tx.exec_prepared("review.claim", holder, count, ToMillis(now), lease.count())) {
-          ids.push_back(row[0].as<int64_t>());
-        }
-        if (!ids.empty()) {
-          items = ReadItems(tx.exec_prepared("review.items_by_id", IdArray(ids)));
+        items = ReadItems(tx.exec_prepared("review.claim", holder, count, ToMillis(now), lease.count()));
+        for (ItemRow& item : items) {
+          item.state = "claimed";
+          item.lease_holder = holder;
+          item.lease_expires_at = FromMillis(ToMillis(now) + lease.count());
         }
         return absl::OkStatus();
       },
@@ -445,12 +448,13 @@ absl::Status CheckPolicyCodes(pqxx::work& tx, const std::vector<std::string>& co
   return absl::OkStatus();
 }
 
-// Writes the log entry and the decision that cites it, in the caller's transaction.
+// Writes the log entry and the decision that cites it, and moves the item to `new_state`
+// (nullptr: it stays as it is), in the caller's transaction.
 DecisionRecord Record(pqxx::work& tx, const auth::Principal& principal, int64_t item_id, const std::string& request_id,
-                      modlog::EntryContent entry, TimePoint now) {
+                      modlog::EntryContent entry, TimePoint now, const char* new_state) {
   int64_t entry_id = modlog::LogStore::Append(tx, entry);
   tx.exec_prepared("review.insert_decision", item_id, entry.kind, principal.name, request_id, entry_id,
-                   ToMillis(now));
+                   ToMillis(now), new_state);
   std::string action = entry.kind;
   return {.item_id = item_id,
           .action = std::move(action),
@@ -467,17 +471,20 @@ absl::StatusOr<DecisionRecord> ReviewStore::Decide(const auth::Principal& princi
   DecisionRecord record;
   RETURN_IF_ERROR(pool_.InTransaction(
       [&](pqxx::work& tx) -> absl::Status {
-        ASSIGN_OR_RETURN(auto replayed, Replayed(tx, principal, draft.request_id, draft.item_id, draft.action));
-        if (replayed) {
-          record = std::move(*replayed);
-          return absl::OkStatus();
-        }
         auto locked = ReadItems(tx.exec_prepared("review.lock_item", draft.item_id));
         if (locked.empty()) {
           return absl::NotFoundError(absl::StrCat("no review item ", draft.item_id));
         }
         const ItemRow& item = locked.front();
-        RETURN_IF_ERROR(MayDecide(principal, item, draft.action, now));
+        if (absl::Status refused = MayDecide(principal, item, draft.action, now); !refused.ok()) {
+          // A retry of a decision that went through finds the item decided: answer as the first time.
+          ASSIGN_OR_RETURN(auto replayed, Replayed(tx, principal, draft.request_id, draft.item_id, draft.action));
+          if (!replayed) {
+            return refused;
+          }
+          record = std::move(*replayed);
+          return absl::OkStatus();
+        }
 
         modlog::EntryContent entry = EntryBy(principal, now);
         entry.kind = draft.action;
@@ -503,9 +510,13 @@ absl::StatusOr<DecisionRecord> ReviewStore::Decide(const auth::Principal& princi
         entry.snapshot = SnapshotOf(item);
         entry.recorded_at = modlog::ToLogPrecision(now);
 
-        record = Record(tx, principal, item.id, draft.request_id, std::move(entry), now);
-        tx.exec_prepared("review.close_item", item.id,
-                         draft.action == modlog::kEscalate ? "escalated" : "decided", ToMillis(now));
+        try {
+          record = Record(tx, principal, item.id, draft.request_id, std::move(entry), now,
+                          draft.action == modlog::kEscalate ? "escalated" : "decided");
+        } catch (const pqxx::unique_violation&) {  // (principal, request_id) decided another item
+          return absl::InvalidArgumentError(
+              absl::StrCat("request_id '", draft.request_id, "' was already used for a different decision"));
+        }
         return absl::OkStatus();
       },
       deadline));
@@ -552,7 +563,7 @@ absl::StatusOr<DecisionRecord> ReviewStore::Revert(const auth::Principal& princi
           entry.snapshot = SnapshotOf(locked.front());
         }
         entry.recorded_at = modlog::ToLogPrecision(now);
-        record = Record(tx, principal, *censor.item_id, request_id, std::move(entry), now);
+        record = Record(tx, principal, *censor.item_id, request_id, std::move(entry), now, nullptr);
         return absl::OkStatus();
       },
       deadline));

@@ -264,7 +264,7 @@ int VerifyPhase(db::EmbeddedPostgres& server, int64_t entries) {
     pqxx::nontransaction(connection).exec("VACUUM ANALYZE modlog.chain");
   }
   std::cout << "  written in " << std::chrono::duration<double>(Steady::now() - written).count() << " s\n";
-  auto pool = db::Pool::Create({.url = url, .size = 2, .statements = modlog::LogStore::Statements()});
+  auto pool = db::Pool::Create({.url = url, .size = 4, .statements = modlog::LogStore::Statements()});
   if (!pool.ok()) {
     std::cerr << pool.status() << "\n";
     return 1;

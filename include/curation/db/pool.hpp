@@ -11,6 +11,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -71,11 +72,17 @@ class Pool {
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire(TimePoint until);
   void Release(std::unique_ptr<pqxx::connection> connection);
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Open() const;
+  int64_t SessionTimeout(const pqxx::connection& connection) const;  // -1: not known
+  void SetSessionTimeout(const pqxx::connection& connection, int64_t millis);
+  void Forget(const pqxx::connection& connection);
 
   PoolOptions options_;
   mutable std::mutex mutex_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  // The statement_timeout each open connection's session has now, so a transaction changes it
+  // only when its deadline calls for another value.
+  std::unordered_map<const pqxx::connection*, int64_t> session_timeout_ms_;
   int open_ = 0;
   int waiting_ = 0;
 };

@@ -34,7 +34,9 @@ struct VerifyReport {
 /// Thread-safe.
 class LogStore {
  public:
-  explicit LogStore(db::Pool& pool) : pool_(pool) {}
+  /// Verify checks stretches of at least `min_verify_stretch` entries side by side.
+  explicit LogStore(db::Pool& pool, int64_t min_verify_stretch = 10000)
+      : pool_(pool), min_verify_stretch_(min_verify_stretch) {}
   static std::vector<db::PreparedStatement> Statements();
 
   /// Writes an entry in the caller's transaction and queues it for sealing; returns its id.
@@ -58,6 +60,7 @@ class LogStore {
 
  private:
   db::Pool& pool_;
+  int64_t min_verify_stretch_;
 };
 
 }  // namespace curation::modlog

@@ -27,7 +27,7 @@ class ModerationLogService {
   static constexpr int kDefaultPageSize = 100;
   static constexpr int kMaxPageSize = 1000;
 
-  ModerationLogService(LogStore& store, db::Pool& pool) : store_(store), pool_(pool) {}
+  explicit ModerationLogService(LogStore& store) : store_(store) {}
 
   /// INVALID_ARGUMENT for a bad page size, token, kind, target kind or time range.
   absl::StatusOr<EntryPage> ListEntries(const EntryQuery& query, std::optional<TimePoint> deadline = std::nullopt);
@@ -37,12 +37,11 @@ class ModerationLogService {
   /// Calls `write` for every matching entry, oldest first, until it returns false.
   absl::Status Export(const EntryFilter& filter, const std::function<bool(const Entry&)>& write);
 
-  /// Seals new entries into the chain as they are written.
+  /// Seals new entries into the chain, in batches, within a fraction of a second of writing.
   void RunSealer(std::stop_token stop);
 
  private:
   LogStore& store_;
-  db::Pool& pool_;
 };
 
 /// INVALID_ARGUMENT naming the field when a filter cannot match anything sensible.
