@@ -32,4 +32,14 @@ std::string TextArrayLiteral(const std::vector<std::string>& values) {
   return literal + "}";
 }
 
+pqxx::result ExecWithParameters(pqxx::transaction_base& tx, const std::string& statement,
+                                const std::vector<std::optional<std::string>>& parameters) {
+  std::vector<const char*> values;
+  values.reserve(parameters.size());
+  for (const auto& parameter : parameters) {
+    values.push_back(parameter ? parameter->c_str() : nullptr);
+  }
+  return tx.exec_prepared(statement, pqxx::prepare::make_dynamic_params(values));
+}
+
 }  // namespace curation::db

@@ -191,7 +191,7 @@ void Pool::Release(std::unique_ptr<pqxx::connection> connection) {
   available_.notify_one();
 }
 
-absl::Status Pool::InTransaction(const Work& work, std::optional<TimePoint> deadline) {
+absl::Status Pool::WithConnection(std::optional<TimePoint> deadline, bool retry_lost, const Session& session) {
   TimePoint acquire_until = SystemClock::Instance().Now() + options_.acquire_timeout;
   if (deadline && *deadline < acquire_until) {
     acquire_until = *deadline;
@@ -207,21 +207,7 @@ absl::Status Pool::InTransaction(const Work& work, std::optional<TimePoint> dead
     bool broken = false;
     absl::Status status;
     try {
-      bool near = timeout_ms && *timeout_ms < kSessionTimeoutFloorMs;
-      int64_t session = timeout_ms && !near ? TimeoutStep(*timeout_ms) : options_.statement_timeout.count();
-      if (SessionTimeout(*connection) != session) {
-        // set_variable, unlike a plain SET, is restored when libpqxx reconnects by itself.
-        connection->set_variable("statement_timeout", std::to_string(session));
-        SetSessionTimeout(*connection, session);
-      }
-      pqxx::work tx(*connection);
-      if (near) {
-        tx.exec_prepared(kLowerStatementTimeout, std::to_string(*timeout_ms));
-      }
-      status = work(tx);
-      if (status.ok()) {
-        tx.commit();
-      }
+      status = session(*connection, timeout_ms);
     } catch (const pqxx::in_doubt_error& e) {
       status = StatusFromException(e);
       broken = true;
@@ -239,8 +225,7 @@ absl::Status Pool::InTransaction(const Work& work, std::optional<TimePoint> dead
       connection.reset();
     }
     Release(std::move(connection));
-    // Only a connection lost before commit is safe to retry: the work did not happen.
-    if (broken && status.code() == absl::StatusCode::kUnavailable && attempt == 0) {
+    if (retry_lost && broken && status.code() == absl::StatusCode::kUnavailable && attempt == 0) {
       Log()->warn("database connection lost, retrying on a new one: {}", status.message());
       last = status;
       continue;
@@ -248,6 +233,45 @@ absl::Status Pool::InTransaction(const Work& work, std::optional<TimePoint> dead
     return status;
   }
   return last;
+}
+
+void Pool::SetSessionTimeoutIfNeeded(pqxx::connection& connection, int64_t millis) {
+  if (SessionTimeout(connection) != millis) {
+    // set_variable, unlike a plain SET, is restored when libpqxx reconnects by itself.
+    connection.set_variable("statement_timeout", std::to_string(millis));
+    SetSessionTimeout(connection, millis);
+  }
+}
+
+absl::Status Pool::InTransaction(const Work& work, std::optional<TimePoint> deadline) {
+  // Only a connection lost before commit is safe to retry: the work did not happen.
+  return WithConnection(deadline, true, [&](pqxx::connection& connection, std::optional<int64_t> timeout_ms) {
+    bool near = timeout_ms && *timeout_ms < kSessionTimeoutFloorMs;
+    SetSessionTimeoutIfNeeded(connection,
+                              timeout_ms && !near ? TimeoutStep(*timeout_ms) : options_.statement_timeout.count());
+    pqxx::work tx(connection);
+    if (near) {
+      tx.exec_prepared(kLowerStatementTimeout, std::to_string(*timeout_ms));
+    }
+    absl::Status status = work(tx);
+    if (status.ok()) {
+      tx.commit();
+    }
+    return status;
+  });
+}
+
+absl::Status Pool::Autocommit(const AutocommitWork& work, std::optional<TimePoint> deadline) {
+  // A statement may have committed before the connection was lost, so nothing is retried.
+  return WithConnection(deadline, false, [&](pqxx::connection& connection, std::optional<int64_t> timeout_ms) {
+    // No transaction to roll back here, so even a near deadline can be the session's.
+    bool near = timeout_ms && *timeout_ms < kSessionTimeoutFloorMs;
+    SetSessionTimeoutIfNeeded(connection, !timeout_ms ? options_.statement_timeout.count()
+                                          : near      ? *timeout_ms
+                                                      : TimeoutStep(*timeout_ms));
+    pqxx::nontransaction tx(connection);
+    return work(tx);
+  });
 }
 
 int64_t Pool::SessionTimeout(const pqxx::connection& connection) const {

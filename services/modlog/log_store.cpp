@@ -115,22 +115,8 @@ std::optional<std::string> Text(const std::optional<int64_t>& value) {
 }  // namespace
 
 std::vector<db::PreparedStatement> LogStore::Statements() {
-  std::string append_values;
-  for (int i = 1; i <= 25; ++i) {
-    absl::StrAppend(&append_values, "$", i, ", ");
-  }
   return {
-      {"modlog.append",
-       absl::StrCat("WITH entry AS (INSERT INTO modlog.entries (kind, actor, actor_role, actor_worker_id, target_kind,"
-                    " target_id, item_id, justification, policy_codes, note, snapshot_title, snapshot_channel_id,"
-                    " snapshot_channel_title, snapshot_category_id, snapshot_category_name, snapshot_verdict,"
-                    " snapshot_verdict_summary, reverts_entry_id, confirms_entry_id, chain_event_id, chain_block,"
-                    " chain_extrinsic, chain_is_hidden, chain_rationale, chain_actor, chain_event_at, recorded_at,"
-                    " content_hash) VALUES (",
-                    append_values, MicrosParam(26), ", ", MicrosParam(27),
-                    ", decode($28, 'hex')) RETURNING id),"
-                    " queued AS (INSERT INTO modlog.unsealed (entry_id) SELECT id FROM entry)"
-                    " SELECT id FROM entry")},
+      {"modlog.append", AppendThen(" SELECT id FROM entry")},
       {"modlog.seal_lock", absl::StrCat("SELECT pg_advisory_xact_lock(", kSealLock, ")")},
       {"modlog.chain_tip", "SELECT position, encode(chain_hash, 'hex') FROM modlog.chain ORDER BY position DESC LIMIT 1"},
       {"modlog.take_unsealed",
@@ -172,15 +158,33 @@ std::vector<db::PreparedStatement> LogStore::Statements() {
   };
 }
 
-int64_t LogStore::Append(pqxx::work& tx, EntryContent content) {
+std::string LogStore::AppendThen(const std::string& then, const std::string& guard) {
+  std::string values;
+  for (int i = 1; i <= 25; ++i) {
+    absl::StrAppend(&values, "$", i, ", ");
+  }
+  return absl::StrCat("WITH ", guard.empty() ? "" : "guard AS (" + guard + "), ",
+                      "entry AS (INSERT INTO modlog.entries (kind, actor, actor_role, actor_worker_id, target_kind,"
+                      " target_id, item_id, justification, policy_codes, note, snapshot_title, snapshot_channel_id,"
+                      " snapshot_channel_title, snapshot_category_id, snapshot_category_name, snapshot_verdict,"
+                      " snapshot_verdict_summary, reverts_entry_id, confirms_entry_id, chain_event_id, chain_block,"
+                      " chain_extrinsic, chain_is_hidden, chain_rationale, chain_actor, chain_event_at, recorded_at,"
+                      " content_hash) SELECT ",
+                      values, MicrosParam(26), ", ", MicrosParam(27), ", decode($28, 'hex')",
+                      guard.empty() ? "" : " WHERE EXISTS (SELECT 1 FROM guard)",
+                      " RETURNING id),"
+                      " queued AS (INSERT INTO modlog.unsealed (entry_id) SELECT id FROM entry)",
+                      then);
+}
+
+std::vector<std::optional<std::string>> LogStore::AppendParameters(EntryContent& content) {
   content.recorded_at = ToLogPrecision(content.recorded_at);
   if (content.chain_event) {
     content.chain_event->event_at = ToLogPrecision(content.chain_event->event_at);
   }
   std::string hash = Hex(ContentHash(content));
-  const std::optional<ChainEvent>& event = content.chain_event;
   std::optional<std::string> event_id, block, extrinsic, is_hidden, rationale, actor, event_at;
-  if (event) {
+  if (const std::optional<ChainEvent>& event = content.chain_event) {
     event_id = event->event_id;
     block = absl::StrCat(event->block);
     extrinsic = event->extrinsic;
@@ -191,18 +195,39 @@ int64_t LogStore::Append(pqxx::work& tx, EntryContent content) {
     actor = event->actor;
     event_at = absl::StrCat(Micros(event->event_at));
   }
-  auto worker = Text(content.actor_worker_id), item = Text(content.item_id), reverts = Text(content.reverts_entry_id),
-       confirms = Text(content.confirms_entry_id);
   const Snapshot& snapshot = content.snapshot;
-  return tx
-      .exec_prepared1("modlog.append", content.kind, content.actor, content.actor_role, OrNull(worker),
-                      content.target_kind, content.target_id, OrNull(item), content.justification,
-                      TextArrayLiteral(content.policy_codes), content.note, snapshot.title, snapshot.channel_id,
-                      snapshot.channel_title, snapshot.category_id, snapshot.category_name, snapshot.verdict,
-                      snapshot.verdict_summary, OrNull(reverts), OrNull(confirms), OrNull(event_id), OrNull(block),
-                      OrNull(extrinsic), OrNull(is_hidden), OrNull(rationale), OrNull(actor), OrNull(event_at),
-                      Micros(content.recorded_at), hash)[0]
-      .as<int64_t>();
+  return {content.kind,
+          content.actor,
+          content.actor_role,
+          Text(content.actor_worker_id),
+          content.target_kind,
+          content.target_id,
+          Text(content.item_id),
+          content.justification,
+          TextArrayLiteral(content.policy_codes),
+          content.note,
+          snapshot.title,
+          snapshot.channel_id,
+          snapshot.channel_title,
+          snapshot.category_id,
+          snapshot.category_name,
+          snapshot.verdict,
+          snapshot.verdict_summary,
+          Text(content.reverts_entry_id),
+          Text(content.confirms_entry_id),
+          event_id,
+          block,
+          extrinsic,
+          is_hidden,
+          rationale,
+          actor,
+          event_at,
+          absl::StrCat(Micros(content.recorded_at)),
+          hash};
+}
+
+int64_t LogStore::Append(pqxx::work& tx, EntryContent content) {
+  return db::ExecWithParameters(tx, "modlog.append", AppendParameters(content))[0][0].as<int64_t>();
 }
 
 absl::StatusOr<int64_t> LogStore::Seal(int64_t limit) {

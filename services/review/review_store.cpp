@@ -163,6 +163,14 @@ absl::Status MayDecide(const auth::Principal& principal, const ItemRow& item, co
   return absl::OkStatus();
 }
 
+// The decision row citing the entry an AppendThen statement writes ($29..$33).
+std::string RecordDecision() {
+  return absl::StrCat(
+      ", decision AS (INSERT INTO review.decisions (item_id, action, principal, request_id, log_entry_id, decided_at)"
+      " SELECT $29::bigint, $30, $31, nullif($32, ''), id, ",
+      Time(33), " FROM entry) SELECT id FROM entry");
+}
+
 // Runs one batch of a cursor-driven statement that turns source rows into items.
 absl::StatusOr<FeedBatch> ConsumeInto(db::Pool& pool, const char* statement, const char* consumer, int64_t limit,
                                       std::chrono::milliseconds due_after) {
@@ -231,7 +239,8 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
       {"review.items_by_id",
        absl::StrCat(select, " WHERE i.id = ANY($1::bigint[]) ORDER BY i.due_at, ", kSignal, " DESC, i.id")},
       // Claims and reads in one statement: the read sees the items as they were before the
-      // claim, so the caller sets the lease fields it just wrote.
+      // claim, so the caller sets the lease fields it just wrote. `= ANY(ARRAY(...))` keeps the
+      // generic plan on the primary key (a LIMIT $2 is estimated at a tenth of the table).
       {"review.claim",
        absl::StrCat("WITH picked AS (SELECT i.id FROM review.items i"
                     " LEFT JOIN probe.verdicts pv ON i.target_kind = 'video' AND pv.video_id = i.target_id"
@@ -239,8 +248,9 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
                     Time(3), ") ORDER BY i.due_at, ", kSignal,
                     " DESC, i.id LIMIT $2 FOR UPDATE OF i SKIP LOCKED),"
                     " claimed AS (UPDATE review.items it SET state = 'claimed', lease_holder = $1, lease_expires_at = ",
-                    Time(3), " + ", Span(4), " FROM picked WHERE it.id = picked.id RETURNING it.id) ",
-                    select, " WHERE i.id IN (SELECT id FROM claimed) ORDER BY i.due_at, ", kSignal, " DESC, i.id")},
+                    Time(3), " + ", Span(4), " WHERE it.id = ANY(ARRAY(SELECT id FROM picked)) RETURNING it.id) ",
+                    select, " WHERE i.id = ANY(ARRAY(SELECT id FROM claimed)) ORDER BY i.due_at, ", kSignal,
+                    " DESC, i.id")},
       {"review.renew",
        absl::StrCat("UPDATE review.items SET lease_expires_at = ", Time(3), " + ", Span(4),
                     " WHERE id = ANY($2::bigint[]) AND state = 'claimed' AND lease_holder = $1 AND lease_expires_at > ",
@@ -259,15 +269,22 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
        "SELECT code, action, applies_to, title FROM review.policy_codes WHERE code = ANY($1::text[]) AND active"},
       {"review.policy_codes",
        "SELECT code, action, applies_to, title FROM review.policy_codes WHERE active ORDER BY action DESC, code"},
-      // The decision, and the item's new state ($7: decided, escalated, or NULL to leave it).
-      {"review.insert_decision",
-       absl::StrCat("WITH decision AS (INSERT INTO review.decisions (item_id, action, principal, request_id,"
-                    " log_entry_id, decided_at) VALUES ($1, $2, $3, nullif($4, ''), $5, ",
-                    Time(6),
-                    "))"
-                    " UPDATE review.items SET state = $7, lease_holder = NULL, lease_expires_at = NULL,"
-                    " decided_at = CASE WHEN $7 = 'decided' THEN ",
-                    Time(6), " ELSE decided_at END WHERE id = $1 AND $7::text IS NOT NULL")},
+      // A revert: the log entry and the decision citing it.
+      {"review.revert", modlog::LogStore::AppendThen(RecordDecision())},
+      // A decision in one round trip: the item moves to $34 (decided, escalated) only if it
+      // is still the caller's to decide ($35: the caller is the lead), and only then are the
+      // log entry and the decision written. No row back: it was not.
+      {"review.decide",
+       modlog::LogStore::AppendThen(
+           RecordDecision(),
+           absl::StrCat("UPDATE review.items SET state = $34, lease_holder = NULL, lease_expires_at = NULL,"
+                        " decided_at = CASE WHEN $34 = 'decided' THEN ",
+                        Time(33),
+                        " ELSE decided_at END"
+                        " WHERE id = $29::bigint AND state <> 'decided' AND CASE WHEN $35::boolean"
+                        " THEN NOT (state = 'escalated' AND $30 = 'escalate')"
+                        " ELSE state = 'claimed' AND lease_holder = $31 AND lease_expires_at > ",
+                        Time(33), " END RETURNING id"))},
       {"review.counts",
        absl::StrCat("SELECT count(*),"
                     " count(*) FILTER (WHERE state = 'open' OR (state = 'claimed' AND lease_expires_at <= ",
@@ -395,7 +412,7 @@ absl::StatusOr<int64_t> ReviewStore::Release(const std::string& holder, const st
 namespace {
 
 // The first outcome of a retried request; INVALID_ARGUMENT when the id was used for another decision.
-absl::StatusOr<std::optional<DecisionRecord>> Replayed(pqxx::work& tx, const auth::Principal& principal,
+absl::StatusOr<std::optional<DecisionRecord>> Replayed(pqxx::transaction_base& tx, const auth::Principal& principal,
                                                        const std::string& request_id, int64_t item_id,
                                                        const std::string& action) {
   if (request_id.empty()) {
@@ -421,7 +438,7 @@ absl::StatusOr<std::optional<DecisionRecord>> Replayed(pqxx::work& tx, const aut
 
 // Checks the cited codes against the catalogue: each known and active, fitting the target,
 // and at least one calling for this action (warn, censor).
-absl::Status CheckPolicyCodes(pqxx::work& tx, const std::vector<std::string>& codes, const std::string& action,
+absl::Status CheckPolicyCodes(pqxx::transaction_base& tx, const std::vector<std::string>& codes, const std::string& action,
                               const std::string& target_kind) {
   std::vector<PolicyCode> known;
   for (const auto& row : tx.exec_prepared("review.policy_lookup", TextArrayLiteral(codes))) {
@@ -448,20 +465,31 @@ absl::Status CheckPolicyCodes(pqxx::work& tx, const std::vector<std::string>& co
   return absl::OkStatus();
 }
 
-// Writes the log entry and the decision that cites it, and moves the item to `new_state`
-// (nullptr: it stays as it is), in the caller's transaction.
-DecisionRecord Record(pqxx::work& tx, const auth::Principal& principal, int64_t item_id, const std::string& request_id,
-                      modlog::EntryContent entry, TimePoint now, const char* new_state) {
-  int64_t entry_id = modlog::LogStore::Append(tx, entry);
-  tx.exec_prepared("review.insert_decision", item_id, entry.kind, principal.name, request_id, entry_id,
-                   ToMillis(now), new_state);
+// Writes the log entry and the decision citing it with `statement` (review.decide, whose
+// extra parameters follow, or review.revert); nullopt when review.decide's guard refused.
+std::optional<DecisionRecord> Record(pqxx::transaction_base& tx, const char* statement,
+                                     const auth::Principal& principal, int64_t item_id,
+                                     const std::string& request_id, modlog::EntryContent entry, TimePoint now,
+                                     const std::vector<std::optional<std::string>>& extra = {}) {
+  std::vector<std::optional<std::string>> parameters = modlog::LogStore::AppendParameters(entry);
+  for (std::optional<std::string> value :
+       {std::optional<std::string>(absl::StrCat(item_id)), std::optional<std::string>(entry.kind),
+        std::optional<std::string>(principal.name), std::optional<std::string>(request_id),
+        std::optional<std::string>(absl::StrCat(ToMillis(now)))}) {
+    parameters.push_back(std::move(value));
+  }
+  parameters.insert(parameters.end(), extra.begin(), extra.end());
+  auto written = db::ExecWithParameters(tx, statement, parameters);
+  if (written.empty()) {
+    return std::nullopt;
+  }
   std::string action = entry.kind;
-  return {.item_id = item_id,
-          .action = std::move(action),
-          .entry_id = entry_id,
-          .entry = std::move(entry),
-          .decided_at = now,
-          .decided_by = principal.name};
+  return DecisionRecord{.item_id = item_id,
+                        .action = std::move(action),
+                        .entry_id = written[0][0].as<int64_t>(),
+                        .entry = std::move(entry),
+                        .decided_at = now,
+                        .decided_by = principal.name};
 }
 
 }  // namespace
@@ -469,13 +497,15 @@ DecisionRecord Record(pqxx::work& tx, const auth::Principal& principal, int64_t 
 absl::StatusOr<DecisionRecord> ReviewStore::Decide(const auth::Principal& principal, const DecisionDraft& draft,
                                                    TimePoint now, std::optional<TimePoint> deadline) {
   DecisionRecord record;
-  RETURN_IF_ERROR(pool_.InTransaction(
-      [&](pqxx::work& tx) -> absl::Status {
-        auto locked = ReadItems(tx.exec_prepared("review.lock_item", draft.item_id));
-        if (locked.empty()) {
+  // Two round trips, no transaction: read the item (what the curator saw, and whether they
+  // may decide it), then one guarded statement that writes all or nothing.
+  RETURN_IF_ERROR(pool_.Autocommit(
+      [&](pqxx::nontransaction& tx) -> absl::Status {
+        auto read = ReadItems(tx.exec_prepared("review.get_item", draft.item_id));
+        if (read.empty()) {
           return absl::NotFoundError(absl::StrCat("no review item ", draft.item_id));
         }
-        const ItemRow& item = locked.front();
+        const ItemRow& item = read.front();
         if (absl::Status refused = MayDecide(principal, item, draft.action, now); !refused.ok()) {
           // A retry of a decision that went through finds the item decided: answer as the first time.
           ASSIGN_OR_RETURN(auto replayed, Replayed(tx, principal, draft.request_id, draft.item_id, draft.action));
@@ -510,13 +540,24 @@ absl::StatusOr<DecisionRecord> ReviewStore::Decide(const auth::Principal& princi
         entry.snapshot = SnapshotOf(item);
         entry.recorded_at = modlog::ToLogPrecision(now);
 
+        std::optional<DecisionRecord> written;
         try {
-          record = Record(tx, principal, item.id, draft.request_id, std::move(entry), now,
-                          draft.action == modlog::kEscalate ? "escalated" : "decided");
+          written = Record(tx, "review.decide", principal, item.id, draft.request_id, std::move(entry), now,
+                           {draft.action == modlog::kEscalate ? "escalated" : "decided",
+                            IsLead(principal) ? "true" : "false"});
         } catch (const pqxx::unique_violation&) {  // (principal, request_id) decided another item
           return absl::InvalidArgumentError(
               absl::StrCat("request_id '", draft.request_id, "' was already used for a different decision"));
         }
+        if (!written) {
+          // The item changed since it was read (decided by the lead, the lease lapsed): say why.
+          auto now_read = ReadItems(tx.exec_prepared("review.get_item", draft.item_id));
+          if (!now_read.empty()) {
+            RETURN_IF_ERROR(MayDecide(principal, now_read.front(), draft.action, now));
+          }
+          return absl::AbortedError(absl::StrCat("item ", draft.item_id, " changed while deciding; try again"));
+        }
+        record = std::move(*written);
         return absl::OkStatus();
       },
       deadline));
@@ -563,7 +604,7 @@ absl::StatusOr<DecisionRecord> ReviewStore::Revert(const auth::Principal& princi
           entry.snapshot = SnapshotOf(locked.front());
         }
         entry.recorded_at = modlog::ToLogPrecision(now);
-        record = Record(tx, principal, *censor.item_id, request_id, std::move(entry), now, nullptr);
+        record = *Record(tx, "review.revert", principal, *censor.item_id, request_id, std::move(entry), now);
         return absl::OkStatus();
       },
       deadline));

@@ -62,7 +62,7 @@ int DecisionPhase(const std::string& url, int clients, int items, std::chrono::s
        " SELECT 'video', g::text, 'new_video', g, now() - g * interval '1 second',"
        " now() - g * interval '1 second' + interval '36 hours' FROM generate_series(1, " +
            std::to_string(items) + ") g");
-  auto pool = db::Pool::Create({.url = url, .size = 16, .statements = AllStatements()});
+  auto pool = db::Pool::Create({.url = url, .size = 8, .statements = AllStatements()});
   if (!pool.ok()) {
     std::cerr << pool.status() << "\n";
     return 1;

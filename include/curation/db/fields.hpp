@@ -21,4 +21,8 @@ std::vector<std::string> ReadTextArray(const pqxx::field& field);
 /// A text[] literal for a parameter, every element quoted, so any text round-trips.
 std::string TextArrayLiteral(const std::vector<std::string>& values);
 
+/// Runs a prepared statement with a list of parameters built at run time (nullopt is NULL).
+pqxx::result ExecWithParameters(pqxx::transaction_base& tx, const std::string& statement,
+                                const std::vector<std::optional<std::string>>& parameters);
+
 }  // namespace curation::db

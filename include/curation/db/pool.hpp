@@ -55,6 +55,11 @@ class Pool {
   /// A connection lost before commit is retried once on a fresh connection.
   absl::Status InTransaction(const Work& work, std::optional<TimePoint> deadline = std::nullopt);
 
+  using AutocommitWork = std::function<absl::Status(pqxx::nontransaction&)>;
+  /// Runs `work` with every statement committing on its own: one round trip per statement,
+  /// where a transaction adds two. For work whose single write guards itself. Not retried.
+  absl::Status Autocommit(const AutocommitWork& work, std::optional<TimePoint> deadline = std::nullopt);
+
   /// A session-level connection outside the pool (advisory locks, LISTEN), in the pool's role.
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect() const;
 
@@ -72,6 +77,10 @@ class Pool {
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire(TimePoint until);
   void Release(std::unique_ptr<pqxx::connection> connection);
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Open() const;
+  using Session = std::function<absl::Status(pqxx::connection&, std::optional<int64_t> timeout_ms)>;
+  // Acquires a connection, runs `session` on it, maps exceptions, releases or drops it.
+  absl::Status WithConnection(std::optional<TimePoint> deadline, bool retry_lost, const Session& session);
+  void SetSessionTimeoutIfNeeded(pqxx::connection& connection, int64_t millis);
   int64_t SessionTimeout(const pqxx::connection& connection) const;  // -1: not known
   void SetSessionTimeout(const pqxx::connection& connection, int64_t millis);
   void Forget(const pqxx::connection& connection);

@@ -43,6 +43,16 @@ class LogStore {
   /// The content's time is cut to the microsecond first.
   static int64_t Append(pqxx::work& tx, EntryContent content);
 
+  /// A statement that appends an entry and then does `then`: more `, name AS (...)` clauses
+  /// and a final SELECT, which read the new id as `(SELECT id FROM entry)` and take their own
+  /// parameters from $29 on. For a caller that writes its own rows with the entry in one
+  /// round trip. With a `guard` (a data-modifying query, run first as `guard`), the entry is
+  /// written only when the guard returns a row.
+  static std::string AppendThen(const std::string& then, const std::string& guard = "");
+  /// Parameters $1..$28 of an AppendThen statement (nullopt is NULL). Cuts the content's times
+  /// to the microsecond, as stored, and hashes it.
+  static std::vector<std::optional<std::string>> AppendParameters(EntryContent& content);
+
   /// Seals up to `limit` waiting entries into the chain, in id order; returns how many.
   /// One sealer at a time (a transaction-level advisory lock); others wait.
   absl::StatusOr<int64_t> Seal(int64_t limit);
