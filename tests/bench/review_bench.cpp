@@ -78,9 +78,8 @@ int DecisionPhase(const std::string& url, int clients, int items, std::chrono::s
   modlog::LogStore log(**pool);
   server::GrpcHost host;
   host.Register(&grpc_service, review::ReviewGrpcService::kName);
-  // 48 threads: enough for 32 callers and gRPC's own pollers without oversubscribing two cores
-  // (README, Performance).
-  if (auto started = host.Start({.listen = "127.0.0.1:0", .max_threads = 48}); !started.ok()) {
+  // curationd's default thread cap (server.max_threads).
+  if (auto started = host.Start({.listen = "127.0.0.1:0", .max_threads = ServerConfig{}.max_threads}); !started.ok()) {
     std::cerr << started << "\n";
     return 1;
   }

@@ -21,7 +21,7 @@ struct ServerConfig {
   std::string metrics_listen = "127.0.0.1:9600";
   std::vector<std::string> services = {"ingest", "probe", "review", "modlog"};
   bool reflection = true;
-  int max_threads = 32;
+  int max_threads = 48;
   // PEM files; both set serves TLS only, both empty serves plaintext (e.g. behind a TLS proxy).
   std::string tls_cert_file;
   std::string tls_key_file;

@@ -17,7 +17,7 @@ namespace curation::server {
 struct HostOptions {
   std::string listen = "127.0.0.1:0";
   bool reflection = true;
-  int max_threads = 32;
+  int max_threads = 48;
   /// PEM certificate chain and private key: both set serves TLS only, both empty plaintext.
   std::string tls_cert_file;
   std::string tls_key_file;
