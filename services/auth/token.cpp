@@ -1,10 +1,11 @@
 #include "token.hpp"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <absl/strings/escaping.h>
 #include <absl/strings/str_cat.h>
+
+#include <curation/common/sha256.hpp>
 
 namespace curation::auth {
 namespace {
@@ -23,11 +24,6 @@ absl::StatusOr<std::string> NewToken() {
   return absl::StrCat(kTokenPrefix, absl::WebSafeBase64Escape(bytes));
 }
 
-std::string TokenHash(std::string_view token) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(token.data(), token.size(), digest, &length, EVP_sha256(), nullptr);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
-}
+std::string TokenHash(std::string_view token) { return Hex(Sha256(token)); }
 
 }  // namespace curation::auth

@@ -3,10 +3,10 @@
 #include <map>
 
 #include <absl/strings/str_cat.h>
-#include <openssl/evp.h>
 #include <pqxx/pqxx>
 
 #include <curation/common/logging.hpp>
+#include <curation/common/sha256.hpp>
 #include <curation/db/pool.hpp>
 
 namespace curation::db {
@@ -15,18 +15,7 @@ namespace {
 // Any fixed number works; it only has to differ from the other advisory locks we take.
 constexpr int64_t kMigrationLock = 0x6375726174696f6e;  // "curation"
 
-std::string Sha256Hex(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
-}
+std::string Sha256Hex(const std::string& text) { return Hex(Sha256(text)); }
 
 }  // namespace
 

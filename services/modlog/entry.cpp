@@ -1,12 +1,7 @@
 #include <curation/modlog/entry.hpp>
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
-
 #include <algorithm>
-#include <cassert>
 #include <charconv>
-#include <memory>
 
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
@@ -106,21 +101,6 @@ std::string CanonicalBytes(const EntryContent& content) {
   return out;
 }
 
-std::string Sha256(std::string_view bytes) {
-  // Fetched once: OpenSSL 3's one-shot SHA256() looks the algorithm up under a lock on every
-  // call, which showed in verifying a long log.
-  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  std::string digest(SHA256_DIGEST_LENGTH, '\0');
-  unsigned int size = 0;
-  bool done = EVP_DigestInit_ex(context.get(), sha256, nullptr) == 1 &&
-              EVP_DigestUpdate(context.get(), bytes.data(), bytes.size()) == 1 &&
-              EVP_DigestFinal_ex(context.get(), reinterpret_cast<unsigned char*>(digest.data()), &size) == 1;
-  assert(done && size == SHA256_DIGEST_LENGTH && "SHA-256 is always available in OpenSSL 3");
-  (void)done;
-  return digest;
-}
-
 std::string ContentHash(const EntryContent& content) { return Sha256(CanonicalBytes(content)); }
 
 std::string ChainHash(std::string_view previous_hash, std::string_view content_hash) {
@@ -131,19 +111,8 @@ std::string ChainHash(std::string_view previous_hash, std::string_view content_h
 }
 
 const std::string& GenesisHash() {
-  static const std::string genesis(SHA256_DIGEST_LENGTH, '\0');
+  static const std::string genesis(32, '\0');
   return genesis;
-}
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(bytes.size() * 2);
-  for (unsigned char byte : bytes) {
-    hex.push_back(kDigits[byte >> 4]);
-    hex.push_back(kDigits[byte & 0xF]);
-  }
-  return hex;
 }
 
 TimePoint ToLogPrecision(TimePoint time) {

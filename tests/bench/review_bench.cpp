@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <atomic>
 #include <iomanip>
 #include <iostream>
@@ -22,6 +23,7 @@
 #include <curation/db/embedded_postgres.hpp>
 #include <curation/db/migrations.hpp>
 #include <curation/modlog/log_store.hpp>
+#include <curation/modlog/modlog_service.hpp>
 #include <curation/review/review_grpc_service.hpp>
 #include <curation/server/grpc_host.hpp>
 
@@ -94,12 +96,8 @@ int DecisionPhase(const std::string& url, int clients, int items, std::chrono::s
     tokens.push_back(*token);
   }
   // The sealer runs alongside, as in curationd.
-  std::jthread sealer([&](std::stop_token stop) {
-    while (!stop.stop_requested()) {
-      (void)log.SealAll();
-      std::this_thread::sleep_for(50ms);
-    }
-  });
+  modlog::ModerationLogService log_service(log);
+  std::jthread sealer([&](std::stop_token stop) { log_service.RunSealer(stop); });
 
   std::mutex mutex;
   std::vector<double> decide_ms, claim_ms;
@@ -222,14 +220,14 @@ void WriteLog(const std::string& url, int64_t count) {
       content.recorded_at = start + std::chrono::milliseconds(i * 37);
       std::string hash = modlog::ContentHash(content);
       std::string link = modlog::ChainHash(tip, hash);
-      links.push_back({"\\x" + modlog::Hex(tip), "\\x" + modlog::Hex(link)});
+      links.push_back({"\\x" + curation::Hex(tip), "\\x" + curation::Hex(link)});
       tip = link;
       const modlog::Snapshot& s = content.snapshot;
       entries << std::make_tuple(content.kind, content.actor, content.actor_role, *content.actor_worker_id,
                                  content.target_kind, content.target_id, *content.item_id, content.justification,
                                  std::string(censor ? "{copyright}" : "{}"), content.note, s.title, s.channel_id,
                                  s.channel_title, s.category_id, s.category_name, s.verdict, s.verdict_summary,
-                                 CopyTime(content.recorded_at), "\\x" + modlog::Hex(hash));
+                                 CopyTime(content.recorded_at), "\\x" + curation::Hex(hash));
     }
     entries.complete();
   }
@@ -311,5 +309,7 @@ int main(int argc, char** argv) {
   }
   int decisions = DecisionPhase(url, clients, items, std::chrono::seconds(seconds));
   int verify = entries > 0 ? VerifyPhase(**server, entries) : 0;
+  server->reset();  // stops PostgreSQL before its folder goes
+  std::filesystem::remove_all(dir);
   return decisions == 0 && verify == 0 ? 0 : 1;
 }

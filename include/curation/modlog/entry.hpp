@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <curation/common/clock.hpp>
+#include <curation/common/sha256.hpp>
 
 namespace curation::modlog {
 
@@ -83,8 +84,6 @@ std::string ChainHash(std::string_view previous_hash, std::string_view content_h
 /// The link before the first entry: 32 zero bytes.
 const std::string& GenesisHash();
 
-std::string Sha256(std::string_view bytes);
-std::string Hex(std::string_view bytes);
 
 /// Truncates to the microsecond, the precision the log stores.
 TimePoint ToLogPrecision(TimePoint time);
