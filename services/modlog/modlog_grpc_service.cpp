@@ -27,14 +27,12 @@ using server::ValueOf;
 
 absl::StatusOr<EntryFilter> FromProto(const v1::EntryFilter& in) {
   EntryFilter filter;
-  auto time = [](const google::protobuf::Timestamp& t) {
-    return TimePoint(std::chrono::seconds(t.seconds()) + std::chrono::nanoseconds(t.nanos()));
-  };
+
   if (in.has_start_time()) {
-    filter.start = time(in.start_time());
+    filter.start = server::FromTimestamp(in.start_time());
   }
   if (in.has_end_time()) {
-    filter.end = time(in.end_time());
+    filter.end = server::FromTimestamp(in.end_time());
   }
   filter.actor = in.actor();
   switch (in.target_kind()) {

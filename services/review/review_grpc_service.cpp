@@ -34,14 +34,6 @@ const std::map<std::string, v1::Action> kActionToProto = {{"approve", v1::ACTION
 using server::NameOf;
 using server::ValueOf;
 
-TimePoint FromTimestamp(const google::protobuf::Timestamp& t) {
-  return TimePoint(std::chrono::seconds(t.seconds()) + std::chrono::nanoseconds(t.nanos()));
-}
-
-std::chrono::milliseconds FromDuration(const google::protobuf::Duration& d) {
-  return std::chrono::milliseconds(d.seconds() * 1000 + d.nanos() / 1000000);
-}
-
 void ToProto(const QueueItem& item, v1::Item* out) {
   const ItemRow& row = item.row;
   out->set_id(row.id);
@@ -100,7 +92,7 @@ grpc::Status ReviewGrpcService::ListItems(grpc::ServerContext* context, const v1
       query.filter.states.push_back(*name);
     }
     if (request->has_due_before()) {
-      query.filter.due_before = FromTimestamp(request->due_before());
+      query.filter.due_before = server::FromTimestamp(request->due_before());
     }
     query.filter.breached_only = request->breached_only();
     query.filter.category_id = request->category_id();
@@ -134,7 +126,7 @@ grpc::Status ReviewGrpcService::GetItem(grpc::ServerContext* context, const v1::
 grpc::Status ReviewGrpcService::ClaimItems(grpc::ServerContext* context, const v1::ClaimItemsRequest* request,
                                            v1::ClaimItemsResponse* response) {
   return server::Serve(env_, "ClaimItems", kWorkers, context, [&](const auth::Principal& principal) -> absl::Status {
-    ASSIGN_OR_RETURN(auto items, logic_.ClaimItems(principal, request->count(), FromDuration(request->lease()),
+    ASSIGN_OR_RETURN(auto items, logic_.ClaimItems(principal, request->count(), server::FromDuration(request->lease()),
                                                    server::DeadlineOf(*context)));
     for (const QueueItem& item : items) {
       ToProto(item, response->add_items());
@@ -147,7 +139,7 @@ grpc::Status ReviewGrpcService::RenewClaims(grpc::ServerContext* context, const 
                                             v1::RenewClaimsResponse* response) {
   return server::Serve(env_, "RenewClaims", kWorkers, context, [&](const auth::Principal& principal) -> absl::Status {
     ASSIGN_OR_RETURN(auto items, logic_.RenewClaims(principal, Ids(request->item_ids()),
-                                                    FromDuration(request->lease()), server::DeadlineOf(*context)));
+                                                    server::FromDuration(request->lease()), server::DeadlineOf(*context)));
     for (const QueueItem& item : items) {
       ToProto(item, response->add_items());
     }

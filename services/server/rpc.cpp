@@ -64,6 +64,15 @@ google::protobuf::Duration ToDuration(std::chrono::milliseconds span) {
   return duration;
 }
 
+TimePoint FromTimestamp(const google::protobuf::Timestamp& timestamp) {
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::seconds(timestamp.seconds()) +
+                                                                   std::chrono::nanoseconds(timestamp.nanos())));
+}
+
+std::chrono::milliseconds FromDuration(const google::protobuf::Duration& duration) {
+  return std::chrono::milliseconds(duration.seconds() * 1000 + duration.nanos() / 1000000);
+}
+
 void RpcMetrics::Record(const std::string& method, grpc::StatusCode code, double seconds) {
   registry_
       .GetCounter("curation_grpc_requests_total", "gRPC requests handled", {{"method", method}, {"code", CodeName(code)}})

@@ -26,6 +26,8 @@ std::optional<TimePoint> DeadlineOf(const grpc::ServerContext& context);
 
 google::protobuf::Timestamp ToTimestamp(TimePoint time);
 google::protobuf::Duration ToDuration(std::chrono::milliseconds span);
+TimePoint FromTimestamp(const google::protobuf::Timestamp& timestamp);
+std::chrono::milliseconds FromDuration(const google::protobuf::Duration& duration);
 
 /// Counts and times RPCs by method and status code. Thread-safe.
 class RpcMetrics {
