@@ -1,3 +1,4 @@
+#include <atomic>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -124,6 +125,60 @@ TEST_F(DatabaseTest, PoolWaitsForAFreeConnectionThenGivesUp) {
   auto status = (*pool)->InTransaction([](pqxx::work&) { return absl::OkStatus(); });
   holder.join();
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  EXPECT_EQ((*pool)->stats().in_use, 0);
+}
+
+// Callers queued for a connection get it in the order they came, and a caller arriving
+// while others wait queues behind them instead of taking the connection just released.
+TEST_F(DatabaseTest, PoolServesWaitingCallersInArrivalOrder) {
+  auto pool = Pool::Create({.url = url_, .size = 1, .acquire_timeout = 10s});
+  ASSERT_TRUE(pool.ok());
+  std::mutex mutex;
+  std::vector<int> served;
+  auto queue_reached = [&](int length) {
+    for (int i = 0; i < 2000; ++i) {
+      if ((*pool)->stats().waiting >= length) {
+        return true;
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+    return false;
+  };
+  std::atomic<bool> all_queued{false};
+  std::thread holder([&] {
+    (*pool)->InTransaction([&](pqxx::work&) {
+      while (!all_queued) {
+        std::this_thread::sleep_for(1ms);
+      }
+      return absl::OkStatus();
+    }).IgnoreError();
+    // Back at once, while the others still wait: last in line.
+    (*pool)->InTransaction([&](pqxx::work&) {
+      std::lock_guard lock(mutex);
+      served.push_back(3);
+      return absl::OkStatus();
+    }).IgnoreError();
+  });
+  while ((*pool)->stats().in_use == 0) {
+    std::this_thread::sleep_for(1ms);
+  }
+  std::vector<std::thread> callers;
+  for (int caller = 0; caller < 3; ++caller) {
+    callers.emplace_back([&, caller] {
+      (*pool)->InTransaction([&](pqxx::work&) {
+        std::lock_guard lock(mutex);
+        served.push_back(caller);
+        return absl::OkStatus();
+      }).IgnoreError();
+    });
+    EXPECT_TRUE(queue_reached(caller + 1));
+  }
+  all_queued = true;
+  holder.join();
+  for (std::thread& caller : callers) {
+    caller.join();
+  }
+  EXPECT_EQ(served, (std::vector<int>{0, 1, 2, 3}));
   EXPECT_EQ((*pool)->stats().in_use, 0);
 }
 

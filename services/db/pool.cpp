@@ -1,5 +1,7 @@
 #include <curation/db/pool.hpp>
 
+#include <algorithm>
+
 #include <absl/strings/str_cat.h>
 
 #include <curation/common/logging.hpp>
@@ -154,41 +156,72 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Open() const {
 
 absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Acquire(TimePoint until) {
   std::unique_lock lock(mutex_);
-  ++waiting_;
-  while (idle_.empty() && open_ >= options_.size) {
-    if (available_.wait_until(lock, until) == std::cv_status::timeout && idle_.empty() && open_ >= options_.size) {
-      --waiting_;
+  if (waiters_.empty()) {
+    if (!idle_.empty()) {
+      auto connection = std::move(idle_.back());
+      idle_.pop_back();
+      return connection;
+    }
+    if (open_ < options_.size) {
+      ++open_;
+      lock.unlock();
+      return OpenCounted();
+    }
+  }
+  Waiter waiter;
+  waiters_.push_back(&waiter);
+  while (!waiter.connection && !waiter.may_open) {
+    if (waiter.woken.wait_until(lock, until) == std::cv_status::timeout && !waiter.connection && !waiter.may_open) {
+      waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &waiter));
       return absl::ResourceExhaustedError("no database connection free in time");
     }
   }
-  --waiting_;
-  if (!idle_.empty()) {
-    auto connection = std::move(idle_.back());
-    idle_.pop_back();
-    return connection;
+  // Whoever woke us took us off the queue.
+  if (waiter.connection) {
+    return std::move(waiter.connection);
   }
-  ++open_;
   lock.unlock();
+  return OpenCounted();
+}
+
+absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::OpenCounted() {
   auto opened = Open();
   if (!opened.ok()) {
-    lock.lock();
+    std::lock_guard lock(mutex_);
     --open_;
-    available_.notify_one();
+    GrantOpeningLocked();
   }
   return opened;
+}
+
+void Pool::GrantOpeningLocked() {
+  if (!waiters_.empty() && open_ < options_.size) {
+    ++open_;
+    Waiter* next = waiters_.front();
+    waiters_.pop_front();
+    next->may_open = true;
+    next->woken.notify_one();
+  }
 }
 
 void Pool::Release(std::unique_ptr<pqxx::connection> connection) {
   std::lock_guard lock(mutex_);
   if (connection && connection->is_open()) {
-    idle_.push_back(std::move(connection));
-  } else {
-    if (connection) {
-      session_timeout_ms_.erase(connection.get());
+    if (waiters_.empty()) {
+      idle_.push_back(std::move(connection));
+      return;
     }
-    --open_;
+    Waiter* next = waiters_.front();
+    waiters_.pop_front();
+    next->connection = std::move(connection);
+    next->woken.notify_one();
+    return;
   }
-  available_.notify_one();
+  if (connection) {
+    session_timeout_ms_.erase(connection.get());
+  }
+  --open_;
+  GrantOpeningLocked();
 }
 
 absl::Status Pool::WithConnection(std::optional<TimePoint> deadline, bool retry_lost, const Session& session) {
@@ -292,7 +325,7 @@ void Pool::Forget(const pqxx::connection& connection) {
 
 Pool::Stats Pool::stats() const {
   std::lock_guard lock(mutex_);
-  return Stats{open_, open_ - static_cast<int>(idle_.size()), waiting_};
+  return Stats{open_, open_ - static_cast<int>(idle_.size()), static_cast<int>(waiters_.size())};
 }
 
 struct Listener::Receiver : pqxx::notification_receiver {

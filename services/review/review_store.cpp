@@ -441,7 +441,9 @@ absl::StatusOr<std::optional<DecisionRecord>> Replayed(pqxx::transaction_base& t
 absl::Status CheckPolicyCodes(pqxx::transaction_base& tx, const std::vector<std::string>& codes, const std::string& action,
                               const std::string& target_kind) {
   std::vector<PolicyCode> known;
-  for (const auto& row : tx.exec_prepared("review.policy_lookup", TextArrayLiteral(codes))) {
+  // Most decisions (approvals) cite no code: no round trip for them.
+  for (const auto& row : codes.empty() ? pqxx::result()
+                                       : tx.exec_prepared("review.policy_lookup", TextArrayLiteral(codes))) {
     known.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
                      row[3].as<std::string>()});
   }

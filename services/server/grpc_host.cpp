@@ -64,6 +64,9 @@ absl::Status GrpcHost::Start(const HostOptions& options) {
   grpc::ResourceQuota quota("curation");
   quota.SetMaxThreads(options.max_threads);
   builder.SetResourceQuota(quota);
+  // gRPC keeps two idle polling threads by default and ends any other thread after its call,
+  // so under steady load it created and destroyed a thread per call: keep them instead.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, options.max_threads);
   builder.AddListeningPort(options.listen, credentials, &port_);
   for (auto& [service, name] : services_) {
     builder.RegisterService(service);

@@ -1,9 +1,14 @@
 // Review and moderation log benchmark (not a test), PostgreSQL on a local socket:
 //   1. N clients claim and decide items over gRPC (loopback TCP, bearer tokens, the real
-//      ReviewService and log): decisions/s and RPC latency percentiles.
+//      ReviewService and log): decisions/s and RPC latency percentiles. Without --rate each
+//      client goes as fast as it can (the most decisions/s; latency is then queueing: with
+//      N clients in a closed loop the mean is N / throughput). With --rate R, the clients
+//      together start R decisions/s on a fixed schedule, and a decision's latency counts from
+//      when it was due to start (a claim it needed first included), so a stall is not hidden
+//      by the requests it delayed.
 //   2. VerifyLog over a log of M entries: seconds to recompute the whole chain.
 //
-//   review_bench [--clients 32] [--items 40000] [--seconds 15] [--entries 1000000]
+//   review_bench [--clients 32] [--items 40000] [--seconds 15] [--rate 0] [--entries 1000000]
 
 #include <unistd.h>
 
@@ -15,6 +20,7 @@
 #include <mutex>
 #include <thread>
 
+#include <absl/strings/str_cat.h>
 #include <grpcpp/grpcpp.h>
 #include <pqxx/pqxx>
 
@@ -58,7 +64,7 @@ void Exec(const std::string& url, const std::string& sql) {
   tx.commit();
 }
 
-int DecisionPhase(const std::string& url, int clients, int items, std::chrono::seconds duration) {
+int DecisionPhase(const std::string& url, int clients, int items, std::chrono::seconds duration, double rate) {
   Exec(url,
        "INSERT INTO review.items (target_kind, target_id, reason, source_seq, uploaded_at, due_at)"
        " SELECT 'video', g::text, 'new_video', g, now() - g * interval '1 second',"
@@ -116,32 +122,47 @@ int DecisionPhase(const std::string& url, int clients, int items, std::chrono::s
         ctx->set_deadline(std::chrono::system_clock::now() + 10s);
         return ctx;
       };
+      // Paced: this client's decisions are due every `clients / rate` seconds, staggered.
+      const auto interval = std::chrono::duration_cast<Steady::duration>(
+          std::chrono::duration<double>(rate > 0 ? clients / rate : 0));
+      auto due = started + interval * c / clients;
+      std::vector<v1::Item> held;
       while (Steady::now() < until) {
-        v1::ClaimItemsRequest claim;
-        claim.set_count(10);
-        v1::ClaimItemsResponse claimed;
-        auto t0 = Steady::now();
-        grpc::Status status = stub->ClaimItems(context().get(), claim, &claimed);
-        my_claim.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t0).count());
-        if (!status.ok() || claimed.items_size() == 0) {
-          break;
+        if (rate > 0) {
+          std::this_thread::sleep_until(due);
         }
-        for (const v1::Item& item : claimed.items()) {
-          v1::DecideItemRequest decide;
-          decide.set_item_id(item.id());
-          if (item.id() % 10 == 0) {
-            decide.set_action(v1::ACTION_CENSOR);
-            decide.set_justification("Full album reupload from a major label; no licence was shown.");
-            decide.add_policy_codes("copyright");
-          } else {
-            decide.set_action(v1::ACTION_APPROVE);
+        auto counted_from = rate > 0 ? due : Steady::now();
+        due += interval;
+        if (held.empty()) {
+          v1::ClaimItemsRequest claim;
+          claim.set_count(10);
+          v1::ClaimItemsResponse claimed;
+          auto t0 = Steady::now();
+          grpc::Status status = stub->ClaimItems(context().get(), claim, &claimed);
+          my_claim.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t0).count());
+          if (!status.ok() || claimed.items_size() == 0) {
+            break;
           }
-          v1::Decision decision;
-          auto t1 = Steady::now();
-          grpc::Status decided_status = stub->DecideItem(context().get(), decide, &decision);
-          my_decide.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t1).count());
-          (decided_status.ok() ? decided : failed)++;
+          held.assign(claimed.items().rbegin(), claimed.items().rend());
+          if (rate <= 0) {
+            counted_from = Steady::now();
+          }
         }
+        const v1::Item item = std::move(held.back());
+        held.pop_back();
+        v1::DecideItemRequest decide;
+        decide.set_item_id(item.id());
+        if (item.id() % 10 == 0) {
+          decide.set_action(v1::ACTION_CENSOR);
+          decide.set_justification("Full album reupload from a major label; no licence was shown.");
+          decide.add_policy_codes("copyright");
+        } else {
+          decide.set_action(v1::ACTION_APPROVE);
+        }
+        v1::Decision decision;
+        grpc::Status decided_status = stub->DecideItem(context().get(), decide, &decision);
+        my_decide.push_back(std::chrono::duration<double, std::milli>(Steady::now() - counted_from).count());
+        (decided_status.ok() ? decided : failed)++;
       }
       std::lock_guard lock(mutex);
       decide_ms.insert(decide_ms.end(), my_decide.begin(), my_decide.end());
@@ -155,10 +176,12 @@ int DecisionPhase(const std::string& url, int clients, int items, std::chrono::s
   (void)log.SealAll();
   std::vector<double> all = decide_ms;
   all.insert(all.end(), claim_ms.begin(), claim_ms.end());
-  std::cout << std::fixed << std::setprecision(1) << clients << " clients: " << decided.load() << " decisions in "
+  std::cout << std::fixed << std::setprecision(1) << clients << " clients"
+            << (rate > 0 ? absl::StrCat(" paced at ", rate, " decisions/s") : std::string(" unpaced")) << ": "
+            << decided.load() << " decisions in "
             << seconds << " s = " << static_cast<double>(decided.load()) / seconds << " decisions/s (" << failed.load()
             << " failed)\n"
-            << "  DecideItem p50 " << Percentile(decide_ms, 0.5) << " ms, p99 " << Percentile(decide_ms, 0.99)
+            << (rate > 0 ? "  decision (from when it was due) p50 " : "  DecideItem p50 ") << Percentile(decide_ms, 0.5) << " ms, p99 " << Percentile(decide_ms, 0.99)
             << " ms; ClaimItems(10) p50 " << Percentile(claim_ms, 0.5) << " ms, p99 " << Percentile(claim_ms, 0.99)
             << " ms; all RPCs p99 " << Percentile(all, 0.99) << " ms\n";
   auto report = log.Verify();
@@ -286,6 +309,7 @@ int VerifyPhase(db::EmbeddedPostgres& server, int64_t entries) {
 
 int main(int argc, char** argv) {
   int clients = 32, items = 40000, seconds = 15;
+  double rate = 0;
   int64_t entries = 1000000;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
@@ -294,6 +318,7 @@ int main(int argc, char** argv) {
     if (flag == "--items") items = static_cast<int>(value);
     if (flag == "--seconds") seconds = static_cast<int>(value);
     if (flag == "--entries") entries = value;
+    if (flag == "--rate") rate = static_cast<double>(value);
   }
   std::cout << std::unitbuf;
   std::string dir = "/tmp/curation-bench-" + std::to_string(getpid());
@@ -307,7 +332,7 @@ int main(int argc, char** argv) {
     std::cerr << migrated.status() << "\n";
     return 1;
   }
-  int decisions = DecisionPhase(url, clients, items, std::chrono::seconds(seconds));
+  int decisions = DecisionPhase(url, clients, items, std::chrono::seconds(seconds), rate);
   int verify = entries > 0 ? VerifyPhase(**server, entries) : 0;
   server->reset();  // stops PostgreSQL before its folder goes
   std::filesystem::remove_all(dir);
