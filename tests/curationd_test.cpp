@@ -17,7 +17,9 @@
 #include <curation/ingest/ingestor.hpp>
 #include <curation/review/feed_consumer.hpp>
 #include <fakes/fake_distributor.hpp>
+#include <fakes/fake_orion.hpp>
 #include <fakes/fake_query_node.hpp>
+#include <fakes/fake_receiver.hpp>
 #include <nlohmann/json.hpp>
 
 #include "auth_fixture.hpp"
@@ -111,7 +113,8 @@ class CurationdTest : public testing::DatabaseTest {
                                      "--set", "server.metrics_listen=",
                                      "--set", "ingest.poll_interval=100ms",
                                      "--set", "ingest.backoff_initial=10ms",
-                                     "--set", "ingest.backoff_max=100ms"};
+                                     "--set", "ingest.backoff_max=100ms",
+                                     "--set", "alert.orion_url=" + orion_.Url()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return std::make_unique<testing::ChildProcess>(argv, ::testing::TempDir() + name + "-" + std::to_string(getpid()) + ".log");
   }
@@ -143,6 +146,7 @@ class CurationdTest : public testing::DatabaseTest {
   }
 
   FakeQueryNode fake_;
+  fakes::FakeOrion orion_;
   int port_ = 0;
   std::string addr_;
   std::string config_home_;
@@ -196,7 +200,7 @@ TEST_F(CurationdTest, RunsItsOwnPostgresWhenNoDatabaseIsConfigured) {
   std::string config = ::testing::TempDir() + "own-pg.yaml";
   std::ofstream(config) << "query_node:\n  url: " << fake_.Url() << "\nserver:\n  listen: " << addr_
                         << "\n  metrics_listen: \"\"\ndatabase:\n  embedded_dir: " << dir
-                        << "\ningest:\n  poll_interval: 200ms\n";
+                        << "\ningest:\n  poll_interval: 200ms\nalert:\n  orion_url: " << orion_.Url() << "\n";
   // The principal goes into the embedded database (started, migrated and stopped for it).
   UseToken(AddPrincipal({"--config", config}, "own-lead", "lead"));
   testing::ChildProcess daemon({CURATIOND_PATH, "--config", config}, ::testing::TempDir() + "own-pg.log");
@@ -216,7 +220,7 @@ TEST_F(CurationdTest, RunsItsOwnPostgresWhenNoDatabaseIsConfigured) {
 TEST_F(CurationdTest, StatusBeforeAnySuccessSaysSoInsteadOfClaimingNoLag) {
   std::vector<std::string> argv = {CURATIOND_PATH, "--database-url", url_, "--query-node-url",
                                    "http://127.0.0.1:9/graphql", "--set", "server.listen=" + addr_,
-                                   "--set", "server.metrics_listen="};
+                                   "--set", "server.metrics_listen=", "--set", "alert.orion_url=http://127.0.0.1:9/graphql"};
   testing::ChildProcess daemon(argv, ::testing::TempDir() + "unreachable.log");
   ASSERT_TRUE(WaitFor([&] { return Ctl({"health"}).code == 0; }, 20s)) << daemon.Output();
   ASSERT_TRUE(WaitFor([&] { return Ctl({"ingest", "status"}).output.find("Couldn't connect") != std::string::npos; },
@@ -692,4 +696,46 @@ TEST_F(CurationdTest, CuratorsDecideThroughCuratorctlAndTheChainConfirmsTheLog) 
 }
 
 }  // namespace
+// The walk-through: an operator configures a Discord webhook, the hero becomes a video
+// whose cut cannot start at once, the page arrives, a curator acknowledges it with curatorctl,
+// the lead sets another hero, the resolved notice arrives, and `alerts show` tells it all.
+TEST_F(CurationdTest, AnUnplayableHeroPagesDiscordAndCuratorctlFollowsItToTheEnd) {
+  fakes::FakeReceiver discord;
+  FakeDistributor storage;
+  const auto& media = testing::MediaFixtures::Get();
+  storage.Put("/cuts/7.mp4", media["h264_moov_at_end.mp4"].bytes, "video/mp4");
+  storage.Put("/cuts/8.mp4", media["h264_faststart.mp4"].bytes, "video/mp4");
+  storage.Put("/poster.jpg", media["poster.jpg"].bytes, "image/jpeg");
+  std::string config = ::testing::TempDir() + "alerts-" + std::to_string(getpid()) + ".yaml";
+  std::ofstream(config) << "alert:\n  poll_interval: 1s\n  receivers:\n    - name: curators\n      type: discord\n"
+                        << "      url: " << discord.Url("/api/webhooks/1/token") << "\n      mention_roles: [\"4242\"]\n"
+                        << "probe:\n  allow_addresses: 127.0.0.1/32\n";
+  orion_.SetHero("7", "Broken cut", storage.UrlFor("/cuts/7.mp4"), storage.UrlFor("/poster.jpg"), "", "Hero");
+  auto daemon = StartDaemon("alerts", {"--config", config});
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"health"}).code == 0; }, 20s)) << daemon->Output();
+
+  ASSERT_TRUE(discord.WaitForRequests(1, 30s)) << daemon->Output();
+  EXPECT_NE(discord.Requests()[0].body.find("<@&4242>"), std::string::npos) << discord.Requests()[0].body;
+  Result list = Ctl({"alerts", "list", "--open"});
+  ASSERT_EQ(list.code, 0) << list.output;
+  EXPECT_NE(list.output.find("HeroVideoUnplayable"), std::string::npos) << list.output;
+
+  UseToken(AddPrincipal({"--database-url", url_}, "carol", "curator"));
+  Result ack = Ctl({"alerts", "ack", "1", "--note", "asking for a faststart cut"});
+  EXPECT_EQ(ack.code, 0) << ack.output;
+  UseToken(AddPrincipal({"--database-url", url_}, "lena", "lead"));
+  orion_.SetHero("8", "Good cut", storage.UrlFor("/cuts/8.mp4"), storage.UrlFor("/poster.jpg"), "", "Hero");
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"alerts", "list", "--open"}).output.find("No incidents") != std::string::npos; },
+                      30s));
+  ASSERT_TRUE(discord.WaitForRequests(3, 10s)) << discord.Requests().size() << " requests; " << Ctl({"alerts", "show", "1"}).output;  // page, acknowledged, resolved
+  Result show = Ctl({"alerts", "show", "1"});
+  EXPECT_EQ(show.code, 0) << show.output;
+  for (const char* expected : {"opened", "paged", "acknowledged", "carol", "resolved", "no longer featured",
+                               "page:0", "sent"}) {
+    EXPECT_NE(show.output.find(expected), std::string::npos) << expected << " in\n" << show.output;
+  }
+  Result slots = Ctl({"alerts", "slots"});
+  EXPECT_NE(slots.output.find("Good cut"), std::string::npos) << slots.output;
+}
+
 }  // namespace curation

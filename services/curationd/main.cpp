@@ -28,6 +28,7 @@
 #include <curation/db/pool.hpp>
 #include <curation/ingest/ingest_grpc_service.hpp>
 #include <curation/ingest/ingestor.hpp>
+#include <curation/alert/alert_grpc_service.hpp>
 #include <curation/modlog/modlog_grpc_service.hpp>
 #include <curation/modlog/reconciler.hpp>
 #include <curation/probe/probe_grpc_service.hpp>
@@ -227,7 +228,8 @@ int Run(const Config& config) {
   for (auto& statement : probe::ProbeStore::Statements()) {
     statements.push_back(std::move(statement));
   }
-  for (auto* more : {&auth::PrincipalStore::Statements, &modlog::LogStore::Statements, &modlog::Reconciler::Statements}) {
+  for (auto* more : {&auth::PrincipalStore::Statements, &modlog::LogStore::Statements, &modlog::Reconciler::Statements,
+                     &alert::AlertStore::Statements}) {
     for (auto& statement : more()) {
       statements.push_back(std::move(statement));
     }
@@ -321,6 +323,24 @@ int Run(const Config& config) {
     host.Register(&log_grpc, modlog::ModerationLogGrpcService::kName);
   }
 
+  // Alerting: what Gleev features, probed; incidents paged through the outbox until dealt with.
+  alert::AlertStore alert_store(**pool);
+  HttpClient orion_http, courier_http;
+  alert::OrionClient orion(orion_http, {.url = config.alert.orion_url,
+                                          .session = config.alert.orion_session,
+                                          .timeout = config.alert.orion_timeout});
+  alert::LocalSlotProber slot_prober(probe_service);
+  alert::Pager pager(alert_store, config.alert);
+  alert::AlertMonitor alert_monitor(alert_store, orion, slot_prober, pager, SystemClock::Instance(), config.alert,
+                                    metrics);
+  alert::Courier courier(alert_store, courier_http, SystemClock::Instance(), config.alert, metrics);
+  alert::AlertService alert_service(alert_store, pager, courier, SystemClock::Instance(), config.alert, metrics);
+  alert::AlertGrpcService alert_grpc(alert_service, rpc_env);
+  if (Hosts(config, "alert")) {
+    host.Register(&alert_grpc, alert::AlertGrpcService::kName);
+    metrics.AddRefresher([&] { alert_service.RefreshMetrics(); });
+  }
+
   if (auto started = host.Start({.listen = config.server.listen,
                                  .reflection = config.server.reflection,
                                  .max_threads = config.server.max_threads,
@@ -348,6 +368,10 @@ int Run(const Config& config) {
       std::string holder = absl::StrCat(Hostname(), "-", getpid(), "-", i);
       workers.emplace_back([&, holder](std::stop_token stop) { probe_service.RunJobs(stop, **pool, holder); });
     }
+  }
+  if (Hosts(config, "alert")) {
+    workers.emplace_back([&](std::stop_token stop) { alert_monitor.Run(stop); });
+    workers.emplace_back([&](std::stop_token stop) { courier.Run(stop); });
   }
   log->info("serving {} on port {}{}{}", absl::StrJoin(config.server.services, ","), host.port(),
             config.server.tls_cert_file.empty() ? " (plaintext)" : " (TLS)",
@@ -398,7 +422,7 @@ int main(int argc, char** argv) {
   app.add_option("-c,--config", file, "YAML configuration file (see deploy/curation.example.yaml)")
       ->check(CLI::ExistingFile);
   app.add_option("--set", sources.overrides, "override one key: section.key=value (repeatable)");
-  app.add_option("--services", services, "services to host, comma-separated (ingest,probe,review,modlog); default all");
+  app.add_option("--services", services, "services to host, comma-separated (ingest,probe,review,modlog,alert); default all");
   app.add_option("--database-url", database_url, "PostgreSQL URL; default: an embedded server in ./var/pg");
   app.add_option("--query-node-url", query_node_url, "Joystream query node GraphQL endpoint");
   auto* run = app.add_subcommand("run", "start the services (the default)");

@@ -20,4 +20,7 @@ void AddQueueCommands(CLI::App& app, Runner& run);
 /// `log list|show|verify|export`: ModerationLogService.
 void AddLogCommands(CLI::App& app, Runner& run);
 
+/// `alerts list|show|ack|resolve|slots|silence|test`: AlertService.
+void AddAlertCommands(CLI::App& app, Runner& run);
+
 }  // namespace curation::ctl

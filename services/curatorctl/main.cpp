@@ -319,6 +319,7 @@ int Run(int argc, char** argv) {
   Runner run;
   AddQueueCommands(app, run);
   AddLogCommands(app, run);
+  AddAlertCommands(app, run);
   AddPipelineCommands(app, run);
   try {
     app.parse(argc, argv);

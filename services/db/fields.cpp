@@ -42,4 +42,18 @@ pqxx::result ExecWithParameters(pqxx::transaction_base& tx, const std::string& s
   return tx.exec_prepared(statement, pqxx::prepare::make_dynamic_params(values));
 }
 
+std::string TimeParam(int param) { return "to_timestamp($" + std::to_string(param) + "::double precision / 1000)"; }
+
+std::string MillisOf(const std::string& column) { return "(extract(epoch FROM " + column + ") * 1000)::bigint"; }
+
+int64_t ToMillis(TimePoint time) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+}
+
+TimePoint FromMillis(int64_t millis) { return TimePoint(std::chrono::milliseconds(millis)); }
+
+std::optional<TimePoint> OptionalMillis(const pqxx::field& field) {
+  return field.is_null() ? std::nullopt : std::optional<TimePoint>(FromMillis(field.as<int64_t>()));
+}
+
 }  // namespace curation::db

@@ -79,14 +79,6 @@ absl::Status WithContext(const absl::Status& status, const std::string& stream) 
   return annotated;
 }
 
-// Sleeps until the span passes or a stop is requested.
-void Pause(std::stop_token stop, std::chrono::milliseconds span) {
-  std::mutex mutex;
-  std::condition_variable_any wake;
-  std::unique_lock lock(mutex);
-  wake.wait_for(lock, stop, span, [] { return false; });
-}
-
 }  // namespace
 
 Ingestor::Ingestor(IngestStore& store, QueryNodeClient& client, IngestConfig config, int page_size,
@@ -322,7 +314,7 @@ void Ingestor::Run(std::stop_token stop) {
           Log()->info("another instance polls the query node; standing by");
           told_standby = true;
         }
-        Pause(stop, config_.poll_interval);
+        PauseFor(stop, config_.poll_interval);
         continue;
       }
     }
@@ -332,14 +324,14 @@ void Ingestor::Run(std::stop_token stop) {
         Log()->info("query node polling recovered after {} failed attempt(s)", failures);
       }
       failures = 0;
-      Pause(stop, config_.poll_interval);
+      PauseFor(stop, config_.poll_interval);
     } else if (status.code() == absl::StatusCode::kAborted || status.code() == absl::StatusCode::kCancelled) {
       continue;  // a backfill rewound a stream (re-read at once), or we are stopping
     } else {
       ++failures;
       auto pause = Backoff(failures, status);
       Log()->warn("poll failed ({}); retrying in {} ms (attempt {})", status, pause.count(), failures);
-      Pause(stop, pause);
+      PauseFor(stop, pause);
     }
     if (!lease->Alive()) {
       Log()->warn("lost the database session holding the poller lock; re-acquiring");

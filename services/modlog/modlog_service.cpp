@@ -88,9 +88,6 @@ absl::Status ModerationLogService::Export(const EntryFilter& filter,
 }
 
 void ModerationLogService::RunSealer(std::stop_token stop) {
-  std::mutex mutex;
-  std::condition_variable_any wake;
-  std::unique_lock lock(mutex);
   bool failing = false;
   while (!stop.stop_requested()) {
     absl::Status sealed = store_.SealAll();
@@ -99,7 +96,7 @@ void ModerationLogService::RunSealer(std::stop_token stop) {
       auto log = ComponentLogger("modlog");
       failing ? log->warn("sealing log entries failed: {}", sealed) : log->info("sealing log entries again");
     }
-    wake.wait_for(lock, stop, kSealEvery, [] { return false; });
+    PauseFor(stop, kSealEvery);
   }
 }
 

@@ -118,14 +118,14 @@ SourceReport ProbeService::ProbePaced(const ProbeTarget& target) {
   return sandbox_.Probe(target);
 }
 
-absl::StatusOr<v1::ProbeReport> ProbeService::ProbeUrl(const std::string& url, bool deep) {
+absl::StatusOr<v1::ProbeReport> ProbeService::ProbeUrl(const std::string& url, bool deep, const std::string& role) {
   if (url.size() > kMaxUrlLength || !(url.starts_with("http://") || url.starts_with("https://")) ||
       std::any_of(url.begin(), url.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7F; })) {
     return absl::InvalidArgumentError("url must be an absolute http:// or https:// URL of at most 2048 characters");
   }
   v1::ProbeReport report;
   report.set_depth(deep ? v1::PROBE_DEPTH_FULL : v1::PROBE_DEPTH_LIGHT);
-  *report.add_sources() = sandbox_.Probe({.url = url, .role = "url", .deep = deep});
+  *report.add_sources() = sandbox_.Probe({.url = url, .role = role, .deep = deep});
   report.set_verdict(report.sources(0).verdict());
   Count(report);
   RETURN_IF_ERROR(store_.Record(report, url, std::nullopt));

@@ -274,11 +274,8 @@ void ReviewService::RefreshMetrics() {
 }
 
 void ReviewService::RunLeaseSweeper(std::stop_token stop, std::chrono::milliseconds period) {
-  std::mutex mutex;
-  std::condition_variable_any wake;
-  std::unique_lock lock(mutex);
   while (true) {
-    wake.wait_for(lock, stop, period, [] { return false; });
+    PauseFor(stop, period);
     if (stop.stop_requested()) {
       return;
     }

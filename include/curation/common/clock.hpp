@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <stop_token>
 
 namespace curation {
 
@@ -47,5 +48,9 @@ class ManualClock final : public Clock {
   mutable std::mutex mutex_;
   TimePoint now_;
 };
+
+/// Sleeps until `span` passes or a stop is requested, whichever comes first (real time: the
+/// loops that use it are not what tests drive with a manual clock).
+void PauseFor(std::stop_token stop, std::chrono::milliseconds span);
 
 }  // namespace curation

@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 struct ServerConfig {
   std::string listen = "127.0.0.1:7600";
   std::string metrics_listen = "127.0.0.1:9600";
-  std::vector<std::string> services = {"ingest", "probe", "review", "modlog"};
+  std::vector<std::string> services = {"ingest", "probe", "review", "modlog", "alert"};
   bool reflection = true;
   int max_threads = 48;
   // PEM files; both set serves TLS only, both empty serves plaintext (e.g. behind a TLS proxy).
@@ -81,6 +81,38 @@ struct ProbeConfig {
   std::chrono::milliseconds sources_ttl = 5min;
 };
 
+// Where pages go. Receivers and the escalation policy come from the config file only (they are
+// lists of records); a secret can stay out of it in the environment variable `*_env` names.
+struct ReceiverConfig {
+  std::string name;  // what the escalation policy, the outbox and `curatorctl alerts test` call it
+  std::string type;  // discord, pagerduty or webhook (Alertmanager's webhook JSON, version 4)
+  std::string url;   // discord, webhook: the URL to POST to; pagerduty: the Events API v2 endpoint
+  std::string routing_key;  // pagerduty: the integration key
+  std::vector<std::string> mention_roles;  // discord: role ids mentioned on a page
+};
+
+struct EscalationStep {
+  std::chrono::milliseconds after{0};  // since the incident opened, unless acknowledged first
+  std::vector<std::string> receivers;
+};
+
+struct AlertConfig {
+  std::string orion_url = "https://orion.gleev.xyz/graphql";
+  std::string orion_session;  // an Orion operator session (sent as a bearer token); empty: anonymous
+  std::chrono::milliseconds orion_timeout = 20s;
+  std::chrono::milliseconds poll_interval = 30s;    // how often Orion is asked what is featured
+  std::chrono::milliseconds probe_interval = 5min;  // how often every featured video is probed again
+  std::chrono::milliseconds confirm_after = 0ms;    // the second of two consecutive probes after a change of result
+  std::chrono::milliseconds fix_within = 1h;        // an unplayable slot's deadline
+  std::chrono::milliseconds dead_man_after = 15min;  // no poll or probe result for this long pages
+  std::chrono::milliseconds delivery_backoff = 5s;  // first retry of a failed notification; doubles
+  std::chrono::milliseconds delivery_backoff_max = 5min;
+  std::string gleev_url = "https://gleev.xyz";  // links to videos in notifications
+  std::vector<ReceiverConfig> receivers;
+  // Empty: every receiver at 0, 15, 30 and 45 minutes.
+  std::vector<EscalationStep> escalation;
+};
+
 struct Config {
   ServerConfig server;
   AuthConfig auth;
@@ -90,6 +122,7 @@ struct Config {
   IngestConfig ingest;
   ReviewConfig review;
   ProbeConfig probe;
+  AlertConfig alert;
 };
 
 /// Where configuration comes from, lowest precedence first.

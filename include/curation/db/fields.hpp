@@ -7,7 +7,17 @@
 
 #include <pqxx/pqxx>
 
+#include <curation/common/clock.hpp>
+
 namespace curation::db {
+
+/// Times cross the wire as epoch milliseconds: SQL for a timestamptz parameter so given, for a
+/// column read back so, and the conversions.
+std::string TimeParam(int param);
+std::string MillisOf(const std::string& column);
+int64_t ToMillis(TimePoint time);
+TimePoint FromMillis(int64_t millis);
+std::optional<TimePoint> OptionalMillis(const pqxx::field& field);
 
 /// A NULL field as nullopt (libpqxx 6 has no optional conversion of its own).
 template <typename T>

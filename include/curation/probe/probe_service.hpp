@@ -32,8 +32,9 @@ class ProbeService {
   ProbeService(ProbeStore& store, SourceResolver& resolver, ProbeSandbox& sandbox, MetricsRegistry& metrics,
                ProbeServiceOptions options);
 
-  /// INVALID_ARGUMENT for anything but an absolute http(s) URL.
-  absl::StatusOr<v1::ProbeReport> ProbeUrl(const std::string& url, bool deep);
+  /// INVALID_ARGUMENT for anything but an absolute http(s) URL. `role` names what the URL is
+  /// for: a "hero_cut" must start at once, a "poster" be large enough.
+  absl::StatusOr<v1::ProbeReport> ProbeUrl(const std::string& url, bool deep, const std::string& role = "url");
   /// Probes and stores. NOT_FOUND when the video has not been ingested.
   absl::StatusOr<v1::ProbeReport> ProbeVideo(const std::string& video_id, v1::ProbeDepth depth);
   absl::StatusOr<v1::ProbeReport> GetVerdict(const std::string& video_id, std::optional<TimePoint> deadline);

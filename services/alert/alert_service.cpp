@@ -1,0 +1,157 @@
+#include <curation/alert/alert_service.hpp>
+
+#include <absl/strings/str_cat.h>
+
+#include <curation/common/page_token.hpp>
+#include <curation/common/text.hpp>
+
+namespace curation::alert {
+namespace {
+
+constexpr size_t kMaxNoteBytes = 4096;
+
+absl::Status CheckNote(const std::string& what, const std::string& note, bool required) {
+  if (required && note.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": say what was done"));
+  }
+  if (note.size() > kMaxNoteBytes || !IsValidUtf8(note) || note.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": at most 4 KiB of UTF-8 text"));
+  }
+  return absl::OkStatus();
+}
+
+double Seconds(std::chrono::nanoseconds span) { return std::chrono::duration<double>(span).count(); }
+
+}  // namespace
+
+AlertService::AlertService(AlertStore& store, Pager& pager, Courier& courier, const Clock& clock,
+                           const AlertConfig& config, MetricsRegistry& metrics)
+    : store_(store),
+      pager_(pager),
+      courier_(courier),
+      clock_(clock),
+      config_(config),
+      open_incidents_(metrics.GetGauge("curation_alert_open_incidents", "incidents not resolved")),
+      firing_incidents_(metrics.GetGauge("curation_alert_firing_incidents", "incidents nobody has acknowledged")),
+      pending_notifications_(
+          metrics.GetGauge("curation_alert_pending_notifications", "notifications waiting to be sent")),
+      time_to_acknowledge_(metrics.GetHistogram("curation_alert_time_to_acknowledge_seconds",
+                                                "from an incident opening to its acknowledgement", {},
+                                                {60, 300, 900, 1800, 2700, 3600, 7200, 14400})),
+      time_to_resolve_(metrics.GetHistogram("curation_alert_time_to_resolve_seconds",
+                                            "from an incident opening to its resolution", {},
+                                            {60, 300, 900, 1800, 2700, 3600, 7200, 14400})) {}
+
+absl::StatusOr<IncidentPage> AlertService::ListIncidents(const std::vector<std::string>& states, int page_size,
+                                                         const std::string& page_token) {
+  if (page_size < 0 || page_size > 500) {
+    return absl::InvalidArgumentError("page_size: from 1 to 500 (0: 50)");
+  }
+  int limit = page_size == 0 ? 50 : page_size;
+  ASSIGN_OR_RETURN(auto position, DecodePageToken(page_token, 1));
+  IncidentPage page;
+  ASSIGN_OR_RETURN(page.incidents, store_.ListIncidents(states, position ? (*position)[0] : 0, limit + 1));
+  if (static_cast<int>(page.incidents.size()) > limit) {
+    page.incidents.resize(static_cast<size_t>(limit));
+    page.next_page_token = EncodePageToken({page.incidents.back().id});
+  }
+  return page;
+}
+
+absl::StatusOr<IncidentRow> AlertService::GetIncident(int64_t id) { return store_.GetIncident(id); }
+
+absl::StatusOr<IncidentRow> AlertService::Acknowledge(const auth::Principal& principal, int64_t id,
+                                                      const std::string& note) {
+  RETURN_IF_ERROR(CheckNote("note", note, false));
+  TimePoint now = clock_.Now();
+  ASSIGN_OR_RETURN(auto acknowledged, store_.Acknowledge(id, principal.name, note, now));
+  if (acknowledged) {
+    time_to_acknowledge_.Observe(Seconds(now - acknowledged->opened_at));
+    ASSIGN_OR_RETURN(auto paged, store_.PagedReceivers(id));
+    Notice notice = pager_.NoticeOf(*acknowledged, NoticeKind::kAcknowledged, now);
+    notice.note = note;
+    RETURN_IF_ERROR(pager_.Queue(notice, "acknowledged", paged).status());
+  }
+  return store_.GetIncident(id);
+}
+
+absl::StatusOr<IncidentRow> AlertService::Resolve(const auth::Principal& principal, int64_t id,
+                                                  const std::string& note) {
+  RETURN_IF_ERROR(CheckNote("note", note, true));
+  TimePoint now = clock_.Now();
+  ASSIGN_OR_RETURN(auto resolved, store_.Resolve(id, principal.name, note, now));
+  if (!resolved) {
+    return absl::FailedPreconditionError(absl::StrCat("incident ", id, " is resolved already"));
+  }
+  time_to_resolve_.Observe(Seconds(now - resolved->opened_at));
+  ASSIGN_OR_RETURN(auto paged, store_.PagedReceivers(id));
+  RETURN_IF_ERROR(pager_.Queue(pager_.NoticeOf(*resolved, NoticeKind::kResolved, now), "resolved", paged).status());
+  return store_.GetIncident(id);
+}
+
+absl::StatusOr<SlotsView> AlertService::ListSlots(bool include_history, int history_limit) {
+  if (history_limit < 0 || history_limit > 1000) {
+    return absl::InvalidArgumentError("history_limit: from 1 to 1000 (0: 100)");
+  }
+  TimePoint now = clock_.Now();
+  SlotsView view;
+  ASSIGN_OR_RETURN(auto current, store_.CurrentFeatured());
+  for (FeaturedRow& featured : current) {
+    SlotView slot{.featured = std::move(featured)};
+    ASSIGN_OR_RETURN(slot.silence, store_.ActiveSilence(slot.featured.video.slot, now));
+    ASSIGN_OR_RETURN(auto open, store_.OpenIncidentFor(slot.featured.video.slot, slot.featured.video.video_id));
+    slot.open_incident_id = open ? open->id : 0;
+    view.current.push_back(std::move(slot));
+  }
+  if (include_history) {
+    ASSIGN_OR_RETURN(view.history, store_.FeaturedHistory(history_limit == 0 ? 100 : history_limit));
+  }
+  ASSIGN_OR_RETURN(view.last_poll_at, store_.LastBeat("orion"));
+  ASSIGN_OR_RETURN(view.last_probe_at, store_.LastBeat("probes"));
+  return view;
+}
+
+absl::StatusOr<SilenceRow> AlertService::Silence(const auth::Principal& principal, const std::string& slot,
+                                                 std::chrono::milliseconds duration, const std::string& reason) {
+  if (slot != "hero" && slot != "watchdog" && (!slot.starts_with("category:") || slot.size() > 200)) {
+    return absl::InvalidArgumentError("slot: hero, category:<id> or watchdog");
+  }
+  if (duration <= std::chrono::milliseconds(0) || duration > std::chrono::hours(24 * 7)) {
+    return absl::InvalidArgumentError("duration: more than 0 and at most 7 days");
+  }
+  RETURN_IF_ERROR(CheckNote("reason", reason, true));
+  SilenceRow silence{.slot = slot, .until = clock_.Now() + duration, .reason = reason, .created_by = principal.name};
+  RETURN_IF_ERROR(store_.Silence(silence, clock_.Now()));
+  return silence;
+}
+
+absl::StatusOr<NotificationRow> AlertService::SendTest(const auth::Principal& principal, const std::string& receiver) {
+  if (pager_.Receiver(receiver) == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no receiver '", TruncatedUtf8(receiver, 64), "' in the config"));
+  }
+  TimePoint now = clock_.Now();
+  Notice notice{.kind = NoticeKind::kTest,
+                .incident_key = absl::StrCat("test:", receiver),
+                .alertname = "Test",
+                .slot = "test",
+                .reason = absl::StrCat("test notification sent by ", principal.name),
+                .opened_at = now,
+                .deadline = now,
+                .at = now,
+                .actor = principal.name};
+  RETURN_IF_ERROR(pager_.Queue(notice, "test", {receiver}).status());
+  ASSIGN_OR_RETURN(int64_t id, store_.NewestNotification(receiver, "test"));
+  RETURN_IF_ERROR(courier_.DeliverDue().status());
+  return store_.GetNotification(id);
+}
+
+void AlertService::RefreshMetrics() {
+  auto counts = store_.CountOpen();
+  if (counts.ok()) {
+    open_incidents_.Set(static_cast<double>(counts->open));
+    firing_incidents_.Set(static_cast<double>(counts->firing));
+    pending_notifications_.Set(static_cast<double>(counts->pending_notifications));
+  }
+}
+
+}  // namespace curation::alert
