@@ -85,6 +85,44 @@ TEST(ConfigTest, MalformedFileIsAClearError) {
   EXPECT_NE(config.status().message().find(file), std::string::npos);
 }
 
+TEST(ConfigTest, AlertReceiversComeFromTheFileWithSecretsFromTheEnvironment) {
+  std::string file = WriteFile("receivers.yaml",
+                               "alert:\n  receivers:\n"
+                               "    - {name: curators, type: discord, url_env: HOOK, mention_roles: [\"4242\"]}\n"
+                               "    - {name: on-call, type: pagerduty, routing_key_env: KEY}\n");
+  auto config = LoadConfig({.file = file, .environment = {{"HOOK", "https://discord.example/api/webhooks/1/t"},
+                                                         {"KEY", "0123456789abcdef0123456789abcdef"}}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->alert.receivers.size(), 2u);
+  EXPECT_EQ(config->alert.receivers[0].url, "https://discord.example/api/webhooks/1/t");
+  EXPECT_EQ(config->alert.receivers[1].routing_key, "0123456789abcdef0123456789abcdef");
+  ASSERT_EQ(config->alert.escalation.size(), 4u);  // everyone at 0, 15, 30 and 45 minutes
+  EXPECT_EQ(config->alert.escalation[3].after, 45min);
+  std::string described = DescribeConfig(*config);
+  EXPECT_EQ(described.find("discord.example"), std::string::npos) << described;
+  EXPECT_NE(described.find("curators: discord"), std::string::npos) << described;
+
+  const std::pair<const char*, const char*> bad[] = {
+      {"    - {name: a, type: slack, url: https://x}\n", "discord, pagerduty or webhook"},
+      {"    - {name: a, type: discord, url: ftp://x}\n", "http(s) URL"},
+      {"    - {name: a, type: discord, url_env: MISSING}\n", "MISSING is not set"},
+      {"    - {name: a, type: pagerduty}\n", "routing_key"},
+      {"    - {name: a, type: discord, url: https://x, mention_roles: [\"@everyone\"]}\n", "role id"},
+      {"    - {name: a, type: discord, url: https://x}\n    - {name: a, type: webhook, url: https://y}\n", "taken"},
+      {"    - {name: a, type: discord, url: https://x, colour: red}\n", "unknown field 'colour'"},
+      {"    - {name: a, type: discord, url: https://x}\n  escalation:\n    - {after: 0m, notify: [b]}\n",
+       "no receiver is called 'b'"},
+      {"    - {name: a, type: discord, url: https://x}\n  escalation:\n    - {after: 15m, notify: [a]}\n"
+       "    - {after: 5m, notify: [a]}\n",
+       "later"},
+  };
+  for (const auto& [receivers, expected] : bad) {
+    auto refused = LoadConfig({.file = WriteFile("bad-receivers.yaml", std::string("alert:\n  receivers:\n") + receivers)});
+    ASSERT_FALSE(refused.ok()) << receivers;
+    EXPECT_NE(refused.status().message().find(expected), std::string::npos) << refused.status();
+  }
+}
+
 TEST(ConfigTest, DescribeMasksTheDatabaseUrl) {
   auto config = LoadConfig({.overrides = {"database.url=postgresql://user:secret@db/curation"}});
   ASSERT_TRUE(config.ok());
