@@ -547,7 +547,7 @@ std::string DescribeConfig(const Config& config) {
     }
     out << spec.name << " = " << value << "\n    " << EnvName(spec.name) << ": " << spec.meaning << "\n";
   }
-  out << "alert.receivers (config file only; secrets may come from the variables *_env names):\n";
+  out << "alert.receivers (config file only; URLs and keys may come from the environment variables *_env names):\n";
   for (const ReceiverConfig& receiver : config.alert.receivers) {
     out << "  - " << receiver.name << ": " << receiver.type
         << (receiver.mention_roles.empty() ? "" : ", mentions roles " + absl::StrJoin(receiver.mention_roles, ","))
