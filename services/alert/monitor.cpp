@@ -190,13 +190,13 @@ SlotProbeResult AlertMonitor::ProbeSlot(const FeaturedRow& slot, TimePoint now) 
     result.status = ProbeOnce(slot, result.reason);
   }
   result.probed_at = clock_.Now();
-  bool failed = result.status == kUnplayable;
-  bool streak_starts = result.status != kUnknown && (failed ? slot.fail_streak == 0 : slot.pass_streak == 0);
-  // A changed result is confirmed soon; a steady one waits for the next round.
-  result.next_probe_at = now + (streak_starts || result.status == kUnknown ? config_.confirm_after : config_.probe_interval);
-  if (result.status == kUnknown) {
-    result.next_probe_at = now + std::max<std::chrono::milliseconds>(config_.confirm_after, std::chrono::seconds(30));
-  }
+  // A changed result is confirmed soon; a steady one waits for the next round; a probe that
+  // could not run is tried again shortly, without hammering.
+  bool changed = result.status == kUnplayable ? slot.fail_streak == 0 : slot.pass_streak == 0;
+  result.next_probe_at =
+      now + (result.status == kUnknown ? std::max<std::chrono::milliseconds>(config_.confirm_after, std::chrono::seconds(30))
+             : changed                 ? config_.confirm_after
+                                       : config_.probe_interval);
   return result;
 }
 

@@ -15,16 +15,14 @@ constexpr char kFeedConsumer[] = "review.items";
 constexpr char kUnjustifiedConsumer[] = "review.unjustified";
 
 // Times travel as milliseconds since the epoch.
-std::string Time(int param) { return absl::StrCat("to_timestamp($", param, "::double precision / 1000)"); }
 std::string Span(int param) { return absl::StrCat("make_interval(secs => $", param, "::double precision / 1000)"); }
-std::string Millis(const char* column) { return absl::StrCat("(extract(epoch FROM ", column, ") * 1000)::bigint"); }
 
 // An unplayable probe raises an item above others due at the same time.
 constexpr char kSignal[] = "(i.priority + CASE WHEN pv.verdict = 'unplayable' THEN 1 ELSE 0 END)";
 
 // A claim whose lease has lapsed is open again, whether or not the sweeper has run yet.
 std::string EffectiveState(int now_param) {
-  return absl::StrCat("CASE WHEN i.state = 'claimed' AND i.lease_expires_at <= ", Time(now_param),
+  return absl::StrCat("CASE WHEN i.state = 'claimed' AND i.lease_expires_at <= ", db::TimeParam(now_param),
                       " THEN 'open' ELSE i.state END");
 }
 
@@ -34,9 +32,9 @@ const std::string& ItemSelect() {
       "SELECT i.id, i.target_kind, i.target_id, i.reason, i.state,"
       " coalesce(v.title, c.title, ''), coalesce(v.channel_id, c.id, ''), coalesce(ch.title, ''),"
       " coalesce(v.category_id, ''), coalesce(cat.name, ''), ",
-      Millis("i.uploaded_at"), ", ", Millis("i.due_at"), ", ", Millis("i.created_at"),
+      db::MillisOf("i.uploaded_at"), ", ", db::MillisOf("i.due_at"), ", ", db::MillisOf("i.created_at"),
       ", coalesce(pv.verdict, ''), coalesce(pv.summary, ''), ", kSignal, ", coalesce(i.lease_holder, ''), ",
-      Millis("i.lease_expires_at"), ", ", Millis("i.decided_at"),
+      db::MillisOf("i.lease_expires_at"), ", ", db::MillisOf("i.decided_at"),
       " FROM review.items i"
       " LEFT JOIN ingest.videos v ON i.target_kind = 'video' AND v.id = i.target_id"
       " LEFT JOIN ingest.channels c ON i.target_kind = 'channel' AND c.id = i.target_id"
@@ -44,16 +42,6 @@ const std::string& ItemSelect() {
       " LEFT JOIN ingest.categories cat ON cat.id = v.category_id"
       " LEFT JOIN probe.verdicts pv ON i.target_kind = 'video' AND pv.video_id = i.target_id");
   return select;
-}
-
-TimePoint FromMillis(int64_t millis) { return TimePoint(std::chrono::milliseconds(millis)); }
-
-std::optional<TimePoint> OptionalTime(const pqxx::field& field) {
-  return field.is_null() ? std::nullopt : std::optional<TimePoint>(FromMillis(field.as<int64_t>()));
-}
-
-int64_t ToMillis(TimePoint time) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
 }
 
 ItemRow ReadItem(const pqxx::row& row) {
@@ -68,15 +56,15 @@ ItemRow ReadItem(const pqxx::row& row) {
   item.channel_title = row[7].as<std::string>();
   item.category_id = row[8].as<std::string>();
   item.category_name = row[9].as<std::string>();
-  item.uploaded_at = FromMillis(row[10].as<int64_t>());
-  item.due_at = FromMillis(row[11].as<int64_t>());
-  item.created_at = FromMillis(row[12].as<int64_t>());
+  item.uploaded_at = db::FromMillis(row[10].as<int64_t>());
+  item.due_at = db::FromMillis(row[11].as<int64_t>());
+  item.created_at = db::FromMillis(row[12].as<int64_t>());
   item.playability = row[13].as<std::string>();
   item.playability_summary = row[14].as<std::string>();
   item.signal = row[15].as<int>();
   item.lease_holder = row[16].as<std::string>();
-  item.lease_expires_at = OptionalTime(row[17]);
-  item.decided_at = OptionalTime(row[18]);
+  item.lease_expires_at = db::OptionalMillis(row[17]);
+  item.decided_at = db::OptionalMillis(row[18]);
   return item;
 }
 
@@ -168,7 +156,7 @@ std::string RecordDecision() {
   return absl::StrCat(
       ", decision AS (INSERT INTO review.decisions (item_id, action, principal, request_id, log_entry_id, decided_at)"
       " SELECT $29::bigint, $30, $31, nullif($32, ''), id, ",
-      Time(33), " FROM entry) SELECT id FROM entry");
+      db::TimeParam(33), " FROM entry) SELECT id FROM entry");
 }
 
 // Runs one batch of a cursor-driven statement that turns source rows into items.
@@ -225,14 +213,14 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
       {"review.expire_leases",
        absl::StrCat("UPDATE review.items SET state = 'open', lease_holder = NULL, lease_expires_at = NULL"
                     " WHERE state = 'claimed' AND lease_expires_at <= ",
-                    Time(1))},
+                    db::TimeParam(1))},
       {"review.list_items",
        absl::StrCat(select, " WHERE ", EffectiveState(12), " = ANY($1::text[])", " AND (i.due_at, -", kSignal,
-                    ", i.id) > (", Time(2), ", $3::integer, $4::bigint)", " AND ($5::bigint IS NULL OR i.due_at < ",
-                    Time(5), ")", " AND (NOT $6::boolean OR i.due_at <= ", Time(12), ")",
+                    ", i.id) > (", db::TimeParam(2), ", $3::integer, $4::bigint)", " AND ($5::bigint IS NULL OR i.due_at < ",
+                    db::TimeParam(5), ")", " AND (NOT $6::boolean OR i.due_at <= ", db::TimeParam(12), ")",
                     " AND ($7 = '' OR v.category_id = $7)", " AND ($8 = '' OR coalesce(v.channel_id, c.id) = $8)",
                     " AND ($9 = '' OR pv.verdict = $9)",
-                    " AND ($10 = '' OR (i.lease_holder = $10 AND i.lease_expires_at > ", Time(12), "))",
+                    " AND ($10 = '' OR (i.lease_holder = $10 AND i.lease_expires_at > ", db::TimeParam(12), "))",
                     " ORDER BY i.due_at, ", kSignal, " DESC, i.id LIMIT $11")},
       {"review.get_item", absl::StrCat(select, " WHERE i.id = $1")},
       {"review.lock_item", absl::StrCat(select, " WHERE i.id = $1 FOR UPDATE OF i")},
@@ -245,21 +233,21 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
        absl::StrCat("WITH picked AS (SELECT i.id FROM review.items i"
                     " LEFT JOIN probe.verdicts pv ON i.target_kind = 'video' AND pv.video_id = i.target_id"
                     " WHERE i.state = 'open' OR (i.state = 'claimed' AND i.lease_expires_at <= ",
-                    Time(3), ") ORDER BY i.due_at, ", kSignal,
+                    db::TimeParam(3), ") ORDER BY i.due_at, ", kSignal,
                     " DESC, i.id LIMIT $2 FOR UPDATE OF i SKIP LOCKED),"
                     " claimed AS (UPDATE review.items it SET state = 'claimed', lease_holder = $1, lease_expires_at = ",
-                    Time(3), " + ", Span(4), " WHERE it.id = ANY(ARRAY(SELECT id FROM picked)) RETURNING it.id) ",
+                    db::TimeParam(3), " + ", Span(4), " WHERE it.id = ANY(ARRAY(SELECT id FROM picked)) RETURNING it.id) ",
                     select, " WHERE i.id = ANY(ARRAY(SELECT id FROM claimed)) ORDER BY i.due_at, ", kSignal,
                     " DESC, i.id")},
       {"review.renew",
-       absl::StrCat("UPDATE review.items SET lease_expires_at = ", Time(3), " + ", Span(4),
+       absl::StrCat("UPDATE review.items SET lease_expires_at = ", db::TimeParam(3), " + ", Span(4),
                     " WHERE id = ANY($2::bigint[]) AND state = 'claimed' AND lease_holder = $1 AND lease_expires_at > ",
-                    Time(3), " RETURNING id")},
+                    db::TimeParam(3), " RETURNING id")},
       {"review.release",
        "UPDATE review.items SET state = 'open', lease_holder = NULL, lease_expires_at = NULL"
        " WHERE id = ANY($2::bigint[]) AND state = 'claimed' AND lease_holder = $1 RETURNING id"},
       {"review.find_request",
-       absl::StrCat("SELECT item_id, action, log_entry_id, ", Millis("decided_at"),
+       absl::StrCat("SELECT item_id, action, log_entry_id, ", db::MillisOf("decided_at"),
                     " FROM review.decisions WHERE principal = $1 AND request_id = $2")},
       {"review.entry_summary",
        "SELECT kind, target_kind, target_id, policy_codes, justification, reverts_entry_id, item_id"
@@ -279,24 +267,24 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
            RecordDecision(),
            absl::StrCat("UPDATE review.items SET state = $34, lease_holder = NULL, lease_expires_at = NULL,"
                         " decided_at = CASE WHEN $34 = 'decided' THEN ",
-                        Time(33),
+                        db::TimeParam(33),
                         " ELSE decided_at END"
                         " WHERE id = $29::bigint AND state <> 'decided' AND CASE WHEN $35::boolean"
                         " THEN NOT (state = 'escalated' AND $30 = 'escalate')"
                         " ELSE state = 'claimed' AND lease_holder = $31 AND lease_expires_at > ",
-                        Time(33), " END RETURNING id"))},
+                        db::TimeParam(33), " END RETURNING id"))},
       {"review.counts",
        absl::StrCat("SELECT count(*),"
                     " count(*) FILTER (WHERE state = 'open' OR (state = 'claimed' AND lease_expires_at <= ",
-                    Time(1), ")), count(*) FILTER (WHERE state = 'claimed' AND lease_expires_at > ", Time(1),
+                    db::TimeParam(1), ")), count(*) FILTER (WHERE state = 'claimed' AND lease_expires_at > ", db::TimeParam(1),
                     "), count(*) FILTER (WHERE state = 'escalated'),"
                     " count(*) FILTER (WHERE due_at > ",
-                    Time(1), " AND due_at <= ", Time(1), " + ", Span(2), "), count(*) FILTER (WHERE due_at <= ",
-                    Time(1), "), ", Millis("min(due_at)"), " FROM review.items WHERE state <> 'decided'")},
+                    db::TimeParam(1), " AND due_at <= ", db::TimeParam(1), " + ", Span(2), "), count(*) FILTER (WHERE due_at <= ",
+                    db::TimeParam(1), "), ", db::MillisOf("min(due_at)"), " FROM review.items WHERE state <> 'decided'")},
       {"review.time_to_decision",
        absl::StrCat("SELECT (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM decided_at - uploaded_at))"
                     " * 1000)::bigint, count(*) FROM review.items WHERE decided_at > ",
-                    Time(1), " - interval '7 days'")},
+                    db::TimeParam(1), " - interval '7 days'")},
   };
 }
 
@@ -311,7 +299,7 @@ absl::StatusOr<FeedBatch> ReviewStore::ConsumeUnjustified(int64_t limit, std::ch
 absl::StatusOr<int64_t> ReviewStore::ExpireLeases(TimePoint now) {
   int64_t expired = 0;
   RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
-    expired = tx.exec_prepared("review.expire_leases", ToMillis(now)).affected_rows();
+    expired = tx.exec_prepared("review.expire_leases", db::ToMillis(now)).affected_rows();
     return absl::OkStatus();
   }));
   return expired;
@@ -323,19 +311,19 @@ absl::StatusOr<std::vector<ItemRow>> ReviewStore::ListItems(const ItemFilter& fi
   // The first page starts before any deadline: 1900-01-01.
   constexpr int64_t kBeforeAnyDeadlineMs = -2208988800000;
   std::vector<ItemRow> items;
-  int64_t after_due = after ? ToMillis(after->due_at) : kBeforeAnyDeadlineMs;
+  int64_t after_due = after ? db::ToMillis(after->due_at) : kBeforeAnyDeadlineMs;
   int after_signal = after ? -after->signal : 0;
   int64_t after_id = after ? after->id : 0;
   std::optional<std::string> due_before;
   if (filter.due_before) {
-    due_before = absl::StrCat(ToMillis(*filter.due_before));
+    due_before = absl::StrCat(db::ToMillis(*filter.due_before));
   }
   RETURN_IF_ERROR(pool_.InTransaction(
       [&](pqxx::work& tx) {
         items = ReadItems(tx.exec_prepared("review.list_items", TextArrayLiteral(filter.states), after_due, after_signal,
                                            after_id, due_before ? due_before->c_str() : nullptr,
                                            filter.breached_only, filter.category_id, filter.channel_id,
-                                           filter.playability, filter.claimed_by, limit, ToMillis(now)));
+                                           filter.playability, filter.claimed_by, limit, db::ToMillis(now)));
         return absl::OkStatus();
       },
       deadline));
@@ -362,11 +350,11 @@ absl::StatusOr<std::vector<ItemRow>> ReviewStore::Claim(const std::string& holde
   std::vector<ItemRow> items;
   RETURN_IF_ERROR(pool_.InTransaction(
       [&](pqxx::work& tx) {
-        items = ReadItems(tx.exec_prepared("review.claim", holder, count, ToMillis(now), lease.count()));
+        items = ReadItems(tx.exec_prepared("review.claim", holder, count, db::ToMillis(now), lease.count()));
         for (ItemRow& item : items) {
           item.state = "claimed";
           item.lease_holder = holder;
-          item.lease_expires_at = FromMillis(ToMillis(now) + lease.count());
+          item.lease_expires_at = db::FromMillis(db::ToMillis(now) + lease.count());
         }
         return absl::OkStatus();
       },
@@ -381,7 +369,7 @@ absl::StatusOr<std::vector<ItemRow>> ReviewStore::Renew(const std::string& holde
   RETURN_IF_ERROR(pool_.InTransaction(
       [&](pqxx::work& tx) {
         std::vector<int64_t> renewed;
-        for (const auto& row : tx.exec_prepared("review.renew", holder, IdArray(ids), ToMillis(now), lease.count())) {
+        for (const auto& row : tx.exec_prepared("review.renew", holder, IdArray(ids), db::ToMillis(now), lease.count())) {
           renewed.push_back(row[0].as<int64_t>());
         }
         for (int64_t id : ids) {
@@ -426,7 +414,7 @@ absl::StatusOr<std::optional<DecisionRecord>> Replayed(pqxx::transaction_base& t
   record.item_id = found[0][0].as<int64_t>();
   record.action = found[0][1].as<std::string>();
   record.entry_id = found[0][2].as<int64_t>();
-  record.decided_at = FromMillis(found[0][3].as<int64_t>());
+  record.decided_at = db::FromMillis(found[0][3].as<int64_t>());
   record.decided_by = principal.name;
   record.entry = ReadEntrySummary(tx.exec_prepared1("review.entry_summary", record.entry_id));
   if ((item_id != 0 && record.item_id != item_id) || record.action != action) {
@@ -477,7 +465,7 @@ std::optional<DecisionRecord> Record(pqxx::transaction_base& tx, const char* sta
   for (std::optional<std::string> value :
        {std::optional<std::string>(absl::StrCat(item_id)), std::optional<std::string>(entry.kind),
         std::optional<std::string>(principal.name), std::optional<std::string>(request_id),
-        std::optional<std::string>(absl::StrCat(ToMillis(now)))}) {
+        std::optional<std::string>(absl::StrCat(db::ToMillis(now)))}) {
     parameters.push_back(std::move(value));
   }
   parameters.insert(parameters.end(), extra.begin(), extra.end());
@@ -618,15 +606,15 @@ absl::StatusOr<QueueCounts> ReviewStore::Counts(TimePoint now, std::chrono::mill
   QueueCounts counts;
   RETURN_IF_ERROR(pool_.InTransaction(
       [&](pqxx::work& tx) {
-        auto row = tx.exec_prepared1("review.counts", ToMillis(now), at_risk.count());
+        auto row = tx.exec_prepared1("review.counts", db::ToMillis(now), at_risk.count());
         counts.depth = row[0].as<int64_t>();
         counts.open = row[1].as<int64_t>();
         counts.claimed = row[2].as<int64_t>();
         counts.escalated = row[3].as<int64_t>();
         counts.at_risk = row[4].as<int64_t>();
         counts.breached = row[5].as<int64_t>();
-        counts.oldest_due = OptionalTime(row[6]);
-        auto decided = tx.exec_prepared1("review.time_to_decision", ToMillis(now));
+        counts.oldest_due = db::OptionalMillis(row[6]);
+        auto decided = tx.exec_prepared1("review.time_to_decision", db::ToMillis(now));
         if (!decided[0].is_null()) {
           counts.median_time_to_decision = std::chrono::milliseconds(decided[0].as<int64_t>());
         }
