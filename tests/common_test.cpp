@@ -123,6 +123,50 @@ TEST(ConfigTest, AlertReceiversComeFromTheFileWithSecretsFromTheEnvironment) {
   }
 }
 
+TEST(ConfigTest, TheDocumentedExampleLoadsWithEveryService) {
+  auto config = LoadConfig({.file = EXAMPLE_CONFIG});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->server.services, Config{}.server.services);
+}
+
+TEST(ConfigTest, CouncilTermsAndTheExplorerLinkAreCheckedAtStart) {
+  std::string file = WriteFile("terms.yaml",
+                               "report:\n  explorer_url: https://explorer.example/extrinsic/{extrinsic}\n  terms:\n"
+                               "    - {number: 41, start: 2026-10-05T00:00:00Z, end: 2026-10-19T00:00:00Z}\n"
+                               "    - {number: 42, start: 2026-10-19T00:00:00Z, end: 2026-11-02T00:00:00Z}\n");
+  auto config = LoadConfig({.file = file});
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->report.terms.size(), 2u);
+  EXPECT_EQ(config->report.terms[1].number, 42);
+  EXPECT_EQ(config->report.terms[1].start, *ParseIsoTime("2026-10-19T00:00:00Z"));
+  EXPECT_EQ(config->report.explorer_url, "https://explorer.example/extrinsic/{extrinsic}");
+  EXPECT_NE(DescribeConfig(*config).find("term 42: 2026-10-19T00:00:00.000Z to 2026-11-02T00:00:00.000Z"),
+            std::string::npos);
+
+  const std::pair<const char*, const char*> bad[] = {
+      {"    - {number: 1, start: 2026-10-05T00:00:00Z}\n", "expected {number"},
+      {"    - {number: x, start: 2026-10-05T00:00:00Z, end: 2026-10-06T00:00:00Z}\n", "term number"},
+      {"    - {number: 1, start: yesterday, end: 2026-10-06T00:00:00Z}\n", "RFC 3339"},
+      {"    - {number: 1, start: 2026-10-06T00:00:00Z, end: 2026-10-05T00:00:00Z}\n", "end must come after start"},
+      {"    - {number: 1, start: 2026-10-05T00:00:00Z, end: 2026-10-08T00:00:00Z}\n"
+       "    - {number: 2, start: 2026-10-07T00:00:00Z, end: 2026-10-09T00:00:00Z}\n",
+       "overlaps term 1"},
+      {"    - {number: 1, start: 2026-10-05T00:00:00Z, end: 2026-10-06T00:00:00Z}\n"
+       "    - {number: 1, start: 2026-10-07T00:00:00Z, end: 2026-10-08T00:00:00Z}\n",
+       "given twice"},
+  };
+  for (const auto& [terms, expected] : bad) {
+    auto refused = LoadConfig({.file = WriteFile("bad-terms.yaml", std::string("report:\n  terms:\n") + terms)});
+    ASSERT_FALSE(refused.ok()) << terms;
+    EXPECT_NE(refused.status().message().find(expected), std::string::npos) << refused.status();
+  }
+  for (const char* url : {"https://explorer.example/block", "javascript:alert({block})"}) {
+    auto refused = LoadConfig({.overrides = {std::string("report.explorer_url=") + url}});
+    ASSERT_FALSE(refused.ok()) << url;
+    EXPECT_NE(refused.status().message().find("report.explorer_url"), std::string::npos) << refused.status();
+  }
+}
+
 TEST(ConfigTest, DescribeMasksTheDatabaseUrl) {
   auto config = LoadConfig({.overrides = {"database.url=postgresql://user:secret@db/curation"}});
   ASSERT_TRUE(config.ok());

@@ -696,6 +696,113 @@ TEST_F(CurationdTest, CuratorsDecideThroughCuratorctlAndTheChainConfirmsTheLog) 
 }
 
 }  // namespace
+// The issue's walk-through: a day of uploads, curators working the queue with curatorctl, the
+// chain applying a censor and someone hiding a video without an entry; then the council asks
+// for that day's report and its numbers agree with the log.
+TEST_F(CurationdTest, ADayOfActivityGivesTheCouncilAReportThatAgreesWithTheLog) {
+  std::vector<std::string> database = {"--database-url", url_};
+  std::string curator = AddPrincipal(database, "cora", "curator", {"--worker-id", "7"});
+  std::string council = AddPrincipal(database, "council-1", "council");
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  // Eight uploads over the last day, one every three hours; a ninth 40 h ago, never decided.
+  fake_.PutChannel(FakeQueryNode::MakeChannel(1, 1, FakeQueryNode::BlockIso(1)));
+  std::vector<nlohmann::json> videos;
+  for (int id = 1; id <= 9; ++id) {
+    int64_t age_ms = id == 9 ? 40 * 3'600'000ll : (24 - 3 * id) * 3'600'000ll + 60'000;
+    videos.push_back(FakeQueryNode::MakeVideo(id, 10 + id, FakeQueryNode::IsoTime(now_ms - age_ms), "1"));
+  }
+  fake_.PutVideos(std::move(videos));
+  auto daemon = StartDaemon("report");
+  auto json_of = [](const Result& result) { return nlohmann::json::parse(result.output, nullptr, false); };
+
+  UseToken(curator);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto queue = json_of(Ctl({"--json", "queue", "list"}));
+        return !queue.is_discarded() && queue["items"].size() == 10;
+      },
+      20s))
+      << Ctl({"queue", "list"}).output << daemon->Output();
+  // The curator works through the day's videos: one censored, one warned, the rest approved.
+  Result claim = Ctl({"--json", "queue", "claim", "10"});
+  ASSERT_EQ(claim.code, 0) << claim.output;
+  std::string censor_entry;
+  auto claimed = json_of(claim);
+  for (const auto& item : claimed["items"]) {
+    std::string id = item["id"].get<std::string>();
+    std::string video = item["target_id"].get<std::string>();
+    if (item["target_kind"] != "TARGET_KIND_VIDEO" || video == "9") {
+      continue;
+    }
+    Result decided =
+        video == "2" ? Ctl({"queue", "decide", id, "censor", "--code", "copyright", "--justification",
+                            "A full episode of a broadcaster's show, no licence."})
+        : video == "5" ? Ctl({"queue", "decide", id, "warn", "--code", "thumbnail", "--justification",
+                              "The thumbnail is a blank frame; please upload one."})
+                       : Ctl({"queue", "decide", id, "approve"});
+    ASSERT_EQ(decided.code, 0) << decided.output;
+    std::smatch reference;
+    if (video == "2") {
+      ASSERT_TRUE(std::regex_search(decided.output, reference, std::regex("curation-log#([0-9]+)"))) << decided.output;
+      censor_entry = reference[1];
+    }
+  }
+  ASSERT_FALSE(censor_entry.empty()) << "video 2 was among the claimed";
+  std::string later = FakeQueryNode::IsoTime(now_ms + 30'000);
+  fake_.PutEvent(FakeQueryNode::EventKind::kVideoVisibility,
+                 FakeQueryNode::MakeVideoVisibilityEvent("OLYMPIA-200-1", 200, 1, 2, true,
+                                                         "curation-log#" + censor_entry + " [copyright]", later,
+                                                         FakeQueryNode::CuratorActor("7")));
+  fake_.PutEvent(FakeQueryNode::EventKind::kVideoVisibility,
+                 FakeQueryNode::MakeVideoVisibilityEvent("OLYMPIA-201-1", 201, 1, 6, true, "spam", later,
+                                                         FakeQueryNode::CuratorActor("9")));
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"log", "list", "--kind", "chain_unjustified"}).output.find("video 6") !=
+                                   std::string::npos; },
+                      20s))
+      << Ctl({"log", "list"}).output;
+
+  // Curators may not read the report; the council may.
+  std::string from = FakeQueryNode::IsoTime(now_ms - 24 * 3'600'000ll);
+  std::string to = FakeQueryNode::IsoTime(now_ms + 3'600'000);
+  Result refused = Ctl({"report", "--from", from, "--to", to});
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_NE(refused.output.find("not allowed"), std::string::npos) << refused.output;
+  UseToken(council);
+  std::string markdown = ::testing::TempDir() + "day-" + std::to_string(getpid()) + ".md";
+  Result written = Ctl({"report", "--from", from, "--to", to, "--output", markdown});
+  ASSERT_EQ(written.code, 0) << written.output;
+  EXPECT_NE(written.output.find("1 unjustified chain actions"), std::string::npos) << written.output;
+  EXPECT_NE(written.output.find("log intact"), std::string::npos) << written.output;
+  std::ifstream file(markdown);
+  std::string report((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_NE(report.find("curation-log#" + censor_entry), std::string::npos) << report;
+  EXPECT_NE(report.find("spam"), std::string::npos) << report;
+
+  // Its numbers are the log's.
+  auto log = json_of(Ctl({"--json", "log", "list", "--since", from, "--until", to}));
+  ASSERT_FALSE(log.is_discarded());
+  std::map<std::string, int> kinds;
+  for (const auto& entry : log["entries"]) {
+    ++kinds[entry["kind"].get<std::string>()];
+  }
+  Result json = Ctl({"report", "--from", from, "--to", to, "--format", "json"});
+  ASSERT_EQ(json.code, 0) << json.output;
+  auto numbers = nlohmann::json::parse(json.output, nullptr, false);
+  ASSERT_FALSE(numbers.is_discarded()) << json.output;
+  EXPECT_EQ(numbers["summary"]["actions"],
+            kinds["ENTRY_KIND_WARN"] + kinds["ENTRY_KIND_CENSOR"] + kinds["ENTRY_KIND_CHAIN_UNJUSTIFIED"]);
+  EXPECT_EQ(numbers["statistics"]["decisions_by_action"]["approve"], kinds["ENTRY_KIND_APPROVE"]);
+  EXPECT_EQ(kinds["ENTRY_KIND_APPROVE"], 6);
+  EXPECT_EQ(numbers["summary"]["uploads"], 8);
+  EXPECT_EQ(numbers["summary"]["open_past_due"], 1) << "video 9, uploaded 40 h ago";
+  EXPECT_EQ(numbers["summary"]["unjustified_chain_actions"], 1);
+  EXPECT_EQ(numbers["summary"]["log_intact"], true);
+
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(15s), 0) << daemon->Output();
+}
+
 // The issue's walk-through: an operator configures a Discord webhook, the hero becomes a video
 // whose cut cannot start at once, the page arrives, a curator acknowledges it with curatorctl,
 // the lead sets another hero, the resolved notice arrives, and `alerts show` tells it all.

@@ -117,7 +117,7 @@ KeySpec BoolKey(std::string name, std::string meaning, std::function<bool&(Confi
   return spec;
 }
 
-const std::vector<std::string> kKnownServices = {"ingest", "probe", "review", "modlog", "alert"};
+const std::vector<std::string> kKnownServices = {"ingest", "probe", "review", "modlog", "alert", "report"};
 
 KeySpec ServicesKey() {
   KeySpec spec{"server.services", "services this process hosts, comma-separated: " +
@@ -161,6 +161,21 @@ KeySpec AddressRangesKey() {
     return absl::OkStatus();
   };
   spec.get = [](const Config& c) { return absl::StrJoin(c.probe.allow_addresses, ","); };
+  return spec;
+}
+
+KeySpec ExplorerKey() {
+  KeySpec spec = StringKey("report.explorer_url",
+                           "block explorer link of an on-chain action; {block} and {extrinsic} are filled in",
+                           [](Config& c) -> auto& { return c.report.explorer_url; });
+  auto store = spec.set;
+  spec.set = [store](Config& c, const std::string& v) {
+    bool web = absl::StartsWith(v, "https://") || absl::StartsWith(v, "http://");
+    if (!web || (!absl::StrContains(v, "{block}") && !absl::StrContains(v, "{extrinsic}"))) {
+      return BadValue("report.explorer_url", v, "an http(s) URL template with {block} or {extrinsic}");
+    }
+    return store(c, v);
+  };
   return spec;
 }
 
@@ -273,8 +288,11 @@ const std::vector<KeySpec>& Keys() {
                   [](Config& c) -> auto& { return c.alert.delivery_backoff; }, 10ms),
       DurationKey("alert.delivery_backoff_max", "longest wait between two attempts at one notification",
                   [](Config& c) -> auto& { return c.alert.delivery_backoff_max; }, 10ms),
-      StringKey("alert.gleev_url", "Gleev's address, for links to videos in notifications",
+      StringKey("alert.gleev_url", "Gleev's address, for links to videos in notifications and reports",
                 [](Config& c) -> auto& { return c.alert.gleev_url; }),
+      ExplorerKey(),
+      StringKey("report.network", "the network named in the Network column of CSV reports",
+                [](Config& c) -> auto& { return c.report.network; }),
   };
   return keys;
 }
@@ -319,8 +337,10 @@ std::string ScalarText(const YAML::Node& node) {
   return node.IsNull() ? "" : node.as<std::string>();
 }
 
-// alert.receivers and alert.escalation: lists of records, so only in the file.
-bool IsAlertList(const std::string& key) { return key == "alert.receivers" || key == "alert.escalation"; }
+// alert.receivers, alert.escalation and report.terms: lists of records, so only in the file.
+bool IsRecordList(const std::string& key) {
+  return key == "alert.receivers" || key == "alert.escalation" || key == "report.terms";
+}
 
 std::string FieldText(const YAML::Node& record, const char* field) {
   const YAML::Node value = record[field];
@@ -418,12 +438,54 @@ absl::Status ApplyEscalation(Config& config, const YAML::Node& list, const std::
   return absl::OkStatus();
 }
 
-absl::Status ApplyAlertList(Config& config, const std::string& key, const YAML::Node& value, const std::string& path,
-                            const std::map<std::string, std::string>& environment) {
+// Council terms: numbered, each [start, end), none overlapping.
+absl::Status ApplyTerms(Config& config, const YAML::Node& list, const std::string& path) {
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node record = list[i];
+    std::string where = absl::StrCat("config key report.terms[", i, "] in ", path);
+    if (!record.IsMap() || !record["number"] || !record["start"] || !record["end"] || record.size() != 3) {
+      return absl::InvalidArgumentError(
+          where + ": expected {number: 41, start: 2026-10-05T00:00:00Z, end: 2026-10-19T00:00:00Z}");
+    }
+    TermConfig term;
+    std::string number = record["number"].as<std::string>();
+    auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), term.number);
+    if (error != std::errc() || end != number.data() + number.size() || term.number < 0) {
+      return BadValue(where + " number", number, "a term number (0 or more)");
+    }
+    for (auto [field, time] : {std::pair{"start", &term.start}, std::pair{"end", &term.end}}) {
+      std::string text = record[field].as<std::string>();
+      auto parsed = ParseIsoTime(text);
+      if (!parsed) {
+        return BadValue(absl::StrCat(where, " ", field), text, "an RFC 3339 time such as 2026-10-05T00:00:00Z");
+      }
+      *time = *parsed;
+    }
+    if (term.end <= term.start) {
+      return absl::InvalidArgumentError(where + ": end must come after start");
+    }
+    for (const TermConfig& other : config.report.terms) {
+      if (other.number == term.number) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": term ", term.number, " is given twice"));
+      }
+      if (term.start < other.end && other.start < term.end) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": overlaps term ", other.number));
+      }
+    }
+    config.report.terms.push_back(term);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyRecordList(Config& config, const std::string& key, const YAML::Node& value, const std::string& path,
+                             const std::map<std::string, std::string>& environment) {
   if (!value.IsNull() && !value.IsSequence()) {
     return absl::InvalidArgumentError(absl::StrCat("config key ", key, " in ", path, ": expected a list"));
   }
   try {
+    if (key == "report.terms") {
+      return ApplyTerms(config, value, path);
+    }
     return key == "alert.receivers" ? ApplyReceivers(config, value, path, environment)
                                     : ApplyEscalation(config, value, path);
   } catch (const YAML::Exception& e) {
@@ -479,8 +541,8 @@ absl::Status ApplyFile(Config& config, const std::string& path, const std::map<s
     }
     for (const auto& entry : section.second) {
       std::string key = section_name + "." + entry.first.as<std::string>();
-      if (IsAlertList(key)) {
-        RETURN_IF_ERROR(ApplyAlertList(config, key, entry.second, path, environment));
+      if (IsRecordList(key)) {
+        RETURN_IF_ERROR(ApplyRecordList(config, key, entry.second, path, environment));
         continue;
       }
       if (entry.second.IsMap()) {
@@ -556,6 +618,10 @@ std::string DescribeConfig(const Config& config) {
   out << "alert.escalation (config file only; none: every receiver at 0, 15, 30 and 45 minutes):\n";
   for (const EscalationStep& step : config.alert.escalation) {
     out << "  - after " << DurationText(step.after) << ": " << absl::StrJoin(step.receivers, ", ") << "\n";
+  }
+  out << "report.terms (config file only; council terms a report may be asked for by number):\n";
+  for (const TermConfig& term : config.report.terms) {
+    out << "  - term " << term.number << ": " << FormatIsoTime(term.start) << " to " << FormatIsoTime(term.end) << "\n";
   }
   return out.str();
 }

@@ -31,6 +31,7 @@
 #include <curation/alert/alert_grpc_service.hpp>
 #include <curation/modlog/modlog_grpc_service.hpp>
 #include <curation/modlog/reconciler.hpp>
+#include <curation/report/report_grpc_service.hpp>
 #include <curation/probe/probe_grpc_service.hpp>
 #include <curation/review/feed_consumer.hpp>
 #include <curation/review/review_grpc_service.hpp>
@@ -229,7 +230,7 @@ int Run(const Config& config) {
     statements.push_back(std::move(statement));
   }
   for (auto* more : {&auth::PrincipalStore::Statements, &modlog::LogStore::Statements, &modlog::Reconciler::Statements,
-                     &alert::AlertStore::Statements}) {
+                     &alert::AlertStore::Statements, &report::ReportStore::Statements}) {
     for (auto& statement : more()) {
       statements.push_back(std::move(statement));
     }
@@ -339,6 +340,17 @@ int Run(const Config& config) {
   if (Hosts(config, "alert")) {
     host.Register(&alert_grpc, alert::AlertGrpcService::kName);
     metrics.AddRefresher([&] { alert_service.RefreshMetrics(); });
+  }
+
+  // Report: the council's term report, read from the log, the queue, ingest and alerting.
+  report::ReportStore report_store(**pool);
+  report::ReportService report_service(report_store, log_service, SystemClock::Instance(), config.report,
+                                       {.gleev_url = config.alert.gleev_url,
+                                        .explorer_url = config.report.explorer_url,
+                                        .network = config.report.network});
+  report::ReportGrpcService report_grpc(report_service, rpc_env);
+  if (Hosts(config, "report")) {
+    host.Register(&report_grpc, report::ReportGrpcService::kName);
   }
 
   if (auto started = host.Start({.listen = config.server.listen,

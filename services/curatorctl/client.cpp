@@ -17,12 +17,15 @@
 namespace curation::ctl {
 
 std::shared_ptr<grpc::Channel> Channel(const Options& options) {
+  grpc::ChannelArguments arguments;
+  // A term's report comes in one message, far beyond gRPC's default 4 MiB.
+  arguments.SetMaxReceiveMessageSize(256 << 20);
   if (!options.tls) {
-    return grpc::CreateChannel(options.addr, grpc::InsecureChannelCredentials());
+    return grpc::CreateCustomChannel(options.addr, grpc::InsecureChannelCredentials(), arguments);
   }
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = options.tls_ca_pem;  // empty: the system's roots
-  return grpc::CreateChannel(options.addr, grpc::SslCredentials(ssl));
+  return grpc::CreateCustomChannel(options.addr, grpc::SslCredentials(ssl), arguments);
 }
 
 std::unique_ptr<grpc::ClientContext> Context(const Options& options) {

@@ -23,4 +23,7 @@ void AddLogCommands(CLI::App& app, Runner& run);
 /// `alerts list|show|ack|resolve|slots|silence|test`: AlertService.
 void AddAlertCommands(CLI::App& app, Runner& run);
 
+/// `report [terms]`: ReportService.
+void AddReportCommands(CLI::App& app, Runner& run);
+
 }  // namespace curation::ctl

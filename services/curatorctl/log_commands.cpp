@@ -10,6 +10,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <curation/common/csv.hpp>
 #include <curation/common/time_format.hpp>
 #include <curation/v1/moderation_log.grpc.pb.h>
 
@@ -344,30 +345,6 @@ void CsvCells(const google::protobuf::Message& message, bool present, std::vecto
       out.push_back(ScalarText(message, field, -1));
     }
   }
-}
-
-// One CSV record (RFC 4180): fields with a comma, quote or line break quoted, quotes doubled.
-std::string CsvRecord(const std::vector<std::string>& cells) {
-  std::string line;
-  for (size_t i = 0; i < cells.size(); ++i) {
-    const std::string& cell = cells[i];
-    if (i > 0) {
-      line += ',';
-    }
-    if (cell.find_first_of(",\"\r\n") == std::string::npos) {
-      line += cell;
-      continue;
-    }
-    line += '"';
-    for (char ch : cell) {
-      line += ch;
-      if (ch == '"') {
-        line += '"';
-      }
-    }
-    line += '"';
-  }
-  return line + "\r\n";
 }
 
 int Export(Options options, const ExportFlags& flags) {

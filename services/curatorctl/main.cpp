@@ -1,6 +1,8 @@
 // curatorctl: the command line for curators, the lead and the council.
 //   curatorctl queue list|claim|renew|release|decide|revert|stats|codes   the review queue
 //   curatorctl log list|show|verify|export    the moderation log
+//   curatorctl alerts list|show|ack|resolve|slots|silence|test   hero and featured incidents
+//   curatorctl report --term N|--day D|--from F --to T [--format md|csv|json|html]   the council's report
 //   curatorctl ingest status                  how far ingest is behind the query node
 //   curatorctl ingest backfill                re-read the chain from a block
 //   curatorctl probe <video-id|url>           would it play in a browser?
@@ -320,6 +322,7 @@ int Run(int argc, char** argv) {
   AddQueueCommands(app, run);
   AddLogCommands(app, run);
   AddAlertCommands(app, run);
+  AddReportCommands(app, run);
   AddPipelineCommands(app, run);
   try {
     app.parse(argc, argv);

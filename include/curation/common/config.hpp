@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <curation/common/clock.hpp>
 #include <curation/common/status.hpp>
 
 namespace curation {
@@ -19,7 +20,7 @@ using namespace std::chrono_literals;
 struct ServerConfig {
   std::string listen = "127.0.0.1:7600";
   std::string metrics_listen = "127.0.0.1:9600";
-  std::vector<std::string> services = {"ingest", "probe", "review", "modlog", "alert"};
+  std::vector<std::string> services = {"ingest", "probe", "review", "modlog", "alert", "report"};
   bool reflection = true;
   int max_threads = 48;
   // PEM files; both set serves TLS only, both empty serves plaintext (e.g. behind a TLS proxy).
@@ -107,10 +108,24 @@ struct AlertConfig {
   std::chrono::milliseconds dead_man_after = 15min;  // no poll or probe result for this long pages
   std::chrono::milliseconds delivery_backoff = 5s;  // first retry of a failed notification; doubles
   std::chrono::milliseconds delivery_backoff_max = 5min;
-  std::string gleev_url = "https://gleev.xyz";  // links to videos in notifications
+  std::string gleev_url = "https://gleev.xyz";  // links to videos in notifications and reports
   std::vector<ReceiverConfig> receivers;
   // Empty: every receiver at 0, 15, 30 and 45 minutes.
   std::vector<EscalationStep> escalation;
+};
+
+// A council term, [start, end): reports may name a period by its number.
+struct TermConfig {
+  int64_t number = 0;
+  TimePoint start;
+  TimePoint end;
+};
+
+struct ReportConfig {
+  // Where an action's block (or extrinsic) is shown; {block} and {extrinsic} are filled in.
+  std::string explorer_url = "https://polkadot.js.org/apps/?rpc=wss%3A%2F%2Frpc.joystream.org#/explorer/query/{block}";
+  std::string network = "Joystream mainnet";  // the Network column of the CSV
+  std::vector<TermConfig> terms;  // config file only
 };
 
 struct Config {
@@ -123,6 +138,7 @@ struct Config {
   ReviewConfig review;
   ProbeConfig probe;
   AlertConfig alert;
+  ReportConfig report;
 };
 
 /// Where configuration comes from, lowest precedence first.

@@ -1,0 +1,574 @@
+#include <curation/report/report.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+#include <utility>
+
+#include <absl/strings/ascii.h>
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+#include <absl/strings/str_replace.h>
+
+#include <curation/common/text.hpp>
+#include <curation/common/time_format.hpp>
+#include <curation/modlog/entry.hpp>
+
+#include "render_text.hpp"
+
+namespace curation::report {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+constexpr char kPending[] = "pending";
+constexpr char kConfirmed[] = "confirmed";
+constexpr char kUnjustified[] = "unjustified";
+constexpr char kPreexisting[] = "preexisting";
+constexpr char kOffChain[] = "off_chain";
+
+constexpr char kReplacementCharacter[] = "\xEF\xBF\xBD";
+constexpr char kEllipsis[] = "\xE2\x80\xA6";
+constexpr size_t kTitleCharacters = 80;
+
+// An id goes into a URL path: anything but the unreserved characters is escaped, so an id
+// cannot leave its path segment, start a query or end the link around it.
+std::string PercentEncoded(std::string_view raw) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : raw) {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += c;
+    } else {
+      const auto byte = static_cast<unsigned char>(c);
+      out += {'%', kHex[byte >> 4], kHex[byte & 0xF]};
+    }
+  }
+  return out;
+}
+
+// Code points that move text to another line or reorder what follows (C1 controls, line and
+// paragraph separators, bidi embeddings, overrides and isolates): a hostile title could
+// otherwise make a table row read differently from what it holds.
+bool IsLayoutControl(uint32_t code) {
+  return (code >= 0x80 && code <= 0x9F) || (code >= 0x2028 && code <= 0x202E) || (code >= 0x2066 && code <= 0x2069);
+}
+
+uint32_t CodePoint(std::string_view valid_sequence) {
+  const auto lead = static_cast<unsigned char>(valid_sequence[0]);
+  uint32_t code = lead & (0x7F >> valid_sequence.size());
+  for (char c : valid_sequence.substr(1)) {
+    code = (code << 6) | (static_cast<unsigned char>(c) & 0x3F);
+  }
+  return code;
+}
+
+std::string Fixed(double value, int decimals) {
+  char buffer[64];
+  auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, decimals);
+  return error == std::errc() ? std::string(buffer, end) : absl::StrCat(value);
+}
+
+std::string Percent(double share) { return Fixed(share * 100, 1) + " %"; }
+
+std::string Size(int64_t bytes) {
+  return bytes >= 1'000'000'000 ? Fixed(bytes / 1e9, 2) + " GB" : Fixed(bytes / 1e6, 1) + " MB";
+}
+
+std::string HoursMinutes(int64_t seconds) {
+  const int64_t minutes = seconds / 60 % 60;
+  return absl::StrCat(seconds / 3600, minutes < 10 ? ":0" : ":", minutes);
+}
+
+std::string Span(TimePoint from, TimePoint to) { return HumanDuration(duration_cast<milliseconds>(to - from)); }
+
+// "1 incident", "2 incidents".
+std::string Counted(int64_t count, const char* one, const char* many) {
+  return absl::StrCat(count, " ", count == 1 ? one : many);
+}
+
+std::string CountText(int64_t count) { return count == 0 ? "0 — none" : absl::StrCat(count); }
+
+// When something still open is measured: the period's end, or now for a period not over yet.
+TimePoint OpenUntil(const Report& report) { return std::min(report.period.to, report.generated_at); }
+
+Cell TargetCell(const Links& links, const std::string& kind, const std::string& id) {
+  return {absl::StrCat(kind, " ", id), links.Target(kind, id)};
+}
+
+// Collects the blocks; a table without rows becomes the word "none".
+class Document {
+ public:
+  void Heading(int level, std::string text) {
+    blocks_.push_back({.kind = Block::Kind::kHeading, .level = level, .text = std::move(text)});
+  }
+  void Paragraph(std::string text) { blocks_.push_back({.kind = Block::Kind::kParagraph, .text = std::move(text)}); }
+  void Table(std::vector<std::string> columns, std::vector<std::vector<Cell>> rows) {
+    if (rows.empty()) {
+      Paragraph("none");
+      return;
+    }
+    blocks_.push_back({.kind = Block::Kind::kTable, .columns = std::move(columns), .rows = std::move(rows)});
+  }
+  void Chart() { blocks_.push_back({.kind = Block::Kind::kChart}); }
+
+  std::vector<Block> Take() && { return std::move(blocks_); }
+
+ private:
+  std::vector<Block> blocks_;
+};
+
+void LayOutTitle(Document& doc, const Report& report) {
+  const Period& period = report.period;
+  doc.Heading(1, period.term ? absl::StrCat("Report for council term ", *period.term)
+                             : absl::StrCat("Report for ", UtcDateTime(period.from), " to ", UtcDateTime(period.to)));
+  doc.Paragraph(absl::StrCat("Content Curator group, from ", UtcDateTime(period.from), " to ", UtcDateTime(period.to),
+                             " (end excluded). Generated at ", UtcDateTime(report.generated_at),
+                             ". All times are UTC."));
+}
+
+void LayOutSummary(Document& doc, const Report& report) {
+  std::set<int64_t> late_items;
+  for (const auto* list : {&report.late_videos, &report.open_past_due}) {
+    for (const LateVideo& video : *list) {
+      late_items.insert(video.item_id);
+    }
+  }
+  // An unjustified hide is both an unjustified action and a challenged censorship: count it once.
+  std::set<int64_t> unjustified_entries;
+  for (const Action& action : report.unjustified) {
+    unjustified_entries.insert(action.entry_id);
+  }
+  for (const ChallengedCensorship& censorship : report.challenged) {
+    if (!censorship.reverted) {
+      unjustified_entries.insert(censorship.entry_id);
+    }
+  }
+  const LogIntegrity& log = report.log;
+  const int64_t log_problems = (log.intact ? 0 : 1) + log.unsealed + log.unreconciled;
+
+  doc.Heading(2, "Summary");
+  doc.Table({"Error", "Count", "Details"},
+            {{{"1. A video left without a decision more than 36 h after upload"},
+              {CountText(static_cast<int64_t>(late_items.size()))},
+              {absl::StrCat(Counted(report.late_videos.size(), "video", "videos"),
+                            " due in the period and decided late or not at all; ", report.open_past_due.size(),
+                            " still undecided and past due at the end of the period")}},
+             {{"2. Censorship without justification, or unjust censorship not reverted"},
+              {CountText(static_cast<int64_t>(unjustified_entries.size()))},
+              {absl::StrCat(Counted(report.unjustified.size(), "on-chain action", "on-chain actions"),
+                            " no justified log entry accounts for; ",
+                            Counted(report.ChallengedNotReverted(), "challenged censorship", "challenged censorships"),
+                            " not reverted")}},
+             {{"3. No logs: the log's hash chain must verify, without gaps"},
+              {CountText(log_problems)},
+              {absl::StrCat(log.intact ? "the hash chain verifies" : "the hash chain is broken", "; ",
+                            Counted(log.unsealed, "entry", "entries"), " not yet sealed; ",
+                            Counted(log.unreconciled, "chain event", "chain events"), " not yet in the log")}},
+             {{"4. The hero or a featured video unplayable and not fixed within 1 h"},
+              {CountText(report.IncidentsNotFixedInTime())},
+              {absl::StrCat(Counted(report.incidents.size(), "incident", "incidents"), "; ",
+                            Counted(report.monitoring_outages, "monitoring outage", "monitoring outages"))}}});
+}
+
+void LayOutLateVideos(Document& doc, const Report& report, const Links& links) {
+  const TimePoint open_until = OpenUntil(report);
+  doc.Heading(2, "1. Videos without a decision within 36 h of upload");
+  doc.Heading(3, "Due in the period, decided late or not at all");
+  std::vector<std::vector<Cell>> late;
+  for (const LateVideo& video : report.late_videos) {
+    late.push_back({TargetCell(links, "video", video.video_id),
+                    {ShortTitle(video.title)},
+                    {UtcDateTime(video.uploaded_at)},
+                    {UtcDateTime(video.due_at)},
+                    {video.decided_at ? UtcDateTime(*video.decided_at) : "not decided"},
+                    {video.decision},
+                    {video.decided_by},
+                    {video.decided_at ? Span(video.due_at, *video.decided_at)
+                                      : absl::StrCat("over ", Span(video.due_at, open_until))}});
+  }
+  doc.Table({"Video", "Title", "Uploaded", "Due", "Decided", "Decision", "By", "Late by"}, std::move(late));
+
+  doc.Heading(3, "Still undecided and past due at the end of the period");
+  std::vector<std::vector<Cell>> open;
+  for (const LateVideo& video : report.open_past_due) {
+    open.push_back({TargetCell(links, "video", video.video_id),
+                    {ShortTitle(video.title)},
+                    {UtcDateTime(video.uploaded_at)},
+                    {UtcDateTime(video.due_at)},
+                    {Span(video.due_at, open_until)}});
+  }
+  doc.Table({"Video", "Title", "Uploaded", "Due", "Overdue by"}, std::move(open));
+}
+
+std::string ChallengeText(const std::string& challenge) {
+  if (challenge == "reverted") {
+    return "reverted as unjust";
+  }
+  if (challenge == "unjustified") {
+    return "no justified log entry";
+  }
+  return challenge;
+}
+
+void LayOutCensorship(Document& doc, const Report& report, const Links& links) {
+  doc.Heading(2, "2. Censorship without justification");
+  doc.Heading(3, "On-chain actions no justified log entry accounts for");
+  std::vector<std::vector<Cell>> unjustified;
+  for (const Action& action : report.unjustified) {
+    unjustified.push_back({{UtcDateTime(action.at)},
+                           {ActionWord(action.action)},
+                           TargetCell(links, action.target_kind, action.target_id),
+                           {ShortTitle(action.title)},
+                           {ActorName(action.curator)},
+                           {absl::StrCat(action.chain.block), links.Explorer(action.chain)},
+                           {action.chain.rationale},
+                           {modlog::EntryReference(action.entry_id)}});
+  }
+  doc.Table({"When", "Action", "Target", "Title", "Actor", "Block", "On-chain rationale", "Log entry"},
+            std::move(unjustified));
+
+  doc.Heading(3, "Challenged censorships");
+  std::vector<std::vector<Cell>> challenged;
+  for (const ChallengedCensorship& censorship : report.challenged) {
+    challenged.push_back(
+        {TargetCell(links, censorship.target_kind, censorship.target_id),
+         {ShortTitle(censorship.title)},
+         {UtcDateTime(censorship.censored_at)},
+         {ActorName(censorship.censored_by)},
+         {absl::StrCat(ChallengeText(censorship.challenge), " (", modlog::EntryReference(censorship.entry_id), ")")},
+         {!censorship.reverted ? "no"
+          : censorship.reverted_at
+              ? absl::StrCat("yes, ", UtcDateTime(*censorship.reverted_at), ": ", censorship.reverted_how)
+              : absl::StrCat("yes: ", censorship.reverted_how)},
+         {censorship.lead_decision.empty() ? "none" : censorship.lead_decision}});
+  }
+  doc.Table({"Target", "Title", "Censored", "By", "Challenge", "Reverted", "Lead decision"}, std::move(challenged));
+}
+
+void LayOutLog(Document& doc, const Report& report) {
+  const LogIntegrity& log = report.log;
+  doc.Heading(2, "3. The moderation log");
+  doc.Paragraph(log.intact ? "The log's hash chain verifies."
+                           : absl::StrCat("The log's hash chain is broken: ", log.problem, "."));
+  std::string chain = "intact";
+  if (!log.intact) {
+    chain = absl::StrCat(
+        "BROKEN at position ", log.broken_position, " (", modlog::EntryReference(log.broken_entry_id), "), ",
+        log.break_in_period ? "inside the period" : "outside the period (every entry after it is tainted)");
+  }
+  doc.Table({"Check", "Value"},
+            {{{"Hash chain"}, {std::move(chain)}},
+             {{"Entries checked"}, {absl::StrCat(log.entries_checked)}},
+             {{"Head hash"}, {log.head_hash}},
+             {{"The period's chain positions"},
+              {log.first_position == 0 ? "none sealed" : absl::StrCat(log.first_position, "–", log.last_position)}},
+             {{"Entries in the period"}, {absl::StrCat(log.period_entries)}},
+             {{"Entries not yet sealed"}, {absl::StrCat(log.unsealed)}},
+             {{"Chain events not yet in the log"}, {absl::StrCat(log.unreconciled)}},
+             {{"Chain events known until"},
+              {log.chain_events_known_until ? UtcDateTime(*log.chain_events_known_until) : "unknown"}}});
+}
+
+std::string WhenAndWho(TimePoint at, const std::string& who) { return absl::StrCat(UtcDateTime(at), " by ", who); }
+
+void LayOutIncidents(Document& doc, const Report& report, const Links& links) {
+  doc.Heading(2, "4. Hero and featured videos unplayable");
+  doc.Paragraph(absl::StrCat(Counted(report.incidents.size(), "incident", "incidents"), " in the period; ",
+                             report.IncidentsNotFixedInTime(), " not fixed within 1 h."));
+  std::vector<std::vector<Cell>> incidents;
+  for (const FeaturedIncident& incident : report.incidents) {
+    std::string resolved = "not resolved";
+    if (incident.resolved_at) {
+      resolved =
+          WhenAndWho(*incident.resolved_at, incident.resolved_by.empty() ? "the pipeline" : incident.resolved_by);
+      if (!incident.resolution.empty()) {
+        absl::StrAppend(&resolved, ": ", incident.resolution);
+      }
+    }
+    std::string in_time = incident.fixed_in_time ? "yes" : "no";
+    if (incident.fixed_in_time && !incident.resolved_at) {
+      in_time = absl::StrCat("open, due ", UtcDateTime(incident.deadline));
+    }
+    incidents.push_back(
+        {{incident.category_name.empty() ? incident.slot
+                                         : absl::StrCat(incident.slot, " (", incident.category_name, ")")},
+         TargetCell(links, "video", incident.video_id),
+         {ShortTitle(incident.video_title)},
+         {incident.reason},
+         {UtcDateTime(incident.broke_at)},
+         {UtcDateTime(incident.opened_at)},
+         {incident.acknowledged_at ? WhenAndWho(*incident.acknowledged_at, incident.acknowledged_by) : "no"},
+         {std::move(resolved)},
+         {incident.resolved_at ? Span(incident.broke_at, *incident.resolved_at) : "not fixed"},
+         {std::move(in_time)}});
+  }
+  doc.Table({"Slot", "Video", "Title", "Reason", "Broke at", "Detected", "Acknowledged", "Resolved", "Time to fix",
+             "Within 1 h"},
+            std::move(incidents));
+  if (report.monitoring_outages > 0) {
+    doc.Paragraph(absl::StrCat("The monitoring itself went blind ", Counted(report.monitoring_outages, "time", "times"),
+                               " (watchdog incidents): unplayable videos may have gone unseen then."));
+  }
+}
+
+std::vector<std::vector<Cell>> GroupRows(const std::vector<VideoGroup>& groups) {
+  std::vector<std::vector<Cell>> rows;
+  for (const VideoGroup& group : groups) {
+    rows.push_back({{group.key.empty() ? "(none)" : group.key},
+                    {absl::StrCat(group.videos)},
+                    {HoursMinutes(group.duration_seconds)},
+                    {Size(group.bytes)}});
+  }
+  return rows;
+}
+
+void LayOutStatistics(Document& doc, const Report& report) {
+  doc.Heading(2, "Statistics");
+  doc.Table({"Figure", "Value"}, {{{"Videos uploaded"}, {absl::StrCat(report.uploads)}},
+                                  {{"Channels created"}, {absl::StrCat(report.channels_created)}}});
+
+  doc.Heading(3, "Decisions per curator");
+  static constexpr const char* kDecisions[] = {"approve", "warn", "censor", "escalate", "revert"};
+  std::vector<std::vector<Cell>> curators;
+  for (const CuratorActivity& activity : report.curators) {
+    std::vector<Cell> row = {{activity.curator.name},
+                             {activity.curator.worker_id ? absl::StrCat(*activity.curator.worker_id) : ""}};
+    for (const char* decision : kDecisions) {
+      auto count = activity.by_action.find(decision);
+      row.push_back({absl::StrCat(count == activity.by_action.end() ? 0 : count->second)});
+    }
+    row.push_back({absl::StrCat(activity.total)});
+    curators.push_back(std::move(row));
+  }
+  doc.Table({"Curator", "Worker", "Approve", "Warn", "Censor", "Escalate", "Revert", "Total"}, std::move(curators));
+
+  doc.Heading(3, "Decisions per action");
+  std::vector<std::vector<Cell>> actions;
+  for (const auto& [action, count] : report.decisions_by_action) {
+    actions.push_back({{action}, {absl::StrCat(count)}});
+  }
+  doc.Table({"Action", "Decisions"}, std::move(actions));
+
+  const ResponseTimes& response = report.response;
+  doc.Heading(3, "Response times, upload to decision");
+  doc.Table({"Figure", "Value"}, {{{"Videos decided"}, {absl::StrCat(response.decided)}},
+                                  {{"Median"}, {response.median ? HumanDuration(*response.median) : "none decided"}},
+                                  {{"Decided within 4 h"}, {Percent(response.within_4h)}},
+                                  {{"Decided within 24 h"}, {Percent(response.within_24h)}},
+                                  {{"Mean response score (0 to 1)"}, {Fixed(response.score, 2)}}});
+  doc.Chart();
+
+  const VideoStats& videos = report.videos;
+  doc.Heading(3, "Videos uploaded");
+  doc.Table({"Figure", "Value"},
+            {{{"Videos"}, {absl::StrCat(videos.videos)}},
+             {{"Total duration (h:mm)"}, {HoursMinutes(videos.duration_seconds)}},
+             {{"Median duration"},
+              {videos.median_duration_seconds
+                   ? HumanDuration(milliseconds(static_cast<int64_t>(*videos.median_duration_seconds * 1000)))
+                   : "none"}},
+             {{"Total size"}, {Size(videos.bytes)}}});
+  doc.Heading(3, "Videos per category");
+  doc.Table({"Category", "Videos", "Duration (h:mm)", "Size"}, GroupRows(videos.by_category));
+  doc.Heading(3, "Videos per language");
+  doc.Table({"Language", "Videos", "Duration (h:mm)", "Size"}, GroupRows(videos.by_language));
+}
+
+void LayOutActions(Document& doc, const Report& report, const Links& links) {
+  doc.Heading(2, "Every moderation action");
+  std::vector<std::vector<Cell>> rows;
+  for (size_t i = 0; i < report.actions.size(); ++i) {
+    const Action& action = report.actions[i];
+    rows.push_back({{absl::StrCat(i + 1)},
+                    {modlog::EntryReference(action.entry_id)},
+                    {UtcDateTime(action.at)},
+                    {ActorName(action.curator)},
+                    {ActionWord(action.action)},
+                    TargetCell(links, action.target_kind, action.target_id),
+                    {ShortTitle(action.title)},
+                    {action.justification},
+                    {absl::StrJoin(action.policy_codes, ", ")},
+                    {ChainStatusText(action.chain), links.Explorer(action.chain)},
+                    {action.chain.rationale},
+                    {JoinNonEmpty({action.note, EntryRelations(action)}, "; ")}});
+  }
+  doc.Table({"#", "Log entry", "Time", "Curator", "Action", "Target", "Title", "Justification", "Policy codes",
+             "On chain", "On-chain rationale", "Notes"},
+            std::move(rows));
+}
+
+}  // namespace
+
+std::string Links::Target(const std::string& kind, const std::string& id) const {
+  if (id.empty()) {
+    return "";
+  }
+  std::string base = gleev_url;
+  while (base.ends_with('/')) {
+    base.pop_back();
+  }
+  return absl::StrCat(base, "/", PercentEncoded(kind), "/", PercentEncoded(id));
+}
+
+std::string Links::Explorer(const ChainState& chain) const {
+  const bool needs_extrinsic = explorer_url.find("{extrinsic}") != std::string::npos;
+  if (chain.block == 0 || chain.status == kPending || chain.status == kOffChain ||
+      (needs_extrinsic && chain.extrinsic.empty())) {
+    return "";
+  }
+  return absl::StrReplaceAll(
+      explorer_url, {{"{block}", absl::StrCat(chain.block)}, {"{extrinsic}", PercentEncoded(chain.extrinsic)}});
+}
+
+int64_t Report::IncidentsNotFixedInTime() const {
+  return std::count_if(incidents.begin(), incidents.end(),
+                       [](const FeaturedIncident& incident) { return !incident.fixed_in_time; });
+}
+
+int64_t Report::ChallengedNotReverted() const {
+  return std::count_if(challenged.begin(), challenged.end(),
+                       [](const ChallengedCensorship& censorship) { return !censorship.reverted; });
+}
+
+const std::vector<std::string>& CsvColumns() {
+  static const auto* const kColumns = new std::vector<std::string>{
+      "Number", "Content Curator",          "Type",   "ID entities", "Owner entities", "Act", "Warn (link)", "Date",
+      "Time",   "Reason or other comments", "Network"};
+  return *kColumns;
+}
+
+std::string OneLine(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  size_t i = 0;
+  while (i < raw.size()) {
+    const auto lead = static_cast<unsigned char>(raw[i]);
+    if (lead < 0x80) {
+      out += lead < 0x20 || lead == 0x7F ? ' ' : raw[i];
+      ++i;
+      continue;
+    }
+    const size_t length = (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 1;
+    const std::string_view sequence = raw.substr(i, length);
+    if (length == 1 || !IsValidUtf8(sequence)) {
+      out += kReplacementCharacter;
+      ++i;
+      continue;
+    }
+    if (IsLayoutControl(CodePoint(sequence))) {
+      out += ' ';
+    } else {
+      out += sequence;
+    }
+    i += length;
+  }
+  return out;
+}
+
+std::string ShortTitle(std::string_view raw) {
+  std::string title = OneLine(raw);
+  if (Utf8Length(title) <= kTitleCharacters) {
+    return title;
+  }
+  // Room for the ellipsis: the cut falls before the lead byte of the last character that fits.
+  size_t end = 0;
+  for (size_t kept = 0; end < title.size(); ++end) {
+    const bool starts_character = (static_cast<unsigned char>(title[end]) & 0xC0) != 0x80;
+    if (starts_character && kept++ == kTitleCharacters - 1) {
+      break;
+    }
+  }
+  title.resize(end);
+  return title + kEllipsis;
+}
+
+bool IsWebUrl(std::string_view url) {
+  if (!url.starts_with("https://") && !url.starts_with("http://")) {
+    return false;
+  }
+  return std::none_of(url.begin(), url.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte <= 0x20 || byte >= 0x7F || std::string_view("\"'<>()\\`").find(c) != std::string_view::npos;
+  });
+}
+
+std::string UtcDate(TimePoint time) { return FormatIsoTime(time).substr(0, 10); }
+
+std::string UtcTime(TimePoint time) { return FormatIsoTime(time).substr(11, 8); }
+
+std::string UtcDateTime(TimePoint time) { return absl::StrCat(UtcDate(time), " ", UtcTime(time)); }
+
+std::string ActionWord(const std::string& action) {
+  static constexpr std::pair<std::string_view, std::string_view> kWords[] = {
+      {kWarnAction, "Warn"},       {kCensorAction, "Censored"},
+      {kRevertAction, "Reverted"}, {kDeleteAssetsAction, "Assets deleted"},
+      {kHideAction, "Hidden"},     {kUnhideAction, "Unhidden"}};
+  for (const auto& [name, word] : kWords) {
+    if (action == name) {
+      return std::string(word);
+    }
+  }
+  return action;
+}
+
+std::string ActorName(const Actor& actor) {
+  return actor.worker_id ? absl::StrCat(actor.name, " (worker ", *actor.worker_id, ")") : actor.name;
+}
+
+std::string EntryRelations(const Action& action) {
+  return JoinNonEmpty(
+      {action.reverts_entry_id ? absl::StrCat("reverts ", modlog::EntryReference(*action.reverts_entry_id)) : "",
+       action.applies_entry_id ? absl::StrCat("applies ", modlog::EntryReference(*action.applies_entry_id)) : ""},
+      ", ");
+}
+
+std::string JoinNonEmpty(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string joined;
+  for (const std::string& part : parts) {
+    if (!part.empty()) {
+      joined += joined.empty() ? "" : separator;
+      joined += part;
+    }
+  }
+  return joined;
+}
+
+std::string ChainStatusText(const ChainState& chain) {
+  if (chain.status == kPending) {
+    return "pending";
+  }
+  if (chain.status == kOffChain) {
+    return "off chain";
+  }
+  std::string where = absl::StrCat("block ", chain.block);
+  if (!chain.extrinsic.empty()) {
+    absl::StrAppend(&where, ", extrinsic ", chain.extrinsic);
+  }
+  if (chain.status == kConfirmed) {
+    return absl::StrCat("confirmed in ", where);
+  }
+  if (chain.status == kUnjustified) {
+    return absl::StrCat("UNJUSTIFIED, in ", where);
+  }
+  if (chain.status == kPreexisting) {
+    return absl::StrCat("before the log, in ", where);
+  }
+  return absl::StrCat(chain.status, ", ", where);
+}
+
+std::vector<Block> LayOut(const Report& report, const Links& links) {
+  Document doc;
+  LayOutTitle(doc, report);
+  LayOutSummary(doc, report);
+  LayOutLateVideos(doc, report, links);
+  LayOutCensorship(doc, report, links);
+  LayOutLog(doc, report);
+  LayOutIncidents(doc, report, links);
+  LayOutStatistics(doc, report);
+  LayOutActions(doc, report, links);
+  return std::move(doc).Take();
+}
+
+}  // namespace curation::report

@@ -1,0 +1,442 @@
+#include <curation/report/report_store.hpp>
+
+#include <algorithm>
+
+#include <absl/strings/str_cat.h>
+
+#include <curation/db/fields.hpp>
+#include <curation/modlog/entry.hpp>
+
+namespace curation::report {
+namespace {
+
+using db::MillisOf;
+using db::Nullable;
+using db::OptionalMillis;
+
+// $1 and $2 are the period's bounds in epoch milliseconds.
+const std::string kFrom = db::TimeParam(1);
+const std::string kTo = db::TimeParam(2);
+
+std::string InPeriod(const std::string& column) {
+  return absl::StrCat(column, " >= ", kFrom, " AND ", column, " < ", kTo);
+}
+
+// Review items that stand for an upload (or a change of a video's files) and so have a 36 h
+// deadline the council counts.
+constexpr char kUploadItem[] = "i.target_kind = 'video' AND i.reason IN ('new_video', 'assets_changed')";
+
+// The principal an on-chain curator id (a content working group worker id) belongs to.
+constexpr char kPrincipalOfWorker[] =
+    "LEFT JOIN LATERAL (SELECT name FROM auth.principals WHERE worker_id = e.actor_worker_id"
+    " ORDER BY revoked_at IS NOT NULL, id LIMIT 1) p ON e.actor = 'chain'";
+
+// A target's title where the entry kept none (entries written from chain events).
+constexpr char kTargetRows[] =
+    "LEFT JOIN ingest.videos v ON e.target_kind = 'video' AND v.id = e.target_id"
+    " LEFT JOIN ingest.channels ch ON e.target_kind = 'channel' AND ch.id = e.target_id";
+
+TimePoint Millis(const pqxx::field& field) { return db::FromMillis(field.as<int64_t>()); }
+
+std::optional<std::chrono::milliseconds> OptionalSpan(const pqxx::field& field) {
+  return field.is_null() ? std::nullopt : std::optional(std::chrono::milliseconds(field.as<int64_t>()));
+}
+
+Actor ActorOf(const pqxx::row& row) {
+  Actor actor{.name = row["actor"].as<std::string>(), .worker_id = Nullable<int64_t>(row["actor_worker_id"])};
+  if (actor.name == "chain") {
+    actor.name = !row["principal"].is_null() ? row["principal"].as<std::string>() : row["chain_actor"].as<std::string>();
+  }
+  return actor;
+}
+
+// What an on-chain action did: an asset deletion, or a change of visibility.
+std::string ChainActionOf(const pqxx::row& row) {
+  if (row["event_kind"].as<std::string>().ends_with("_assets_deleted")) {
+    return kDeleteAssetsAction;
+  }
+  return Nullable<bool>(row["chain_is_hidden"]).value_or(true) ? kHideAction : kUnhideAction;
+}
+
+ChainState ChainStateOf(const pqxx::row& row, const std::string& prefix, std::string status) {
+  return {.status = std::move(status),
+          .block = row[prefix + "block"].as<int64_t>(),
+          .extrinsic = row[prefix + "extrinsic"].as<std::string>(),
+          .rationale = row[prefix + "rationale"].as<std::string>(),
+          .at = OptionalMillis(row[prefix + "at"])};
+}
+
+Action ReadAction(const pqxx::row& row) {
+  Action action;
+  action.entry_id = row["id"].as<int64_t>();
+  std::string kind = row["kind"].as<std::string>();
+  action.curator = ActorOf(row);
+  action.target_kind = row["target_kind"].as<std::string>();
+  action.target_id = row["target_id"].as<std::string>();
+  action.title = row["title"].as<std::string>();
+  action.channel_id = row["channel_id"].as<std::string>();
+  action.justification = row["justification"].as<std::string>();
+  action.policy_codes = db::ReadTextArray(row["policy_codes"]);
+  action.note = row["note"].as<std::string>();
+  action.reverts_entry_id = Nullable<int64_t>(row["reverts_entry_id"]);
+  action.at = Millis(row["recorded_at"]);
+  if (kind == modlog::kWarn || kind == modlog::kCensor || kind == modlog::kRevert) {
+    action.action = kind;
+    if (kind == modlog::kWarn) {
+      action.chain.status = "off_chain";
+    } else if (row["confirmed_block"].is_null()) {
+      action.chain.status = "pending";
+    } else {
+      action.chain = ChainStateOf(row, "confirmed_", "confirmed");
+    }
+    return action;
+  }
+  // An on-chain action: when it happened on chain, and what it did.
+  action.action = ChainActionOf(row);
+  action.at = OptionalMillis(row["chain_at"]).value_or(action.at);
+  action.chain = ChainStateOf(row, "chain_", kind == modlog::kChainConfirmed     ? "confirmed"
+                                             : kind == modlog::kChainPreexisting ? "preexisting"
+                                                                                 : "unjustified");
+  if (kind == modlog::kChainConfirmed) {
+    // The deletion carries out a censor: its justification is the censor's.
+    action.applies_entry_id = Nullable<int64_t>(row["confirms_entry_id"]);
+    action.justification = row["applied_justification"].as<std::string>();
+    action.policy_codes = db::ReadTextArray(row["applied_policy_codes"]);
+  }
+  return action;
+}
+
+LateVideo ReadLateVideo(const pqxx::row& row) {
+  return {.item_id = row["id"].as<int64_t>(),
+          .video_id = row["target_id"].as<std::string>(),
+          .title = row["title"].as<std::string>(),
+          .channel_id = row["channel_id"].as<std::string>(),
+          .uploaded_at = Millis(row["uploaded_at"]),
+          .due_at = Millis(row["due_at"]),
+          .decided_at = OptionalMillis(row["decided_at"]),
+          .decision = row["decision"].as<std::string>(),
+          .decided_by = row["decided_by"].as<std::string>()};
+}
+
+std::string LateVideoQuery(const std::string& condition) {
+  return absl::StrCat(
+      "SELECT i.id, i.target_id, coalesce(v.title, '') AS title, coalesce(v.channel_id, '') AS channel_id, ",
+      MillisOf("i.uploaded_at"), " AS uploaded_at, ", MillisOf("i.due_at"), " AS due_at, ", MillisOf("i.decided_at"),
+      " AS decided_at, coalesce(d.action, '') AS decision, coalesce(d.principal, '') AS decided_by"
+      " FROM review.items i LEFT JOIN ingest.videos v ON v.id = i.target_id"
+      " LEFT JOIN LATERAL (SELECT action, principal FROM review.decisions"
+      "   WHERE item_id = i.id AND action <> 'escalate' ORDER BY id LIMIT 1) d ON true"
+      " WHERE ",
+      kUploadItem, " AND ", condition, " ORDER BY i.due_at, i.id");
+}
+
+}  // namespace
+
+std::vector<db::PreparedStatement> ReportStore::Statements() {
+  const std::string now = db::TimeParam(3);
+  return {
+      {"report.actions",
+       absl::StrCat(
+           "SELECT e.id, e.kind, ", MillisOf("e.recorded_at"), " AS recorded_at, e.actor, e.actor_worker_id,"
+           " p.name AS principal, coalesce(e.chain_actor, '') AS chain_actor, e.target_kind, e.target_id,"
+           " e.justification, e.policy_codes, e.note,"
+           " coalesce(nullif(e.snapshot_title, ''), v.title, ch.title, '') AS title,"
+           " coalesce(nullif(e.snapshot_channel_id, ''), v.channel_id, ch.id, '') AS channel_id,"
+           " e.reverts_entry_id, e.confirms_entry_id, coalesce(m.kind, '') AS event_kind, e.chain_is_hidden,"
+           " e.chain_block AS chain_block, coalesce(e.chain_extrinsic, '') AS chain_extrinsic,"
+           " coalesce(e.chain_rationale, '') AS chain_rationale, ", MillisOf("e.chain_event_at"), " AS chain_at,"
+           " conf.chain_block AS confirmed_block, coalesce(conf.chain_extrinsic, '') AS confirmed_extrinsic,"
+           " coalesce(conf.chain_rationale, '') AS confirmed_rationale, ", MillisOf("conf.chain_event_at"),
+           " AS confirmed_at, coalesce(applied.justification, '') AS applied_justification,"
+           " coalesce(applied.policy_codes, '{}') AS applied_policy_codes"
+           " FROM modlog.entries e"
+           " LEFT JOIN ingest.moderator_events m ON m.id = e.chain_event_id ",
+           kTargetRows, " ", kPrincipalOfWorker,
+           " LEFT JOIN LATERAL (SELECT x.chain_block, x.chain_extrinsic, x.chain_rationale, x.chain_event_at"
+           "   FROM modlog.entries x WHERE x.confirms_entry_id = e.id ORDER BY x.id LIMIT 1) conf"
+           "   ON e.kind IN ('censor', 'revert')"
+           " LEFT JOIN modlog.entries applied ON applied.id = e.confirms_entry_id"
+           " WHERE ", InPeriod("e.recorded_at"),
+           " AND (e.kind IN ('warn', 'censor', 'revert', 'chain_unjustified', 'chain_preexisting')"
+           "   OR (e.kind = 'chain_confirmed' AND m.kind LIKE '%assets_deleted'))"
+           " ORDER BY e.id")},
+      // Due in the period and decided late, or not at all by now.
+      {"report.late_videos",
+       LateVideoQuery(absl::StrCat(InPeriod("i.due_at"), " AND (i.decided_at > i.due_at OR (i.decided_at IS NULL AND i.due_at < ",
+                                   now, "))"))},
+      // Past due and still undecided when the period ended ($1), or now ($2) for a period not over.
+      {"report.open_past_due",
+       LateVideoQuery(absl::StrCat("i.due_at < least(", db::TimeParam(1), ", ", db::TimeParam(2),
+                                   ") AND (i.decided_at IS NULL OR i.decided_at >= ", db::TimeParam(1), ")"))},
+      {"report.reverts",
+       absl::StrCat(
+           "SELECT r.id, ", MillisOf("r.recorded_at"), " AS reverted_at, r.actor AS reverted_by, r.justification,"
+           " c.id AS censor_id, ", MillisOf("c.recorded_at"), " AS censored_at, c.actor, c.actor_worker_id,"
+           " c.target_kind, c.target_id, c.snapshot_title AS title, conf.chain_block AS confirmed_block"
+           " FROM modlog.entries r JOIN modlog.entries c ON c.id = r.reverts_entry_id"
+           " LEFT JOIN LATERAL (SELECT x.chain_block FROM modlog.entries x WHERE x.confirms_entry_id = r.id"
+           "   ORDER BY x.id LIMIT 1) conf ON true"
+           " WHERE r.kind = 'revert' AND ", InPeriod("r.recorded_at"), " ORDER BY r.id")},
+      // Hides and deletions nobody justified: were they undone on chain, and what did the lead decide?
+      {"report.unjustified_censorship",
+       absl::StrCat(
+           "SELECT e.id, ", MillisOf("e.chain_event_at"), " AS censored_at, e.actor, e.actor_worker_id,"
+           " p.name AS principal, coalesce(e.chain_actor, '') AS chain_actor, e.target_kind, e.target_id,"
+           " coalesce(v.title, ch.title, '') AS title, ", MillisOf("un.created_at"), " AS unhidden_at,"
+           " un.in_block AS unhidden_block, d.action AS lead_action, d.log_entry_id AS lead_entry"
+           " FROM modlog.entries e LEFT JOIN ingest.moderator_events m ON m.id = e.chain_event_id ",
+           kTargetRows, " ", kPrincipalOfWorker,
+           " LEFT JOIN LATERAL (SELECT x.created_at, x.in_block FROM ingest.moderator_events x"
+           "   WHERE x.target_kind = e.target_kind AND x.target_id = e.target_id AND x.is_hidden = false"
+           "   AND x.created_at > e.chain_event_at ORDER BY x.created_at LIMIT 1) un ON true"
+           " LEFT JOIN LATERAL (SELECT d.action, d.log_entry_id FROM review.items i"
+           "   JOIN review.decisions d ON d.item_id = i.id WHERE i.source_log_entry = e.id ORDER BY d.id LIMIT 1) d"
+           "   ON true"
+           " WHERE e.kind = 'chain_unjustified' AND (e.chain_is_hidden OR m.kind LIKE '%assets_deleted') AND ",
+           InPeriod("e.recorded_at"), " ORDER BY e.id")},
+      {"report.log_stretch",
+       absl::StrCat("SELECT count(*) AS entries, min(c.position) AS first, max(c.position) AS last,"
+                    " count(*) FILTER (WHERE c.position IS NULL) AS unsealed"
+                    " FROM modlog.entries e LEFT JOIN modlog.chain c ON c.entry_id = e.id WHERE ",
+                    InPeriod("e.recorded_at"))},
+      {"report.entry_in_period",
+       absl::StrCat("SELECT 1 FROM modlog.entries e WHERE e.id = $3 AND ", InPeriod("e.recorded_at"))},
+      {"report.unreconciled",
+       absl::StrCat("SELECT count(*) FROM ingest.moderator_events m WHERE ", InPeriod("m.created_at"),
+                    " AND NOT EXISTS (SELECT 1 FROM modlog.entries e WHERE e.chain_event_id = m.id)")},
+      // Chain events are known up to the oldest of the event streams' last good polls.
+      {"report.events_known_until",
+       absl::StrCat("SELECT CASE WHEN count(*) > 0 AND bool_and(last_success_at IS NOT NULL) THEN ",
+                    MillisOf("min(last_success_at)"), " END FROM ingest.stream_status WHERE stream LIKE 'events.%'")},
+      {"report.incidents",
+       absl::StrCat("SELECT id, slot, video_id, video_title, category_name, reason, ", MillisOf("broke_at"),
+                    " AS broke_at, ", MillisOf("opened_at"), " AS opened_at, ", MillisOf("deadline"), " AS deadline, ",
+                    MillisOf("acknowledged_at"), " AS acknowledged_at, coalesce(acknowledged_by, '') AS acknowledged_by, ",
+                    MillisOf("resolved_at"), " AS resolved_at, coalesce(resolved_by, '') AS resolved_by,"
+                    " coalesce(resolution, '') AS resolution, breached"
+                    " FROM alert.incidents WHERE slot <> 'watchdog' AND ", InPeriod("opened_at"),
+                    " ORDER BY opened_at, id")},
+      {"report.counts",
+       absl::StrCat("SELECT (SELECT count(*) FROM ingest.videos WHERE ", InPeriod("created_at"), "),"
+                    " (SELECT count(*) FROM ingest.channels WHERE ", InPeriod("created_at"), "),"
+                    " (SELECT count(*) FROM alert.incidents WHERE slot = 'watchdog' AND ", InPeriod("opened_at"), ")")},
+      {"report.curators",
+       absl::StrCat("SELECT e.actor, e.actor_worker_id, e.kind, count(*) AS decisions FROM modlog.entries e WHERE ",
+                    InPeriod("e.recorded_at"),
+                    " AND e.kind IN ('approve', 'warn', 'censor', 'escalate', 'revert')"
+                    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")},
+      {"report.response",
+       absl::StrCat("WITH t AS (SELECT extract(epoch FROM i.decided_at - i.uploaded_at) / 3600 AS hours"
+                    "   FROM review.items i WHERE ", kUploadItem, " AND ", InPeriod("i.decided_at"), ")"
+                    " SELECT count(*) AS decided,"
+                    " (percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) * 3600000)::bigint AS median,"
+                    " count(*) FILTER (WHERE hours <= 4) AS within_4h, count(*) FILTER (WHERE hours <= 24) AS within_24h,"
+                    " coalesce(avg(greatest(0, least(1, 1.2 - 0.05 * hours))), 0) AS score FROM t")},
+      {"report.videos",
+       absl::StrCat("WITH u AS (SELECT v.duration_seconds, coalesce(d.size_bytes, v.media_declared_size, 0) AS bytes,"
+                    "   coalesce(c.name, v.category_id, '') AS category, coalesce(v.language, '') AS language"
+                    "   FROM ingest.videos v LEFT JOIN ingest.data_objects d ON d.id = v.media_object_id"
+                    "   LEFT JOIN ingest.categories c ON c.id = v.category_id WHERE ", InPeriod("v.created_at"), ")"
+                    " SELECT GROUPING(category) AS all_categories, GROUPING(language) AS all_languages,"
+                    " category, language, count(*) AS videos, coalesce(sum(duration_seconds), 0)::bigint AS duration,"
+                    " coalesce(sum(bytes), 0)::bigint AS bytes,"
+                    " percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_seconds) AS median_duration"
+                    " FROM u GROUP BY GROUPING SETS ((), (category), (language))"
+                    " ORDER BY 1 DESC, 2 DESC, count(*) DESC, 3, 4")},
+      // The queue over the period: its depth when the period began, then what arrived and
+      // what was decided in each step ($3 milliseconds long).
+      {"report.queue_before",
+       absl::StrCat("SELECT (SELECT count(*) FROM review.items WHERE uploaded_at < ", kFrom, ")"
+                    " - (SELECT count(*) FROM review.items WHERE decided_at < ", kFrom, ")")},
+      {"report.arrivals",
+       absl::StrCat("SELECT floor((", MillisOf("uploaded_at"), " - $1) / $3::double precision)::bigint AS step,"
+                    " count(*) AS arrived FROM review.items WHERE ", InPeriod("uploaded_at"), " GROUP BY 1")},
+      {"report.departures",
+       absl::StrCat("SELECT floor((", MillisOf("decided_at"), " - $1) / $3::double precision)::bigint AS step,"
+                    " count(*) AS decided, (percentile_cont(0.5) WITHIN GROUP"
+                    " (ORDER BY extract(epoch FROM decided_at - uploaded_at)) * 1000)::bigint AS median"
+                    " FROM review.items WHERE ", InPeriod("decided_at"), " GROUP BY 1")},
+  };
+}
+
+absl::StatusOr<Report> ReportStore::Read(const Period& period, TimePoint now, const modlog::VerifyReport& verified,
+                                         std::chrono::milliseconds chart_step, std::optional<TimePoint> deadline) {
+  Report report;
+  report.period = period;
+  report.generated_at = now;
+  int64_t from = db::ToMillis(period.from);
+  int64_t to = db::ToMillis(period.to);
+  int64_t now_ms = db::ToMillis(now);
+  RETURN_IF_ERROR(pool_.InTransaction(
+      [&](pqxx::work& tx) {
+        for (const auto& row : tx.exec_prepared("report.actions", from, to)) {
+          report.actions.push_back(ReadAction(row));
+          if (report.actions.back().chain.status == "unjustified") {
+            report.unjustified.push_back(report.actions.back());
+          }
+        }
+        for (const auto& row : tx.exec_prepared("report.late_videos", from, to, now_ms)) {
+          report.late_videos.push_back(ReadLateVideo(row));
+        }
+        for (const auto& row : tx.exec_prepared("report.open_past_due", to, now_ms)) {
+          report.open_past_due.push_back(ReadLateVideo(row));
+        }
+
+        for (const auto& row : tx.exec_prepared("report.reverts", from, to)) {
+          int64_t revert_id = row["id"].as<int64_t>();
+          std::string how = absl::StrCat(modlog::EntryReference(revert_id), " by ", row["reverted_by"].as<std::string>(),
+                                         ": ", row["justification"].as<std::string>());
+          absl::StrAppend(&how, row["confirmed_block"].is_null()
+                                    ? "; not yet applied on chain"
+                                    : absl::StrCat("; applied on chain in block ", row["confirmed_block"].as<int64_t>()));
+          report.challenged.push_back({.entry_id = row["censor_id"].as<int64_t>(),
+                                       .target_kind = row["target_kind"].as<std::string>(),
+                                       .target_id = row["target_id"].as<std::string>(),
+                                       .title = row["title"].as<std::string>(),
+                                       .censored_at = Millis(row["censored_at"]),
+                                       .censored_by = {.name = row["actor"].as<std::string>(),
+                                                       .worker_id = Nullable<int64_t>(row["actor_worker_id"])},
+                                       .challenge = "reverted",
+                                       .reverted = true,
+                                       .reverted_at = Millis(row["reverted_at"]),
+                                       .reverted_how = std::move(how)});
+        }
+        for (const auto& row : tx.exec_prepared("report.unjustified_censorship", from, to)) {
+          ChallengedCensorship censorship{.entry_id = row["id"].as<int64_t>(),
+                                          .target_kind = row["target_kind"].as<std::string>(),
+                                          .target_id = row["target_id"].as<std::string>(),
+                                          .title = row["title"].as<std::string>(),
+                                          .censored_at = Millis(row["censored_at"]),
+                                          .censored_by = ActorOf(row),
+                                          .challenge = "unjustified"};
+          if (!row["unhidden_at"].is_null()) {
+            censorship.reverted = true;
+            censorship.reverted_at = Millis(row["unhidden_at"]);
+            censorship.reverted_how = absl::StrCat("made visible again on chain in block ",
+                                                   row["unhidden_block"].as<int64_t>());
+          }
+          if (!row["lead_action"].is_null()) {
+            censorship.lead_decision = absl::StrCat(row["lead_action"].as<std::string>(), " (",
+                                                    modlog::EntryReference(row["lead_entry"].as<int64_t>()), ")");
+          }
+          report.challenged.push_back(std::move(censorship));
+        }
+
+        LogIntegrity& log = report.log;
+        log.intact = verified.intact;
+        log.entries_checked = verified.entries_checked;
+        log.head_hash = Hex(verified.head_hash);
+        log.broken_entry_id = verified.broken_entry_id;
+        log.broken_position = verified.broken_position;
+        log.problem = verified.problem;
+        auto stretch = tx.exec_prepared1("report.log_stretch", from, to);
+        log.period_entries = stretch["entries"].as<int64_t>();
+        log.first_position = Nullable<int64_t>(stretch["first"]).value_or(0);
+        log.last_position = Nullable<int64_t>(stretch["last"]).value_or(0);
+        log.unsealed = stretch["unsealed"].as<int64_t>();
+        if (!log.intact) {
+          bool position_inside = log.first_position > 0 && log.broken_position >= log.first_position &&
+                                 log.broken_position <= log.last_position;
+          log.break_in_period =
+              position_inside || !tx.exec_prepared("report.entry_in_period", from, to, log.broken_entry_id).empty();
+        }
+        log.unreconciled = tx.exec_prepared1("report.unreconciled", from, to)[0].as<int64_t>();
+        log.chain_events_known_until = OptionalMillis(tx.exec_prepared1("report.events_known_until")[0]);
+
+        for (const auto& row : tx.exec_prepared("report.incidents", from, to)) {
+          FeaturedIncident incident{.id = row["id"].as<int64_t>(),
+                                    .slot = row["slot"].as<std::string>(),
+                                    .video_id = row["video_id"].as<std::string>(),
+                                    .video_title = row["video_title"].as<std::string>(),
+                                    .category_name = row["category_name"].as<std::string>(),
+                                    .reason = row["reason"].as<std::string>(),
+                                    .broke_at = Millis(row["broke_at"]),
+                                    .opened_at = Millis(row["opened_at"]),
+                                    .deadline = Millis(row["deadline"]),
+                                    .acknowledged_at = OptionalMillis(row["acknowledged_at"]),
+                                    .acknowledged_by = row["acknowledged_by"].as<std::string>(),
+                                    .resolved_at = OptionalMillis(row["resolved_at"]),
+                                    .resolved_by = row["resolved_by"].as<std::string>(),
+                                    .resolution = row["resolution"].as<std::string>()};
+          TimePoint settled = incident.resolved_at.value_or(now);
+          incident.fixed_in_time = !row["breached"].as<bool>() && settled <= incident.deadline;
+          report.incidents.push_back(std::move(incident));
+        }
+
+        auto counts = tx.exec_prepared1("report.counts", from, to);
+        report.uploads = counts[0].as<int64_t>();
+        report.channels_created = counts[1].as<int64_t>();
+        report.monitoring_outages = counts[2].as<int64_t>();
+        for (const auto& row : tx.exec_prepared("report.curators", from, to)) {
+          Actor actor{.name = row["actor"].as<std::string>(), .worker_id = Nullable<int64_t>(row["actor_worker_id"])};
+          if (report.curators.empty() || report.curators.back().curator.name != actor.name ||
+              report.curators.back().curator.worker_id != actor.worker_id) {
+            report.curators.push_back({.curator = actor});
+          }
+          int64_t decisions = row["decisions"].as<int64_t>();
+          std::string kind = row["kind"].as<std::string>();
+          report.curators.back().by_action[kind] += decisions;
+          report.curators.back().total += decisions;
+          report.decisions_by_action[kind] += decisions;
+        }
+
+        auto response = tx.exec_prepared1("report.response", from, to);
+        report.response.decided = response["decided"].as<int64_t>();
+        report.response.median = OptionalSpan(response["median"]);
+        if (report.response.decided > 0) {
+          auto share = [&](const char* column) {
+            return response[column].as<double>() / static_cast<double>(report.response.decided);
+          };
+          report.response.within_4h = share("within_4h");
+          report.response.within_24h = share("within_24h");
+          report.response.score = response["score"].as<double>();
+        }
+
+        for (const auto& row : tx.exec_prepared("report.videos", from, to)) {
+          VideoGroup group{.videos = row["videos"].as<int64_t>(),
+                           .duration_seconds = row["duration"].as<int64_t>(),
+                           .bytes = row["bytes"].as<int64_t>()};
+          bool all_categories = row["all_categories"].as<int>() == 1;
+          bool all_languages = row["all_languages"].as<int>() == 1;
+          if (all_categories && all_languages) {
+            report.videos.videos = group.videos;
+            report.videos.duration_seconds = group.duration_seconds;
+            report.videos.bytes = group.bytes;
+            report.videos.median_duration_seconds = Nullable<double>(row["median_duration"]);
+          } else if (all_languages) {
+            group.key = row["category"].as<std::string>();
+            report.videos.by_category.push_back(std::move(group));
+          } else {
+            group.key = row["language"].as<std::string>();
+            report.videos.by_language.push_back(std::move(group));
+          }
+        }
+
+        report.chart_step = chart_step;
+        int64_t step = chart_step.count();
+        int64_t steps = (to - from + step - 1) / step;
+        std::vector<int64_t> arrived(steps, 0);
+        report.chart.resize(steps);
+        for (int64_t k = 0; k < steps; ++k) {
+          report.chart[k].at = db::FromMillis(std::min(to, from + (k + 1) * step));
+        }
+        for (const auto& row : tx.exec_prepared("report.arrivals", from, to, step)) {
+          arrived[row["step"].as<int64_t>()] = row["arrived"].as<int64_t>();
+        }
+        for (const auto& row : tx.exec_prepared("report.departures", from, to, step)) {
+          ChartPoint& point = report.chart[row["step"].as<int64_t>()];
+          point.decided = row["decided"].as<int64_t>();
+          point.median_time_to_decision = OptionalSpan(row["median"]);
+        }
+        int64_t depth = tx.exec_prepared1("report.queue_before", from)[0].as<int64_t>();
+        for (int64_t k = 0; k < steps; ++k) {
+          depth += arrived[k] - report.chart[k].decided;
+          report.chart[k].queue_depth = depth;
+        }
+        return absl::OkStatus();
+      },
+      deadline));
+  return report;
+}
+
+}  // namespace curation::report
