@@ -468,6 +468,25 @@ TEST(CsvTest, HasTheHistoricalColumnsAndOneRowPerAction) {
       " — rationale: spam — curation-log#15");
 }
 
+TEST(CsvTest, AWarningsMessageShowsOnlyWhenItSaysMoreThanTheJustification) {
+  Report report = SampleReport();
+  report.actions.resize(1);
+  report.actions[0].justification = "The thumbnail is a blank frame.";
+  report.actions[0].note = report.actions[0].justification;
+  EXPECT_EQ(ParseCsv(RenderCsv(report, kLinks), ';')[1][9],
+            "The thumbnail is a blank frame. — codes: P-1 — on chain: off chain — curation-log#11");
+  const std::string markdown = RenderMarkdown(report, kLinks);
+  const size_t first = markdown.find("blank frame.");
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_EQ(markdown.find("blank frame.", first + 1), std::string::npos) << "shown twice:\n" << markdown;
+
+  report.actions[0].note = "Please upload a real thumbnail within 7 days.";
+  EXPECT_EQ(ParseCsv(RenderCsv(report, kLinks), ';')[1][9],
+            "The thumbnail is a blank frame. — codes: P-1 — on chain: off chain — "
+            "note: Please upload a real thumbnail within 7 days. — curation-log#11");
+  EXPECT_NE(RenderMarkdown(report, kLinks).find("| Please upload a real thumbnail within 7 days. |"), std::string::npos);
+}
+
 TEST(CsvTest, GuardsEveryCellThatCouldBeAFormula) {
   Report report = SampleReport();
   report.actions.resize(1);

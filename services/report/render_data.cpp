@@ -34,11 +34,12 @@ std::string Reason(const Action& action, const Links& links) {
   if (std::string explorer = links.Explorer(action.chain); !explorer.empty()) {
     absl::StrAppend(&on_chain, ", ", explorer);
   }
+  std::string note = NoteBeyondJustification(action);
   return JoinNonEmpty(
       {action.justification,
        action.policy_codes.empty() ? "" : absl::StrCat("codes: ", absl::StrJoin(action.policy_codes, ", ")),
        std::move(on_chain), action.chain.rationale.empty() ? "" : absl::StrCat("rationale: ", action.chain.rationale),
-       action.note.empty() ? "" : absl::StrCat("note: ", action.note),
+       note.empty() ? "" : absl::StrCat("note: ", note),
        JoinNonEmpty({modlog::EntryReference(action.entry_id), EntryRelations(action)}, ", ")},
       " — ");
 }

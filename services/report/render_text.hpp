@@ -37,6 +37,10 @@ std::string ActorName(const Actor& actor);
 /// The parts that are not empty, joined.
 std::string JoinNonEmpty(const std::vector<std::string>& parts, std::string_view separator);
 
+/// The entry's note when it adds to the justification (a warning's note is the message to the
+/// creator, which defaults to the justification itself), else empty.
+std::string NoteBeyondJustification(const Action& action);
+
 /// What an action's entry points at: "reverts curation-log#3", "applies curation-log#5", or empty.
 std::string EntryRelations(const Action& action);
 

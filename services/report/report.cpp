@@ -392,7 +392,7 @@ void LayOutActions(Document& doc, const Report& report, const Links& links) {
                     {absl::StrJoin(action.policy_codes, ", ")},
                     {ChainStatusText(action.chain), links.Explorer(action.chain)},
                     {action.chain.rationale},
-                    {JoinNonEmpty({action.note, EntryRelations(action)}, "; ")}});
+                    {JoinNonEmpty({NoteBeyondJustification(action), EntryRelations(action)}, "; ")}});
   }
   doc.Table({"#", "Log entry", "Time", "Curator", "Action", "Target", "Title", "Justification", "Policy codes",
              "On chain", "On-chain rationale", "Notes"},
@@ -515,6 +515,10 @@ std::string ActionWord(const std::string& action) {
 
 std::string ActorName(const Actor& actor) {
   return actor.worker_id ? absl::StrCat(actor.name, " (worker ", *actor.worker_id, ")") : actor.name;
+}
+
+std::string NoteBeyondJustification(const Action& action) {
+  return action.note == action.justification ? "" : action.note;
 }
 
 std::string EntryRelations(const Action& action) {

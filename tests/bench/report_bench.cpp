@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
        " media_object_id, created_at, created_in_block)"
        " SELECT g::text, (g % 500)::text, (1 + g % 12)::text, 'Video ' || g, 60 + g % 3600,"
        " (ARRAY['en', 'en', 'ru', 'es', 'uk', ''])[1 + g % 6], false, 'o' || g,"
-       " to_timestamp((" + start_ms + " + g * " + step_ms + ") / 1000.0), g"
+       " to_timestamp((" + start_ms + " + g::bigint * " + step_ms + ") / 1000.0), g"
        " FROM generate_series(1, " + std::to_string(videos) + ") g;"
        "INSERT INTO review.items (target_kind, target_id, reason, source_seq, uploaded_at, due_at, state, decided_at)"
        " SELECT 'video', v.id, 'new_video', v.id::bigint, v.created_at, v.created_at + interval '36 hours',"
