@@ -7,7 +7,6 @@
 //
 // Each sample waits a random part of a poll interval, switches the hero from a playable video
 // to a new unplayable one, and times the page; then puts the playable hero back.
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -17,12 +16,12 @@
 
 #include <curation/alert/courier.hpp>
 #include <curation/alert/monitor.hpp>
-#include <curation/db/embedded_postgres.hpp>
-#include <curation/db/migrations.hpp>
 #include <curation/ingest/query_node_client.hpp>
 #include <curation/probe/probe_sandbox.hpp>
 #include <curation/probe/probe_store.hpp>
 #include <curation/probe/source_resolver.hpp>
+
+#include "bench_database.hpp"
 
 #include "fakes/fake_distributor.hpp"
 #include "fakes/fake_orion.hpp"
@@ -51,17 +50,12 @@ int main(int argc, char** argv) {
     if (std::string(argv[i]) == "--samples") samples = std::stoi(argv[i + 1]);
   }
   std::cout << std::unitbuf;
-  std::string dir = "/tmp/curation-bench-" + std::to_string(getpid());
-  auto server = db::EmbeddedPostgres::Start({.data_dir = dir, .database = "bench"});
-  if (!server.ok()) {
-    std::cerr << server.status() << "\n";
+  auto database = bench::BenchDatabase::Start();
+  if (!database.ok()) {
+    std::cerr << database.status() << "\n";
     return 1;
   }
-  std::string url = (*server)->Url();
-  if (auto migrated = db::Migrate(url, db::BundledMigrations()); !migrated.ok()) {
-    std::cerr << migrated.status() << "\n";
-    return 1;
-  }
+  std::string url = (*database)->Url();
   auto statements = alert::AlertStore::Statements();
   for (auto& statement : probe::ProbeStore::Statements()) {
     statements.push_back(statement);
@@ -163,8 +157,6 @@ int main(int argc, char** argv) {
     std::cout << "hero changed to unplayable -> first page delivered: min " << seconds.front() << " s, p50 " << at(0.5)
               << " s, p99 (max of " << seconds.size() << ") " << seconds.back() << " s\n";
   }
-  pool->reset();
-  server->reset();
-  std::filesystem::remove_all(dir);
+  pool->reset();  // before the database goes
   return 0;
 }

@@ -10,7 +10,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -18,9 +17,8 @@
 
 #include <pqxx/pqxx>
 
+#include "bench_database.hpp"
 #include "child_process.hpp"
-#include <curation/db/embedded_postgres.hpp>
-#include <curation/db/migrations.hpp>
 #include <fakes/fake_query_node.hpp>
 
 namespace {
@@ -49,7 +47,9 @@ std::string Scalar(pqxx::connection& connection, const std::string& sql) {
 std::unique_ptr<curation::testing::ChildProcess> StartCurationd(const std::string& url, const std::string& query_node,
                                                                int page_size, const std::string& poll_interval) {
   return std::make_unique<curation::testing::ChildProcess>(
-      std::vector<std::string>{CURATIOND_PATH, "--database-url", url, "--query-node-url", query_node, "--set",
+      // The services the figures in README were measured with; alert would poll the real Orion.
+      std::vector<std::string>{CURATIOND_PATH, "--services", "ingest,probe,review", "--database-url", url,
+                               "--query-node-url", query_node, "--set",
                                "server.listen=127.0.0.1:0", "--set", "server.metrics_listen=", "--set",
                                "query_node.page_size=" + std::to_string(page_size), "--set",
                                "ingest.poll_interval=" + poll_interval, "--set",
@@ -80,17 +80,12 @@ int main(int argc, char** argv) {
     if (flag == "--latency-samples") latency_samples = value;
   }
   const int kChannels = 1000;
-  std::string dir = "/tmp/curation-bench-" + std::to_string(getpid());
-  auto server = curation::db::EmbeddedPostgres::Start({.data_dir = dir, .database = "bench"});
-  if (!server.ok()) {
-    std::cerr << server.status() << "\n";
+  auto database = curation::bench::BenchDatabase::Start();
+  if (!database.ok()) {
+    std::cerr << database.status() << "\n";
     return 1;
   }
-  std::string url = (*server)->Url();
-  if (auto migrated = curation::db::Migrate(url, curation::db::BundledMigrations()); !migrated.ok()) {
-    std::cerr << migrated.status() << "\n";
-    return 1;
-  }
+  std::string url = (*database)->Url();
 
   FakeQueryNode fake;
   std::cout << std::unitbuf << "generating " << videos << " videos in " << kChannels << " channels...\n";
@@ -122,7 +117,7 @@ int main(int argc, char** argv) {
             std::to_string(last_block)) {
       ingest_seconds = std::chrono::duration<double>(Clock::now() - started).count();
     }
-    if (ingest_seconds > 0 && Scalar(db, "SELECT (SELECT seq FROM review.feed_cursors) = (SELECT max(seq) FROM ingest.feed)") == "t") {
+    if (ingest_seconds > 0 && Scalar(db, "SELECT (SELECT seq FROM review.feed_cursors WHERE consumer = 'review.items') = (SELECT max(seq) FROM ingest.feed)") == "t") {
       break;
     }
     if (Clock::now() - started > 30min) {
@@ -172,7 +167,5 @@ int main(int argc, char** argv) {
     std::cout << "latency over " << delays.size() << " samples: median " << delays[delays.size() / 2] << " s, max "
               << delays.back() << " s (poll interval 10 s)\n";
   }
-  (*server)->Stop().IgnoreError();
-  std::filesystem::remove_all(dir);
   return 0;
 }

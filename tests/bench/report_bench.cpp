@@ -7,17 +7,15 @@
 // Seeds videos, review items and decisions with SQL, writes every decision's log entry through
 // LogStore (so the hash chain is real and verifies), seals it; then times building the report
 // (verifying the whole chain included) and rendering each format.
-#include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <iomanip>
 #include <iostream>
 
-#include <curation/db/embedded_postgres.hpp>
 #include <curation/db/fields.hpp>
-#include <curation/db/migrations.hpp>
 #include <curation/report/report_service.hpp>
+
+#include "bench_database.hpp"
 
 namespace {
 
@@ -46,17 +44,12 @@ int main(int argc, char** argv) {
     if (flag == "--runs") runs = value;
   }
   std::cout << std::unitbuf;
-  std::string dir = "/tmp/curation-bench-" + std::to_string(getpid());
-  auto server = db::EmbeddedPostgres::Start({.data_dir = dir, .database = "bench"});
-  if (!server.ok()) {
-    std::cerr << server.status() << "\n";
+  auto database = bench::BenchDatabase::Start();
+  if (!database.ok()) {
+    std::cerr << database.status() << "\n";
     return 1;
   }
-  std::string url = (*server)->Url();
-  if (auto migrated = db::Migrate(url, db::BundledMigrations()); !migrated.ok()) {
-    std::cerr << migrated.status() << "\n";
-    return 1;
-  }
+  std::string url = (*database)->Url();
   auto statements = report::ReportStore::Statements();
   for (auto& statement : modlog::LogStore::Statements()) {
     statements.push_back(statement);
@@ -198,7 +191,5 @@ int main(int argc, char** argv) {
   std::sort(read_s.begin(), read_s.end());
   std::cout << "median of " << runs << ": verify the whole chain " << std::setprecision(2) << verify_s[runs / 2]
             << " s, read the term " << read_s[runs / 2] << " s\n";
-  server->reset();
-  std::filesystem::remove_all(dir);
   return 0;
 }

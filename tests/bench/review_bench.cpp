@@ -10,10 +10,8 @@
 //
 //   review_bench [--clients 32] [--items 40000] [--seconds 15] [--rate 0] [--entries 1000000]
 
-#include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <atomic>
 #include <iomanip>
 #include <iostream>
@@ -32,6 +30,8 @@
 #include <curation/modlog/modlog_service.hpp>
 #include <curation/review/review_grpc_service.hpp>
 #include <curation/server/grpc_host.hpp>
+
+#include "bench_database.hpp"
 
 namespace {
 
@@ -321,20 +321,13 @@ int main(int argc, char** argv) {
     if (flag == "--rate") rate = static_cast<double>(value);
   }
   std::cout << std::unitbuf;
-  std::string dir = "/tmp/curation-bench-" + std::to_string(getpid());
-  auto server = db::EmbeddedPostgres::Start({.data_dir = dir, .database = "bench"});
-  if (!server.ok()) {
-    std::cerr << server.status() << "\n";
+  auto database = bench::BenchDatabase::Start();
+  if (!database.ok()) {
+    std::cerr << database.status() << "\n";
     return 1;
   }
-  std::string url = (*server)->Url();
-  if (auto migrated = db::Migrate(url, db::BundledMigrations()); !migrated.ok()) {
-    std::cerr << migrated.status() << "\n";
-    return 1;
-  }
+  std::string url = (*database)->Url();
   int decisions = DecisionPhase(url, clients, items, std::chrono::seconds(seconds), rate);
-  int verify = entries > 0 ? VerifyPhase(**server, entries) : 0;
-  server->reset();  // stops PostgreSQL before its folder goes
-  std::filesystem::remove_all(dir);
+  int verify = entries > 0 ? VerifyPhase((*database)->Server(), entries) : 0;
   return decisions == 0 && verify == 0 ? 0 : 1;
 }
