@@ -132,11 +132,12 @@ TEST(ConfigTest, TheDocumentedExampleLoadsWithEveryService) {
 TEST(ConfigTest, CouncilTermsAndTheExplorerLinkAreCheckedAtStart) {
   std::string file = WriteFile("terms.yaml",
                                "report:\n  explorer_url: https://explorer.example/extrinsic/{extrinsic}\n  terms:\n"
-                               "    - {number: 41, start: 2026-10-05T00:00:00Z, end: 2026-10-19T00:00:00Z}\n"
-                               "    - {number: 42, start: 2026-10-19T00:00:00Z, end: 2026-11-02T00:00:00Z}\n");
+                               "    - {number: 42, start: 2026-10-19T00:00:00Z, end: 2026-11-02T00:00:00Z}\n"
+                               "    - {number: 41, start: 2026-10-05T00:00:00Z, end: 2026-10-19T00:00:00Z}\n");
   auto config = LoadConfig({.file = file});
   ASSERT_TRUE(config.ok()) << config.status();
   ASSERT_EQ(config->report.terms.size(), 2u);
+  EXPECT_EQ(config->report.terms[0].number, 41) << "oldest first, whatever the file's order";
   EXPECT_EQ(config->report.terms[1].number, 42);
   EXPECT_EQ(config->report.terms[1].start, *ParseIsoTime("2026-10-19T00:00:00Z"));
   EXPECT_EQ(config->report.explorer_url, "https://explorer.example/extrinsic/{extrinsic}");
@@ -146,6 +147,7 @@ TEST(ConfigTest, CouncilTermsAndTheExplorerLinkAreCheckedAtStart) {
   const std::pair<const char*, const char*> bad[] = {
       {"    - {number: 1, start: 2026-10-05T00:00:00Z}\n", "expected {number"},
       {"    - {number: x, start: 2026-10-05T00:00:00Z, end: 2026-10-06T00:00:00Z}\n", "term number"},
+      {"    - {number: 0, start: 2026-10-05T00:00:00Z, end: 2026-10-06T00:00:00Z}\n", "1 or more"},
       {"    - {number: 1, start: yesterday, end: 2026-10-06T00:00:00Z}\n", "RFC 3339"},
       {"    - {number: 1, start: 2026-10-06T00:00:00Z, end: 2026-10-05T00:00:00Z}\n", "end must come after start"},
       {"    - {number: 1, start: 2026-10-05T00:00:00Z, end: 2026-10-08T00:00:00Z}\n"

@@ -451,20 +451,21 @@ TEST(CsvTest, HasTheHistoricalColumnsAndOneRowPerAction) {
                          "https://explorer.example/block/5000?x=0xabc — rationale: curation-log#12 [C-2] — "
                          "curation-log#12",
                          "Joystream mainnet"}));
-  EXPECT_EQ(rows[3][5], "Reverted");
-  EXPECT_EQ(rows[3][9], "licence proven — on chain: pending — curation-log#13, reverts curation-log#12");
-  EXPECT_EQ(rows[4][5], "Assets deleted");
+  // Act in the historical words (Accepted, Warn, Censored, None); what exactly happened leads the reason.
+  EXPECT_EQ(rows[3][5], "Accepted");
+  EXPECT_EQ(rows[3][9], "Reverted — licence proven — on chain: pending — curation-log#13, reverts curation-log#12");
+  EXPECT_EQ(rows[4][5], "Censored");
   EXPECT_EQ(rows[4][4], "https://gleev.xyz/channel/8");
   EXPECT_EQ(rows[4][9],
-            "malware — on chain: confirmed in block 5100, extrinsic 0xdef, "
+            "Assets deleted — malware — on chain: confirmed in block 5100, extrinsic 0xdef, "
             "https://explorer.example/block/5100?x=0xdef — curation-log#14, applies curation-log#12");
   EXPECT_EQ(rows[5][1], "curator 9 (worker 9)");
   EXPECT_EQ(rows[5][2], std::string("Video\\") + kHostileId);
   EXPECT_EQ(rows[5][3], std::string("https://gleev.xyz/video/") + kEncodedId);
-  EXPECT_EQ(rows[5][5], "Hidden");
+  EXPECT_EQ(rows[5][5], "Censored");
   EXPECT_EQ(
       rows[5][9],
-      "on chain: UNJUSTIFIED, in block 5200, extrinsic 0x/de\"f, https://explorer.example/block/5200?x=0x%2Fde%22f"
+      "Hidden — on chain: UNJUSTIFIED, in block 5200, extrinsic 0x/de\"f, https://explorer.example/block/5200?x=0x%2Fde%22f"
       " — rationale: spam — curation-log#15");
 }
 

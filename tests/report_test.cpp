@@ -2,6 +2,7 @@
 // made through ReviewService, chain events reconciled into the log, incidents opened and
 // resolved through AlertStore; then every number and list of the report, in every format.
 
+#include <array>
 #include <regex>
 
 #include <grpcpp/grpcpp.h>
@@ -102,7 +103,7 @@ class ReportTest : public testing::DatabaseTest {
     alert_store_ = std::make_unique<alert::AlertStore>(*pool_);
     store_ = std::make_unique<ReportStore>(*pool_);
     ReportConfig config;
-    config.terms = {{.number = 7, .start = kDay, .end = kDay + 24h}};
+    config.terms = {{.number = 7, .start = kDay, .end = kDay + 24h}, {.number = 9, .start = kDay + 24h * 30, .end = kDay + 24h * 500}};
     service_ = std::make_unique<ReportService>(*store_, *log_, clock_, config, kLinks);
     // The log began long before the seeded day: chain actions in it are not "preexisting".
     Exec("UPDATE modlog.genesis SET started_at = '2022-12-01T00:00:00Z'");
@@ -396,6 +397,10 @@ TEST_F(ReportTest, EveryFormatCarriesTheSameCountsAndLists) {
   EXPECT_EQ(json["summary"]["incidents_not_fixed_in_time"], 1);
   EXPECT_EQ(json["summary"]["actions"], 6);
   EXPECT_EQ(json["summary"]["uploads"], 5);
+  // The headline counts: 2 late; dan's hide of 7 (the lead's revert of 8 needed nothing on
+  // chain); an intact log; the hero fixed after 70 minutes.
+  EXPECT_EQ(built->ErrorCounts(), (std::array<int64_t, 4>{2, 1, 0, 1}));
+  EXPECT_EQ(json["summary"]["errors"], nlohmann::json(built->ErrorCounts()));
   ASSERT_EQ(json["actions"].size(), 6u);
   for (size_t i = 0; i < built->actions.size(); ++i) {
     EXPECT_EQ(json["actions"][i]["entry_id"], built->actions[i].entry_id);
@@ -417,11 +422,22 @@ TEST_F(ReportTest, EveryFormatCarriesTheSameCountsAndLists) {
     types.push_back(rows[i][2]);
     acts.push_back(rows[i][5]);
     EXPECT_EQ(rows[i][10], "testnet");
-    EXPECT_NE(rows[i][9].find("curation-log#" + std::to_string(built->actions[i - 1].entry_id)), std::string::npos)
-        << rows[i][9];
+    // Each row is its action, cell by cell.
+    const Action& action = built->actions[i - 1];
+    EXPECT_EQ(rows[i][1].find(action.curator.name), 0u) << rows[i][1];
+    EXPECT_EQ(rows[i][3], "https://gleev.example/video/" + action.target_id);
+    EXPECT_EQ(rows[i][4], "https://gleev.example/channel/" + action.channel_id);
+    EXPECT_EQ(rows[i][6], action.action == kWarnAction ? "curation-log#" + std::to_string(action.entry_id) : "");
+    EXPECT_EQ(rows[i][7] + "T" + rows[i][8], FormatIsoTime(action.at).substr(0, 19));
+    EXPECT_NE(rows[i][9].find(action.justification), std::string::npos) << rows[i][9];
+    EXPECT_NE(rows[i][9].find("curation-log#" + std::to_string(action.entry_id)), std::string::npos) << rows[i][9];
   }
   EXPECT_EQ(types, (std::vector<std::string>{"Video\\3", "Video\\8", "Video\\3", "Video\\2", "Video\\7", "Video\\8"}));
-  EXPECT_EQ(acts, (std::vector<std::string>{"Censored", "Censored", "Assets deleted", "Warn", "Hidden", "Reverted"}));
+  // The historical Act words; what exactly happened leads the reason.
+  EXPECT_EQ(acts, (std::vector<std::string>{"Censored", "Censored", "Censored", "Warn", "Censored", "Accepted"}));
+  EXPECT_EQ(rows[3][9].find("Assets deleted — "), 0u) << rows[3][9];
+  EXPECT_EQ(rows[5][9].find("Hidden — "), 0u) << rows[5][9];
+  EXPECT_EQ(rows[6][9].find("Reverted — "), 0u) << rows[6][9];
   EXPECT_EQ(rows[1][3], "https://gleev.example/video/3");
   EXPECT_EQ(rows[1][4], "https://gleev.example/channel/7");
   EXPECT_EQ(rows[1][7], FormatIsoTime(kDay + 3h).substr(0, 10));
@@ -440,10 +456,99 @@ TEST_F(ReportTest, EveryFormatCarriesTheSameCountsAndLists) {
     }
     EXPECT_NE(rendered->body.find("spam"), std::string::npos) << format << " shows the unjustified rationale";
     EXPECT_NE(rendered->body.find("1h 10m"), std::string::npos) << format << " shows the hero's time to fix";
+    // The summary table's counts, error by error, are the JSON's.
+    const std::string markdown_rows[] = {"36 h after upload | 2 |", "not reverted | 1 |", "without gaps | 0 — none |",
+                                         "within 1 h | 1 |"};
+    if (std::string(format) == "markdown") {
+      for (const std::string& row : markdown_rows) {
+        EXPECT_NE(rendered->body.find(row), std::string::npos) << row << "\n" << rendered->body.substr(0, 1500);
+      }
+    }
   }
   auto html = Generate("html");
   EXPECT_NE(html->body.find("<svg"), std::string::npos);
   EXPECT_EQ(html->body.find("<script"), std::string::npos);
+}
+
+// What the counts rest on: the chain's times and the council's 36 h, not when the log learned of
+// an action or what deadline the queue shows; a revert counts once the chain shows it.
+TEST_F(ReportTest, CountsFollowTheChainAndTheCouncilsDeadline) {
+  SeedDay();
+  auto day = [&] {
+    auto built = service_->Build({.from = kDay, .to = kDay + 24h});
+    EXPECT_TRUE(built.ok()) << built.status();
+    return built.ok() ? *built : Report{};
+  };
+  const Report before = day();
+
+  // The queue's deadline is configurable; the council's is not.
+  Exec("UPDATE review.items SET due_at = uploaded_at + interval '12 hours'");
+  const Report shorter = day();
+  ASSERT_EQ(shorter.late_videos.size(), before.late_videos.size());
+  for (size_t i = 0; i < before.late_videos.size(); ++i) {
+    EXPECT_EQ(shorter.late_videos[i].item_id, before.late_videos[i].item_id);
+    EXPECT_EQ(shorter.late_videos[i].due_at, shorter.late_videos[i].uploaded_at + 36h);
+  }
+  EXPECT_EQ(shorter.open_past_due.size(), before.open_past_due.size());
+
+  // The lead reverts cora's censor of video 3, which the chain applied: not reverted until the
+  // chain shows the video again.
+  At(kDay + 25h);
+  auto revert = review_->RevertDecision(lead_, censor_3_, "The licence turned up after all.", "");
+  ASSERT_TRUE(revert.ok()) << revert.status();
+  const int64_t revert_entry = revert->record.entry_id;
+  auto challenged_3 = [&](const Report& report) -> const ChallengedCensorship* {
+    for (const auto& censorship : report.challenged) {
+      if (censorship.entry_id == censor_3_) return &censorship;
+    }
+    return nullptr;
+  };
+  auto two_days = service_->Build({.from = kDay, .to = kDay + 48h});
+  ASSERT_TRUE(two_days.ok()) << two_days.status();
+  const ChallengedCensorship* pending = challenged_3(*two_days);
+  ASSERT_NE(pending, nullptr);
+  EXPECT_FALSE(pending->reverted);
+  EXPECT_NE(pending->reverted_how.find("not yet applied on chain"), std::string::npos) << pending->reverted_how;
+
+  // Late on the day a curator hides video 2 with no entry; the log learns of it only the next
+  // day, with the revert's unhide of video 3 and an unhide of video 7 nobody logged.
+  At(kDay + 26h);
+  fake_.PutEvent(FakeQueryNode::EventKind::kVideoVisibility,
+                 FakeQueryNode::MakeVideoVisibilityEvent("TEST-" + std::to_string(BlockAt(kDay + 23h)) + "-1",
+                                                         BlockAt(kDay + 23h), 1, 2, true, "late hide", "",
+                                                         FakeQueryNode::CuratorActor("9")));
+  fake_.PutEvent(FakeQueryNode::EventKind::kVideoVisibility,
+                 FakeQueryNode::MakeVideoVisibilityEvent(
+                     "TEST-" + std::to_string(BlockAt(kDay + 25h + 30min)) + "-1", BlockAt(kDay + 25h + 30min), 1, 3,
+                     false, "curation-log#" + std::to_string(revert_entry), "", FakeQueryNode::CuratorActor("1")));
+  fake_.PutEvent(FakeQueryNode::EventKind::kVideoVisibility,
+                 FakeQueryNode::MakeVideoVisibilityEvent(
+                     "TEST-" + std::to_string(BlockAt(kDay + 25h + 40min)) + "-1", BlockAt(kDay + 25h + 40min), 1, 7,
+                     false, "oops", "", FakeQueryNode::CuratorActor("9")));
+  CatchUp();
+
+  const Report after = day();
+  ASSERT_EQ(after.unjustified.size(), 2u) << "the hide of 7 and, by its chain time, the hide of 2";
+  EXPECT_EQ(after.unjustified[1].target_id, "2");
+  EXPECT_EQ(after.unjustified[1].at, kDay + 23h);
+  EXPECT_EQ(after.actions.size(), before.actions.size() + 1);
+  EXPECT_EQ(after.ErrorCounts()[1], before.ErrorCounts()[1] + 1);
+
+  two_days = service_->Build({.from = kDay, .to = kDay + 48h});
+  ASSERT_TRUE(two_days.ok()) << two_days.status();
+  const ChallengedCensorship* applied = challenged_3(*two_days);
+  ASSERT_NE(applied, nullptr);
+  EXPECT_TRUE(applied->reverted) << applied->reverted_how;
+  EXPECT_NE(applied->reverted_how.find("applied on chain in block"), std::string::npos) << applied->reverted_how;
+  // The unhide of 7 is listed as an action, but it censored nothing.
+  bool unhide_listed = false;
+  for (const Action& action : two_days->actions) {
+    unhide_listed |= action.action == kUnhideAction && action.target_id == "7" && action.chain.status == "unjustified";
+  }
+  EXPECT_TRUE(unhide_listed);
+  for (const Action& action : two_days->unjustified) {
+    EXPECT_NE(action.action, kUnhideAction) << action.target_id;
+  }
 }
 
 TEST_F(ReportTest, ATamperedEntryInThePeriodShowsTheChainBroken) {
@@ -491,6 +596,7 @@ TEST_F(ReportTest, APeriodIsNamedByItsBoundsOrByCouncilTerm) {
   EXPECT_EQ(code({.from = kDay, .to = kDay - 1h}), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(code({.from = kDay, .to = kDay + 24h * 401}), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(code({.from = kDay, .to = kDay + 1h, .format = "pdf"}), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code({.term = 9}), absl::StatusCode::kInvalidArgument) << "a term of 470 days is too long too";
 }
 
 TEST_F(ReportTest, AQuietPeriodRendersInEveryFormat) {
@@ -530,8 +636,9 @@ TEST_F(ReportTest, TheCouncilTheLeadAndServicesMayReadReportsAndCuratorsMayNot) 
   EXPECT_EQ(report.term(), 7);
   EXPECT_TRUE(report.summary().log_intact());
   ASSERT_TRUE(stub->ListTerms(auth->Context(auth::Role::kLead).get(), {}, &terms).ok());
-  ASSERT_EQ(terms.terms_size(), 1);
+  ASSERT_EQ(terms.terms_size(), 2);
   EXPECT_EQ(terms.terms(0).number(), 7);
+  EXPECT_EQ(report.summary().error_counts_size(), 4);
 
   // Hostile requests: each a clear INVALID_ARGUMENT or NOT_FOUND.
   auto answer = [&](const v1::GetReportRequest& bad) {

@@ -450,8 +450,8 @@ absl::Status ApplyTerms(Config& config, const YAML::Node& list, const std::strin
     TermConfig term;
     std::string number = record["number"].as<std::string>();
     auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), term.number);
-    if (error != std::errc() || end != number.data() + number.size() || term.number < 0) {
-      return BadValue(where + " number", number, "a term number (0 or more)");
+    if (error != std::errc() || end != number.data() + number.size() || term.number < 1) {
+      return BadValue(where + " number", number, "a term number (1 or more)");
     }
     for (auto [field, time] : {std::pair{"start", &term.start}, std::pair{"end", &term.end}}) {
       std::string text = record[field].as<std::string>();
@@ -474,6 +474,8 @@ absl::Status ApplyTerms(Config& config, const YAML::Node& list, const std::strin
     }
     config.report.terms.push_back(term);
   }
+  std::sort(config.report.terms.begin(), config.report.terms.end(),
+            [](const TermConfig& a, const TermConfig& b) { return a.start < b.start; });
   return absl::OkStatus();
 }
 

@@ -27,16 +27,32 @@ std::string FormulaGuarded(std::string cell) {
   return cell;
 }
 
-// The historical "Reason or other comments": the justification, then everything the council
-// checks it against.
+// The historical Act column knew only Accepted, Warn, Censored and None: where an action left its
+// target. What exactly happened leads the reason.
+std::string HistoricalAct(const std::string& action) {
+  if (action == kWarnAction) {
+    return "Warn";
+  }
+  if (action == kCensorAction || action == kHideAction || action == kDeleteAssetsAction) {
+    return "Censored";
+  }
+  if (action == kRevertAction || action == kUnhideAction) {
+    return "Accepted";
+  }
+  return "None";
+}
+
+// The historical "Reason or other comments": what happened when the Act column does not say it
+// all, the justification, then everything the council checks it against.
 std::string Reason(const Action& action, const Links& links) {
+  std::string what = ActionWord(action.action);
   std::string on_chain = absl::StrCat("on chain: ", ChainStatusText(action.chain));
   if (std::string explorer = links.Explorer(action.chain); !explorer.empty()) {
     absl::StrAppend(&on_chain, ", ", explorer);
   }
   std::string note = NoteBeyondJustification(action);
   return JoinNonEmpty(
-      {action.justification,
+      {what == HistoricalAct(action.action) ? "" : std::move(what), action.justification,
        action.policy_codes.empty() ? "" : absl::StrCat("codes: ", absl::StrJoin(action.policy_codes, ", ")),
        std::move(on_chain), action.chain.rationale.empty() ? "" : absl::StrCat("rationale: ", action.chain.rationale),
        note.empty() ? "" : absl::StrCat("note: ", note),
@@ -229,7 +245,7 @@ std::string RenderCsv(const Report& report, const Links& links) {
                                       absl::StrCat(kind, "\\", action.target_id),
                                       links.Target(action.target_kind, action.target_id),
                                       links.Target("channel", action.channel_id),
-                                      ActionWord(action.action),
+                                      HistoricalAct(action.action),
                                       action.action == kWarnAction ? modlog::EntryReference(action.entry_id) : "",
                                       UtcDate(action.at),
                                       UtcTime(action.at),
@@ -253,12 +269,14 @@ std::string RenderJson(const Report& report, const Links& links) {
        {{"from", Time(report.period.from)}, {"to", Time(report.period.to)}, {"term", Optional(report.period.term)}}},
       {"generated_at", Time(report.generated_at)},
       {"summary",
-       {{"late_videos", report.late_videos.size()},
+       {{"errors", report.ErrorCounts()},
+        {"late_videos", report.late_videos.size()},
         {"open_past_due", report.open_past_due.size()},
         {"unjustified_chain_actions", report.unjustified.size()},
         {"challenged_not_reverted", report.ChallengedNotReverted()},
         {"log_intact", log.intact},
         {"log_gaps", log.unsealed + log.unreconciled},
+        {"chain_events_behind", report.ChainEventsBehind()},
         {"incidents_not_fixed_in_time", report.IncidentsNotFixedInTime()},
         {"actions", report.actions.size()},
         {"uploads", report.uploads}}},

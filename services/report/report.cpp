@@ -119,6 +119,13 @@ class Document {
   std::vector<Block> blocks_;
 };
 
+std::string ChainEventsBehindText(const Report& report) {
+  const auto& known = report.log.chain_events_known_until;
+  return known ? absl::StrCat("chain events were read only until ", UtcDateTime(*known),
+                              ": on-chain actions after it are not checked here")
+               : "when chain events were last read is unknown: on-chain actions are not checked here";
+}
+
 void LayOutTitle(Document& doc, const Report& report) {
   const Period& period = report.period;
   doc.Heading(1, period.term ? absl::StrCat("Report for council term ", *period.term)
@@ -129,45 +136,34 @@ void LayOutTitle(Document& doc, const Report& report) {
 }
 
 void LayOutSummary(Document& doc, const Report& report) {
-  std::set<int64_t> late_items;
-  for (const auto* list : {&report.late_videos, &report.open_past_due}) {
-    for (const LateVideo& video : *list) {
-      late_items.insert(video.item_id);
-    }
-  }
-  // An unjustified hide is both an unjustified action and a challenged censorship: count it once.
-  std::set<int64_t> unjustified_entries;
-  for (const Action& action : report.unjustified) {
-    unjustified_entries.insert(action.entry_id);
-  }
-  for (const ChallengedCensorship& censorship : report.challenged) {
-    if (!censorship.reverted) {
-      unjustified_entries.insert(censorship.entry_id);
-    }
-  }
+  const std::array<int64_t, 4> errors = report.ErrorCounts();
   const LogIntegrity& log = report.log;
-  const int64_t log_problems = (log.intact ? 0 : 1) + log.unsealed + log.unreconciled;
+  std::string log_details =
+      absl::StrCat(log.intact ? "the hash chain verifies" : "the hash chain is broken", "; ",
+                   Counted(log.unsealed, "entry", "entries"), " not yet sealed; ",
+                   Counted(log.unreconciled, "chain event", "chain events"), " not yet in the log");
+  if (report.ChainEventsBehind()) {
+    absl::StrAppend(&log_details, "; ", ChainEventsBehindText(report));
+  }
 
   doc.Heading(2, "Summary");
   doc.Table({"Error", "Count", "Details"},
             {{{"1. A video left without a decision more than 36 h after upload"},
-              {CountText(static_cast<int64_t>(late_items.size()))},
+              {CountText(errors[0])},
               {absl::StrCat(Counted(report.late_videos.size(), "video", "videos"),
                             " due in the period and decided late or not at all; ", report.open_past_due.size(),
-                            " still undecided and past due at the end of the period")}},
+                            " still undecided and past due at the end of the period (some perhaps due before it)")}},
              {{"2. Censorship without justification, or unjust censorship not reverted"},
-              {CountText(static_cast<int64_t>(unjustified_entries.size()))},
+              {CountText(errors[1])},
               {absl::StrCat(Counted(report.unjustified.size(), "on-chain action", "on-chain actions"),
                             " no justified log entry accounts for; ",
                             Counted(report.ChallengedNotReverted(), "challenged censorship", "challenged censorships"),
                             " not reverted")}},
              {{"3. No logs: the log's hash chain must verify, without gaps"},
-              {CountText(log_problems)},
-              {absl::StrCat(log.intact ? "the hash chain verifies" : "the hash chain is broken", "; ",
-                            Counted(log.unsealed, "entry", "entries"), " not yet sealed; ",
-                            Counted(log.unreconciled, "chain event", "chain events"), " not yet in the log")}},
+              {CountText(errors[2])},
+              {std::move(log_details)}},
              {{"4. The hero or a featured video unplayable and not fixed within 1 h"},
-              {CountText(report.IncidentsNotFixedInTime())},
+              {CountText(errors[3])},
               {absl::StrCat(Counted(report.incidents.size(), "incident", "incidents"), "; ",
                             Counted(report.monitoring_outages, "monitoring outage", "monitoring outages"))}}});
 }
@@ -238,7 +234,7 @@ void LayOutCensorship(Document& doc, const Report& report, const Links& links) {
          {UtcDateTime(censorship.censored_at)},
          {ActorName(censorship.censored_by)},
          {absl::StrCat(ChallengeText(censorship.challenge), " (", modlog::EntryReference(censorship.entry_id), ")")},
-         {!censorship.reverted ? "no"
+         {!censorship.reverted ? (censorship.reverted_how.empty() ? "no" : absl::StrCat("no: ", censorship.reverted_how))
           : censorship.reverted_at
               ? absl::StrCat("yes, ", UtcDateTime(*censorship.reverted_at), ": ", censorship.reverted_how)
               : absl::StrCat("yes: ", censorship.reverted_how)},
@@ -252,6 +248,11 @@ void LayOutLog(Document& doc, const Report& report) {
   doc.Heading(2, "3. The moderation log");
   doc.Paragraph(log.intact ? "The log's hash chain verifies."
                            : absl::StrCat("The log's hash chain is broken: ", log.problem, "."));
+  if (report.ChainEventsBehind()) {
+    std::string behind = ChainEventsBehindText(report);
+    behind.front() = absl::ascii_toupper(static_cast<unsigned char>(behind.front()));
+    doc.Paragraph(absl::StrCat(behind, "."));
+  }
   std::string chain = "intact";
   if (!log.intact) {
     chain = absl::StrCat(
@@ -430,6 +431,28 @@ int64_t Report::IncidentsNotFixedInTime() const {
 int64_t Report::ChallengedNotReverted() const {
   return std::count_if(challenged.begin(), challenged.end(),
                        [](const ChallengedCensorship& censorship) { return !censorship.reverted; });
+}
+
+std::array<int64_t, 4> Report::ErrorCounts() const {
+  // An unjustified hide left in place is both an unjustified action and a challenged censorship.
+  std::set<int64_t> censorship;
+  for (const Action& action : unjustified) {
+    censorship.insert(action.entry_id);
+  }
+  for (const ChallengedCensorship& challenge : challenged) {
+    if (!challenge.reverted) {
+      censorship.insert(challenge.entry_id);
+    }
+  }
+  return {static_cast<int64_t>(late_videos.size()), static_cast<int64_t>(censorship.size()),
+          (log.intact ? 0 : 1) + log.unsealed + log.unreconciled, IncidentsNotFixedInTime()};
+}
+
+bool Report::ChainEventsBehind() const {
+  // Ingest polls every few seconds; a quarter of an hour behind is a stall, not a poll interval.
+  constexpr auto kSlack = std::chrono::minutes(15);
+  return !log.chain_events_known_until ||
+         *log.chain_events_known_until < std::min(period.to, generated_at - kSlack);
 }
 
 const std::vector<std::string>& CsvColumns() {

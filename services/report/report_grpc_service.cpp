@@ -63,6 +63,10 @@ void SummaryToProto(const Report& report, v1::ReportSummary* out) {
   out->set_incidents_not_fixed_in_time(report.IncidentsNotFixedInTime());
   out->set_actions(static_cast<int64_t>(report.actions.size()));
   out->set_uploads(report.uploads);
+  for (int64_t count : report.ErrorCounts()) {
+    out->add_error_counts(count);
+  }
+  out->set_chain_events_behind(report.ChainEventsBehind());
 }
 
 }  // namespace

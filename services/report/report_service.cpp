@@ -68,7 +68,7 @@ absl::StatusOr<Period> ReportService::PeriodOf(const ReportRequest& request) con
           "no council term ", *request.term, " in report.terms",
           known.empty() ? " (none configured)" : absl::StrCat(" (configured: ", absl::StrJoin(known, ", "), ")")));
     }
-    return Period{.from = term->start, .to = term->end, .term = term->number};
+    return Checked(Period{.from = term->start, .to = term->end, .term = term->number});
   }
   if (!request.from || !request.to) {
     return absl::InvalidArgumentError("a period needs both its start and its end");
@@ -76,10 +76,14 @@ absl::StatusOr<Period> ReportService::PeriodOf(const ReportRequest& request) con
   if (*request.to <= *request.from) {
     return absl::InvalidArgumentError("the period's end must come after its start");
   }
-  if (*request.to - *request.from > kMaxPeriod) {
+  return Checked(Period{.from = *request.from, .to = *request.to});
+}
+
+absl::StatusOr<Period> ReportService::Checked(Period period) {
+  if (period.to - period.from > kMaxPeriod) {
     return absl::InvalidArgumentError("a report covers at most 400 days");
   }
-  return Period{.from = *request.from, .to = *request.to};
+  return period;
 }
 
 absl::StatusOr<Report> ReportService::Build(const Period& period, std::optional<TimePoint> deadline) {

@@ -22,6 +22,19 @@ std::string InPeriod(const std::string& column) {
   return absl::StrCat(column, " >= ", kFrom, " AND ", column, " < ", kTo);
 }
 
+// An action's time: an on-chain action's is when it happened on chain, not when the log learned
+// of it (after the period's end, perhaps, or in a backfill of history).
+constexpr char kActionTime[] = "coalesce(e.chain_event_at, e.recorded_at)";
+
+std::string ActionInPeriod() {
+  // Two ranges rather than one over kActionTime, so each can use its index.
+  return absl::StrCat("((e.chain_event_at IS NULL AND ", InPeriod("e.recorded_at"), ") OR (",
+                      InPeriod("e.chain_event_at"), "))");
+}
+
+// The council's deadline: 36 h after upload, whatever deadline the queue is configured to show.
+constexpr char kCouncilDue[] = "(i.uploaded_at + interval '36 hours')";
+
 // Review items that stand for an upload (or a change of a video's files) and so have a 36 h
 // deadline the council counts.
 constexpr char kUploadItem[] = "i.target_kind = 'video' AND i.reason IN ('new_video', 'assets_changed')";
@@ -121,13 +134,13 @@ LateVideo ReadLateVideo(const pqxx::row& row) {
 std::string LateVideoQuery(const std::string& condition) {
   return absl::StrCat(
       "SELECT i.id, i.target_id, coalesce(v.title, '') AS title, coalesce(v.channel_id, '') AS channel_id, ",
-      MillisOf("i.uploaded_at"), " AS uploaded_at, ", MillisOf("i.due_at"), " AS due_at, ", MillisOf("i.decided_at"),
+      MillisOf("i.uploaded_at"), " AS uploaded_at, ", MillisOf(kCouncilDue), " AS due_at, ", MillisOf("i.decided_at"),
       " AS decided_at, coalesce(d.action, '') AS decision, coalesce(d.principal, '') AS decided_by"
       " FROM review.items i LEFT JOIN ingest.videos v ON v.id = i.target_id"
       " LEFT JOIN LATERAL (SELECT action, principal FROM review.decisions"
       "   WHERE item_id = i.id AND action <> 'escalate' ORDER BY id LIMIT 1) d ON true"
       " WHERE ",
-      kUploadItem, " AND ", condition, " ORDER BY i.due_at, i.id");
+      kUploadItem, " AND ", condition, " ORDER BY i.uploaded_at, i.id");
 }
 
 }  // namespace
@@ -156,23 +169,27 @@ std::vector<db::PreparedStatement> ReportStore::Statements() {
            "   FROM modlog.entries x WHERE x.confirms_entry_id = e.id ORDER BY x.id LIMIT 1) conf"
            "   ON e.kind IN ('censor', 'revert')"
            " LEFT JOIN modlog.entries applied ON applied.id = e.confirms_entry_id"
-           " WHERE ", InPeriod("e.recorded_at"),
+           " WHERE ", ActionInPeriod(),
            " AND (e.kind IN ('warn', 'censor', 'revert', 'chain_unjustified', 'chain_preexisting')"
            "   OR (e.kind = 'chain_confirmed' AND m.kind LIKE '%assets_deleted'))"
-           " ORDER BY e.id")},
-      // Due in the period and decided late, or not at all by now.
+           " ORDER BY ", kActionTime, ", e.id")},
+      // Due in the period and decided late, or not at all by now. (Bounds on uploaded_at, so its
+      // index serves.)
       {"report.late_videos",
-       LateVideoQuery(absl::StrCat(InPeriod("i.due_at"), " AND (i.decided_at > i.due_at OR (i.decided_at IS NULL AND i.due_at < ",
-                                   now, "))"))},
+       LateVideoQuery(absl::StrCat("i.uploaded_at >= ", kFrom, " - interval '36 hours' AND i.uploaded_at < ", kTo,
+                                   " - interval '36 hours' AND (i.decided_at > ", kCouncilDue,
+                                   " OR (i.decided_at IS NULL AND ", kCouncilDue, " < ", now, "))"))},
       // Past due and still undecided when the period ended ($1), or now ($2) for a period not over.
       {"report.open_past_due",
-       LateVideoQuery(absl::StrCat("i.due_at < least(", db::TimeParam(1), ", ", db::TimeParam(2),
-                                   ") AND (i.decided_at IS NULL OR i.decided_at >= ", db::TimeParam(1), ")"))},
+       LateVideoQuery(absl::StrCat("i.uploaded_at < least(", db::TimeParam(1), ", ", db::TimeParam(2),
+                                   ") - interval '36 hours' AND (i.decided_at IS NULL OR i.decided_at >= ",
+                                   db::TimeParam(1), ")"))},
       {"report.reverts",
        absl::StrCat(
            "SELECT r.id, ", MillisOf("r.recorded_at"), " AS reverted_at, r.actor AS reverted_by, r.justification,"
            " c.id AS censor_id, ", MillisOf("c.recorded_at"), " AS censored_at, c.actor, c.actor_worker_id,"
-           " c.target_kind, c.target_id, c.snapshot_title AS title, conf.chain_block AS confirmed_block"
+           " c.target_kind, c.target_id, c.snapshot_title AS title, conf.chain_block AS confirmed_block,"
+           " EXISTS (SELECT 1 FROM modlog.entries x WHERE x.confirms_entry_id = c.id) AS censor_on_chain"
            " FROM modlog.entries r JOIN modlog.entries c ON c.id = r.reverts_entry_id"
            " LEFT JOIN LATERAL (SELECT x.chain_block FROM modlog.entries x WHERE x.confirms_entry_id = r.id"
            "   ORDER BY x.id LIMIT 1) conf ON true"
@@ -188,12 +205,13 @@ std::vector<db::PreparedStatement> ReportStore::Statements() {
            kTargetRows, " ", kPrincipalOfWorker,
            " LEFT JOIN LATERAL (SELECT x.created_at, x.in_block FROM ingest.moderator_events x"
            "   WHERE x.target_kind = e.target_kind AND x.target_id = e.target_id AND x.is_hidden = false"
-           "   AND x.created_at > e.chain_event_at ORDER BY x.created_at LIMIT 1) un ON true"
+           "   AND x.created_at > e.chain_event_at ORDER BY x.created_at LIMIT 1) un"
+           "   ON e.chain_is_hidden"
            " LEFT JOIN LATERAL (SELECT d.action, d.log_entry_id FROM review.items i"
            "   JOIN review.decisions d ON d.item_id = i.id WHERE i.source_log_entry = e.id ORDER BY d.id LIMIT 1) d"
            "   ON true"
            " WHERE e.kind = 'chain_unjustified' AND (e.chain_is_hidden OR m.kind LIKE '%assets_deleted') AND ",
-           InPeriod("e.recorded_at"), " ORDER BY e.id")},
+           ActionInPeriod(), " ORDER BY ", kActionTime, ", e.id")},
       {"report.log_stretch",
        absl::StrCat("SELECT count(*) AS entries, min(c.position) AS first, max(c.position) AS last,"
                     " count(*) FILTER (WHERE c.position IS NULL) AS unsealed"
@@ -271,7 +289,9 @@ absl::StatusOr<Report> ReportStore::Read(const Period& period, TimePoint now, co
       [&](pqxx::work& tx) {
         for (const auto& row : tx.exec_prepared("report.actions", from, to)) {
           report.actions.push_back(ReadAction(row));
-          if (report.actions.back().chain.status == "unjustified") {
+          const Action& action = report.actions.back();
+          // An unjustified unhide is in the action list, but it censored nothing.
+          if (action.chain.status == "unjustified" && action.action != kUnhideAction) {
             report.unjustified.push_back(report.actions.back());
           }
         }
@@ -286,9 +306,12 @@ absl::StatusOr<Report> ReportStore::Read(const Period& period, TimePoint now, co
           int64_t revert_id = row["id"].as<int64_t>();
           std::string how = absl::StrCat(modlog::EntryReference(revert_id), " by ", row["reverted_by"].as<std::string>(),
                                          ": ", row["justification"].as<std::string>());
-          absl::StrAppend(&how, row["confirmed_block"].is_null()
-                                    ? "; not yet applied on chain"
-                                    : absl::StrCat("; applied on chain in block ", row["confirmed_block"].as<int64_t>()));
+          // Reverted once the target is visible again on chain, or at once if it was never hidden there.
+          bool censor_on_chain = row["censor_on_chain"].as<bool>();
+          bool applied = !row["confirmed_block"].is_null() || !censor_on_chain;
+          absl::StrAppend(&how, !censor_on_chain ? "; the censor never reached the chain"
+                                : applied ? absl::StrCat("; applied on chain in block ", row["confirmed_block"].as<int64_t>())
+                                          : "; not yet applied on chain");
           report.challenged.push_back({.entry_id = row["censor_id"].as<int64_t>(),
                                        .target_kind = row["target_kind"].as<std::string>(),
                                        .target_id = row["target_id"].as<std::string>(),
@@ -297,7 +320,7 @@ absl::StatusOr<Report> ReportStore::Read(const Period& period, TimePoint now, co
                                        .censored_by = {.name = row["actor"].as<std::string>(),
                                                        .worker_id = Nullable<int64_t>(row["actor_worker_id"])},
                                        .challenge = "reverted",
-                                       .reverted = true,
+                                       .reverted = applied,
                                        .reverted_at = Millis(row["reverted_at"]),
                                        .reverted_how = std::move(how)});
         }
@@ -420,11 +443,22 @@ absl::StatusOr<Report> ReportStore::Read(const Period& period, TimePoint now, co
         for (int64_t k = 0; k < steps; ++k) {
           report.chart[k].at = db::FromMillis(std::min(to, from + (k + 1) * step));
         }
+        // Steps come from SQL arithmetic on times: check them before they index anything.
+        auto step_of = [&](const pqxx::row& row) -> std::optional<size_t> {
+          int64_t k = row["step"].as<int64_t>();
+          return k >= 0 && k < steps ? std::optional(static_cast<size_t>(k)) : std::nullopt;
+        };
         for (const auto& row : tx.exec_prepared("report.arrivals", from, to, step)) {
-          arrived[row["step"].as<int64_t>()] = row["arrived"].as<int64_t>();
+          if (auto k = step_of(row)) {
+            arrived[*k] = row["arrived"].as<int64_t>();
+          }
         }
         for (const auto& row : tx.exec_prepared("report.departures", from, to, step)) {
-          ChartPoint& point = report.chart[row["step"].as<int64_t>()];
+          auto k = step_of(row);
+          if (!k) {
+            continue;
+          }
+          ChartPoint& point = report.chart[*k];
           point.decided = row["decided"].as<int64_t>();
           point.median_time_to_decision = OptionalSpan(row["median"]);
         }

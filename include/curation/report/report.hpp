@@ -3,6 +3,7 @@
 // say about one period, arranged the way the council grades the Content Curator group (its
 // four errors first), and the forms it is published in.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -191,6 +192,14 @@ struct Report {
 
   int64_t IncidentsNotFixedInTime() const;
   int64_t ChallengedNotReverted() const;
+  /// The four errors' headline counts, in the council's order: videos due in the period and
+  /// decided late or never; unjustified or challenged censorship left in place (each entry
+  /// once); log problems (a broken chain, entries not sealed, chain events not in the log);
+  /// incidents not fixed within 1 h. Every format shows these.
+  std::array<int64_t, 4> ErrorCounts() const;
+  /// Whether chain events were read only until well before the period's end (or before now,
+  /// for a period not over): the report cannot vouch for chain actions after that.
+  bool ChainEventsBehind() const;
 };
 
 /// How links in a report are made.

@@ -52,6 +52,7 @@ class ReportService {
 
  private:
   absl::StatusOr<Period> PeriodOf(const ReportRequest& request) const;
+  static absl::StatusOr<Period> Checked(Period period);
 
   ReportStore& store_;
   modlog::ModerationLogService& log_;
