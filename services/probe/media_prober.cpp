@@ -136,20 +136,6 @@ Next JudgeFirstResponse(RangeSource& source, const ProbeTarget& target, SourceRe
 
 }  // namespace
 
-std::string HostOf(const std::string& full_url) {
-  absl::string_view url = full_url;
-  auto scheme = url.find("://");
-  if (scheme == absl::string_view::npos) {
-    return "";
-  }
-  auto host = url.substr(scheme + 3);
-  host = host.substr(0, host.find_first_of("/?#"));
-  if (auto at = host.rfind('@'); at != absl::string_view::npos) {
-    host = host.substr(at + 1);
-  }
-  return absl::AsciiStrToLower(host);
-}
-
 MediaProber::MediaProber(HttpClient& http, ProbeLimits limits) : http_(http), limits_(std::move(limits)) {}
 
 SourceReport MediaProber::Probe(const ProbeTarget& target) {

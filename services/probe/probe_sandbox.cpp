@@ -1,11 +1,9 @@
 #include <curation/probe/probe_sandbox.hpp>
 
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,85 +11,20 @@
 #include <cassert>
 #include <cstring>
 
-#include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <google/protobuf/util/time_util.h>
-
-extern "C" {
-#include <libavutil/log.h>
-}
 
 #include <curation/common/address_guard.hpp>
 #include <curation/common/logging.hpp>
 
 #include "findings.hpp"
+#include "task_pipe.hpp"
 
 namespace curation::probe {
 namespace {
 
 using google::protobuf::util::TimeUtil;
 using SteadyClock = std::chrono::steady_clock;
-
-constexpr uint32_t kMaxMessageBytes = 4 << 20;
-constexpr uid_t kNobody = 65534;
-
-bool WriteAll(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    ssize_t written = send(fd, data, size, MSG_NOSIGNAL);  // a dead peer is an error, not SIGPIPE
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) return false;
-    data += written;
-    size -= static_cast<size_t>(written);
-  }
-  return true;
-}
-
-enum class ReadResult { kDone, kClosed, kTimedOut };
-
-// Reads exactly `size` bytes before `deadline`.
-ReadResult ReadAll(int fd, char* data, size_t size, SteadyClock::time_point deadline) {
-  while (size > 0) {
-    int64_t left = -1;  // no deadline: wait as long as it takes
-    if (deadline != SteadyClock::time_point::max()) {
-      left = std::chrono::ceil<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
-      if (left <= 0) return ReadResult::kTimedOut;
-    }
-    pollfd poll_fd{fd, POLLIN, 0};
-    int ready = poll(&poll_fd, 1, static_cast<int>(left));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready == 0) continue;  // the deadline check above decides
-    if (ready < 0) return ReadResult::kClosed;
-    ssize_t got = read(fd, data, size);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return ReadResult::kClosed;
-    data += got;
-    size -= static_cast<size_t>(got);
-  }
-  return ReadResult::kDone;
-}
-
-// A 4-byte little-endian length, then the serialized message.
-bool WriteMessage(int fd, const google::protobuf::MessageLite& message) {
-  std::string bytes = message.SerializeAsString();
-  uint32_t length = static_cast<uint32_t>(bytes.size());
-  char prefix[4] = {static_cast<char>(length), static_cast<char>(length >> 8), static_cast<char>(length >> 16),
-                    static_cast<char>(length >> 24)};
-  return WriteAll(fd, prefix, 4) && WriteAll(fd, bytes.data(), bytes.size());
-}
-
-ReadResult ReadMessage(int fd, google::protobuf::MessageLite& message, SteadyClock::time_point deadline) {
-  unsigned char prefix[4];
-  if (auto result = ReadAll(fd, reinterpret_cast<char*>(prefix), 4, deadline); result != ReadResult::kDone) {
-    return result;
-  }
-  uint32_t length = prefix[0] | prefix[1] << 8 | prefix[2] << 16 | static_cast<uint32_t>(prefix[3]) << 24;
-  if (length > kMaxMessageBytes) return ReadResult::kClosed;
-  std::string bytes(length, '\0');
-  if (auto result = ReadAll(fd, bytes.data(), length, deadline); result != ReadResult::kDone) {
-    return result;
-  }
-  return message.ParseFromString(bytes) ? ReadResult::kDone : ReadResult::kClosed;
-}
 
 std::string DescribeExit(int status) {
   if (WIFSIGNALED(status)) return absl::StrCat("killed by signal ", WTERMSIG(status), " (", strsignal(WTERMSIG(status)), ")");
@@ -244,87 +177,6 @@ std::vector<int> ProbeSandbox::WorkerPids() const {
     if (worker->pid() > 0) pids.push_back(worker->pid());
   }
   return pids;
-}
-
-namespace {
-
-void Limit(int resource, rlim_t value) {
-  rlimit limit{value, value};
-  setrlimit(resource, &limit);
-}
-
-// Drops what a parser exploit could use: memory, files, core dumps, privileges.
-absl::Status Confine(int64_t memory_limit) {
-  Limit(RLIMIT_AS, static_cast<rlim_t>(memory_limit));
-  Limit(RLIMIT_CORE, 0);
-  Limit(RLIMIT_FSIZE, 0);
-  Limit(RLIMIT_NOFILE, 64);
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-    return absl::InternalError(absl::StrCat("no_new_privs: ", strerror(errno)));
-  }
-  if (geteuid() == 0) {
-    if (setgroups(0, nullptr) != 0 || setgid(kNobody) != 0 || setuid(kNobody) != 0) {
-      return absl::InternalError(absl::StrCat("cannot drop root: ", strerror(errno)));
-    }
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
-
-int ServeProbeTasks(int argc, char** argv) {
-  ProbeLimits limits;
-  int64_t memory_limit = 1ll << 30;
-  std::vector<AddressRange> allowed;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    auto value = [&](std::string_view name) -> std::optional<std::string_view> {
-      if (!arg.starts_with(name)) return std::nullopt;
-      return arg.substr(name.size());
-    };
-    int64_t number = 0;
-    if (auto v = value("--deadline-ms="); v && absl::SimpleAtoi(absl::string_view(v->data(), v->size()), &number)) {
-      limits.deadline = std::chrono::milliseconds(number);
-    } else if (auto v = value("--max-bytes="); v && absl::SimpleAtoi(absl::string_view(v->data(), v->size()), &number)) {
-      limits.max_bytes = number;
-    } else if (auto v = value("--memory-limit="); v && absl::SimpleAtoi(absl::string_view(v->data(), v->size()), &number)) {
-      memory_limit = number;
-    } else if (auto v = value("--allow=")) {
-      auto range = AddressRange::Parse(std::string(*v));
-      if (!range.ok()) {
-        fmt::print(stderr, "curation-probe-worker: {}\n", range.status());
-        return 2;
-      }
-      allowed.push_back(*range);
-    } else {
-      fmt::print(stderr, "curation-probe-worker: unknown argument {}; it is started by curationd\n", arg);
-      return 2;
-    }
-  }
-  av_log_set_level(AV_LOG_QUIET);  // hostile files make FFmpeg chatty; findings say what matters
-  if (auto confined = Confine(memory_limit); !confined.ok()) {
-    fmt::print(stderr, "curation-probe-worker: {}\n", confined);
-    return 3;
-  }
-  if (auto check = MediaProber::SelfCheck(); !check.ok()) {
-    fmt::print(stderr, "curation-probe-worker: {}\n", check);
-    return 3;
-  }
-  AddressGuard guard(allowed);
-  HttpClient http(&guard);
-  MediaProber prober(http, limits);
-  auto forever = SteadyClock::time_point::max();
-  while (true) {
-    v1::ProbeTask task;
-    if (ReadMessage(STDIN_FILENO, task, forever) != ReadResult::kDone) {
-      return 0;  // curationd closed the pipe
-    }
-    ProbeTarget target{.url = task.url(), .role = task.role(), .kind = task.kind(), .deep = task.deep()};
-    if (task.has_expected_size()) target.expected_size = task.expected_size();
-    if (!WriteMessage(STDOUT_FILENO, prober.Probe(target))) {
-      return 0;
-    }
-  }
 }
 
 }  // namespace curation::probe

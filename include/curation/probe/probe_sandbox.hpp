@@ -49,8 +49,4 @@ class ProbeSandbox {
   std::vector<Worker*> idle_;
 };
 
-/// The worker's side: applies the limits, then answers ProbeTasks on stdin with
-/// SourceReports on stdout until stdin closes. Returns the process exit code.
-int ServeProbeTasks(int argc, char** argv);
-
 }  // namespace curation::probe
