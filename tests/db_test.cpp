@@ -112,6 +112,39 @@ TEST_F(DatabaseTest, TheDeadlineCutsAStatementShort) {
   EXPECT_EQ(expired.code(), absl::StatusCode::kDeadlineExceeded);
 }
 
+// PostgreSQL arms a statement's timer before it runs, so a session left with a near deadline's
+// few milliseconds would bound even the SET the next caller sends first; on a busy server
+// that caller failed with DEADLINE_EXCEEDED at a deadline seconds away (seen in CI). The
+// connection goes back to the pool with the configured timeout already in force.
+TEST_F(DatabaseTest, ANearDeadlineLeavesNoShortTimeoutOnThePooledConnection) {
+  auto pool = Pool::Create({.url = url_, .size = 1, .statement_timeout = 30s});
+  ASSERT_TRUE(pool.ok());
+  for (bool statement_fails : {false, true}) {
+    std::string backend;
+    auto status = (*pool)->Autocommit(
+        [&](pqxx::nontransaction& tx) {
+          backend = tx.exec1("SELECT pg_backend_pid()")[0].as<std::string>();
+          EXPECT_TRUE(tx.exec1("SELECT current_setting('statement_timeout')::interval < interval '1 s'")[0].as<bool>())
+              << "the deadline applies";
+          if (statement_fails) {
+            tx.exec("SELECT pg_sleep(2)");
+          }
+          return absl::OkStatus();
+        },
+        SystemClock::Instance().Now() + 301ms);
+    EXPECT_EQ(status.code(), statement_fails ? absl::StatusCode::kDeadlineExceeded : absl::StatusCode::kOk) << status;
+    ASSERT_FALSE(backend.empty());
+    // What the pooled session ran last, read from outside it.
+    EXPECT_EQ(Scalar("SELECT query FROM pg_stat_activity WHERE pid = " + backend), "SET statement_timeout=30000")
+        << "after a statement that " << (statement_fails ? "ran past" : "met") << " the deadline";
+    auto next = (*pool)->Autocommit([](pqxx::nontransaction& tx) {
+      EXPECT_EQ(tx.exec1("SHOW statement_timeout")[0].as<std::string>(), "30s");
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(next.ok()) << next;
+  }
+}
+
 TEST_F(DatabaseTest, PoolWaitsForAFreeConnectionThenGivesUp) {
   auto pool = Pool::Create({.url = url_, .size = 1, .acquire_timeout = 200ms});
   ASSERT_TRUE(pool.ok());

@@ -1,6 +1,7 @@
 #include <curation/db/pool.hpp>
 
 #include <algorithm>
+#include <exception>
 
 #include <absl/strings/str_cat.h>
 
@@ -302,9 +303,41 @@ absl::Status Pool::Autocommit(const AutocommitWork& work, std::optional<TimePoin
     SetSessionTimeoutIfNeeded(connection, !timeout_ms ? options_.statement_timeout.count()
                                           : near      ? *timeout_ms
                                                       : TimeoutStep(*timeout_ms));
-    pqxx::nontransaction tx(connection);
-    return work(tx);
+    if (!near) {
+      pqxx::nontransaction tx(connection);
+      return work(tx);
+    }
+    absl::Status status;
+    std::exception_ptr failure;
+    try {
+      pqxx::nontransaction tx(connection);
+      status = work(tx);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    RaiseNearSessionTimeout(connection);
+    if (failure) {
+      std::rethrow_exception(failure);
+    }
+    return status;
   });
+}
+
+void Pool::RaiseNearSessionTimeout(pqxx::connection& connection) {
+  // PostgreSQL arms a statement's timer with the session's timeout before running it, so a
+  // near deadline's few milliseconds left on the session would also bound the SET that the
+  // next caller sends to raise them, and a busy server fails that caller's first statement.
+  if (!connection.is_open()) {
+    return;
+  }
+  try {
+    connection.set_variable("statement_timeout", std::to_string(options_.statement_timeout.count()));
+    SetSessionTimeout(connection, options_.statement_timeout.count());
+  } catch (const std::exception& e) {
+    Log()->debug("closing a connection whose near statement timeout could not be raised: {}", e.what());
+    Forget(connection);
+    connection.disconnect();  // Release drops a closed connection
+  }
 }
 
 int64_t Pool::SessionTimeout(const pqxx::connection& connection) const {

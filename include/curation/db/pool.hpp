@@ -82,6 +82,8 @@ class Pool {
   // Acquires a connection, runs `session` on it, maps exceptions, releases or drops it.
   absl::Status WithConnection(std::optional<TimePoint> deadline, bool retry_lost, const Session& session);
   void SetSessionTimeoutIfNeeded(pqxx::connection& connection, int64_t millis);
+  // Puts back the configured timeout after work under a near deadline, or closes the connection.
+  void RaiseNearSessionTimeout(pqxx::connection& connection);
   int64_t SessionTimeout(const pqxx::connection& connection) const;  // -1: not known
   void SetSessionTimeout(const pqxx::connection& connection, int64_t millis);
   void Forget(const pqxx::connection& connection);
