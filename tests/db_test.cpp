@@ -69,19 +69,49 @@ TEST_F(MigrationTest, AFailingMigrationLeavesNothingHalfApplied) {
   EXPECT_EQ(Scalar("SELECT to_regclass('public.b')::text"), "");
 }
 
+absl::Status CreateTableT(Pool& pool) {
+  return pool.InTransaction([](pqxx::work& tx) {
+    tx.exec0("CREATE TABLE t (x int)");
+    return absl::OkStatus();
+  });
+}
+
 TEST_F(DatabaseTest, TransactionsCommitOnlyOnSuccess) {
   auto pool = MakePool({});
   ASSERT_TRUE(pool);
-  ASSERT_TRUE(pool->InTransaction([](pqxx::work& tx) {
-                    tx.exec0("CREATE TABLE t (x int)");
-                    return absl::OkStatus();
-                  }).ok());
+  ASSERT_TRUE(CreateTableT(*pool).ok());
   auto failed = pool->InTransaction([](pqxx::work& tx) {
     tx.exec0("INSERT INTO t VALUES (1)");
     return absl::AbortedError("changed my mind");
   });
   EXPECT_EQ(failed.code(), absl::StatusCode::kAborted);
   EXPECT_EQ(Scalar("SELECT count(*) FROM t"), "0");
+}
+
+TEST_F(DatabaseTest, ASnapshotSeesNothingCommittedDuringItAndWritesNothing) {
+  auto pool = MakePool({});
+  ASSERT_TRUE(pool);
+  ASSERT_TRUE(CreateTableT(*pool).ok());
+  std::string first, second;
+  auto read = pool->InSnapshot([&](pqxx::transaction_base& tx) {
+    first = tx.exec1("SELECT count(*) FROM t")[0].as<std::string>();
+    EXPECT_TRUE(pool->InTransaction([](pqxx::work& tx) {
+                      tx.exec0("INSERT INTO t VALUES (1)");
+                      return absl::OkStatus();
+                    }).ok());
+    second = tx.exec1("SELECT count(*) FROM t")[0].as<std::string>();
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(read.ok()) << read;
+  EXPECT_EQ(first, "0");
+  EXPECT_EQ(second, "0") << "a row committed meanwhile showed up in the snapshot";
+  EXPECT_EQ(Scalar("SELECT count(*) FROM t"), "1");
+  auto write = pool->InSnapshot([](pqxx::transaction_base& tx) {
+    tx.exec0("INSERT INTO t VALUES (2)");
+    return absl::OkStatus();
+  });
+  EXPECT_FALSE(write.ok()) << "a snapshot is read-only";
+  EXPECT_EQ(Scalar("SELECT count(*) FROM t"), "1");
 }
 
 TEST_F(DatabaseTest, ExceptionsBecomeStatuses) {

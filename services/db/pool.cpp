@@ -277,13 +277,14 @@ void Pool::SetSessionTimeoutIfNeeded(pqxx::connection& connection, int64_t milli
   }
 }
 
-absl::Status Pool::InTransaction(const Work& work, std::optional<TimePoint> deadline) {
+template <typename Tx, typename TxWork>
+absl::Status Pool::InTransactionOf(const TxWork& work, std::optional<TimePoint> deadline) {
   // Only a connection lost before commit is safe to retry: the work did not happen.
   return WithConnection(deadline, true, [&](pqxx::connection& connection, std::optional<int64_t> timeout_ms) {
     bool near = timeout_ms && *timeout_ms < kSessionTimeoutFloorMs;
     SetSessionTimeoutIfNeeded(connection,
                               timeout_ms && !near ? TimeoutStep(*timeout_ms) : options_.statement_timeout.count());
-    pqxx::work tx(connection);
+    Tx tx(connection);
     if (near) {
       tx.exec_prepared(kLowerStatementTimeout, std::to_string(*timeout_ms));
     }
@@ -293,6 +294,14 @@ absl::Status Pool::InTransaction(const Work& work, std::optional<TimePoint> dead
     }
     return status;
   });
+}
+
+absl::Status Pool::InTransaction(const Work& work, std::optional<TimePoint> deadline) {
+  return InTransactionOf<pqxx::work>(work, deadline);
+}
+
+absl::Status Pool::InSnapshot(const SnapshotWork& work, std::optional<TimePoint> deadline) {
+  return InTransactionOf<pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>>(work, deadline);
 }
 
 absl::Status Pool::Autocommit(const AutocommitWork& work, std::optional<TimePoint> deadline) {

@@ -285,8 +285,9 @@ absl::StatusOr<Report> ReportStore::Read(const Period& period, TimePoint now, co
   int64_t from = db::ToMillis(period.from);
   int64_t to = db::ToMillis(period.to);
   int64_t now_ms = db::ToMillis(now);
-  RETURN_IF_ERROR(pool_.InTransaction(
-      [&](pqxx::work& tx) {
+  // One snapshot, so the lists and counts agree with each other while curators keep working.
+  RETURN_IF_ERROR(pool_.InSnapshot(
+      [&](pqxx::transaction_base& tx) {
         for (const auto& row : tx.exec_prepared("report.actions", from, to)) {
           report.actions.push_back(ReadAction(row));
           const Action& action = report.actions.back();

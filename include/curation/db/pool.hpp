@@ -56,6 +56,11 @@ class Pool {
   /// A connection lost before commit is retried once on a fresh connection.
   absl::Status InTransaction(const Work& work, std::optional<TimePoint> deadline = std::nullopt);
 
+  using SnapshotWork = std::function<absl::Status(pqxx::transaction_base&)>;
+  /// Runs `work` in one read-only REPEATABLE READ transaction: every statement sees the same
+  /// snapshot, so reads that must agree with each other do, whatever commits meanwhile.
+  absl::Status InSnapshot(const SnapshotWork& work, std::optional<TimePoint> deadline = std::nullopt);
+
   using AutocommitWork = std::function<absl::Status(pqxx::nontransaction&)>;
   /// Runs `work` with every statement committing on its own: one round trip per statement,
   /// where a transaction adds two. For work whose single write guards itself. Not retried.
@@ -82,6 +87,9 @@ class Pool {
   // Acquires a connection, runs `session` on it, maps exceptions, releases or drops it.
   absl::Status WithConnection(std::optional<TimePoint> deadline, bool retry_lost, const Session& session);
   void SetSessionTimeoutIfNeeded(pqxx::connection& connection, int64_t millis);
+  // A transaction of type Tx bounded by `deadline`, committed when `work` returns OK.
+  template <typename Tx, typename TxWork>
+  absl::Status InTransactionOf(const TxWork& work, std::optional<TimePoint> deadline);
   // Puts back the configured timeout after work under a near deadline, or closes the connection.
   void RaiseNearSessionTimeout(pqxx::connection& connection);
   int64_t SessionTimeout(const pqxx::connection& connection) const;  // -1: not known
