@@ -1,8 +1,8 @@
 #include <curation/db/pool.hpp>
 
 #include <algorithm>
-#include <exception>
 
+#include <absl/cleanup/cleanup.h>
 #include <absl/strings/str_cat.h>
 
 #include <curation/common/logging.hpp>
@@ -312,23 +312,14 @@ absl::Status Pool::Autocommit(const AutocommitWork& work, std::optional<TimePoin
     SetSessionTimeoutIfNeeded(connection, !timeout_ms ? options_.statement_timeout.count()
                                           : near      ? *timeout_ms
                                                       : TimeoutStep(*timeout_ms));
-    if (!near) {
-      pqxx::nontransaction tx(connection);
-      return work(tx);
-    }
-    absl::Status status;
-    std::exception_ptr failure;
-    try {
-      pqxx::nontransaction tx(connection);
-      status = work(tx);
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    RaiseNearSessionTimeout(connection);
-    if (failure) {
-      std::rethrow_exception(failure);
-    }
-    return status;
+    // Declared before the transaction, so it runs once that has ended, whether work returned or threw.
+    absl::Cleanup raise_near_timeout = [&] {
+      if (near) {
+        RaiseNearSessionTimeout(connection);
+      }
+    };
+    pqxx::nontransaction tx(connection);
+    return work(tx);
   });
 }
 
@@ -340,12 +331,10 @@ void Pool::RaiseNearSessionTimeout(pqxx::connection& connection) {
     return;
   }
   try {
-    connection.set_variable("statement_timeout", std::to_string(options_.statement_timeout.count()));
-    SetSessionTimeout(connection, options_.statement_timeout.count());
+    SetSessionTimeoutIfNeeded(connection, options_.statement_timeout.count());
   } catch (const std::exception& e) {
     Log()->debug("closing a connection whose near statement timeout could not be raised: {}", e.what());
-    Forget(connection);
-    connection.disconnect();  // Release drops a closed connection
+    connection.disconnect();  // Release drops a closed connection, and what the pool knew of it
   }
 }
 

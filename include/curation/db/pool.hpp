@@ -59,6 +59,7 @@ class Pool {
   using SnapshotWork = std::function<absl::Status(pqxx::transaction_base&)>;
   /// Runs `work` in one read-only REPEATABLE READ transaction: every statement sees the same
   /// snapshot, so reads that must agree with each other do, whatever commits meanwhile.
+  /// Like InTransaction, runs `work` again on a fresh connection when one is lost midway.
   absl::Status InSnapshot(const SnapshotWork& work, std::optional<TimePoint> deadline = std::nullopt);
 
   using AutocommitWork = std::function<absl::Status(pqxx::nontransaction&)>;
