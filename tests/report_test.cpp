@@ -4,6 +4,7 @@
 
 #include <array>
 #include <regex>
+#include <thread>
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -572,6 +573,32 @@ TEST_F(ReportTest, ATamperedEntryInThePeriodShowsTheChainBroken) {
   ASSERT_TRUE(earlier.ok());
   EXPECT_FALSE(earlier->log.intact);
   EXPECT_FALSE(earlier->log.break_in_period);
+}
+
+// The pool reads the period again on a fresh connection when its connection is lost midway;
+// the report then holds each row once, not what the first attempt had read as well.
+TEST_F(ReportTest, AConnectionLostMidwayReadsThePeriodAgainFromTheStart) {
+  SeedDay();
+  auto whole = Generate("json");
+  ASSERT_TRUE(whole.ok()) << whole.status();
+
+  // The read stops at the incidents, after the actions and videos, until this lock goes.
+  pqxx::connection locker(url_);
+  pqxx::work lock(locker);
+  lock.exec0("LOCK TABLE alert.incidents IN ACCESS EXCLUSIVE MODE");
+  absl::StatusOr<RenderedReport> again = absl::UnknownError("not run");
+  std::thread reader([&] { again = Generate("json"); });
+  bool dropped = false;
+  for (int tries = 0; tries < 1000 && !dropped; ++tries) {
+    dropped = Scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                     " AND query LIKE '%FROM alert.incidents%'") == "1";
+    std::this_thread::sleep_for(10ms);
+  }
+  lock.abort();
+  reader.join();
+  ASSERT_TRUE(dropped) << "the read never waited at the incidents";
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->body, whole->body);
 }
 
 TEST_F(ReportTest, APeriodIsNamedByItsBoundsOrByCouncilTerm) {

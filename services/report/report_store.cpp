@@ -280,14 +280,16 @@ std::vector<db::PreparedStatement> ReportStore::Statements() {
 absl::StatusOr<Report> ReportStore::Read(const Period& period, TimePoint now, const modlog::VerifyReport& verified,
                                          std::chrono::milliseconds chart_step, std::optional<TimePoint> deadline) {
   Report report;
-  report.period = period;
-  report.generated_at = now;
   int64_t from = db::ToMillis(period.from);
   int64_t to = db::ToMillis(period.to);
   int64_t now_ms = db::ToMillis(now);
   // One snapshot, so the lists and counts agree with each other while curators keep working.
   RETURN_IF_ERROR(pool_.InSnapshot(
       [&](pqxx::transaction_base& tx) {
+        // The pool runs this again on a fresh connection when one is lost midway: start over.
+        report = Report{};
+        report.period = period;
+        report.generated_at = now;
         for (const auto& row : tx.exec_prepared("report.actions", from, to)) {
           report.actions.push_back(ReadAction(row));
           const Action& action = report.actions.back();
