@@ -714,6 +714,11 @@ TEST_F(CurationdTest, ADayOfActivityGivesTheCouncilAReportThatAgreesWithTheLog) 
   }
   fake_.PutVideos(std::move(videos));
   auto daemon = StartDaemon("report");
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"health"}).code == 0; }, 20s)) << daemon->Output();
+  std::string health = Ctl({"health"}).output;
+  auto report_row = health.find("curation.v1.ReportService");
+  ASSERT_NE(report_row, std::string::npos) << health;
+  EXPECT_TRUE(health.substr(report_row, health.find('\n', report_row) - report_row).ends_with(" SERVING")) << health;
   auto json_of = [](const Result& result) { return nlohmann::json::parse(result.output, nullptr, false); };
 
   UseToken(curator);

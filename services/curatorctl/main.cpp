@@ -173,7 +173,8 @@ int Health(const Options& options) {
   bool all_serving = true;
   std::vector<std::vector<std::string>> rows = {{"SERVICE", "STATUS"}};
   for (const char* service : {"", "curation.v1.IngestService", "curation.v1.ProbeService", "curation.v1.ReviewService",
-                              "curation.v1.ModerationLogService"}) {
+                              "curation.v1.ModerationLogService", "curation.v1.AlertService",
+                              "curation.v1.ReportService"}) {
     grpc::health::v1::HealthCheckRequest request;
     request.set_service(service);
     grpc::health::v1::HealthCheckResponse response;
