@@ -488,6 +488,10 @@ TEST_F(AlertTest, EveryRpcAnswersOnlyItsRoles) {
                [&](grpc::ClientContext* c) { return stub->SilenceSlot(c, silence_request, &silence); }},
               {"AlertService/SendTestNotification", auth::RoleSet{auth::Role::kLead},
                [&](grpc::ClientContext* c) { return stub->SendTestNotification(c, test, &notification); }}});
+  // A span whose milliseconds would wrap round to a valid one is refused, not wrapped.
+  silence_request.mutable_duration()->set_seconds(18'446'744'073'709'552);  // in milliseconds, 2^64 + 384
+  grpc::Status wrapped = stub->SilenceSlot(auth->Context(auth::Role::kLead).get(), silence_request, &silence);
+  EXPECT_EQ(wrapped.error_code(), grpc::INVALID_ARGUMENT) << wrapped.error_message();
   host.Shutdown(1s);
 }
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <thread>
 
 #include <grpcpp/grpcpp.h>
@@ -497,6 +498,9 @@ TEST_F(ModlogGrpcTest, ListsEntriesPageByPageAndMapsEveryFilter) {
   *bad.mutable_filter()->mutable_start_time() = server::ToTimestamp(clock_.Now() + 3h);
   *bad.mutable_filter()->mutable_end_time() = server::ToTimestamp(clock_.Now() + 1h);
   EXPECT_EQ(ListCode(bad), grpc::INVALID_ARGUMENT) << "end before start";
+  bad.Clear();
+  bad.mutable_filter()->mutable_start_time()->set_seconds(std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(ListCode(bad), grpc::INVALID_ARGUMENT) << "a start past what the clock counts";
   bad.Clear();
   bad.set_page_token("garbage");
   EXPECT_EQ(ListCode(bad), grpc::INVALID_ARGUMENT) << "page token";

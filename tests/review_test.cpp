@@ -1,6 +1,7 @@
 #include <atomic>
 #include <deque>
 #include <latch>
+#include <limits>
 #include <map>
 
 #include <grpcpp/grpcpp.h>
@@ -204,6 +205,17 @@ TEST_F(ReviewGrpcTest, ListsItemsAndMapsErrorsToStatusCodes) {
   v1::ListItemsRequest bad_state;
   bad_state.add_states(static_cast<v1::ItemState>(42));
   EXPECT_EQ(stub_->ListItems(Context().get(), bad_state, &response).error_code(), grpc::INVALID_ARGUMENT);
+  // Times and spans past what the clock counts are refused, not wrapped into range.
+  v1::ListItemsRequest far_due;
+  far_due.mutable_due_before()->set_seconds(std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(stub_->ListItems(Context().get(), far_due, &response).error_code(), grpc::INVALID_ARGUMENT);
+  v1::ClaimItemsRequest wrapping;
+  wrapping.set_count(1);
+  wrapping.mutable_lease()->set_seconds(18'446'744'073'709'552);  // in milliseconds, 2^64 + 384
+  v1::ClaimItemsResponse claimed;
+  grpc::Status wrapped = stub_->ClaimItems(Context().get(), wrapping, &claimed);
+  EXPECT_EQ(wrapped.error_code(), grpc::INVALID_ARGUMENT) << wrapped.error_message();
+  EXPECT_EQ(wrapped.error_message(), "lease: a span of at most 100 years");
   EXPECT_NE(metrics_.Expose().find("curation_grpc_requests_total{code=\"NOT_FOUND\",method=\"GetItem\"} 1"),
             std::string::npos);
 }

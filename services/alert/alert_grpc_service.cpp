@@ -169,8 +169,8 @@ grpc::Status AlertGrpcService::ListSlots(grpc::ServerContext* context, const v1:
 grpc::Status AlertGrpcService::SilenceSlot(grpc::ServerContext* context, const v1::SilenceSlotRequest* request,
                                            v1::Silence* response) {
   return server::Serve(env_, "SilenceSlot", kLead, context, [&](const auth::Principal& principal) -> absl::Status {
-    ASSIGN_OR_RETURN(SilenceRow silence, logic_.Silence(principal, request->slot(),
-                                                        server::FromDuration(request->duration()), request->reason()));
+    ASSIGN_OR_RETURN(auto duration, server::FromDuration(request->duration(), "duration"));
+    ASSIGN_OR_RETURN(SilenceRow silence, logic_.Silence(principal, request->slot(), duration, request->reason()));
     response->set_slot(silence.slot);
     *response->mutable_until() = ToTimestamp(silence.until);
     response->set_reason(silence.reason);

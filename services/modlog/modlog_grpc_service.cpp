@@ -29,10 +29,10 @@ absl::StatusOr<EntryFilter> FromProto(const v1::EntryFilter& in) {
   EntryFilter filter;
 
   if (in.has_start_time()) {
-    filter.start = server::FromTimestamp(in.start_time());
+    ASSIGN_OR_RETURN(filter.start, server::FromTimestamp(in.start_time(), "start_time"));
   }
   if (in.has_end_time()) {
-    filter.end = server::FromTimestamp(in.end_time());
+    ASSIGN_OR_RETURN(filter.end, server::FromTimestamp(in.end_time(), "end_time"));
   }
   filter.actor = in.actor();
   switch (in.target_kind()) {

@@ -19,24 +19,17 @@ const std::map<std::string, v1::ReportFormat> kFormatToProto = {{kMarkdown, v1::
                                                                  {kJson, v1::REPORT_FORMAT_JSON},
                                                                  {kHtml, v1::REPORT_FORMAT_HTML}};
 
-// 2100-01-01T00:00:00Z: far enough, and well inside what the clock's nanoseconds can count (2262).
-constexpr int64_t kLatestSeconds = 4102444800;
-
 absl::StatusOr<ReportRequest> FromProto(const v1::GetReportRequest& in) {
   ReportRequest request;
   switch (in.period_case()) {
-    case v1::GetReportRequest::kRange:
+    case v1::GetReportRequest::kRange: {
       if (!in.range().has_start_time() || !in.range().has_end_time()) {
         return absl::InvalidArgumentError("range: needs start_time and end_time");
       }
-      for (const auto* time : {&in.range().start_time(), &in.range().end_time()}) {
-        if (time->seconds() < 0 || time->seconds() > kLatestSeconds || time->nanos() < 0 || time->nanos() > 999999999) {
-          return absl::InvalidArgumentError("range: times must lie between 1970 and 2100");
-        }
-      }
-      request.from = server::FromTimestamp(in.range().start_time());
-      request.to = server::FromTimestamp(in.range().end_time());
+      ASSIGN_OR_RETURN(request.from, server::FromTimestamp(in.range().start_time(), "range.start_time"));
+      ASSIGN_OR_RETURN(request.to, server::FromTimestamp(in.range().end_time(), "range.end_time"));
       break;
+    }
     case v1::GetReportRequest::kTerm:
       request.term = in.term();
       break;

@@ -92,7 +92,7 @@ grpc::Status ReviewGrpcService::ListItems(grpc::ServerContext* context, const v1
       query.filter.states.push_back(*name);
     }
     if (request->has_due_before()) {
-      query.filter.due_before = server::FromTimestamp(request->due_before());
+      ASSIGN_OR_RETURN(query.filter.due_before, server::FromTimestamp(request->due_before(), "due_before"));
     }
     query.filter.breached_only = request->breached_only();
     query.filter.category_id = request->category_id();
@@ -126,8 +126,8 @@ grpc::Status ReviewGrpcService::GetItem(grpc::ServerContext* context, const v1::
 grpc::Status ReviewGrpcService::ClaimItems(grpc::ServerContext* context, const v1::ClaimItemsRequest* request,
                                            v1::ClaimItemsResponse* response) {
   return server::Serve(env_, "ClaimItems", kWorkers, context, [&](const auth::Principal& principal) -> absl::Status {
-    ASSIGN_OR_RETURN(auto items, logic_.ClaimItems(principal, request->count(), server::FromDuration(request->lease()),
-                                                   server::DeadlineOf(*context)));
+    ASSIGN_OR_RETURN(auto lease, server::FromDuration(request->lease(), "lease"));
+    ASSIGN_OR_RETURN(auto items, logic_.ClaimItems(principal, request->count(), lease, server::DeadlineOf(*context)));
     for (const QueueItem& item : items) {
       ToProto(item, response->add_items());
     }
@@ -138,8 +138,9 @@ grpc::Status ReviewGrpcService::ClaimItems(grpc::ServerContext* context, const v
 grpc::Status ReviewGrpcService::RenewClaims(grpc::ServerContext* context, const v1::RenewClaimsRequest* request,
                                             v1::RenewClaimsResponse* response) {
   return server::Serve(env_, "RenewClaims", kWorkers, context, [&](const auth::Principal& principal) -> absl::Status {
-    ASSIGN_OR_RETURN(auto items, logic_.RenewClaims(principal, Ids(request->item_ids()),
-                                                    server::FromDuration(request->lease()), server::DeadlineOf(*context)));
+    ASSIGN_OR_RETURN(auto lease, server::FromDuration(request->lease(), "lease"));
+    ASSIGN_OR_RETURN(auto items,
+                     logic_.RenewClaims(principal, Ids(request->item_ids()), lease, server::DeadlineOf(*context)));
     for (const QueueItem& item : items) {
       ToProto(item, response->add_items());
     }

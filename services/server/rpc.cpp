@@ -64,12 +64,23 @@ google::protobuf::Duration ToDuration(std::chrono::milliseconds span) {
   return duration;
 }
 
-TimePoint FromTimestamp(const google::protobuf::Timestamp& timestamp) {
+absl::StatusOr<TimePoint> FromTimestamp(const google::protobuf::Timestamp& timestamp, const char* field) {
+  constexpr int64_t kLatestSeconds = 4102444800;  // 2100-01-01T00:00:00Z
+  if (timestamp.seconds() < 0 || timestamp.seconds() > kLatestSeconds || timestamp.nanos() < 0 ||
+      timestamp.nanos() > 999999999) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": a time between 1970 and 2100"));
+  }
   return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::seconds(timestamp.seconds()) +
                                                                    std::chrono::nanoseconds(timestamp.nanos())));
 }
 
-std::chrono::milliseconds FromDuration(const google::protobuf::Duration& duration) {
+absl::StatusOr<std::chrono::milliseconds> FromDuration(const google::protobuf::Duration& duration,
+                                                       const char* field) {
+  constexpr int64_t kLongestSeconds = 100ll * 366 * 24 * 3600;
+  if (duration.seconds() < -kLongestSeconds || duration.seconds() > kLongestSeconds || duration.nanos() < -999999999 ||
+      duration.nanos() > 999999999) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": a span of at most 100 years"));
+  }
   return std::chrono::milliseconds(duration.seconds() * 1000 + duration.nanos() / 1000000);
 }
 

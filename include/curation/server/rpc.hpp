@@ -26,8 +26,13 @@ std::optional<TimePoint> DeadlineOf(const grpc::ServerContext& context);
 
 google::protobuf::Timestamp ToTimestamp(TimePoint time);
 google::protobuf::Duration ToDuration(std::chrono::milliseconds span);
-TimePoint FromTimestamp(const google::protobuf::Timestamp& timestamp);
-std::chrono::milliseconds FromDuration(const google::protobuf::Duration& duration);
+/// A request's time; INVALID_ARGUMENT naming `field` outside 1970-2100, so no client value
+/// overflows the clock's nanoseconds (which end in 2262).
+absl::StatusOr<TimePoint> FromTimestamp(const google::protobuf::Timestamp& timestamp, const char* field);
+/// A request's span; INVALID_ARGUMENT naming `field` beyond 100 years either way, so no client
+/// value overflows milliseconds. Services check their own narrower ranges.
+absl::StatusOr<std::chrono::milliseconds> FromDuration(const google::protobuf::Duration& duration,
+                                                       const char* field);
 
 /// Counts and times RPCs by method and status code. Thread-safe.
 class RpcMetrics {
