@@ -1,7 +1,5 @@
 #include <curation/probe/probe_sandbox.hpp>
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -14,8 +12,6 @@
 #include <absl/strings/str_cat.h>
 #include <google/protobuf/util/time_util.h>
 
-#include <curation/common/address_guard.hpp>
-#include <curation/common/logging.hpp>
 
 #include "findings.hpp"
 #include "task_pipe.hpp"

@@ -35,13 +35,6 @@ using namespace std::chrono_literals;
 using namespace curation;
 using Steady = std::chrono::steady_clock;
 
-void Exec(const std::string& url, const std::string& sql) {
-  pqxx::connection connection(url);
-  pqxx::work tx(connection);
-  tx.exec(sql);
-  tx.commit();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,10 +70,10 @@ int main(int argc, char** argv) {
   for (int id = 1; id <= samples + 1; ++id) {
     std::string media_id = std::to_string(2 * id), thumbnail = std::to_string(2 * id + 1);
     const auto& good = media["h264_faststart.mp4"];
-    Exec(url, "INSERT INTO ingest.data_objects (id, size_bytes, is_accepted, storage_bag_id) VALUES ('" + media_id +
+    bench::Exec(url, "INSERT INTO ingest.data_objects (id, size_bytes, is_accepted, storage_bag_id) VALUES ('" + media_id +
                   "', " + std::to_string(good.bytes.size()) + ", true, 'dynamic:channel:1'), ('" + thumbnail + "', " +
                   std::to_string(media["poster.jpg"].bytes.size()) + ", true, 'dynamic:channel:1')");
-    Exec(url, "INSERT INTO ingest.videos (id, channel_id, is_censored, media_object_id, thumbnail_object_id,"
+    bench::Exec(url, "INSERT INTO ingest.videos (id, channel_id, is_censored, media_object_id, thumbnail_object_id,"
               " created_at, created_in_block) VALUES ('" + std::to_string(id) + "', '1', false, '" + media_id +
                   "', '" + thumbnail + "', now(), 1)");
     for (auto* node : {&node_a, &node_b}) {
@@ -157,6 +150,5 @@ int main(int argc, char** argv) {
     std::cout << "hero changed to unplayable -> first page delivered: min " << seconds.front() << " s, p50 " << at(0.5)
               << " s, p99 (max of " << seconds.size() << ") " << seconds.back() << " s\n";
   }
-  pool->reset();  // before the database goes
   return 0;
 }

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include <pqxx/pqxx>
+
 #include <curation/db/migrations.hpp>
 
 namespace curation::bench {
@@ -25,6 +27,13 @@ absl::StatusOr<std::unique_ptr<BenchDatabase>> BenchDatabase::Start() {
 BenchDatabase::~BenchDatabase() {
   server_.reset();  // PostgreSQL stops before its folder goes
   std::filesystem::remove_all(dir_);
+}
+
+void Exec(const std::string& url, const std::string& sql) {
+  pqxx::connection connection(url);
+  pqxx::work tx(connection);
+  tx.exec(sql);
+  tx.commit();
 }
 
 }  // namespace curation::bench

@@ -33,4 +33,7 @@ class BenchDatabase {
   std::unique_ptr<db::EmbeddedPostgres> server_;
 };
 
+/// Runs `sql` (seeding, one or more statements) in one transaction on a connection of its own.
+void Exec(const std::string& url, const std::string& sql);
+
 }  // namespace curation::bench

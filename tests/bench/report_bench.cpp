@@ -25,12 +25,6 @@ using Steady = std::chrono::steady_clock;
 
 double Seconds(Steady::duration span) { return std::chrono::duration<double>(span).count(); }
 
-void Exec(pqxx::connection& connection, const std::string& sql) {
-  pqxx::work tx(connection);
-  tx.exec(sql);
-  tx.commit();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,7 +66,7 @@ int main(int argc, char** argv) {
   std::string start_ms = std::to_string(db::ToMillis(history_start));
   std::string step_ms = std::to_string(24 * 3600 * 1000 / per_day);
   // Deterministic spread: 97 % decided between 30 min and 40 h after upload, 3 % never.
-  Exec(connection,
+  bench::Exec(url,
        "INSERT INTO ingest.categories (id, name, created_at, created_in_block)"
        " SELECT c::text, 'Category ' || c, now(), 1 FROM generate_series(1, 12) c;"
        "INSERT INTO ingest.data_objects (id, size_bytes) SELECT 'o' || g, 10000000 + g % 1000 * 100000"
@@ -130,7 +124,7 @@ int main(int argc, char** argv) {
       }
       done = until;
     }
-    Exec(connection,
+    bench::Exec(url,
          "INSERT INTO review.decisions (item_id, action, principal, log_entry_id, decided_at)"
          " SELECT item_id, kind, actor, id, recorded_at FROM modlog.entries WHERE item_id IS NOT NULL;"
          "INSERT INTO alert.incidents (incident_key, alertname, slot, video_id, reason, state, broke_at, opened_at,"

@@ -57,15 +57,8 @@ double Percentile(std::vector<double>& values, double p) {
   return values[std::min(values.size() - 1, static_cast<size_t>(p * static_cast<double>(values.size())))];
 }
 
-void Exec(const std::string& url, const std::string& sql) {
-  pqxx::connection connection(url);
-  pqxx::work tx(connection);
-  tx.exec(sql);
-  tx.commit();
-}
-
 int DecisionPhase(const std::string& url, int clients, int items, std::chrono::seconds duration, double rate) {
-  Exec(url,
+  bench::Exec(url,
        "INSERT INTO review.items (target_kind, target_id, reason, source_seq, uploaded_at, due_at)"
        " SELECT 'video', g::text, 'new_video', g, now() - g * interval '1 second',"
        " now() - g * interval '1 second' + interval '36 hours' FROM generate_series(1, " +
