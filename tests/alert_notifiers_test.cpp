@@ -234,7 +234,7 @@ TEST(NotifierDiscordTest, ManyRolesStayWithinTheContentLimit) {
 TEST(NotifierDiscordTest, HostileTextStaysValidWithinTheLimitsAndPingsNobody) {
   // Invalid bytes first, so they survive the cut to the title's length.
   const std::string hostile =
-      "\xFF\xFE@everyone <@&123> @here **bold** [link](https://evil.example)\n# heading\r\n\xC3" +
+      "\xFF\xFE@everyone <@&123> @here **bold** [link](https://evil.example)\n# heading\r\n\xE2\x80\xAEtxt.exe\xC3" +
       std::string(10000, 'x') + std::string(3000, '\xE2');
   for (NoticeKind kind : kAllKinds) {
     SCOPED_TRACE(static_cast<int>(kind));
@@ -268,6 +268,7 @@ TEST(NotifierDiscordTest, HostileTextStaysValidWithinTheLimitsAndPingsNobody) {
     EXPECT_LE(Length(title), 256u);
     EXPECT_EQ(title.find("@everyone"), std::string::npos);
     EXPECT_EQ(title.find('\n'), std::string::npos);
+    EXPECT_EQ(title.find("\xE2\x80\xAE"), std::string::npos) << "a right-to-left override reorders what follows";
     EXPECT_NE(title.find("\xEF\xBF\xBD"), std::string::npos);  // the invalid bytes, replaced
     EXPECT_LE(Length(embed.at("description")), 4096u);
     EXPECT_LE(Length(embed.at("footer").at("text")), 2048u);

@@ -97,19 +97,6 @@ std::string ValidUtf8(std::string_view text) {
   return out;
 }
 
-// Valid UTF-8 on one line: control characters (newlines included) become spaces, so a title
-// cannot start a markdown heading or quote on a line of its own.
-std::string OneLine(std::string_view raw) {
-  std::string text = ValidUtf8(raw);
-  for (char& c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F) {
-      c = ' ';
-    }
-  }
-  return text;
-}
-
 // Length in UTF-16 code units, which is never less than in code points: text cut to this
 // measure fits whichever way a receiver counts "characters".
 size_t TextLength(std::string_view valid_utf8) {

@@ -7,13 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include <curation/common/text.hpp>
 #include <curation/report/report.hpp>
 
 namespace curation::report {
-
-/// Valid UTF-8 on one line: a broken sequence becomes U+FFFD; control characters, line
-/// separators and bidi overrides become spaces.
-std::string OneLine(std::string_view raw);
 
 /// A title on one line, cut to fit a table cell with an ellipsis marking the cut.
 std::string ShortTitle(std::string_view raw);

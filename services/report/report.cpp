@@ -10,6 +10,7 @@
 #include <absl/strings/str_join.h>
 #include <absl/strings/str_replace.h>
 
+#include <curation/common/table.hpp>
 #include <curation/common/text.hpp>
 #include <curation/common/time_format.hpp>
 #include <curation/modlog/entry.hpp>
@@ -28,8 +29,6 @@ constexpr char kUnjustified[] = "unjustified";
 constexpr char kPreexisting[] = "preexisting";
 constexpr char kOffChain[] = "off_chain";
 
-constexpr char kReplacementCharacter[] = "\xEF\xBF\xBD";
-constexpr char kEllipsis[] = "\xE2\x80\xA6";
 constexpr size_t kTitleCharacters = 80;
 
 // An id goes into a URL path: anything but the unreserved characters is escaped, so an id
@@ -46,22 +45,6 @@ std::string PercentEncoded(std::string_view raw) {
     }
   }
   return out;
-}
-
-// Code points that move text to another line or reorder what follows (C1 controls, line and
-// paragraph separators, bidi embeddings, overrides and isolates): a hostile title could
-// otherwise make a table row read differently from what it holds.
-bool IsLayoutControl(uint32_t code) {
-  return (code >= 0x80 && code <= 0x9F) || (code >= 0x2028 && code <= 0x202E) || (code >= 0x2066 && code <= 0x2069);
-}
-
-uint32_t CodePoint(std::string_view valid_sequence) {
-  const auto lead = static_cast<unsigned char>(valid_sequence[0]);
-  uint32_t code = lead & (0x7F >> valid_sequence.size());
-  for (char c : valid_sequence.substr(1)) {
-    code = (code << 6) | (static_cast<unsigned char>(c) & 0x3F);
-  }
-  return code;
 }
 
 std::string Fixed(double value, int decimals) {
@@ -462,50 +445,7 @@ const std::vector<std::string>& CsvColumns() {
   return *kColumns;
 }
 
-std::string OneLine(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size());
-  size_t i = 0;
-  while (i < raw.size()) {
-    const auto lead = static_cast<unsigned char>(raw[i]);
-    if (lead < 0x80) {
-      out += lead < 0x20 || lead == 0x7F ? ' ' : raw[i];
-      ++i;
-      continue;
-    }
-    const size_t length = (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 1;
-    const std::string_view sequence = raw.substr(i, length);
-    if (length == 1 || !IsValidUtf8(sequence)) {
-      out += kReplacementCharacter;
-      ++i;
-      continue;
-    }
-    if (IsLayoutControl(CodePoint(sequence))) {
-      out += ' ';
-    } else {
-      out += sequence;
-    }
-    i += length;
-  }
-  return out;
-}
-
-std::string ShortTitle(std::string_view raw) {
-  std::string title = OneLine(raw);
-  if (Utf8Length(title) <= kTitleCharacters) {
-    return title;
-  }
-  // Room for the ellipsis: the cut falls before the lead byte of the last character that fits.
-  size_t end = 0;
-  for (size_t kept = 0; end < title.size(); ++end) {
-    const bool starts_character = (static_cast<unsigned char>(title[end]) & 0xC0) != 0x80;
-    if (starts_character && kept++ == kTitleCharacters - 1) {
-      break;
-    }
-  }
-  title.resize(end);
-  return title + kEllipsis;
-}
+std::string ShortTitle(std::string_view raw) { return Fit(OneLine(raw), kTitleCharacters); }
 
 bool IsWebUrl(std::string_view url) {
   if (!url.starts_with("https://") && !url.starts_with("http://")) {

@@ -54,6 +54,10 @@ inline bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
+/// Untrusted text made to print on one line, valid UTF-8: a broken sequence becomes U+FFFD;
+/// control characters, line separators and bidi overrides become spaces.
+std::string OneLine(std::string_view raw);
+
 /// Characters (code points) in valid UTF-8 text.
 inline size_t Utf8Length(std::string_view text) {
   size_t count = 0;
