@@ -23,11 +23,6 @@ namespace {
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
-constexpr char kPending[] = "pending";
-constexpr char kConfirmed[] = "confirmed";
-constexpr char kUnjustified[] = "unjustified";
-constexpr char kPreexisting[] = "preexisting";
-constexpr char kOffChain[] = "off_chain";
 
 constexpr size_t kTitleCharacters = 80;
 

@@ -96,20 +96,20 @@ Action ReadAction(const pqxx::row& row) {
   if (kind == modlog::kWarn || kind == modlog::kCensor || kind == modlog::kRevert) {
     action.action = kind;
     if (kind == modlog::kWarn) {
-      action.chain.status = "off_chain";
+      action.chain.status = kOffChain;
     } else if (row["confirmed_block"].is_null()) {
-      action.chain.status = "pending";
+      action.chain.status = kPending;
     } else {
-      action.chain = ChainStateOf(row, "confirmed_", "confirmed");
+      action.chain = ChainStateOf(row, "confirmed_", kConfirmed);
     }
     return action;
   }
   // An on-chain action: when it happened on chain, and what it did.
   action.action = ChainActionOf(row);
   action.at = OptionalMillis(row["chain_at"]).value_or(action.at);
-  action.chain = ChainStateOf(row, "chain_", kind == modlog::kChainConfirmed     ? "confirmed"
-                                             : kind == modlog::kChainPreexisting ? "preexisting"
-                                                                                 : "unjustified");
+  action.chain = ChainStateOf(row, "chain_", kind == modlog::kChainConfirmed     ? kConfirmed
+                                             : kind == modlog::kChainPreexisting ? kPreexisting
+                                                                                 : kUnjustified);
   if (kind == modlog::kChainConfirmed) {
     // The deletion carries out a censor: its justification is the censor's.
     action.applies_entry_id = Nullable<int64_t>(row["confirms_entry_id"]);
@@ -294,7 +294,7 @@ absl::StatusOr<Report> ReportStore::Read(const Period& period, TimePoint now, co
           report.actions.push_back(ReadAction(row));
           const Action& action = report.actions.back();
           // An unjustified unhide is in the action list, but it censored nothing.
-          if (action.chain.status == "unjustified" && action.action != kUnhideAction) {
+          if (action.chain.status == kUnjustified && action.action != kUnhideAction) {
             report.unjustified.push_back(report.actions.back());
           }
         }

@@ -28,9 +28,16 @@ struct Actor {
   std::optional<int64_t> worker_id;
 };
 
+/// ChainState::status: where an action stands on chain.
+inline constexpr char kPending[] = "pending";  // decided here, not seen on chain yet
+inline constexpr char kConfirmed[] = "confirmed";
+inline constexpr char kUnjustified[] = "unjustified";  // on chain, no justified log entry behind it
+inline constexpr char kPreexisting[] = "preexisting";  // on chain before the log began
+inline constexpr char kOffChain[] = "off_chain";      // needs nothing on chain (a warn)
+
 /// An action's state on chain.
 struct ChainState {
-  std::string status;  // pending, confirmed, unjustified, preexisting, off_chain
+  std::string status;  // one of the above
   int64_t block = 0;   // confirmed, unjustified, preexisting
   std::string extrinsic;
   std::string rationale;
