@@ -159,6 +159,9 @@ std::vector<db::PreparedStatement> LogStore::Statements() {
        " WHERE NOT EXISTS (SELECT 1 FROM modlog.chain c WHERE c.entry_id = e.id)"
        " AND NOT EXISTS (SELECT 1 FROM modlog.unsealed u WHERE u.entry_id = e.id)"},
       {"modlog.unsealed_count", "SELECT count(*) FROM modlog.unsealed"},
+      {"modlog.seal_backlog",
+       absl::StrCat("SELECT count(*), ", EpochMicros("min(e.recorded_at)"),
+                    " FROM modlog.unsealed u JOIN modlog.entries e ON e.id = u.entry_id")},
   };
 }
 
@@ -270,6 +273,19 @@ absl::Status LogStore::SealAll() {
       return absl::OkStatus();
     }
   }
+}
+
+absl::StatusOr<SealBacklog> LogStore::Backlog() {
+  SealBacklog backlog;
+  RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
+    auto row = tx.exec_prepared1("modlog.seal_backlog");
+    backlog.entries = row[0].as<int64_t>();
+    if (!row[1].is_null()) {
+      backlog.oldest_recorded_at = FromMicros(row[1].as<int64_t>());
+    }
+    return absl::OkStatus();
+  }));
+  return backlog;
 }
 
 absl::StatusOr<std::vector<Entry>> LogStore::List(const EntryFilter& filter, int64_t after_id, int limit,

@@ -31,6 +31,12 @@ struct VerifyReport {
   std::string problem;
 };
 
+/// The entries written but not yet sealed into the chain, for watching the sealer.
+struct SealBacklog {
+  int64_t entries = 0;
+  std::optional<TimePoint> oldest_recorded_at;  // none when nothing waits
+};
+
 /// Thread-safe.
 class LogStore {
  public:
@@ -58,6 +64,8 @@ class LogStore {
   absl::StatusOr<int64_t> Seal(int64_t limit);
   /// Seals until nothing waits.
   absl::Status SealAll();
+  /// What waits to be sealed; the sealer keeps it near empty, so an old entry here means it stopped.
+  absl::StatusOr<SealBacklog> Backlog();
 
   /// Entries after `after_id` matching the filter, oldest first.
   absl::StatusOr<std::vector<Entry>> List(const EntryFilter& filter, int64_t after_id, int limit,
