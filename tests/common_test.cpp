@@ -12,6 +12,7 @@
 #include <curation/common/config.hpp>
 #include <curation/common/http_client.hpp>
 #include <curation/common/metrics.hpp>
+#include <curation/common/text.hpp>
 #include <curation/common/time_format.hpp>
 
 namespace curation {
@@ -400,6 +401,68 @@ TEST_F(HttpClientTest, TheGuardChecksEveryRedirect) {
   ASSERT_TRUE(followed.ok()) << followed.status();
   EXPECT_EQ(followed->body, "internal");
   EXPECT_EQ(secret_hits.load(), 1);
+}
+
+TEST(TextTest, VisibleLengthCountsWhatAReaderSees) {
+  EXPECT_EQ(VisibleLength(""), 0u);
+  EXPECT_EQ(VisibleLength(std::string(30, ' ')), 0u);
+  EXPECT_EQ(VisibleLength("\u200B\u200B\u2060\uFEFF\u00AD\u200D\u200C\u200E\u3164\uFE0F\u2800"), 0u);
+  EXPECT_EQ(VisibleLength("\u00A0\u3000\u2003\u202F\t\r\n"), 0u);
+  EXPECT_EQ(VisibleLength("  a   b\u200B\u200Bc  "), 4u);  // a, one space, b, c
+  EXPECT_EQ(VisibleLength("Привет, мир"), 11u);
+  EXPECT_EQ(VisibleLength("未经许可"), 4u);
+  EXPECT_EQ(VisibleLength("👩\u200D💻"), 2u);
+}
+
+TEST(TextTest, WrittenTextRefusesWhatHidesOrReordersAndNamesIt) {
+  struct Case {
+    std::string text;
+    std::string says;  // empty: accepted
+  };
+  const std::vector<Case> cases = {
+      {"plain text, with\ttabs and\nlines and a Windows line end\r\n", ""},
+      {"Кириллица, 中文, العربية\u200F, हिन्दी\u200C, 👨\u200D👩\u200D👧, 🏴\U000E0067\U000E0062\U000E0077\U000E006C\U000E0073\U000E007F", ""},
+      {"a\u202Ab", "note contains a left-to-right embedding (U+202A)"},
+      {"a\u202Bb", "right-to-left embedding (U+202B)"},
+      {"a\u202Cb", "pop directional formatting (U+202C)"},
+      {"a\u202Db", "left-to-right override (U+202D)"},
+      {"a\u202Eb", "right-to-left override (U+202E)"},
+      {"a\u2066b", "left-to-right isolate (U+2066)"},
+      {"a\u2067b", "right-to-left isolate (U+2067)"},
+      {"a\u2068b", "first strong isolate (U+2068)"},
+      {"a\u2069b", "pop directional isolate (U+2069)"},
+      {std::string("a\0b", 3), "note is not valid UTF-8 text: it contains a NUL character (U+0000)"},
+      {"a\x07" "b", "control character (U+0007)"},
+      {"a\rb", "control character (U+000D)"},
+      {"a\x7F" "b", "control character (U+007F)"},
+      {"a\u0085b", "control character (U+0085)"},
+      {"a\u009Bb", "control character (U+009B)"},
+      {"a\u200Bb", "zero-width space (U+200B)"},
+      {"a\u2060b", "word joiner (U+2060)"},
+      {"a\u2062b", "invisible operator (U+2062)"},
+      {"\uFEFFab", "byte order mark"},
+      {"a\u00ADb", "soft hyphen (U+00AD)"},
+      {"a\u206Ab", "deprecated format character (U+206A)"},
+      {"a\uFFF9b", "interlinear annotation character (U+FFF9)"},
+      {"a\U000E0001b", "language tag (U+E0001)"},
+      {"a\U000E0041\U000E0042", "tag character outside an emoji flag (U+E0041)"},
+      {"a\xC3", "note is not valid UTF-8 text"},
+      {"a\xED\xA0\x80" "b", "not valid UTF-8"},  // a surrogate
+      {"a\xC0\xAF" "b", "not valid UTF-8"},      // overlong
+  };
+  for (const Case& c : cases) {
+    absl::Status status = CheckWrittenText("note", c.text);
+    if (c.says.empty()) {
+      EXPECT_TRUE(status.ok()) << c.text << ": " << status;
+    } else {
+      EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.says;
+      EXPECT_NE(status.message().find(c.says), std::string::npos) << c.says << ": " << status;
+    }
+  }
+}
+
+TEST(TextTest, OneLineNeutralisesWhatCheckWrittenTextRefuses) {
+  EXPECT_EQ(OneLine("a\u202Eb\u2066c\nd\u0085e\xFF"), "a b c d e\uFFFD");
 }
 
 }  // namespace

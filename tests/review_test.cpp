@@ -440,6 +440,75 @@ TEST_F(DecisionTest, BadDecisionsGetAClearStatusAndLeaveNothingBehind) {
   ExpectNothingHalfWritten();
 }
 
+// A justification is what the council and the chain see: one a reader cannot see, or that
+// reads in another order than it is stored, is refused naming the field and the character.
+TEST_F(DecisionTest, InvisibleOrReorderedTextIsRefusedAndWrittenTextInAnyScriptPasses) {
+  Seed(5);
+  auto claimed = service_->ClaimItems(alice_, 5, 0ms);
+  ASSERT_TRUE(claimed.ok());
+  const int64_t item = claimed->front().row.id;
+  const std::string good = "Full album reupload from a major label, no licence shown.";
+  auto times = [](const std::string& piece, int count) {
+    std::string out;
+    for (int i = 0; i < count; ++i) out += piece;
+    return out;
+  };
+  struct Case {
+    std::string name;
+    std::string justification;
+    std::string says;
+  };
+  const std::vector<Case> refused = {
+      {"30 spaces", std::string(30, ' '), "justification is blank"},
+      {"30 zero-width spaces", times("\u200B", 30), "justification contains a zero-width space (U+200B)"},
+      {"30 no-break spaces", times("\u00A0", 30), "justification is blank"},
+      {"30 ideographic spaces", times("\u3000", 30), "justification is blank"},
+      {"spaces and word joiners around 3 letters", "   \u2060abc\u2060" + std::string(30, ' '), "word joiner (U+2060)"},
+      {"short once spaces collapse", "a" + std::string(25, ' ') + "b\t\n c", "too short"},
+      {"right-to-left override", "Reupload of \u202Eseirtnuoc\u202C from a label, no licence.",
+       "justification contains a right-to-left override (U+202E)"},
+      {"left-to-right isolate", good + "\u2066x\u2069", "justification contains a left-to-right isolate (U+2066)"},
+      {"C1 control", good + "\u009B31m", "justification contains a control character (U+009B)"},
+      {"escape", good + "\x1B[2K", "justification contains a control character (U+001B)"},
+      {"lone carriage return", good + "\rAll fine here, nothing to see.", "control character (U+000D)"},
+      {"NUL", good + std::string(1, '\0'), "contains a NUL character (U+0000)"},
+      {"invalid UTF-8", good + "\xC0\xAF", "justification is not valid UTF-8 text"},
+      {"hidden ASCII in tags", good + "\U000E0068\U000E0069", "tag character"},
+  };
+  for (const Case& c : refused) {
+    auto result = service_->DecideItem(
+        alice_, {.item_id = item, .action = "censor", .justification = c.justification, .policy_codes = {"copyright"}});
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << c.name << ": " << result.status();
+    EXPECT_NE(result.status().message().find(c.says), std::string::npos) << c.name << ": " << result.status();
+  }
+  // Notes and a revert's justification are written text too.
+  auto blank_note = service_->DecideItem(alice_, {.item_id = item, .action = "escalate", .note = " \u200B\u3000 "});
+  EXPECT_EQ(blank_note.status().code(), absl::StatusCode::kInvalidArgument) << blank_note.status();
+  auto reordered_note = service_->DecideItem(alice_, {.item_id = item, .action = "escalate", .note = "lead: \u202Dx"});
+  EXPECT_NE(reordered_note.status().message().find("note contains a left-to-right override (U+202D)"),
+            std::string::npos)
+      << reordered_note.status();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM modlog.entries"), "0");
+
+  const std::vector<std::string> written = {
+      "Полный альбом крупного лейбла загружен без лицензии.",
+      "这是广播公司节目的完整一集，未经许可上传。",
+      "قام بتحميل \u200Fحلقة كاملة من برنامج تلفزيوني دون ترخيص.",
+      "Full episode reupload 👩\u200D💻🏴\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F, no licence\r\n\tshown.",
+  };
+  for (size_t i = 0; i < written.size(); ++i) {
+    auto decided = service_->DecideItem(alice_, {.item_id = (*claimed)[i].row.id,
+                                                 .action = "censor",
+                                                 .justification = written[i],
+                                                 .policy_codes = {"copyright"}});
+    ASSERT_TRUE(decided.ok()) << written[i] << ": " << decided.status();
+    EXPECT_EQ(log_->Get(decided->record.entry_id)->content.justification, written[i]);
+  }
+  auto reverted = service_->RevertDecision(lead_, 1, std::string(40, ' '), "");
+  EXPECT_EQ(reverted.status().code(), absl::StatusCode::kInvalidArgument) << reverted.status();
+  ExpectNothingHalfWritten();
+}
+
 TEST_F(DecisionTest, ARetriedRequestReturnsTheFirstOutcome) {
   Seed(2);
   auto claimed = service_->ClaimItems(alice_, 2, 0ms);

@@ -10,12 +10,18 @@ namespace {
 
 constexpr size_t kMaxNoteBytes = 4096;
 
+// An optional note may be empty, but not blank: whitespace or invisible characters alone say nothing.
 absl::Status CheckNote(const std::string& what, const std::string& note, bool required) {
   if (required && note.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": say what was done"));
   }
-  if (note.size() > kMaxNoteBytes || !IsValidUtf8(note) || note.find('\0') != std::string::npos) {
+  if (note.size() > kMaxNoteBytes) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": at most 4 KiB of UTF-8 text"));
+  }
+  RETURN_IF_ERROR(CheckWrittenText(what, note));
+  if (!note.empty() && VisibleLength(note) == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " is blank: say what was done", required ? "" : ", or leave it out"));
   }
   return absl::OkStatus();
 }

@@ -6,6 +6,8 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 
+#include <curation/common/text.hpp>
+
 namespace curation::modlog {
 namespace {
 
@@ -45,17 +47,6 @@ std::string ShellQuote(std::string_view text) {
 std::string SafeWord(std::string_view word) {
   bool digits = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
   return digits ? std::string(word) : ShellQuote(word);
-}
-
-// One line of plain text for the chain: control characters become spaces.
-std::string OneLine(std::string_view text) {
-  std::string line(text);
-  for (char& c : line) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      c = ' ';
-    }
-  }
-  return line;
 }
 
 }  // namespace

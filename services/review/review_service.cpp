@@ -163,12 +163,15 @@ absl::Status ReviewService::CheckText(const char* field, const std::string& text
     return absl::InvalidArgumentError(
         absl::StrCat(field, " is ", text.size(), " bytes; at most ", kMaxTextBytes, " (4 KiB) are kept"));
   }
-  if (!IsValidUtf8(text)) {
-    return absl::InvalidArgumentError(absl::StrCat(field, " is not valid UTF-8 text"));
+  RETURN_IF_ERROR(CheckWrittenText(field, text));
+  // Whitespace and invisible characters would otherwise make a blank justification long enough.
+  size_t visible = VisibleLength(text);
+  if (visible == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " is blank: it has no visible characters"));
   }
-  if (Utf8Length(text) < min_chars) {
+  if (visible < min_chars) {
     return absl::InvalidArgumentError(absl::StrCat(field, " is too short: say in at least ", min_chars,
-                                                   " characters what breaks the policy and where"));
+                                                   " visible characters what breaks the policy and where"));
   }
   return absl::OkStatus();
 }

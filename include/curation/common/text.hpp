@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include <curation/common/status.hpp>
+
 namespace curation {
 
 /// Cuts `text` to at most `max_bytes` without splitting a UTF-8 character.
@@ -57,6 +59,32 @@ inline bool IsValidUtf8(std::string_view text) {
 /// Untrusted text made to print on one line, valid UTF-8: a broken sequence becomes U+FFFD;
 /// control characters, line separators and bidi overrides become spaces.
 std::string OneLine(std::string_view raw);
+
+/// Why free text that a person writes for others to read (a justification, a note) cannot be
+/// kept, as INVALID_ARGUMENT naming `field` and the character ("justification contains a
+/// right-to-left override (U+202E)"); OK otherwise. Refused, because they change what a reader
+/// sees or hide text from a search:
+/// - anything but valid UTF-8, and NUL;
+/// - control characters (C0, DEL, C1) except tab and line breaks (\n, and \r only in \r\n, so
+///   a file written on Windows passes): the others move a terminal's cursor or recolour it;
+/// - bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), which display
+///   text in another order than it is stored;
+/// - invisible format characters no script needs: zero-width space, word joiner and the
+///   invisible operators (U+2060-U+2064), zero-width no-break space (BOM), soft hyphen,
+///   Mongolian vowel separator, deprecated format controls (U+206A-U+206F), interlinear
+///   annotations (U+FFF9-U+FFFB), the language tag U+E0001, and tag characters outside an
+///   emoji flag sequence (they can spell hidden ASCII).
+/// Kept: ZWJ and ZWNJ (emoji sequences, Indic and Persian scripts), the direction marks LRM,
+/// RLM and ALM (mixed Arabic or Hebrew text), tags inside a flag sequence, every other letter,
+/// mark, symbol and space.
+absl::Status CheckWrittenText(std::string_view field, std::string_view text);
+
+/// How many characters a reader sees in valid UTF-8 text: code points, where whitespace and
+/// invisible characters (format characters, default-ignorable ones such as variation selectors
+/// and Hangul fillers, the blank braille pattern) at either end count for nothing, a run of
+/// whitespace inside counts once, and invisible characters inside not at all. So 30 spaces or
+/// 30 zero-width spaces count 0, and "a   b" counts 3.
+size_t VisibleLength(std::string_view text);
 
 /// Characters (code points) in valid UTF-8 text.
 inline size_t Utf8Length(std::string_view text) {

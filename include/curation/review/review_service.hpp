@@ -71,8 +71,8 @@ class ReviewService {
   absl::StatusOr<int64_t> ReleaseItems(const auth::Principal& principal, const std::vector<int64_t>& ids,
                                        std::optional<TimePoint> deadline = std::nullopt);
 
-  /// INVALID_ARGUMENT for a missing, short, long or non-UTF-8 justification or note, or bad
-  /// policy codes; FAILED_PRECONDITION without a live lease or for an item already decided.
+  /// INVALID_ARGUMENT for a missing, short (in visible characters), long or non-UTF-8
+  /// justification or note, one holding characters CheckWrittenText refuses, or bad policy codes; FAILED_PRECONDITION without a live lease or for an item already decided.
   absl::StatusOr<Decision> DecideItem(const auth::Principal& principal, const DecideRequest& request,
                                       std::optional<TimePoint> deadline = std::nullopt);
   /// Lead only. FAILED_PRECONDITION for an entry that is not a censor or was reverted already.
