@@ -117,14 +117,15 @@ TEST(MediaFixturesTest, GetIsSharedAcrossThreads) {
 TEST(MediaFixturesTest, EveryFixtureIsOnDiskWithItsContentType) {
   const MediaFixtures& media = MediaFixtures::Get();
   const std::vector<std::string> expected = {
-      "audio_only.mp4",        "black_silent.mp4",   "empty.mp4",
-      "error_page.mp4",        "h264_422.mp4",       "h264_faststart.mp4",
-      "h264_high10.mp4",       "h264_moov_at_end.mp4", "hevc_hev1.mp4",
-      "hevc_hvc1.mp4",         "mpeg4_part2.mp4",    "not_an_image.jpg",
-      "poster.jpg",            "poster_flat.jpg",    "poster_huge.png",
-      "poster_truncated.jpg",  "thumbnail.webp",     "truncated_faststart.mp4",
-      "truncated_moov_at_end.mp4", "vp9_opus.webm",
+      "audio_only.mp4",          "black_silent.mp4",          "empty.mp4",
+      "error_page.mp4",          "h264_422.mp4",              "h264_faststart.mp4",
+      "h264_high10.mp4",         "h264_moov_at_end.mp4",      "hevc_hev1.mp4",
+      "hevc_hvc1.mp4",           "mpeg4_part2.mp4",           "not_an_image.jpg",
+      "poster.jpg",              "poster_corrupt.jpg",        "poster_flat.jpg",
+      "poster_huge.png",         "poster_truncated.jpg",      "thumbnail.webp",
+      "truncated_faststart.mp4", "truncated_moov_at_end.mp4", "vp9_opus.webm",
   };
+
   ASSERT_EQ(media.Names(), expected);
   for (const std::string& name : media.Names()) {
     SCOPED_TRACE(name);
@@ -173,6 +174,20 @@ TEST(MediaFixturesTest, MagicBytes) {
 
   EXPECT_TRUE(StartsWith(media["error_page.mp4"].bytes, "<!DOCTYPE html>"));
   EXPECT_FALSE(StartsWith(media["not_an_image.jpg"].bytes, kJpegStart));
+}
+
+TEST(MediaFixturesTest, TheCorruptPosterDiffersFromThePosterOnlyInTheMiddle) {
+  const MediaFixtures& media = MediaFixtures::Get();
+  const std::string& poster = media["poster.jpg"].bytes;
+  const std::string& corrupt = media["poster_corrupt.jpg"].bytes;
+  ASSERT_EQ(corrupt.size(), poster.size());
+  size_t first = 0;
+  while (first < poster.size() && poster[first] == corrupt[first]) ++first;
+  size_t last = poster.size();
+  while (last > first && poster[last - 1] == corrupt[last - 1]) --last;
+  EXPECT_GE(first, poster.size() / 2);
+  EXPECT_LE(last, poster.size() / 2 + 64);
+  EXPECT_EQ(corrupt.substr(first, last - first).find('\xFF'), std::string::npos) << "no marker made";
 }
 
 TEST(MediaFixturesTest, HugePngIsValidAndSmallButDeclares20000Squared) {

@@ -4,6 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -45,6 +48,40 @@ std::set<std::string> Codes(const v1::ProbeReport& report) {
 }
 
 AddressGuard LoopbackAllowed() { return AddressGuard({*AddressRange::Parse("127.0.0.1/32")}); }
+
+// Points this process's stderr (fd 2) at a regular file until destroyed, as when curationd runs
+// with `2>>curationd.log`; what was written there is in Contents().
+class StderrToFile {
+ public:
+  StderrToFile() {
+    char path[] = "/tmp/probe_test_stderr_XXXXXX";
+    int file = mkstemp(path);
+    EXPECT_GE(file, 0) << strerror(errno);
+    path_ = path;
+    std::fflush(stderr);
+    saved_ = dup(STDERR_FILENO);
+    dup2(file, STDERR_FILENO);
+    close(file);
+  }
+  ~StderrToFile() {
+    std::fflush(stderr);
+    dup2(saved_, STDERR_FILENO);
+    close(saved_);
+    unlink(path_.c_str());
+  }
+  StderrToFile(const StderrToFile&) = delete;
+  StderrToFile& operator=(const StderrToFile&) = delete;
+
+  std::string Contents() const {
+    std::fflush(stderr);
+    std::ifstream in(path_);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+ private:
+  std::string path_;
+  int saved_ = -1;
+};
 
 // Every fixture served by one fake node at /media/<name>.
 class MediaProberTest : public ::testing::Test {
@@ -103,6 +140,19 @@ TEST_F(MediaProberTest, EveryFixtureGetsItsExactVerdictAndCodes) {
         << expected.fixture << ": " << report.ShortDebugString();
     EXPECT_EQ(Codes(report), expected.codes) << expected.fixture << ": " << report.ShortDebugString();
   }
+}
+
+// The premise of the sandbox test below: decoding this poster makes libjpeg write to stderr.
+TEST_F(MediaProberTest, ACorruptPosterDecodesWithLibjpegComplainingOnStderr) {
+  SourceReport report;
+  std::string written;
+  {
+    StderrToFile captured;
+    report = Probe("poster_corrupt.jpg", {.role = "poster"});
+    written = captured.Contents();
+  }
+  EXPECT_NE(written.find("Corrupt JPEG data"), std::string::npos) << written;
+  EXPECT_EQ(report.verdict(), v1::VERDICT_PLAYABLE) << report.ShortDebugString();
 }
 
 TEST_F(MediaProberTest, ReportsWhatItSawAndReadsLittle) {
@@ -235,15 +285,25 @@ TEST(ProbeSandboxTest, ProbesInAConfinedWorkerThatOutlivesACrash) {
     EXPECT_NE(ProcField(pid, "status").find("Uid:\t65534"), std::string::npos) << "the worker runs as nobody";
   }
 
-  // A crash in the middle of a probe (what a crafted file does to a parser) costs that probe.
+  // A crash in the middle of a probe (what a crafted file does to a parser) costs that probe,
+  // and curationd's log says which worker died how, on which URL.
   std::thread killer([&] {
     std::this_thread::sleep_for(300ms);
     kill(pid, SIGSEGV);
   });
-  SourceReport crashed = sandbox.Probe({.url = node.UrlFor("/slow.mp4")});
+  SourceReport crashed;
+  std::string log;
+  {
+    StderrToFile captured;
+    crashed = sandbox.Probe({.url = node.UrlFor("/slow.mp4")});
+    log = captured.Contents();
+  }
   killer.join();
   EXPECT_EQ(Codes(crashed), std::set<std::string>{"PROBER_CRASHED"}) << crashed.ShortDebugString();
   EXPECT_NE(crashed.findings(0).message().find("signal 11"), std::string::npos);
+  EXPECT_NE(log.find("signal 11"), std::string::npos) << log;
+  EXPECT_NE(log.find(node.UrlFor("/slow.mp4")), std::string::npos) << log;
+  EXPECT_NE(log.find(std::to_string(pid)), std::string::npos) << log;
 
   SourceReport after = sandbox.Probe({.url = node.UrlFor("/good.mp4")});
   EXPECT_EQ(after.verdict(), v1::VERDICT_PLAYABLE) << after.ShortDebugString();
@@ -271,6 +331,45 @@ TEST(ProbeSandboxTest, TheWatchdogKillsAStuckWorker) {
   EXPECT_GE(took, 1400ms);
   EXPECT_LT(took, 5s);
   EXPECT_EQ(sandbox.Probe({.url = node.UrlFor("/good.mp4")}).verdict(), v1::VERDICT_PLAYABLE);
+}
+
+// Workers run with a file-size limit of 0: had one inherited curationd's stderr, and that
+// were a log file, libjpeg's warning about this poster would kill it (SIGXFSZ).
+TEST(ProbeSandboxTest, AWorkerWritesNothingToTheStderrOfCurationd) {
+  FakeDistributor node;
+  const auto& corrupt = MediaFixtures::Get()["poster_corrupt.jpg"];
+  node.Put("/poster.jpg", corrupt.bytes, corrupt.content_type);
+  ProbeTarget target{.url = node.UrlFor("/poster.jpg"), .role = "poster"};
+  AddressGuard guard = LoopbackAllowed();
+  HttpClient http(&guard);
+  SourceReport in_process = MediaProber(http, {}).Probe(target);
+
+  SourceReport sandboxed;
+  std::string written;
+  {
+    StderrToFile captured;
+    ProbeSandbox sandbox(SandboxFor());  // its worker starts with stderr pointing at the file
+    sandboxed = sandbox.Probe(target);
+    written = captured.Contents();
+  }
+  EXPECT_FALSE(Codes(sandboxed).contains("PROBER_CRASHED")) << sandboxed.ShortDebugString();
+  EXPECT_EQ(v1::Verdict_Name(sandboxed.verdict()), v1::Verdict_Name(in_process.verdict()))
+      << sandboxed.ShortDebugString();
+  EXPECT_EQ(Codes(sandboxed), Codes(in_process));
+  EXPECT_EQ(written.find("Corrupt JPEG data"), std::string::npos) << written;
+}
+
+// Having no stderr, a worker that cannot start says why in its answer to every task.
+TEST(ProbeSandboxTest, AWorkerThatCannotStartSaysWhyInTheReport) {
+  ProbeSandbox sandbox(SandboxFor({"not-an-address"}));
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    SourceReport report = sandbox.Probe({.url = "http://127.0.0.1:9/video.mp4"});
+    ASSERT_EQ(Codes(report), std::set<std::string>{"PROBER_CRASHED"}) << report.ShortDebugString();
+    EXPECT_NE(report.findings(0).message().find("the prober cannot start: INVALID_ARGUMENT: 'not-an-address'"),
+              std::string::npos)
+        << report.findings(0).message();
+    EXPECT_EQ(report.url(), "http://127.0.0.1:9/video.mp4");
+  }
 }
 
 TEST(ProbeSandboxTest, TheGuardHoldsInsideTheWorker) {

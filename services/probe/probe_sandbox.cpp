@@ -1,5 +1,6 @@
 #include <curation/probe/probe_sandbox.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -12,6 +13,7 @@
 #include <absl/strings/str_cat.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <curation/common/logging.hpp>
 
 #include "findings.hpp"
 #include "task_pipe.hpp"
@@ -42,6 +44,7 @@ class ProbeSandbox::Worker {
     report.set_url(target.url);
     report.set_role(target.role);
     auto started = SteadyClock::now();
+    ReplaceIfDead();
     if (pid_ < 0) {
       if (auto spawned = Spawn(); !spawned.ok()) {
         Fail(report, code::kProberCrashed, absl::StrCat("no prober could be started: ", spawned.message()));
@@ -63,15 +66,19 @@ class ProbeSandbox::Worker {
       return report;
     }
     bool overran = result == ReadResult::kTimedOut;
+    pid_t pid = pid_;
     std::string how = Stop();
     report.Clear();
     report.set_url(target.url);
     report.set_role(target.role);
     if (overran) {
+      ComponentLogger("probe")->warn("probe worker {} overran its {} ms on {} and was stopped ({})", pid,
+                                     (options_.deadline + options_.grace).count(), target.url, how);
       Fail(report, code::kTimeout,
            absl::StrCat("the prober did not finish within ", (options_.deadline + options_.grace).count(),
                         " ms and was stopped"));
     } else {
+      ComponentLogger("probe")->warn("probe worker {} {} while probing {}", pid, how, target.url);
       Fail(report, code::kProberCrashed,
            absl::StrCat("the prober died on this file (", how, "): a crafted or broken file; nothing else was affected"));
     }
@@ -100,24 +107,47 @@ class ProbeSandbox::Worker {
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
     char* empty_environment[] = {nullptr};
+    // The worker's stderr: decoders write warnings there ("Corrupt JPEG data"), and under the
+    // worker's file-size limit of 0 a write to an inherited log file would kill it (SIGXFSZ).
+    // What it has to say goes through the task pipe.
+    int null_device = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null_device < 0) {
+      close(sockets[0]);
+      close(sockets[1]);
+      return absl::InternalError(absl::StrCat("/dev/null: ", strerror(errno)));
+    }
     pid_t pid = fork();
     if (pid < 0) {
       close(sockets[0]);
       close(sockets[1]);
+      close(null_device);
       return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
     }
     if (pid == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       dup2(sockets[1], STDIN_FILENO);
       dup2(sockets[1], STDOUT_FILENO);
+      dup2(null_device, STDERR_FILENO);
       close_range(3, ~0U, 0);  // nothing of the parent's (database sockets) leaks in
       execve(argv[0], argv.data(), empty_environment);
       _exit(127);
     }
+    close(null_device);
     close(sockets[1]);
     socket_ = sockets[0];
     pid_ = pid;
     return absl::OkStatus();
+  }
+
+  // A worker that ended while idle (it could not start, or was killed) is forgotten before it
+  // is given a task, so its end is not blamed on the next file.
+  void ReplaceIfDead() {
+    int status = 0;
+    if (pid_ < 0 || waitpid(pid_, &status, WNOHANG) != pid_) return;
+    ComponentLogger("probe")->warn("probe worker {} {} while idle; starting another", pid_, DescribeExit(status));
+    close(socket_);
+    socket_ = -1;
+    pid_ = -1;
   }
 
   // Kills the worker if it runs and says how it ended.

@@ -23,6 +23,7 @@ extern "C" {
 #include <curation/common/http_client.hpp>
 #include <curation/probe/media_prober.hpp>
 
+#include "findings.hpp"
 #include "task_pipe.hpp"
 
 namespace curation::probe {
@@ -54,6 +55,23 @@ absl::Status Confine(int64_t memory_limit) {
   return absl::OkStatus();
 }
 
+// Why this worker cannot probe, told where curationd reads it: curationd gives workers no
+// stderr, so every task is answered with the reason until the pipe closes. On stderr too, for
+// someone running it by hand.
+int RefuseToStart(const std::string& reason, int exit_code) {
+  fmt::print(stderr, "curation-probe-worker: {}\n", reason);
+  v1::ProbeTask task;
+  while (ReadMessage(STDIN_FILENO, task, SteadyClock::time_point::max()) == ReadResult::kDone) {
+    SourceReport report;
+    report.set_url(task.url());
+    report.set_role(task.role());
+    Fail(report, code::kProberCrashed, absl::StrCat("the prober cannot start: ", reason));
+    report.set_verdict(v1::VERDICT_UNPLAYABLE);
+    if (!WriteMessage(STDOUT_FILENO, report)) break;
+  }
+  return exit_code;
+}
+
 // Applies the limits, then answers ProbeTasks on stdin with SourceReports on stdout until stdin
 // closes.
 int ServeProbeTasks(int argc, char** argv) {
@@ -76,23 +94,19 @@ int ServeProbeTasks(int argc, char** argv) {
     } else if (auto v = value("--allow=")) {
       auto range = AddressRange::Parse(std::string(*v));
       if (!range.ok()) {
-        fmt::print(stderr, "curation-probe-worker: {}\n", range.status());
-        return 2;
+        return RefuseToStart(range.status().ToString(), 2);
       }
       allowed.push_back(*range);
     } else {
-      fmt::print(stderr, "curation-probe-worker: unknown argument {}; it is started by curationd\n", arg);
-      return 2;
+      return RefuseToStart(absl::StrCat("unknown argument ", absl::string_view(arg.data(), arg.size()), "; it is started by curationd"), 2);
     }
   }
   av_log_set_level(AV_LOG_QUIET);  // hostile files make FFmpeg chatty; findings say what matters
   if (auto confined = Confine(memory_limit); !confined.ok()) {
-    fmt::print(stderr, "curation-probe-worker: {}\n", confined);
-    return 3;
+    return RefuseToStart(confined.ToString(), 3);
   }
   if (auto check = MediaProber::SelfCheck(); !check.ok()) {
-    fmt::print(stderr, "curation-probe-worker: {}\n", check);
-    return 3;
+    return RefuseToStart(check.ToString(), 3);
   }
   AddressGuard guard(allowed);
   HttpClient http(&guard);

@@ -309,6 +309,21 @@ std::string ContentTypeFor(std::string_view name) {
 
 std::string FirstHalf(const std::string& bytes) { return bytes.substr(0, bytes.size() / 2); }
 
+// The JPEG with 64 bytes in the middle of its entropy-coded data overwritten by a fixed pattern
+// that holds no 0xFF (so no marker appears): the image still decodes, and libjpeg writes
+// "Corrupt JPEG data: ..." to stderr on the way, as it does for posters damaged in transit.
+std::string CorruptedInTheMiddle(std::string jpeg) {
+  constexpr size_t kSpan = 64;
+  size_t middle = jpeg.size() / 2;
+  if (jpeg.size() < 4 * kSpan) {
+    throw std::runtime_error("media fixtures: the JPEG to corrupt is too small");
+  }
+  for (size_t i = 0; i < kSpan; ++i) {
+    jpeg[middle + i] = static_cast<char>((i * 37 + 11) & 0xFF);  // 0xFF first at i = 228
+  }
+  return jpeg;
+}
+
 constexpr std::string_view kErrorPage =
     "<!DOCTYPE html>\n"
     "<html>\n"
@@ -347,6 +362,7 @@ MediaFixtures::MediaFixtures() : dir_(MakeTempDir()), owner_pid_(getpid()) {
         {"truncated_faststart.mp4", FirstHalf(ReadFile(dir_ + "/h264_faststart.mp4"))},
         {"truncated_moov_at_end.mp4", FirstHalf(ReadFile(dir_ + "/h264_moov_at_end.mp4"))},
         {"poster_truncated.jpg", FirstHalf(ReadFile(dir_ + "/poster.jpg"))},
+        {"poster_corrupt.jpg", CorruptedInTheMiddle(ReadFile(dir_ + "/poster.jpg"))},
         {"empty.mp4", ""},
         {"error_page.mp4", std::string(kErrorPage)},
         {"poster_huge.png", png.get()},

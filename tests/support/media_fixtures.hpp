@@ -47,6 +47,8 @@ struct MediaCorpusOptions {
 ///   empty.mp4 (0 bytes), error_page.mp4 (HTML served as video/mp4)
 ///   black_silent.mp4                           4 s black picture + silent AAC
 ///   poster.jpg, poster_truncated.jpg, poster_flat.jpg, thumbnail.webp (1280x720)
+///   poster_corrupt.jpg                         poster.jpg with 64 bytes in the middle overwritten:
+///                                              decodes, with libjpeg's "Corrupt JPEG data" on stderr
 ///   poster_huge.png                            valid PNG declaring 20000x20000 (decompression bomb)
 ///   not_an_image.jpg                           plain text served as image/jpeg
 class MediaFixtures {

@@ -2,8 +2,10 @@
 // Runs probes in worker processes (curation-probe-worker) so that a crafted file that
 // crashes or hangs FFmpeg or OpenCV costs one worker, not the service. Workers run with
 // resource limits, no environment (no database URL, no tokens), as nobody when started by
-// root, and die with their parent. A worker that overruns the probe deadline is killed: the
-// outer watchdog for what the in-process deadline cannot interrupt (name resolution).
+// root, and die with their parent. They inherit no descriptor: their stderr is /dev/null, and
+// what they have to say comes back through the task pipe. A worker that overruns the probe
+// deadline is killed: the outer watchdog for what the in-process deadline cannot interrupt
+// (name resolution). A worker's death is logged with how it died and the URL it was probing.
 
 #include <chrono>
 #include <condition_variable>
