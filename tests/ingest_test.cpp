@@ -515,5 +515,28 @@ TEST(PageParserTest, CutsLongTextAtACharacterBoundary) {
   EXPECT_EQ(page->truncated_fields, 1u);
 }
 
+// Found by tests/fuzz/page_parser_fuzz (input in tests/fuzz/corpus/page_parser/year_4048.json):
+// times beyond what a TimePoint holds (nanoseconds in 64 bits, 1677 to 2262) wrapped around, so
+// a video created in 4048 was stored as created in 1709.
+TEST(PageParserTest, TimesATimePointCannotHoldAreRejectedNotWrapped) {
+  json video = FakeQueryNode::MakeVideo(1, 1, "4048-03-01T12:00:06.000Z", "1");
+  video["updatedAt"] = "2262-04-12T00:00:00.000Z";
+  json body = {{"data", {{"page", {{"pageInfo", {{"hasNextPage", false}}}, {"edges", {{{"node", video}}}}}}}}};
+  auto created = ParsePage(Streams()[4], body.dump());
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_TRUE(created->rows.empty());
+  ASSERT_EQ(created->rejected.size(), 1u);
+  EXPECT_EQ(created->rejected[0].reason, "missing or invalid createdAt");
+  const StreamSpec& updated = Streams()[5];
+  ASSERT_EQ(updated.name, "videos.updated");
+  video["createdAt"] = FakeQueryNode::BlockIso(1);
+  body["data"]["page"]["edges"][0]["node"] = video;
+  auto changed = ParsePage(updated, body.dump());
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_TRUE(changed->keys.empty()) << "no key read from an updatedAt out of range";
+  ASSERT_EQ(changed->rows.size(), 1u);
+  EXPECT_TRUE(changed->rows[0]["updated_at"].is_null());
+}
+
 }  // namespace
 }  // namespace curation::ingest

@@ -314,10 +314,14 @@ const KeySpec* FindKey(const std::string& name) {
   return nullptr;
 }
 
+absl::Status UnknownKey(const std::string& key, const std::string& source) {
+  return absl::InvalidArgumentError(absl::StrCat("unknown config key '", key, "' in ", source));
+}
+
 absl::Status Apply(Config& config, const std::string& key, const std::string& value, const std::string& source) {
   const KeySpec* spec = FindKey(key);
   if (spec == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown config key '", key, "' in ", source));
+    return UnknownKey(key, source);
   }
   absl::Status status = spec->set(config, value);
   if (!status.ok()) {
@@ -535,23 +539,34 @@ absl::Status ApplyFile(Config& config, const std::string& path, const std::map<s
   if (!root.IsMap()) {
     return absl::InvalidArgumentError(absl::StrCat("config file ", path, ": expected sections of keys"));
   }
-  for (const auto& section : root) {
-    std::string section_name = section.first.as<std::string>();
-    if (!section.second.IsMap()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("config file ", path, ": '", section_name, "' should be a section of keys"));
-    }
-    for (const auto& entry : section.second) {
-      std::string key = section_name + "." + entry.first.as<std::string>();
-      if (IsRecordList(key)) {
-        RETURN_IF_ERROR(ApplyRecordList(config, key, entry.second, path, environment));
-        continue;
+  // yaml-cpp throws where a list or map stands for text (a key, an item of a list value): that
+  // is refused like any other bad value, naming what was being read and where in the file.
+  std::string reading = "file " + path;
+  try {
+    for (const auto& section : root) {
+      std::string section_name = section.first.as<std::string>();
+      if (!section.second.IsMap()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("config file ", path, ": '", section_name, "' should be a section of keys"));
       }
-      if (entry.second.IsMap()) {
-        return absl::InvalidArgumentError(absl::StrCat("config key ", key, " in ", path, ": expected a value"));
+      for (const auto& entry : section.second) {
+        std::string key = section_name + "." + entry.first.as<std::string>();
+        reading = absl::StrCat("key ", key, " in ", path);
+        if (IsRecordList(key)) {
+          RETURN_IF_ERROR(ApplyRecordList(config, key, entry.second, path, environment));
+          continue;
+        }
+        if (FindKey(key) == nullptr) {
+          return UnknownKey(key, path);
+        }
+        if (entry.second.IsMap()) {
+          return absl::InvalidArgumentError(absl::StrCat("config key ", key, " in ", path, ": expected a value"));
+        }
+        RETURN_IF_ERROR(Apply(config, key, ScalarText(entry.second), path));
       }
-      RETURN_IF_ERROR(Apply(config, key, ScalarText(entry.second), path));
     }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("config ", reading, ": ", e.what()));
   }
   return absl::OkStatus();
 }

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 #include <ctime>
+#include <utility>
 
 namespace curation {
 namespace {
@@ -68,8 +69,15 @@ std::optional<TimePoint> ParseIsoTime(std::string_view text) {
   if (!ymd.ok()) {
     return std::nullopt;
   }
-  auto time = std::chrono::sys_days(ymd) + std::chrono::hours(hour) + std::chrono::minutes(minute - offset_minutes) +
-              std::chrono::seconds(second) + std::chrono::milliseconds(millis);
+  std::chrono::sys_time<std::chrono::milliseconds> time = std::chrono::sys_days(ymd) + std::chrono::hours(hour) +
+                                                         std::chrono::minutes(minute - offset_minutes) +
+                                                         std::chrono::seconds(second) + std::chrono::milliseconds(millis);
+  // TimePoint counts nanoseconds in 64 bits (1677-09-21 to 2262-04-11): a time outside would
+  // wrap around to another one.
+  if (time < std::chrono::ceil<std::chrono::milliseconds>(TimePoint::min()) ||
+      time > std::chrono::floor<std::chrono::milliseconds>(TimePoint::max())) {
+    return std::nullopt;
+  }
   return std::chrono::time_point_cast<TimePoint::duration>(time);
 }
 
@@ -93,20 +101,17 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
     return std::nullopt;
   }
   std::string_view unit(end, text.data() + text.size() - end);
-  if (unit == "ms") {
-    return std::chrono::milliseconds(value);
-  }
-  if (unit == "s") {
-    return std::chrono::seconds(value);
-  }
-  if (unit == "m") {
-    return std::chrono::minutes(value);
-  }
-  if (unit == "h") {
-    return std::chrono::hours(value);
-  }
-  if (unit == "d") {
-    return std::chrono::days(value);
+  constexpr std::pair<std::string_view, std::chrono::milliseconds> kUnits[] = {
+      {"ms", std::chrono::milliseconds(1)}, {"s", std::chrono::seconds(1)}, {"m", std::chrono::minutes(1)},
+      {"h", std::chrono::hours(1)}, {"d", std::chrono::days(1)}};
+  for (const auto& [name, length] : kUnits) {
+    if (unit == name) {
+      // Past the largest span milliseconds hold, the product would wrap around to a short one.
+      if (value > std::chrono::milliseconds::max().count() / length.count()) {
+        return std::nullopt;
+      }
+      return value * length;
+    }
   }
   return std::nullopt;
 }
