@@ -119,11 +119,12 @@ TEST(MediaFixturesTest, EveryFixtureIsOnDiskWithItsContentType) {
   const std::vector<std::string> expected = {
       "audio_only.mp4",          "black_silent.mp4",          "empty.mp4",
       "error_page.mp4",          "h264_422.mp4",              "h264_faststart.mp4",
-      "h264_high10.mp4",         "h264_moov_at_end.mp4",      "hevc_hev1.mp4",
-      "hevc_hvc1.mp4",           "mpeg4_part2.mp4",           "not_an_image.jpg",
-      "poster.jpg",              "poster_corrupt.jpg",        "poster_flat.jpg",
-      "poster_huge.png",         "poster_truncated.jpg",      "thumbnail.webp",
-      "truncated_faststart.mp4", "truncated_moov_at_end.mp4", "vp9_opus.webm",
+      "h264_high10.mp4",         "h264_huge_duration.mp4",    "h264_moov_at_end.mp4",
+      "hevc_hev1.mp4",           "hevc_hvc1.mp4",             "mpeg4_part2.mp4",
+      "not_an_image.jpg",        "poster.jpg",                "poster_corrupt.jpg",
+      "poster_flat.jpg",         "poster_huge.png",           "poster_truncated.jpg",
+      "thumbnail.webp",          "truncated_faststart.mp4",   "truncated_moov_at_end.mp4",
+      "vp9_opus.webm",
   };
 
   ASSERT_EQ(media.Names(), expected);
@@ -188,6 +189,20 @@ TEST(MediaFixturesTest, TheCorruptPosterDiffersFromThePosterOnlyInTheMiddle) {
   EXPECT_GE(first, poster.size() / 2);
   EXPECT_LE(last, poster.size() / 2 + 64);
   EXPECT_EQ(corrupt.substr(first, last - first).find('\xFF'), std::string::npos) << "no marker made";
+}
+
+// The movie header of h264_huge_duration.mp4, read the way a demuxer reads a version-1 mvhd.
+TEST(MediaFixturesTest, TheHugeDurationMovieHeaderClaims1Point1E12Seconds) {
+  const MediaFixtures& media = MediaFixtures::Get();
+  const std::string& bytes = media["h264_huge_duration.mp4"].bytes;
+  ASSERT_EQ(bytes.size(), media["h264_faststart.mp4"].bytes.size());
+  size_t payload = bytes.find("mvhd");
+  ASSERT_NE(payload, std::string::npos);
+  payload += 4;
+  EXPECT_EQ(bytes[payload], 1) << "version 1: 64-bit times";
+  EXPECT_EQ(BigEndian32(bytes, payload + 20), 1u) << "timescale";
+  uint64_t duration = uint64_t{BigEndian32(bytes, payload + 24)} << 32 | BigEndian32(bytes, payload + 28);
+  EXPECT_EQ(duration, 1'100'000'000'000u);
 }
 
 TEST(MediaFixturesTest, HugePngIsValidAndSmallButDeclares20000Squared) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <thread>
 
@@ -124,6 +125,7 @@ TEST_F(MediaProberTest, EveryFixtureGetsItsExactVerdictAndCodes) {
       {"audio_only.mp4", v1::VERDICT_UNPLAYABLE, {"NO_VIDEO_STREAM"}},
       {"truncated_faststart.mp4", v1::VERDICT_UNPLAYABLE, {"TRUNCATED"}},
       {"truncated_moov_at_end.mp4", v1::VERDICT_UNPLAYABLE, {"CORRUPT_CONTAINER"}},
+      {"h264_huge_duration.mp4", v1::VERDICT_UNPLAYABLE, {"TIME_OUT_OF_RANGE"}},
       {"empty.mp4", v1::VERDICT_UNPLAYABLE, {"EMPTY"}},
       {"error_page.mp4", v1::VERDICT_UNPLAYABLE, {"WRONG_TYPE"}},
       {"black_silent.mp4", v1::VERDICT_PLAYABLE, {}},
@@ -153,6 +155,19 @@ TEST_F(MediaProberTest, ACorruptPosterDecodesWithLibjpegComplainingOnStderr) {
   }
   EXPECT_NE(written.find("Corrupt JPEG data"), std::string::npos) << written;
   EXPECT_EQ(report.verdict(), v1::VERDICT_PLAYABLE) << report.ShortDebugString();
+}
+
+// A PNG header may declare 2^32 - 1 pixels a side: the product must not wrap past the limit.
+TEST_F(MediaProberTest, APngDeclaringFourBillionPixelsASideIsTooLarge) {
+  const std::string png("\x89PNG\r\n\x1a\n"                  // signature
+                        "\0\0\0\x0dIHDR\xff\xff\xff\xff\xff\xff\xff\xff"  // 4294967295 x 4294967295
+                        "\x08\x02\0\0\0\0\0\0\0"                 // 8-bit RGB; CRC left 0
+                        "\0\0\0\0IEND\xae\x42\x60\x82",
+                        45);
+  node_.Put("/wide.png", png, "image/png");
+  SourceReport report = prober_.Probe({.url = node_.UrlFor("/wide.png")});
+  EXPECT_EQ(Codes(report), std::set<std::string>{"IMAGE_TOO_LARGE"}) << report.ShortDebugString();
+  EXPECT_EQ(report.image().width(), std::numeric_limits<int32_t>::max());
 }
 
 TEST_F(MediaProberTest, ReportsWhatItSawAndReadsLittle) {
@@ -357,6 +372,24 @@ TEST(ProbeSandboxTest, AWorkerWritesNothingToTheStderrOfCurationd) {
       << sandboxed.ShortDebugString();
   EXPECT_EQ(Codes(sandboxed), Codes(in_process));
   EXPECT_EQ(written.find("Corrupt JPEG data"), std::string::npos) << written;
+}
+
+// Any uploader can write a header whose duration protobuf cannot hold (1.1e12 s here): the
+// file is unplayable and says why, and the worker that read it lives on.
+TEST(ProbeSandboxTest, AnAbsurdDurationIsUnplayableNotACrash) {
+  FakeDistributor node;
+  const auto& crafted = MediaFixtures::Get()["h264_huge_duration.mp4"];
+  node.Put("/crafted.mp4", crafted.bytes, crafted.content_type);
+  node.Put("/good.mp4", MediaFixtures::Get()["h264_faststart.mp4"].bytes, "video/mp4");
+  ProbeSandbox sandbox(SandboxFor());
+  ASSERT_EQ(sandbox.Probe({.url = node.UrlFor("/good.mp4")}).verdict(), v1::VERDICT_PLAYABLE);
+  int pid = sandbox.WorkerPids().at(0);
+
+  SourceReport report = sandbox.Probe({.url = node.UrlFor("/crafted.mp4"), .kind = v1::ProbeTask::KIND_VIDEO});
+  EXPECT_EQ(report.verdict(), v1::VERDICT_UNPLAYABLE) << report.ShortDebugString();
+  EXPECT_EQ(Codes(report), std::set<std::string>{"TIME_OUT_OF_RANGE"}) << report.ShortDebugString();
+  EXPECT_EQ(report.worker(), "probe-worker-" + std::to_string(pid)) << "the worker answered";
+  EXPECT_EQ(sandbox.WorkerPids(), std::vector<int>{pid}) << "and is still the same process";
 }
 
 // Having no stderr, a worker that cannot start says why in its answer to every task.

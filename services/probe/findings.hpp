@@ -30,6 +30,7 @@ inline constexpr char kCorruptContainer[] = "CORRUPT_CONTAINER";
 inline constexpr char kExternalReference[] = "EXTERNAL_REFERENCE";
 inline constexpr char kNotFaststart[] = "NOT_FASTSTART";
 inline constexpr char kZeroDuration[] = "ZERO_DURATION";
+inline constexpr char kTimeOutOfRange[] = "TIME_OUT_OF_RANGE";
 // The streams.
 inline constexpr char kNoVideo[] = "NO_VIDEO_STREAM";
 inline constexpr char kUnsupportedCodec[] = "UNSUPPORTED_CODEC";

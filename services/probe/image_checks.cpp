@@ -1,6 +1,9 @@
 // Image checks (thumbnails, posters) with OpenCV, playability.md §10. imdecode forgives
 // truncation, so signature, trailer and declared size are checked from the bytes first.
 
+#include <algorithm>
+#include <limits>
+
 #include <absl/strings/str_cat.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -100,9 +103,10 @@ void CheckImage(RangeSource& source, const ProbeTarget& target, const ProbeLimit
   }
   auto declared = DeclaredDimensions(source.head(), format);
   if (declared) {
-    facts.set_width(static_cast<int32_t>(declared->width));
-    facts.set_height(static_cast<int32_t>(declared->height));
-    if (declared->width * declared->height > limits.max_image_pixels) {
+    // A PNG header declares up to 2^32 - 1 a side: neither the facts nor the product may wrap.
+    facts.set_width(static_cast<int32_t>(std::min<int64_t>(declared->width, std::numeric_limits<int32_t>::max())));
+    facts.set_height(static_cast<int32_t>(std::min<int64_t>(declared->height, std::numeric_limits<int32_t>::max())));
+    if (declared->height > 0 && declared->width > limits.max_image_pixels / declared->height) {
       Fail(report, code::kImageTooLarge,
            absl::StrCat(declared->width, "x", declared->height, " pixels, more than the limit of ",
                         limits.max_image_pixels, ": not decoded"));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -41,6 +42,10 @@ constexpr int kBlackLuma = 32;              // blackframe's default threshold
 constexpr double kBlackShare = 0.98;        // of pixels at or under it
 constexpr double kFrozenMeanDifference = 0.5;
 constexpr double kSilentDbfs = -60.0;
+// No video is a year long or starts a year in: a header that says so is crafted or broken. Its
+// times are refused before they become a protobuf Duration (whose conversions CHECK-fail, and
+// abort the worker, past 10,000 years) or are computed with in 64-bit ticks.
+constexpr double kMaxMediaSeconds = 366.0 * 24 * 3600;
 
 struct FormatCloser {
   void operator()(AVFormatContext* ctx) const { avformat_close_input(&ctx); }
@@ -352,6 +357,7 @@ class VideoProbe {
         duration = av_rescale_q(stream->duration, stream->time_base, AV_TIME_BASE_Q);
       }
     }
+    if (!TimesInRange(duration)) return false;
     duration_seconds_ = duration == AV_NOPTS_VALUE ? 0.0 : static_cast<double>(duration) / AV_TIME_BASE;
     *facts_.mutable_duration() = google::protobuf::util::TimeUtil::MicrosecondsToDuration(
         duration == AV_NOPTS_VALUE ? 0 : duration);
@@ -398,6 +404,29 @@ class VideoProbe {
       default:
         Fail(report_, code::kUnsupportedCodec,
              absl::StrCat(CodecLongName(video->codec_id), " video: no mainstream browser plays it"));
+    }
+    return true;
+  }
+
+  // The duration (microseconds) and the video's start, as the container states them: false,
+  // with a finding, when one is out of range.
+  bool TimesInRange(int64_t duration) {
+    auto out_of_range = [](double seconds) { return !(std::abs(seconds) <= kMaxMediaSeconds); };  // NaN too
+    double seconds = static_cast<double>(duration) / AV_TIME_BASE;
+    if (duration != AV_NOPTS_VALUE && out_of_range(seconds)) {
+      Fail(report_, code::kTimeOutOfRange,
+           absl::StrCat("the container claims a duration of ", absl::SixDigits(seconds),
+                        " s, more than a year: a crafted or broken header; not read further"));
+      return false;
+    }
+    if (video_index_ < 0) return true;
+    const AVStream* video = ctx_->streams[video_index_];
+    double start = Seconds(video->start_time, video->time_base);
+    if (video->start_time != AV_NOPTS_VALUE && out_of_range(start)) {
+      Fail(report_, code::kTimeOutOfRange,
+           absl::StrCat("the video claims to start at ", absl::SixDigits(start),
+                        " s, more than a year in: a crafted or broken header; not read further"));
+      return false;
     }
     return true;
   }
@@ -451,7 +480,11 @@ class VideoProbe {
       int entries = avformat_index_get_entries_count(stream);
       for (int e = 0; e < entries; ++e) {
         const AVIndexEntry* entry = avformat_index_get_entry(stream, e);
-        data_end = std::max(data_end, entry->pos + entry->size);
+        // Offsets come from the file: an entry near 2^63 must not wrap around to a small end.
+        int64_t end = entry->pos > std::numeric_limits<int64_t>::max() - entry->size
+                          ? std::numeric_limits<int64_t>::max()
+                          : entry->pos + entry->size;
+        data_end = std::max(data_end, end);
       }
     }
     if (data_end > source_.size()) {

@@ -324,6 +324,29 @@ std::string CorruptedInTheMiddle(std::string jpeg) {
   return jpeg;
 }
 
+// The MP4 with its movie header (mvhd) claiming `seconds` at a timescale of 1. The claim needs
+// a version-1 box (64-bit duration), so the version byte is flipped in place, as a fuzzer would:
+// the timescale and duration go where version 1 has them, and the demuxer reads the rest of the
+// header 12 bytes past the box's end (it warns, seeks back and carries on).
+std::string WithMovieDuration(std::string mp4, uint64_t seconds) {
+  size_t type = mp4.find("mvhd");
+  // Version 1 reads version+flags (4), creation and modification times (8 + 8), timescale (4),
+  // duration (8) from the payload that follows the type.
+  if (type == std::string::npos || type < 4 || type + 4 + 32 > mp4.size()) {
+    throw std::runtime_error("media fixtures: no movie header (mvhd) to patch");
+  }
+  size_t payload = type + 4;
+  mp4[payload] = 1;  // version 1
+  auto put = [&mp4](size_t at, uint64_t value, int width) {
+    for (int i = width - 1; i >= 0; --i, value >>= 8) {
+      mp4[at + i] = static_cast<char>(value & 0xFF);
+    }
+  };
+  put(payload + 20, 1, 4);  // timescale: 1 unit a second
+  put(payload + 24, seconds, 8);
+  return mp4;
+}
+
 constexpr std::string_view kErrorPage =
     "<!DOCTYPE html>\n"
     "<html>\n"
@@ -363,6 +386,8 @@ MediaFixtures::MediaFixtures() : dir_(MakeTempDir()), owner_pid_(getpid()) {
         {"truncated_moov_at_end.mp4", FirstHalf(ReadFile(dir_ + "/h264_moov_at_end.mp4"))},
         {"poster_truncated.jpg", FirstHalf(ReadFile(dir_ + "/poster.jpg"))},
         {"poster_corrupt.jpg", CorruptedInTheMiddle(ReadFile(dir_ + "/poster.jpg"))},
+        // 1.1e12 s: past what google::protobuf::Duration holds (about 3.2e11 s).
+        {"h264_huge_duration.mp4", WithMovieDuration(ReadFile(dir_ + "/h264_faststart.mp4"), 1'100'000'000'000)},
         {"empty.mp4", ""},
         {"error_page.mp4", std::string(kErrorPage)},
         {"poster_huge.png", png.get()},

@@ -46,6 +46,7 @@ struct MediaCorpusOptions {
 ///   truncated_faststart.mp4, truncated_moov_at_end.mp4   first half of the two H.264 files
 ///   empty.mp4 (0 bytes), error_page.mp4 (HTML served as video/mp4)
 ///   black_silent.mp4                           4 s black picture + silent AAC
+///   h264_huge_duration.mp4                     h264_faststart.mp4 whose movie header claims 1.1e12 s
 ///   poster.jpg, poster_truncated.jpg, poster_flat.jpg, thumbnail.webp (1280x720)
 ///   poster_corrupt.jpg                         poster.jpg with 64 bytes in the middle overwritten:
 ///                                              decodes, with libjpeg's "Corrupt JPEG data" on stderr
