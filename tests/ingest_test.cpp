@@ -1,3 +1,4 @@
+#include <limits>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -306,6 +307,13 @@ TEST_F(IngestTest, BackfillRereadsWithoutDuplicatingAndWinsOverAnInFlightPoll) {
 
   IngestService service(*store_, fake_.Url());
   EXPECT_EQ(service.StartBackfill(-1).code(), absl::StatusCode::kInvalidArgument);
+  // Past the head (block 6) there is nothing to read again: refused, and nothing rewinds.
+  for (int64_t beyond : {int64_t{7}, int64_t{1} << 62, std::numeric_limits<int64_t>::max()}) {
+    absl::Status refused = service.StartBackfill(beyond);
+    EXPECT_EQ(refused.code(), absl::StatusCode::kOutOfRange) << beyond << ": " << refused;
+    EXPECT_NE(refused.message().find("beyond the chain head (block 6)"), std::string::npos) << refused;
+  }
+  EXPECT_EQ(Scalar("SELECT generation FROM ingest.cursors WHERE stream = 'videos.created'"), std::to_string(stale.generation));
   ASSERT_TRUE(service.StartBackfill(0).ok());
   EXPECT_EQ(Scalar("SELECT mark_block FROM ingest.cursors WHERE stream = 'videos.created'"), "-1");
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <absl/strings/str_cat.h>
+
 namespace curation::ingest {
 
 absl::StatusOr<IngestStatusView> IngestService::GetStatus(std::optional<TimePoint> deadline) {
@@ -52,6 +54,20 @@ absl::StatusOr<IngestStatusView> IngestService::GetStatus(std::optional<TimePoin
 absl::Status IngestService::StartBackfill(int64_t from_block, std::optional<TimePoint> deadline) {
   if (from_block < 0) {
     return absl::InvalidArgumentError("from_block must be 0 (genesis) or a positive block number");
+  }
+  // A block past the head has nothing to read again: the rewind would leave every mark where
+  // it is and answer as if it had started something.
+  if (from_block > 0) {
+    ASSIGN_OR_RETURN(IngestState state, store_.ReadState(deadline));
+    if (!state.head) {
+      return absl::FailedPreconditionError(
+          "the chain head is not known yet (curationd has not read it from the query node): backfill from block 0, "
+          "or again once `curatorctl ingest status` shows the head");
+    }
+    if (from_block > state.head->block) {
+      return absl::OutOfRangeError(absl::StrCat("from_block ", from_block, " is beyond the chain head (block ",
+                                                state.head->block, "): give a block at or below it"));
+    }
   }
   return store_.RewindBlockMarks(from_block, deadline);
 }

@@ -30,7 +30,8 @@ class IngestService {
   IngestService(IngestStore& store, std::string query_node_url) : store_(store), url_(std::move(query_node_url)) {}
 
   absl::StatusOr<IngestStatusView> GetStatus(std::optional<TimePoint> deadline = std::nullopt);
-  /// INVALID_ARGUMENT for a negative block.
+  /// INVALID_ARGUMENT for a negative block, OUT_OF_RANGE for one past the chain head,
+  /// FAILED_PRECONDITION for any but 0 while the head is not known yet.
   absl::Status StartBackfill(int64_t from_block, std::optional<TimePoint> deadline = std::nullopt);
   const std::string& query_node_url() const { return url_; }
 
