@@ -12,6 +12,7 @@
 #include <curation/review/feed_consumer.hpp>
 #include <curation/review/review_grpc_service.hpp>
 #include <curation/server/grpc_host.hpp>
+#include <curation/server/rpc.hpp>
 #include <fakes/fake_query_node.hpp>
 #include <grpc/health/v1/health.grpc.pb.h>
 
@@ -216,8 +217,35 @@ TEST_F(ReviewGrpcTest, ListsItemsAndMapsErrorsToStatusCodes) {
   grpc::Status wrapped = stub_->ClaimItems(Context().get(), wrapping, &claimed);
   EXPECT_EQ(wrapped.error_code(), grpc::INVALID_ARGUMENT) << wrapped.error_message();
   EXPECT_EQ(wrapped.error_message(), "lease: a span of at most 100 years");
+  v1::ClaimItemsRequest mixed_signs;
+  mixed_signs.set_count(1);
+  mixed_signs.mutable_lease()->set_seconds(1);
+  mixed_signs.mutable_lease()->set_nanos(-5);
+  grpc::Status mixed = stub_->ClaimItems(Context().get(), mixed_signs, &claimed);
+  EXPECT_EQ(mixed.error_code(), grpc::INVALID_ARGUMENT) << mixed.error_message();
+  EXPECT_NE(mixed.error_message().find("lease: not a valid Duration"), std::string::npos) << mixed.error_message();
   EXPECT_NE(metrics_.Expose().find("curation_grpc_requests_total{code=\"NOT_FOUND\",method=\"GetItem\"} 1"),
             std::string::npos);
+}
+
+// google.protobuf.Duration's own rules: nanos within a second, with the sign of the seconds.
+TEST(ServerHelpersTest, FromDurationRefusesWhatIsNotADuration) {
+  auto span = [](int64_t seconds, int32_t nanos) {
+    google::protobuf::Duration duration;
+    duration.set_seconds(seconds);
+    duration.set_nanos(nanos);
+    return server::FromDuration(duration, "lease");
+  };
+  EXPECT_EQ(*span(1, 500'000'000), 1500ms);
+  EXPECT_EQ(*span(-1, -500'000'000), -1500ms);
+  EXPECT_EQ(*span(0, -5'000'000), -5ms);
+  EXPECT_EQ(*span(0, 999'999'999), 999ms);
+  for (auto [seconds, nanos] : std::vector<std::pair<int64_t, int32_t>>{
+           {1, -5}, {-1, 5}, {0, 1'000'000'000}, {0, -1'000'000'000}, {2, std::numeric_limits<int32_t>::max()}}) {
+    auto refused = span(seconds, nanos);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << seconds << " s, " << nanos << " ns";
+    EXPECT_NE(refused.status().message().find("lease: not a valid Duration"), std::string::npos) << refused.status();
+  }
 }
 
 TEST_F(ReviewGrpcTest, AnExpiredDeadlineIsAnsweredWithoutWork) {

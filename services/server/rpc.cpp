@@ -77,9 +77,15 @@ absl::StatusOr<TimePoint> FromTimestamp(const google::protobuf::Timestamp& times
 absl::StatusOr<std::chrono::milliseconds> FromDuration(const google::protobuf::Duration& duration,
                                                        const char* field) {
   constexpr int64_t kLongestSeconds = 100ll * 366 * 24 * 3600;
-  if (duration.seconds() < -kLongestSeconds || duration.seconds() > kLongestSeconds || duration.nanos() < -999999999 ||
-      duration.nanos() > 999999999) {
+  if (duration.seconds() < -kLongestSeconds || duration.seconds() > kLongestSeconds) {
     return absl::InvalidArgumentError(absl::StrCat(field, ": a span of at most 100 years"));
+  }
+  // google.protobuf.Duration: nanos within a second, and of the seconds' sign when they are not 0.
+  if (duration.nanos() < -999999999 || duration.nanos() > 999999999 ||
+      (duration.seconds() > 0 && duration.nanos() < 0) || (duration.seconds() < 0 && duration.nanos() > 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": not a valid Duration (seconds ", duration.seconds(), ", nanos ", duration.nanos(),
+                     "): nanos must be within a second and have the sign of seconds"));
   }
   return std::chrono::milliseconds(duration.seconds() * 1000 + duration.nanos() / 1000000);
 }

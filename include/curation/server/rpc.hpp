@@ -30,7 +30,8 @@ google::protobuf::Duration ToDuration(std::chrono::milliseconds span);
 /// overflows the clock's nanoseconds (which end in 2262).
 absl::StatusOr<TimePoint> FromTimestamp(const google::protobuf::Timestamp& timestamp, const char* field);
 /// A request's span; INVALID_ARGUMENT naming `field` beyond 100 years either way, so no client
-/// value overflows milliseconds. Services check their own narrower ranges.
+/// value overflows milliseconds, and for what is not a Duration (nanos beyond a second, or of
+/// another sign than seconds). Services check their own narrower ranges.
 absl::StatusOr<std::chrono::milliseconds> FromDuration(const google::protobuf::Duration& duration,
                                                        const char* field);
 
