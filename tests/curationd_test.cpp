@@ -119,6 +119,22 @@ class CurationdTest : public testing::DatabaseTest {
     return std::make_unique<testing::ChildProcess>(argv, ::testing::TempDir() + name + "-" + std::to_string(getpid()) + ".log");
   }
 
+  // A fresh folder for an embedded PostgreSQL (short: its socket path must fit).
+  static std::string OwnPostgresDir(const std::string& name) {
+    std::string dir = "/tmp/curation-" + name + "-" + std::to_string(getpid());
+    std::filesystem::remove_all(dir);
+    return dir;
+  }
+
+  // A configuration with no database URL: curationd runs its own PostgreSQL in `dir`.
+  std::string OwnPostgresConfig(const std::string& name, const std::string& dir) {
+    std::string config = ::testing::TempDir() + name + ".yaml";
+    std::ofstream(config) << "query_node:\n  url: " << fake_.Url() << "\nserver:\n  listen: " << addr_
+                          << "\n  metrics_listen: \"\"\ndatabase:\n  embedded_dir: " << dir
+                          << "\ningest:\n  poll_interval: 200ms\nalert:\n  orion_url: " << orion_.Url() << "\n";
+    return config;
+  }
+
   Result Ctl(std::vector<std::string> args) {
     std::vector<std::string> argv = {CURATORCTL_PATH, "--addr", addr_};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -195,12 +211,8 @@ TEST_F(CurationdTest, ServesTheQueueAndIngestStatusToCuratorctl) {
 
 TEST_F(CurationdTest, RunsItsOwnPostgresWhenNoDatabaseIsConfigured) {
   PutVideos(3);
-  std::string dir = "/tmp/curation-own-pg-" + std::to_string(getpid());
-  std::filesystem::remove_all(dir);
-  std::string config = ::testing::TempDir() + "own-pg.yaml";
-  std::ofstream(config) << "query_node:\n  url: " << fake_.Url() << "\nserver:\n  listen: " << addr_
-                        << "\n  metrics_listen: \"\"\ndatabase:\n  embedded_dir: " << dir
-                        << "\ningest:\n  poll_interval: 200ms\nalert:\n  orion_url: " << orion_.Url() << "\n";
+  std::string dir = OwnPostgresDir("own-pg");
+  std::string config = OwnPostgresConfig("own-pg", dir);
   // The principal goes into the embedded database (started, migrated and stopped for it).
   UseToken(AddPrincipal({"--config", config}, "own-lead", "lead"));
   testing::ChildProcess daemon({CURATIOND_PATH, "--config", config}, ::testing::TempDir() + "own-pg.log");
@@ -215,6 +227,115 @@ TEST_F(CurationdTest, RunsItsOwnPostgresWhenNoDatabaseIsConfigured) {
   EXPECT_EQ(daemon.Wait(30s), 0) << daemon.Output();
   EXPECT_FALSE(std::filesystem::exists(dir + "/postmaster.pid")) << "the embedded server stopped with curationd";
   std::filesystem::remove_all(dir);
+}
+
+// The postmaster's pid, once the embedded server has written its lock file (0 before).
+pid_t PostmasterPid(const std::string& dir) {
+  std::ifstream lock(dir + "/postmaster.pid");
+  pid_t pid = 0;
+  lock >> pid;
+  return pid;
+}
+
+// Issue 14: a killed embedded PostgreSQL left curationd up, NOT_SERVING and useless for ever.
+TEST_F(CurationdTest, AKilledEmbeddedPostgresIsStartedAgain) {
+  PutVideos(1);
+  std::string dir = OwnPostgresDir("pg-killed");
+  std::string config = OwnPostgresConfig("pg-killed", dir);
+  UseToken(AddPrincipal({"--config", config}, "own-lead", "lead"));
+  testing::ChildProcess daemon({CURATIOND_PATH, "--config", config}, ::testing::TempDir() + "pg-killed.log");
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"queue", "list"}).code == 0; }, 30s)) << daemon.Output();
+  pid_t first = PostmasterPid(dir);
+  ASSERT_GT(first, 0);
+  ASSERT_EQ(kill(first, SIGKILL), 0);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        pid_t now = PostmasterPid(dir);
+        return now > 0 && now != first && Ctl({"queue", "list"}).code == 0 && Ctl({"health"}).code == 0;
+      },
+      60s))
+      << daemon.Output();
+  EXPECT_NE(daemon.Output().find("was killed by signal 9"), std::string::npos) << daemon.Output();
+  EXPECT_NE(daemon.Output().find("embedded PostgreSQL is back"), std::string::npos) << daemon.Output();
+  daemon.Signal(SIGTERM);
+  EXPECT_EQ(daemon.Wait(30s), 0) << daemon.Output();
+  std::filesystem::remove_all(dir);
+}
+
+// ... and when it cannot be started again, curationd exits non-zero, so its supervisor acts.
+TEST_F(CurationdTest, AnEmbeddedPostgresThatWillNotComeBackStopsCurationd) {
+  std::string dir = OwnPostgresDir("pg-gone");
+  std::string config = OwnPostgresConfig("pg-gone", dir);
+  UseToken(AddPrincipal({"--config", config}, "own-lead", "lead"));
+  testing::ChildProcess daemon({CURATIOND_PATH, "--config", config}, ::testing::TempDir() + "pg-gone.log");
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"queue", "list"}).code == 0; }, 30s)) << daemon.Output();
+  std::ofstream(dir + "/postgresql.auto.conf", std::ios::app) << "this line is not a setting\n";
+  ASSERT_EQ(kill(PostmasterPid(dir), SIGKILL), 0);
+  EXPECT_EQ(daemon.Wait(120s), 1) << daemon.Output();
+  EXPECT_NE(daemon.Output().find("did not come back after 6 failures in a row"), std::string::npos)
+      << daemon.Output();
+  std::filesystem::remove_all(dir);
+}
+
+// Issue 14: started again at once after kill -9, curationd met its old server still shutting
+// down (postmaster.pid in place) and exited.
+TEST_F(CurationdTest, StartsAgainAtOnceAfterBeingKilled) {
+  std::string dir = OwnPostgresDir("pg-again");
+  std::string config = OwnPostgresConfig("pg-again", dir);
+  UseToken(AddPrincipal({"--config", config}, "own-lead", "lead"));
+  for (int round = 0; round < 3; ++round) {
+    testing::ChildProcess daemon({CURATIOND_PATH, "--config", config},
+                                 ::testing::TempDir() + "pg-again-" + std::to_string(round) + ".log");
+    ASSERT_TRUE(WaitFor([&] { return Ctl({"queue", "list"}).code == 0; }, 60s))
+        << "round " << round << ": " << daemon.Output();
+    daemon.Signal(SIGKILL);
+    daemon.Wait(10s);
+  }
+  EXPECT_TRUE(WaitFor([&] { return !std::filesystem::exists(dir + "/postmaster.pid"); }, 30s));
+  std::filesystem::remove_all(dir);
+}
+
+// Issue 14: `principal add` during the first start ran a second initdb in the same folder.
+TEST_F(CurationdTest, APrincipalAddedDuringTheFirstStartUsesTheSameServer) {
+  std::string dir = OwnPostgresDir("pg-race");
+  std::string config = OwnPostgresConfig("pg-race", dir);
+  testing::ChildProcess daemon({CURATIOND_PATH, "--config", config}, ::testing::TempDir() + "pg-race.log");
+  Result added = RunTool({CURATIOND_PATH, "--config", config, "principal", "add", "--name", "racer", "--role", "lead"});
+  ASSERT_EQ(added.code, 0) << added.output << "\n" << daemon.Output();
+  UseToken(TokenIn(added.output));
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"queue", "list"}).code == 0; }, 60s)) << daemon.Output();
+  EXPECT_EQ(daemon.Wait(0ms), -1) << "curationd still runs: " << daemon.Output();
+  daemon.Signal(SIGTERM);
+  EXPECT_EQ(daemon.Wait(30s), 0) << daemon.Output();
+  std::filesystem::remove_all(dir);
+}
+
+// Issue 14: the README's command failed as root in /root (mode 700): the server's account
+// could not reach ./var/pg. The default folder moves, and the log says where and why.
+TEST_F(CurationdTest, AsRootInAPrivateHomeFolderTheEmbeddedServerLivesWhereItsAccountCanReach) {
+  if (geteuid() != 0) {
+    GTEST_SKIP() << "only root hands the embedded server to another account; CI runs this as root";
+  }
+  std::string home = "/tmp/curation-home-" + std::to_string(getpid());
+  std::filesystem::remove_all(home);
+  std::filesystem::create_directories(home);
+  std::filesystem::permissions(home, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+  auto in_home = [&](const std::string& command) {
+    return RunTool({"/bin/sh", "-c", "cd " + home + " && exec " + CURATIOND_PATH + " " + command});
+  };
+  Result added = in_home("principal add --name root-lead --role lead");
+  ASSERT_EQ(added.code, 0) << added.output;
+  std::smatch where;
+  ASSERT_TRUE(std::regex_search(added.output, where, std::regex("keeping its data in (/var/lib/curation/pg-[0-9a-f]+)")))
+      << added.output;
+  std::string fallback = where[1];
+  EXPECT_NE(added.output.find(home + " is mode 0700 and owned by root"), std::string::npos) << added.output;
+  EXPECT_TRUE(std::filesystem::exists(fallback + "/PG_VERSION"));
+  Result listed = in_home("principal list");
+  EXPECT_EQ(listed.code, 0) << listed.output;
+  EXPECT_NE(listed.output.find("root-lead"), std::string::npos) << "the same database again: " << listed.output;
+  std::filesystem::remove_all(fallback);
+  std::filesystem::remove_all(home);
 }
 
 TEST_F(CurationdTest, StatusBeforeAnySuccessSaysSoInsteadOfClaimingNoLag) {
@@ -848,6 +969,55 @@ TEST_F(CurationdTest, AnUnplayableHeroPagesDiscordAndCuratorctlFollowsItToTheEnd
   }
   Result slots = Ctl({"alerts", "slots"});
   EXPECT_NE(slots.output.find("Good cut"), std::string::npos) << slots.output;
+}
+
+// Issue 14, "more than one instance": two curationd on one database, one watching Orion and
+// probing at a time; the other takes over when it is killed, with no incident or page twice.
+TEST_F(CurationdTest, OneOfTwoReplicasMonitorsAndTheOtherTakesOverWhenItDies) {
+  fakes::FakeReceiver discord;
+  FakeDistributor storage;
+  const auto& media = testing::MediaFixtures::Get();
+  storage.Put("/cuts/7.mp4", media["h264_moov_at_end.mp4"].bytes, "video/mp4");
+  storage.Put("/cuts/8.mp4", media["h264_faststart.mp4"].bytes, "video/mp4");
+  storage.Put("/poster.jpg", media["poster.jpg"].bytes, "image/jpeg");
+  std::string config = ::testing::TempDir() + "replicas-" + std::to_string(getpid()) + ".yaml";
+  std::ofstream(config) << "alert:\n  poll_interval: 1s\n  receivers:\n    - name: curators\n      type: discord\n"
+                        << "      url: " << discord.Url("/api/webhooks/1/token") << "\n"
+                        << "probe:\n  allow_addresses: 127.0.0.1/32\n";
+  orion_.SetHero("8", "Good cut", storage.UrlFor("/cuts/8.mp4"), storage.UrlFor("/poster.jpg"), "", "Hero");
+  auto first = StartDaemon("replica-1", {"--config", config});
+  ASSERT_TRUE(WaitFor([&] { return first->Output().find("watching what Orion features and probing it now") !=
+                                   std::string::npos; },
+                      20s))
+      << first->Output();
+  auto second = StartDaemon("replica-2", {"--config", config, "--set", "server.listen=127.0.0.1:" +
+                                                                          std::to_string(FreePort())});
+  ASSERT_TRUE(WaitFor([&] { return second->Output().find("another instance is watching what Orion features") !=
+                                   std::string::npos; },
+                      20s))
+      << second->Output();
+  size_t polls_before = orion_.RequestCount();
+  std::this_thread::sleep_for(4s);
+  EXPECT_LE(orion_.RequestCount() - polls_before, 6u) << "one instance polls, once a second";
+
+  orion_.SetHero("7", "Broken cut", storage.UrlFor("/cuts/7.mp4"), storage.UrlFor("/poster.jpg"), "", "Hero");
+  ASSERT_TRUE(discord.WaitForRequests(1, 30s)) << first->Output();
+  first->Signal(SIGKILL);
+  first->Wait(10s);
+  ASSERT_TRUE(WaitFor([&] { return second->Output().find("watching what Orion features and probing it now") !=
+                                   std::string::npos; },
+                      10s))
+      << second->Output();
+  orion_.SetHero("8", "Good cut", storage.UrlFor("/cuts/8.mp4"), storage.UrlFor("/poster.jpg"), "", "Hero");
+  ASSERT_TRUE(WaitFor([&] { return Scalar("SELECT count(*) FROM alert.incidents WHERE state = 'resolved'") == "1"; },
+                      30s))
+      << second->Output();
+  ASSERT_TRUE(discord.WaitForRequests(2, 20s)) << second->Output();  // the page, then the resolved notice
+  std::this_thread::sleep_for(3s);                                    // anything sent twice would show by now
+  EXPECT_EQ(Scalar("SELECT count(*) FROM alert.incidents"), "1");
+  EXPECT_EQ(discord.Requests().size(), 2u);
+  second->Signal(SIGTERM);
+  EXPECT_EQ(second->Wait(15s), 0) << second->Output();
 }
 
 }  // namespace curation

@@ -41,6 +41,8 @@ namespace curation {
 namespace {
 
 constexpr std::chrono::seconds kHealthCheckEvery{5};
+constexpr std::chrono::seconds kSuperviseEvery{1};
+constexpr char kFallbackRoot[] = "/var/lib/curation";
 constexpr std::chrono::seconds kShutdownGrace{5};
 constexpr std::chrono::seconds kLeaseSweepEvery{30};
 
@@ -54,8 +56,12 @@ absl::StatusOr<std::string> DatabaseUrl(const Config& config, std::unique_ptr<db
   if (!config.database.url.empty()) {
     return config.database.url;
   }
+  // Only the default folder moves when root's server account cannot reach it (the README's
+  // checkout in /root); a folder the operator chose is refused with the reason instead.
+  bool default_folder = config.database.embedded_dir == DatabaseConfig{}.embedded_dir;
   ASSIGN_OR_RETURN(embedded, db::EmbeddedPostgres::Start({.data_dir = config.database.embedded_dir,
-                                                          .bin_dir = config.database.embedded_bin_dir}));
+                                                          .bin_dir = config.database.embedded_bin_dir,
+                                                          .fallback_root = default_folder ? kFallbackRoot : ""}));
   return embedded->Url();
 }
 
@@ -389,15 +395,30 @@ int Run(const Config& config) {
             config.server.tls_cert_file.empty() ? " (plaintext)" : " (TLS)",
             config.server.metrics_listen.empty() ? "" : ", metrics on " + config.server.metrics_listen);
 
-  // Health follows the database: check it between signals.
+  // Health follows the database: check it between signals. The embedded server, if any, is
+  // supervised here: started again when it dies, and curationd exits when it will not come back
+  // (so that systemd or Kubernetes starts it afresh).
   bool serving = true;
+  int exit_code = 0;
+  auto next_health_check = std::chrono::steady_clock::now() + kHealthCheckEvery;
   while (true) {
-    timespec wait{kHealthCheckEvery.count(), 0};
+    timespec wait{kSuperviseEvery.count(), 0};
     int signal = sigtimedwait(&signals, nullptr, &wait);
     if (signal == SIGINT || signal == SIGTERM) {
       log->info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
       break;
     }
+    if (embedded) {
+      if (auto supervised = embedded->Supervise(); !supervised.ok()) {
+        log->critical("{}; exiting so that a supervisor can start curationd again", supervised.message());
+        exit_code = 1;
+        break;
+      }
+    }
+    if (std::chrono::steady_clock::now() < next_health_check) {
+      continue;
+    }
+    next_health_check = std::chrono::steady_clock::now() + kHealthCheckEvery;
     bool healthy = (*pool)->InTransaction([](pqxx::work& tx) {
                              tx.exec("SELECT 1");
                              return absl::OkStatus();
@@ -410,14 +431,16 @@ int Run(const Config& config) {
       serving = healthy;
     }
   }
-  host.Shutdown(kShutdownGrace);
+  // Background work stops taking new work first, so that nothing is probed, opened or paged
+  // after the signal; then calls in flight get their grace.
   for (auto& worker : workers) {
     worker.request_stop();
   }
+  host.Shutdown(kShutdownGrace);
   workers.clear();
   metrics_server.Stop();
   log->info("stopped");
-  return 0;
+  return exit_code;
 }
 
 }  // namespace

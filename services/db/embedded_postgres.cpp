@@ -4,26 +4,46 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+#include <absl/strings/str_split.h>
 #include <libpq-fe.h>
 
 #include <curation/common/logging.hpp>
+#include <curation/common/sha256.hpp>
 
 namespace curation::db {
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 namespace {
 
 // The socket file name carries the port; nothing listens on TCP.
 constexpr int kSocketPort = 5432;
+// How long a start waits for another process's server: one that is still shutting down, or one
+// that another curationd is still initialising.
+constexpr auto kOthersWait = 60s;
+// Supervision: a server that died is started again after a pause that doubles with every
+// failure in a row, up to the limit; one that has stayed up this long is healthy again.
+constexpr int kMaxFailures = 6;
+constexpr auto kFirstPause = 500ms;
+constexpr auto kLongestPause = 10s;
+constexpr auto kStableAfter = 60s;
+constexpr int kStartAttempts = 3;
 
 struct RunAs {
   bool drop = false;
@@ -68,6 +88,16 @@ absl::StatusOr<std::string> FindBinDir(const std::string& configured) {
     return std::stoi(a.parent_path().filename().string()) < std::stoi(b.parent_path().filename().string());
   });
   return candidates.back().string();
+}
+
+std::string DescribeExit(int status) {
+  if (WIFSIGNALED(status)) {
+    return absl::StrCat("was killed by signal ", WTERMSIG(status), " (", strsignal(WTERMSIG(status)), ")");
+  }
+  if (WIFEXITED(status)) {
+    return absl::StrCat("exited with code ", WEXITSTATUS(status));
+  }
+  return "stopped";
 }
 
 // Forks, drops to the server account, and execs; the child dies with its parent.
@@ -125,15 +155,120 @@ absl::Status ChownTree(const fs::path& root, const RunAs& account) {
   return absl::OkStatus();
 }
 
+std::string OwnerName(uid_t uid) {
+  const passwd* pw = getpwuid(uid);
+  return pw != nullptr ? pw->pw_name : std::to_string(uid);
+}
+
+// Why `account` cannot reach the folder `dir` (absolute): the first existing folder on the way
+// that it may not search. Folders that do not exist yet are created for it later.
+std::optional<std::string> UnreachableBecause(const RunAs& account, const fs::path& dir) {
+  if (!account.drop) {
+    return std::nullopt;
+  }
+  fs::path walked;
+  for (const fs::path& part : dir.parent_path()) {
+    walked /= part;
+    struct stat info {};
+    if (stat(walked.c_str(), &info) != 0) {
+      return std::nullopt;
+    }
+    mode_t search = info.st_uid == account.uid ? S_IXUSR : info.st_gid == account.gid ? S_IXGRP : S_IXOTH;
+    if ((info.st_mode & search) == 0) {
+      return absl::StrCat(walked.string(), " is mode ", fmt::format("{:04o}", info.st_mode & 07777),
+                          " and owned by ", OwnerName(info.st_uid));
+    }
+  }
+  return std::nullopt;
+}
+
+// Where the server's data goes when root's account cannot reach the configured folder: one
+// folder per configured path, so two checkouts never share a database.
+fs::path FallbackDir(const std::string& root, const fs::path& requested) {
+  return fs::path(root) / absl::StrCat("pg-", Hex(Sha256(requested.string())).substr(0, 12));
+}
+
+// The live PostgreSQL that postmaster.pid in `dir` names, if any.
+std::optional<pid_t> LivePostmaster(const fs::path& dir) {
+  std::ifstream lock(dir / "postmaster.pid");
+  pid_t pid = 0;
+  if (!(lock >> pid) || pid <= 0) {
+    return std::nullopt;
+  }
+  if (kill(pid, 0) != 0 && errno == ESRCH) {
+    return std::nullopt;  // a stale file: PostgreSQL replaces it itself
+  }
+  // A recycled pid (after a reboot or in a new container) is no server of ours.
+  std::ifstream comm(absl::StrCat("/proc/", pid, "/comm"));
+  std::string name;
+  if (comm >> name && name != "postgres") {
+    return std::nullopt;
+  }
+  return pid;
+}
+
+std::string LastLines(const std::string& file, size_t count) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::vector<std::string> lines = absl::StrSplit(text.str(), '\n', absl::SkipWhitespace());
+  if (lines.size() > count) {
+    lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(count));
+  }
+  return absl::StrJoin(lines, " / ");
+}
+
+absl::Status InitDataDir(const EmbeddedPostgresOptions& options, const RunAs& account) {
+  fs::path data(options.data_dir);
+  std::error_code ec;
+  fs::permissions(data, fs::perms::owner_all, fs::perm_options::replace, ec);
+  RETURN_IF_ERROR(ChownTree(data, account));
+  // initdb's own words go to a file the server account may write, so a failure can quote them.
+  char log_template[] = "/tmp/curation-initdb-XXXXXX";
+  int log_fd = mkstemp(log_template);
+  if (log_fd < 0) {
+    return absl::InternalError(absl::StrCat("cannot create a log file for initdb: ", strerror(errno)));
+  }
+  if (account.drop) {
+    fchown(log_fd, account.uid, account.gid);
+  }
+  close(log_fd);
+  std::string log_file = log_template;
+  ASSIGN_OR_RETURN(pid_t pid, Spawn(account,
+                                    {options.bin_dir + "/initdb", "-D", options.data_dir, "-U", "curation",
+                                     "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"},
+                                    log_file));
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::string said = LastLines(log_file, 3);
+  fs::remove(log_file, ec);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::InternalError(absl::StrCat("initdb failed in ", options.data_dir,
+                                            account.drop ? absl::StrCat(" (running as user ", account.name, ")") : "",
+                                            " and ", DescribeExit(status), said.empty() ? "" : ": ", said));
+  }
+  return absl::OkStatus();
+}
+
 std::string Conninfo(const std::string& socket_dir, const std::string& database) {
   return absl::StrCat("postgresql:///", database, "?host=", socket_dir, "&port=", kSocketPort, "&user=curation");
+}
+
+std::chrono::milliseconds PauseAfter(int failures) {
+  auto pause = std::chrono::duration_cast<std::chrono::milliseconds>(kFirstPause) * (1 << std::min(failures - 1, 8));
+  return std::min<std::chrono::milliseconds>(pause, kLongestPause);
 }
 
 }  // namespace
 
 EmbeddedPostgres::EmbeddedPostgres(EmbeddedPostgresOptions options) : options_(std::move(options)) {}
 
-EmbeddedPostgres::~EmbeddedPostgres() { Stop().IgnoreError(); }
+EmbeddedPostgres::~EmbeddedPostgres() {
+  Stop().IgnoreError();
+  if (lock_fd_ >= 0) {
+    close(lock_fd_);  // releases the folder
+  }
+}
 
 std::string EmbeddedPostgres::Url(const std::string& database) const {
   return Conninfo(options_.data_dir, database.empty() ? options_.database : database);
@@ -141,71 +276,150 @@ std::string EmbeddedPostgres::Url(const std::string& database) const {
 
 absl::StatusOr<std::unique_ptr<EmbeddedPostgres>> EmbeddedPostgres::Start(EmbeddedPostgresOptions options) {
   auto log = ComponentLogger("db");
-  std::error_code ec;
-  fs::create_directories(options.data_dir, ec);
-  if (ec) {
-    return absl::PermissionDeniedError(absl::StrCat("cannot create ", options.data_dir, ": ", ec.message()));
+  ASSIGN_OR_RETURN(options.bin_dir, FindBinDir(options.bin_dir));
+  ASSIGN_OR_RETURN(RunAs account, ServerAccount());
+  fs::path requested = fs::absolute(options.data_dir).lexically_normal();
+  if (auto blocked = UnreachableBecause(account, requested)) {
+    if (options.fallback_root.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "database.embedded_dir ", requested.string(), " cannot be reached by user ", account.name,
+          ", who runs the embedded PostgreSQL because PostgreSQL refuses to run as root: ", *blocked,
+          "; choose a folder that user can reach"));
+    }
+    fs::path fallback = FallbackDir(options.fallback_root, requested);
+    log->warn("{} cannot be reached by user {}, who runs the embedded PostgreSQL because PostgreSQL refuses to run "
+              "as root ({}); keeping its data in {} instead",
+              requested.string(), account.name, *blocked, fallback.string());
+    std::error_code ec;
+    fs::create_directories(options.fallback_root, ec);
+    fs::permissions(options.fallback_root, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
+                    fs::perm_options::add, ec);
+    requested = fallback;
   }
-  options.data_dir = fs::canonical(options.data_dir).string();
+  std::error_code ec;
+  fs::create_directories(requested, ec);
+  if (ec) {
+    return absl::PermissionDeniedError(absl::StrCat("cannot create ", requested.string(), ": ", ec.message()));
+  }
+  if (auto blocked = UnreachableBecause(account, requested)) {  // e.g. created under a umask of 077
+    return absl::FailedPreconditionError(absl::StrCat("user ", account.name, " cannot reach ", requested.string(),
+                                                      ", where the embedded PostgreSQL keeps its data: ", *blocked));
+  }
+  options.data_dir = fs::canonical(requested).string();
   // The socket path (dir + "/.s.PGSQL.5432") must fit in sun_path (108 bytes).
   if (options.data_dir.size() > 90) {
     return absl::InvalidArgumentError(
         absl::StrCat("database.embedded_dir ", options.data_dir, " is too long for a Unix socket path (90 chars max)"));
   }
-  ASSIGN_OR_RETURN(options.bin_dir, FindBinDir(options.bin_dir));
-  ASSIGN_OR_RETURN(RunAs account, ServerAccount());
   std::unique_ptr<EmbeddedPostgres> server(new EmbeddedPostgres(options));
+  server->lock_fd_ = open(options.data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (server->lock_fd_ < 0) {
+    return absl::PermissionDeniedError(absl::StrCat("cannot open ", options.data_dir, ": ", strerror(errno)));
+  }
 
+  // Another curationd (a server starting, or `curationd principal add` beside it) may hold the
+  // folder: use its server once it answers, or take the folder over when it lets go.
   fs::path data(options.data_dir);
+  auto give_up = SteadyClock::now() + kOthersWait;
+  bool told = false;
+  while (!server->TryLock()) {
+    if (fs::exists(data / "PG_VERSION") && PQping(Conninfo(options.data_dir, "postgres").c_str()) == PQPING_OK) {
+      log->info("another curationd process runs the PostgreSQL in {}; using it", options.data_dir);
+      RETURN_IF_ERROR(server->EnsureDatabase());
+      return server;
+    }
+    if (SteadyClock::now() > give_up) {
+      return absl::UnavailableError(absl::StrCat(
+          "another process holds the data folder ", options.data_dir,
+          " and its PostgreSQL did not answer within ", kOthersWait.count(), " s: is another curationd stuck there?"));
+    }
+    if (!told) {
+      log->info("another curationd process holds {}; waiting for its PostgreSQL to start", options.data_dir);
+      told = true;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+
   if (!fs::exists(data / "PG_VERSION")) {
     log->info("initialising a PostgreSQL data folder in {}", options.data_dir);
-    fs::permissions(data, fs::perms::owner_all, fs::perm_options::replace, ec);
-    RETURN_IF_ERROR(ChownTree(data, account));
-    ASSIGN_OR_RETURN(pid_t pid, Spawn(account,
-                                      {options.bin_dir + "/initdb", "-D", options.data_dir, "-U", "curation",
-                                       "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"},
-                                      "/dev/null"));
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-      return absl::InternalError(absl::StrCat(
-          "initdb failed in ", options.data_dir,
-          account.drop ? absl::StrCat(" (running as user ", account.name,
-                                      ": every parent folder must be reachable by that user)")
-                       : ""));
-    }
+    RETURN_IF_ERROR(InitDataDir(options, account));
   }
-  RETURN_IF_ERROR(server->Launch());
+  for (int attempt = 1;; ++attempt) {
+    absl::Status launched = server->Launch();
+    if (launched.ok()) {
+      break;
+    }
+    if (attempt == kStartAttempts) {
+      return launched;
+    }
+    log->warn("embedded PostgreSQL did not start (attempt {} of {}): {}", attempt, kStartAttempts, launched.message());
+    std::this_thread::sleep_for(PauseAfter(attempt));
+  }
+  RETURN_IF_ERROR(server->EnsureDatabase());
+  return server;
+}
 
-  // Create the application database once the server answers.
-  PGconn* admin = PQconnectdb(Conninfo(options.data_dir, "postgres").c_str());
+bool EmbeddedPostgres::TryLock() {
+  owns_lock_ = owns_lock_ || flock(lock_fd_, LOCK_EX | LOCK_NB) == 0;
+  return owns_lock_;
+}
+
+// Creates the application database once the server answers (another process may race us).
+absl::Status EmbeddedPostgres::EnsureDatabase() {
+  PGconn* admin = PQconnectdb(Conninfo(options_.data_dir, "postgres").c_str());
   if (PQstatus(admin) != CONNECTION_OK) {
     std::string message = PQerrorMessage(admin);
     PQfinish(admin);
     return absl::UnavailableError("embedded PostgreSQL started but refuses connections: " + message);
   }
-  const char* params[] = {options.database.c_str()};
+  const char* params[] = {options_.database.c_str()};
   PGresult* exists =
       PQexecParams(admin, "SELECT 1 FROM pg_database WHERE datname = $1", 1, nullptr, params, nullptr, nullptr, 0);
   bool missing = PQresultStatus(exists) == PGRES_TUPLES_OK && PQntuples(exists) == 0;
   PQclear(exists);
   if (missing) {
-    char* quoted = PQescapeIdentifier(admin, options.database.c_str(), options.database.size());
+    char* quoted = PQescapeIdentifier(admin, options_.database.c_str(), options_.database.size());
     PGresult* created = PQexec(admin, absl::StrCat("CREATE DATABASE ", quoted).c_str());
     PQfreemem(quoted);
-    bool ok = PQresultStatus(created) == PGRES_COMMAND_OK;
+    const char* state = PQresultErrorField(created, PG_DIAG_SQLSTATE);
+    // Another process creating it at the same moment shows as a duplicate database or key.
+    bool raced = state != nullptr && (std::strcmp(state, "42P04") == 0 || std::strcmp(state, "23505") == 0);
+    bool ok = PQresultStatus(created) == PGRES_COMMAND_OK || raced;
     std::string message = PQerrorMessage(admin);
     PQclear(created);
     if (!ok) {
       PQfinish(admin);
-      return absl::InternalError("cannot create database " + options.database + ": " + message);
+      return absl::InternalError("cannot create database " + options_.database + ": " + message);
     }
   }
   PQfinish(admin);
-  return server;
+  return absl::OkStatus();
+}
+
+// A server that was killed (curationd itself, a moment ago) may still be shutting down and
+// holds postmaster.pid until it is gone: wait for it rather than fail, and never remove a lock
+// file whose process lives.
+absl::Status EmbeddedPostgres::WaitForPreviousServer() {
+  auto give_up = SteadyClock::now() + kOthersWait;
+  bool told = false;
+  while (auto previous = LivePostmaster(options_.data_dir)) {
+    if (SteadyClock::now() > give_up) {
+      return absl::UnavailableError(absl::StrCat("PostgreSQL (pid ", *previous, ") still runs in ", options_.data_dir,
+                                                 " after ", kOthersWait.count(),
+                                                 " s; stop it, or check that nothing else uses this folder"));
+    }
+    if (!told) {
+      ComponentLogger("db")->info("the previous PostgreSQL in {} (pid {}) is still shutting down; waiting for it",
+                                  options_.data_dir, *previous);
+      told = true;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status EmbeddedPostgres::Launch() {
+  RETURN_IF_ERROR(WaitForPreviousServer());
   ASSIGN_OR_RETURN(RunAs account, ServerAccount());
   const std::string& dir = options_.data_dir;
   ASSIGN_OR_RETURN(pid_t pid,
@@ -219,17 +433,62 @@ absl::Status EmbeddedPostgres::Launch() {
   for (int attempt = 0; attempt < 600; ++attempt) {
     if (PQping(conninfo.c_str()) == PQPING_OK) {
       ComponentLogger("db")->info("embedded PostgreSQL ready on socket {}", dir);
+      ready_since_ = SteadyClock::now();
       return absl::OkStatus();
     }
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      return absl::InternalError(absl::StrCat("embedded PostgreSQL exited at start; see ", dir, "/server.log"));
+      return absl::InternalError(absl::StrCat("embedded PostgreSQL ", DescribeExit(status), " at start; see ", dir,
+                                              "/server.log: ", LastLines(dir + "/server.log", 2)));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   Stop().IgnoreError();
   return absl::DeadlineExceededError(absl::StrCat("embedded PostgreSQL not ready after 30 s; see ", dir, "/server.log"));
+}
+
+absl::Status EmbeddedPostgres::Supervise() {
+  auto log = ComponentLogger("db");
+  auto now = SteadyClock::now();
+  if (!owns_lock_) {
+    if (!TryLock()) {
+      return absl::OkStatus();  // the owner supervises its server
+    }
+    log->warn("the curationd process that ran the PostgreSQL in {} went away; this one runs it now", options_.data_dir);
+    next_launch_ = now;
+  }
+  if (pid_ > 0) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (failures_ > 0 && now - ready_since_ > kStableAfter) {
+        failures_ = 0;
+      }
+      return absl::OkStatus();
+    }
+    ++failures_;
+    next_launch_ = now + PauseAfter(failures_);
+    log->error("embedded PostgreSQL (pid {}) {}; starting it again in {} ms", pid_, DescribeExit(status),
+               PauseAfter(failures_).count());
+    pid_ = -1;
+  }
+  if (now < next_launch_) {
+    return absl::OkStatus();
+  }
+  absl::Status launched = Launch();
+  if (launched.ok()) {
+    log->info("embedded PostgreSQL is back");
+    return absl::OkStatus();
+  }
+  ++failures_;
+  if (failures_ >= kMaxFailures) {
+    return absl::UnavailableError(absl::StrCat("embedded PostgreSQL in ", options_.data_dir, " did not come back after ",
+                                               failures_, " failures in a row; last: ", launched.message()));
+  }
+  next_launch_ = SteadyClock::now() + PauseAfter(failures_);
+  log->warn("embedded PostgreSQL did not start (failure {} of {} allowed in a row): {}", failures_, kMaxFailures,
+            launched.message());
+  return absl::OkStatus();
 }
 
 absl::Status EmbeddedPostgres::Stop() {
