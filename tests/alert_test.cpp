@@ -3,6 +3,8 @@
 // their escalation; notifications delivered to fake Discord, PagerDuty and Alertmanager
 // receivers. Time is a manual clock, so nothing sleeps through an escalation.
 #include <deque>
+#include <functional>
+#include <stop_token>
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -51,6 +53,7 @@ class ScriptedProber : public SlotProber {
   v1::Verdict verdict = v1::VERDICT_PLAYABLE;
   bool broken = false;  // the prober itself fails
   int calls = 0;
+  std::function<void()> while_probing;  // runs inside each probe, e.g. a shutdown beginning
 
   absl::StatusOr<v1::ProbeReport> ProbeAsset(const std::string&, const std::string&) override { return Answer(); }
   absl::StatusOr<v1::ProbeReport> ProbeVideo(const std::string&) override { return Answer(); }
@@ -58,6 +61,9 @@ class ScriptedProber : public SlotProber {
  private:
   absl::StatusOr<v1::ProbeReport> Answer() {
     ++calls;
+    if (while_probing) {
+      while_probing();
+    }
     if (broken) {
       return absl::UnavailableError("no worker");
     }
@@ -353,6 +359,30 @@ TEST_F(AlertTest, AFlappingVideoDoesNotPageTwiceForOneIncident) {
   // Within the first 15 minutes of the incident: the first page only, once per receiver.
   EXPECT_EQ(discord_.Accepted(), 2u) << "page:0 and the 15-minute step";
   EXPECT_EQ(pagerduty_.Accepted(), 1u);
+}
+
+// Issue 14: a shutdown (SIGTERM) that began while a probe ran opened incidents and paged,
+// since the probe failed because of the shutdown. Nothing is decided once it has begun.
+TEST_F(AlertTest, NothingIsOpenedOrPagedOnceAShutdownHasBegun) {
+  ScriptedProber prober;
+  prober.verdict = v1::VERDICT_UNPLAYABLE;
+  Start(prober);
+  orion_.SetHero("7", "Video 7", "", "", "", "");
+
+  std::stop_source shutdown;
+  prober.while_probing = [&] { shutdown.request_stop(); };
+  monitor_->Tick(shutdown.get_token());
+  EXPECT_EQ(prober.calls, 1) << "no probe starts after the stop";
+  EXPECT_TRUE(Incidents().empty());
+  monitor_->Tick(shutdown.get_token());
+  EXPECT_EQ(prober.calls, 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM alert.outbox"), "0");
+
+  // The same slot, with no shutdown, opens its incident and pages in one tick.
+  prober.while_probing = nullptr;
+  monitor_->Tick();
+  EXPECT_EQ(Incidents({"firing"}).size(), 1u);
+  EXPECT_NE(Scalar("SELECT count(*) FROM alert.outbox"), "0");
 }
 
 TEST_F(AlertTest, EscalatesUntilAcknowledgedAndStillNoticesTheBreach) {

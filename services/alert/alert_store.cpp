@@ -13,6 +13,8 @@ using db::OptionalMillis;
 using db::TimeParam;
 using db::ToMillis;
 
+constexpr int64_t kMonitorLock = 0x616c657274000001;  // one instance watches what is featured
+
 const std::string kFeaturedColumns = absl::StrCat(
     "id, slot, video_id, video_title, category_name, hero_title, cut_url, poster_url, ", MillisOf("featured_from"), ", ",
     MillisOf("featured_until"), ", status, reason, fail_streak, pass_streak, played_once, ",
@@ -109,6 +111,10 @@ std::optional<std::string> OptionalText(const std::optional<TimePoint>& time) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<db::AdvisoryLease>> AlertStore::TryBecomeMonitor() {
+  return db::TryAdvisoryLease(pool_, kMonitorLock);
+}
 
 std::vector<db::PreparedStatement> AlertStore::Statements() {
   return {

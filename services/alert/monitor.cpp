@@ -1,11 +1,13 @@
 #include <curation/alert/monitor.hpp>
 
 #include <algorithm>
+#include <functional>
 
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 
 #include <curation/common/logging.hpp>
+#include <curation/common/time_format.hpp>
 
 namespace curation::alert {
 namespace {
@@ -182,10 +184,10 @@ std::string AlertMonitor::ProbeOnce(const FeaturedRow& slot, std::string& reason
   return status;
 }
 
-SlotProbeResult AlertMonitor::ProbeSlot(const FeaturedRow& slot, TimePoint now) {
+SlotProbeResult AlertMonitor::ProbeSlot(const FeaturedRow& slot, TimePoint now, std::stop_token stop) {
   SlotProbeResult result;
   result.status = ProbeOnce(slot, result.reason);
-  if (result.status == kUnplayable) {
+  if (result.status == kUnplayable && !stop.stop_requested()) {
     // Confirmed by an immediate retry, so one dropped connection does not count.
     result.status = ProbeOnce(slot, result.reason);
   }
@@ -200,7 +202,7 @@ SlotProbeResult AlertMonitor::ProbeSlot(const FeaturedRow& slot, TimePoint now) 
   return result;
 }
 
-absl::Status AlertMonitor::ProbeDue() {
+absl::Status AlertMonitor::ProbeDue(std::stop_token stop) {
   // Two passes: a change of result is confirmed by the second probe in the same round when
   // confirm_after is 0.
   for (int pass = 0; pass < 2; ++pass) {
@@ -209,7 +211,13 @@ absl::Status AlertMonitor::ProbeDue() {
       break;
     }
     for (const FeaturedRow& slot : due) {
-      SlotProbeResult result = ProbeSlot(slot, clock_.Now());
+      if (stop.stop_requested()) {
+        return absl::OkStatus();
+      }
+      SlotProbeResult result = ProbeSlot(slot, clock_.Now(), stop);
+      if (stop.stop_requested()) {
+        return absl::OkStatus();
+      }
       ASSIGN_OR_RETURN(FeaturedRow probed, store_.RecordProbe(slot.id, result));
       if (result.status == kUnknown) {
         continue;
@@ -242,9 +250,11 @@ absl::Status AlertMonitor::OnProbed(const FeaturedRow& slot) {
                                           .opened_at = now,
                                           .deadline = broke_at + config_.fix_within}));
     if (opened) {
-      ComponentLogger("alert")->warn("incident {}: {} video {} is unplayable ({}), deadline in {} min", opened->id,
-                                     slot.video.slot, slot.video.video_id, slot.reason,
-                                     std::chrono::duration_cast<std::chrono::minutes>(opened->deadline - now).count());
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(opened->deadline - now);
+      ComponentLogger("alert")->warn("incident {}: {} video {} is unplayable ({}), {}", opened->id, slot.video.slot,
+                                     slot.video.video_id, slot.reason,
+                                     left.count() >= 0 ? "deadline in " + HumanDuration(left)
+                                                       : "deadline passed " + HumanDuration(-left) + " ago");
     }
   } else if (slot.status != kUnplayable && slot.pass_streak >= 2 && open) {
     RETURN_IF_ERROR(ResolveAutomatically(*open, "plays again (two passing probes)"));
@@ -331,25 +341,34 @@ absl::Status AlertMonitor::CheckHeartbeats() {
                "featured videos are not being probed: whether they play is unknown");
 }
 
-void AlertMonitor::Tick() {
+void AlertMonitor::Tick(std::stop_token stop) {
   auto log = ComponentLogger("alert");
   TimePoint now = clock_.Now();
   if (!next_poll_ || now >= *next_poll_) {
     next_poll_ = now + config_.poll_interval;
     PollOrion().IgnoreError();  // logged; the dead man's switch pages if it lasts
   }
-  for (auto [step, status] : {std::pair{"probing featured videos", ProbeDue()},
-                              std::pair{"checking the heartbeats", CheckHeartbeats()},
-                              std::pair{"escalating incidents", Escalate()}}) {
-    if (!status.ok()) {
+  std::pair<const char*, std::function<absl::Status()>> steps[] = {
+      {"probing featured videos", [&] { return ProbeDue(stop); }},
+      {"checking the heartbeats", [&] { return CheckHeartbeats(); }},
+      {"escalating incidents", [&] { return Escalate(); }}};
+  for (const auto& [step, run] : steps) {
+    if (stop.stop_requested()) {
+      return;
+    }
+    if (absl::Status status = run(); !status.ok()) {
       log->warn("{} failed: {}", step, status);
     }
   }
 }
 
 void AlertMonitor::Run(std::stop_token stop) {
+  db::Leadership leadership([&] { return store_.TryBecomeMonitor(); }, "alert",
+                            "watching what Orion features and probing it");
   while (!stop.stop_requested()) {
-    Tick();
+    if (leadership.Lead()) {
+      Tick(stop);
+    }
     PauseFor(stop, std::chrono::seconds(1));
   }
 }

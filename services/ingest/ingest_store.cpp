@@ -396,32 +396,8 @@ absl::Status IngestStore::RewindBlockMarks(int64_t from_block, std::optional<Tim
   }, deadline);
 }
 
-PollerLease::PollerLease(std::unique_ptr<pqxx::connection> connection) : connection_(std::move(connection)) {}
-
-PollerLease::~PollerLease() = default;  // closing the session releases the lock
-
-bool PollerLease::Alive() {
-  try {
-    pqxx::nontransaction tx(*connection_);
-    tx.exec("SELECT 1");
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
-absl::StatusOr<std::unique_ptr<PollerLease>> IngestStore::TryBecomePoller() {
-  ASSIGN_OR_RETURN(auto connection, pool_.Connect());
-  try {
-    pqxx::nontransaction tx(*connection);
-    bool locked = tx.exec_params1("SELECT pg_try_advisory_lock($1)", kPollerLock)[0].as<bool>();
-    if (!locked) {
-      return std::unique_ptr<PollerLease>();
-    }
-  } catch (const std::exception& e) {
-    return db::StatusFromException(e);
-  }
-  return std::make_unique<PollerLease>(std::move(connection));
+absl::StatusOr<std::unique_ptr<db::AdvisoryLease>> IngestStore::TryBecomePoller() {
+  return db::TryAdvisoryLease(pool_, kPollerLock);
 }
 
 }  // namespace curation::ingest

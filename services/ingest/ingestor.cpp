@@ -297,26 +297,13 @@ std::chrono::milliseconds Ingestor::Backoff(int failures, const absl::Status& la
 }
 
 void Ingestor::Run(std::stop_token stop) {
-  std::unique_ptr<PollerLease> lease;
+  db::Leadership leadership([&] { return store_.TryBecomePoller(); }, "ingest",
+                            "polling the query node at " + client_.url());
   int failures = 0;
-  bool told_standby = false;
   while (!stop.stop_requested()) {
-    if (!lease) {
-      auto acquired = store_.TryBecomePoller();
-      if (acquired.ok() && *acquired) {
-        lease = std::move(acquired).value();
-        Log()->info("polling the query node at {}", client_.url());
-        told_standby = false;
-      } else {
-        if (!acquired.ok()) {
-          Log()->warn("cannot reach the database to take the poller lock: {}", acquired.status());
-        } else if (!told_standby) {
-          Log()->info("another instance polls the query node; standing by");
-          told_standby = true;
-        }
-        PauseFor(stop, config_.poll_interval);
-        continue;
-      }
+    if (!leadership.Lead()) {
+      PauseFor(stop, config_.poll_interval);
+      continue;
     }
     absl::Status status = PollOnce(stop);
     if (status.ok()) {
@@ -332,10 +319,6 @@ void Ingestor::Run(std::stop_token stop) {
       auto pause = Backoff(failures, status);
       Log()->warn("poll failed ({}); retrying in {} ms (attempt {})", status, pause.count(), failures);
       PauseFor(stop, pause);
-    }
-    if (!lease->Alive()) {
-      Log()->warn("lost the database session holding the poller lock; re-acquiring");
-      lease.reset();
     }
   }
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include <curation/alert/orion_client.hpp>
 #include <curation/common/clock.hpp>
 #include <curation/common/status.hpp>
+#include <curation/db/leadership.hpp>
 #include <curation/db/pool.hpp>
 
 namespace curation::alert {
@@ -114,6 +116,10 @@ class AlertStore {
  public:
   explicit AlertStore(db::Pool& pool) : pool_(pool) {}
   static std::vector<db::PreparedStatement> Statements();
+
+  /// Non-blocking: a lease when no other instance watches Orion and probes the featured
+  /// slots, nullptr when one does.
+  absl::StatusOr<std::unique_ptr<db::AdvisoryLease>> TryBecomeMonitor();
 
   /// Makes the current slots what Orion shows now: videos that left (or whose cut or poster
   /// changed) get their end, new ones start, due for a probe at once.

@@ -62,19 +62,23 @@ class AlertMonitor {
 
   /// Reads what is featured and records changes; a video that left its slot resolves its incident.
   absl::Status PollOrion();
-  /// Probes every slot that is due; opens and resolves incidents on the results.
-  absl::Status ProbeDue();
+  /// Probes every slot that is due; opens and resolves incidents on the results. Once `stop` is
+  /// requested nothing more is probed, and a probe that was running then decides nothing: a
+  /// shutdown may be what made it fail.
+  absl::Status ProbeDue(std::stop_token stop = {});
   /// Queues the escalation steps and breach notices that are due.
   absl::Status Escalate();
   /// The dead man's switch: pages when polls or probes have stopped producing results.
   absl::Status CheckHeartbeats();
-  /// One pass of all of the above (a poll only when one is due).
-  void Tick();
-  /// Ticks every second until stopped.
+  /// One pass of all of the above (a poll only when one is due); each step starts only while
+  /// `stop` is not requested, so no incident or page is decided after a shutdown began.
+  void Tick(std::stop_token stop = {});
+  /// Ticks every second until stopped, while this instance is the one that monitors (an
+  /// advisory lock: two replicas never both poll Orion or probe the same slot).
   void Run(std::stop_token stop);
 
  private:
-  SlotProbeResult ProbeSlot(const FeaturedRow& slot, TimePoint now);
+  SlotProbeResult ProbeSlot(const FeaturedRow& slot, TimePoint now, std::stop_token stop);
   std::string ProbeOnce(const FeaturedRow& slot, std::string& reason);
   absl::Status OnProbed(const FeaturedRow& slot);
   absl::Status ResolveAutomatically(const IncidentRow& incident, const std::string& why);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <curation/db/leadership.hpp>
 #include <curation/db/pool.hpp>
 #include <curation/ingest/page_parser.hpp>
 #include <curation/ingest/streams.hpp>
@@ -51,19 +52,6 @@ struct EncodedPage {
   int64_t item_count = 0;
 };
 
-/// Held while this process is the one instance that polls; released when destroyed or when
-/// its connection drops.
-class PollerLease {
- public:
-  explicit PollerLease(std::unique_ptr<pqxx::connection> connection);
-  ~PollerLease();
-  /// False once the session holding the lock is gone.
-  bool Alive();
-
- private:
-  std::unique_ptr<pqxx::connection> connection_;
-};
-
 /// Thread-safe (every call takes its own pooled connection).
 class IngestStore {
  public:
@@ -92,7 +80,7 @@ class IngestStore {
   absl::Status RewindBlockMarks(int64_t from_block, std::optional<TimePoint> deadline = std::nullopt);
 
   /// Non-blocking: a lease when no other instance polls, nullptr when one does.
-  absl::StatusOr<std::unique_ptr<PollerLease>> TryBecomePoller();
+  absl::StatusOr<std::unique_ptr<db::AdvisoryLease>> TryBecomePoller();
 
  private:
   db::Pool& pool_;
