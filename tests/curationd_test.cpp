@@ -229,6 +229,18 @@ TEST_F(CurationdTest, RunsItsOwnPostgresWhenNoDatabaseIsConfigured) {
   std::filesystem::remove_all(dir);
 }
 
+// Issue 14: gRPC bound with SO_REUSEPORT, so a second curationd on the same address started,
+// said "serving" and took half the calls. It must fail to start instead.
+TEST_F(CurationdTest, ASecondCurationdOnTheSameAddressRefusesToStart) {
+  auto first = StartDaemon("same-port-1");
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"health"}).code == 0; }, 20s)) << first->Output();
+  auto second = StartDaemon("same-port-2");
+  EXPECT_EQ(second->Wait(30s), 1) << second->Output();
+  EXPECT_EQ(second->Output().find("serving"), std::string::npos) << second->Output();
+  first->Signal(SIGTERM);
+  EXPECT_EQ(first->Wait(15s), 0) << first->Output();
+}
+
 // The postmaster's pid, once the embedded server has written its lock file (0 before).
 pid_t PostmasterPid(const std::string& dir) {
   std::ifstream lock(dir + "/postmaster.pid");
@@ -288,6 +300,13 @@ TEST_F(CurationdTest, StartsAgainAtOnceAfterBeingKilled) {
                                  ::testing::TempDir() + "pg-again-" + std::to_string(round) + ".log");
     ASSERT_TRUE(WaitFor([&] { return Ctl({"queue", "list"}).code == 0; }, 60s))
         << "round " << round << ": " << daemon.Output();
+    {
+      // Unwritten pages make the orphaned server's shutdown checkpoint take a moment, as a
+      // busy one's would: the next start meets it still running.
+      pqxx::connection ballast("postgresql:///postgres?host=" + dir + "&port=5432&user=curation");
+      pqxx::nontransaction(ballast).exec(
+          "CREATE TABLE IF NOT EXISTS ballast AS SELECT 0 AS n; INSERT INTO ballast SELECT generate_series(1, 1000000)");
+    }
     daemon.Signal(SIGKILL);
     daemon.Wait(10s);
   }

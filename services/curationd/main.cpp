@@ -258,6 +258,10 @@ int Run(const Config& config) {
       return Fail(started);
     }
   }
+  // 1 while the database answers (what gRPC health says), for the CurationdNotServing rule.
+  Gauge& serving_gauge =
+      metrics.GetGauge("curation_serving", "1 while curationd reports SERVING (its database answers), else 0");
+  serving_gauge.Set(1);
   server::RpcMetrics rpc_metrics(metrics);
   // Authentication: every RPC's bearer token is looked up in auth.principals (cached for
   // auth.cache_ttl); each adapter names the roles allowed per method.
@@ -328,6 +332,19 @@ int Run(const Config& config) {
   modlog::ModerationLogGrpcService log_grpc(log_service, rpc_env);
   if (Hosts(config, "modlog")) {
     host.Register(&log_grpc, modlog::ModerationLogGrpcService::kName);
+    Gauge& unsealed =
+        metrics.GetGauge("curation_modlog_unsealed_entries", "Log entries waiting to be sealed into the hash chain");
+    Gauge& oldest_unsealed = metrics.GetGauge("curation_modlog_oldest_unsealed_seconds",
+                                              "Age of the oldest log entry waiting to be sealed; 0 when none waits");
+    metrics.AddRefresher([&] {
+      if (auto backlog = log_store.Backlog(); backlog.ok()) {
+        unsealed.Set(static_cast<double>(backlog->entries));
+        oldest_unsealed.Set(backlog->oldest_recorded_at ? std::chrono::duration<double>(
+                                                              SystemClock::Instance().Now() - *backlog->oldest_recorded_at)
+                                                              .count()
+                                                        : 0.0);
+      }
+    });
   }
 
   // Alerting: what Gleev features, probed; incidents paged through the outbox until dealt with.
@@ -359,6 +376,12 @@ int Run(const Config& config) {
     host.Register(&report_grpc, report::ReportGrpcService::kName);
   }
 
+  // The metrics server's refreshers read the services above: it stops before they go, on
+  // every way out of here.
+  struct StopMetricsServer {
+    MetricsServer& server;
+    ~StopMetricsServer() { server.Stop(); }
+  } stop_metrics_server{metrics_server};
   if (auto started = host.Start({.listen = config.server.listen,
                                  .reflection = config.server.reflection,
                                  .max_threads = config.server.max_threads,
@@ -428,6 +451,7 @@ int Run(const Config& config) {
       log->warn("database {}; reporting {}", healthy ? "reachable again" : "unreachable",
                 healthy ? "SERVING" : "NOT_SERVING");
       host.SetServing(healthy);
+      serving_gauge.Set(healthy ? 1 : 0);
       serving = healthy;
     }
   }
@@ -438,7 +462,6 @@ int Run(const Config& config) {
   }
   host.Shutdown(kShutdownGrace);
   workers.clear();
-  metrics_server.Stop();
   log->info("stopped");
   return exit_code;
 }

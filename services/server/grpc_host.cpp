@@ -67,6 +67,9 @@ absl::Status GrpcHost::Start(const HostOptions& options) {
   // gRPC keeps two idle polling threads by default and ends any other thread after its call,
   // so under steady load it created and destroyed a thread per call: keep them instead.
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, options.max_threads);
+  // gRPC binds with SO_REUSEPORT by default: a second curationd on the same address would start,
+  // say "serving", and take half the calls. Without it the second one fails to listen.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options.listen, credentials, &port_);
   for (auto& [service, name] : services_) {
     builder.RegisterService(service);
