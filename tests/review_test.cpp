@@ -2,11 +2,14 @@
 #include <deque>
 #include <latch>
 #include <limits>
+#include <functional>
 #include <map>
 
 #include <grpcpp/grpcpp.h>
+#include <nlohmann/json.hpp>
 #include <gtest/gtest.h>
 
+#include <curation/db/fields.hpp>
 #include <curation/ingest/ingestor.hpp>
 #include <curation/modlog/log_store.hpp>
 #include <curation/review/feed_consumer.hpp>
@@ -652,6 +655,113 @@ TEST_F(DecisionTest, FiltersTheQueueAndPutsUnplayableFirstAmongEquals) {
     query.page_token = page->next_page_token;
   }
   EXPECT_EQ(paged, order);
+}
+
+// Rows each list statement reads from review.items for one page of `page_size`, as PostgreSQL
+// counts them (EXPLAIN ANALYZE of the generic plan the pool uses): what the scans returned
+// plus what their filters removed.
+std::map<std::string, int64_t> RowsReadPerListStatement(const std::string& url, int page_size, TimePoint now) {
+  std::map<std::string, int64_t> read;
+  pqxx::connection connection(url);
+  pqxx::nontransaction tx(connection);
+  tx.exec("SET plan_cache_mode = force_generic_plan");
+  for (const db::PreparedStatement& statement : ReviewStore::Statements()) {
+    if (!statement.name.starts_with("review.list_")) {
+      continue;
+    }
+    tx.exec("PREPARE listing AS " + statement.sql);
+    const std::string now_ms = std::to_string(db::ToMillis(now));
+    auto plan = nlohmann::json::parse(
+        tx.exec("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE listing('{open,claimed,escalated,decided}', -2208988800000,"
+                " 0, 0, NULL, false, '', '', '', '', " +
+                std::to_string(page_size) + ", " + now_ms + ")")[0][0]
+            .as<std::string>());
+    tx.exec("DEALLOCATE listing");
+    int64_t rows = 0;
+    std::function<void(const nlohmann::json&)> visit = [&](const nlohmann::json& node) {
+      if (node.value("Relation Name", "") == "items") {
+        rows += (node.value("Actual Rows", int64_t{0}) + node.value("Rows Removed by Filter", int64_t{0})) *
+                node.value("Actual Loops", int64_t{1});
+      }
+      for (const auto& child : node.value("Plans", nlohmann::json::array())) {
+        visit(child);
+      }
+    };
+    visit(plan[0]["Plan"]);
+    read[statement.name] = rows;
+  }
+  return read;
+}
+
+// A page costs what a page is: each list statement reads the queue by index from where the
+// last page ended and stops after its own rows, however long the queue.
+TEST_F(DecisionTest, APageReadsItsOwnRowsNotTheWholeQueue) {
+  Seed(3000);
+  Exec("ANALYZE review.items");
+  auto read = RowsReadPerListStatement(url_, 20, clock_.Now());
+  ASSERT_FALSE(read.empty());
+  for (const auto& [statement, rows] : read) {
+    // The page's rows, found by the index, then read again with what a curator sees.
+    EXPECT_LE(rows, 2 * 20 + 1) << statement;
+  }
+}
+
+TEST_F(DecisionTest, TheQueueOrderFollowsVerdictsAndMergesEveryStateAskedFor) {
+  Seed(6);
+  // Video 2's verdict comes after its item: unplayable, it goes first among those due with it.
+  Exec("UPDATE review.items SET due_at = (SELECT due_at FROM review.items WHERE target_id = '1')"
+       " WHERE target_id = '2';"
+       "INSERT INTO probe.probes (video_id, depth, verdict, codes, report, bytes_read, duration_ms)"
+       " VALUES ('2', 'light', 'unplayable', '{}', '{}', 0, 0), ('7', 'light', 'degraded', '{}', '{}', 0, 0)");
+  Exec("INSERT INTO probe.verdicts (video_id, verdict, codes, summary, depth, probe_id, probed_at)"
+       " SELECT video_id, verdict, codes, verdict, depth, id, now() FROM probe.probes");
+  auto order = [&](ListItemsQuery query) {
+    std::vector<std::string> ids;
+    for (int pages = 0; pages < 20; ++pages) {
+      auto page = service_->ListItems(query);
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (!page.ok()) {
+        break;
+      }
+      for (const auto& item : page->items) {
+        ids.push_back(item.row.target_id + ":" + item.row.state + ":" + item.row.playability);
+      }
+      if (page->next_page_token.empty()) {
+        break;
+      }
+      query.page_token = page->next_page_token;
+    }
+    return ids;
+  };
+  EXPECT_EQ(order({}), (std::vector<std::string>{"6:open:", "5:open:", "4:open:", "3:open:", "2:open:unplayable",
+                                                 "1:open:"}));
+  // A new verdict reaches the item; an item raised after the verdict starts with it.
+  Exec("UPDATE probe.verdicts SET verdict = 'playable' WHERE video_id = '2'");
+  Exec("INSERT INTO ingest.videos (id, channel_id, category_id, title, is_censored, created_at, created_in_block)"
+       " VALUES ('7', '7', '3', 'Video 7', false, now(), 1);"
+       "INSERT INTO review.items (target_kind, target_id, reason, source_seq, uploaded_at, due_at)"
+       " VALUES ('video', '7', 'new_video', 7, to_timestamp(" + std::to_string(NowSeconds()) +
+       "), to_timestamp(" + std::to_string(NowSeconds()) + ") + interval '36 hours')");
+  EXPECT_EQ(order({.page_size = 2}), (std::vector<std::string>{"6:open:", "5:open:", "4:open:", "3:open:",
+                                                               "1:open:", "2:open:playable", "7:open:degraded"}));
+
+  // Claimed, escalated and decided items each come from their own index, merged in queue order.
+  auto claimed = service_->ClaimItems(alice_, 3, 0ms);  // 6, 5, 4
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_TRUE(service_->DecideItem(alice_, {.item_id = (*claimed)[0].row.id, .action = "approve"}).ok());
+  ASSERT_TRUE(service_->DecideItem(alice_, {.item_id = (*claimed)[1].row.id, .action = "escalate", .note = "Lead?"})
+                  .ok());
+  EXPECT_EQ(order({.filter = {.states = {"decided", "escalated", "claimed"}}, .page_size = 1}),
+            (std::vector<std::string>{"6:decided:", "5:escalated:", "4:claimed:"}));
+  EXPECT_EQ(order({.filter = {.states = {"decided", "open"}}, .page_size = 2}),
+            (std::vector<std::string>{"6:decided:", "3:open:", "1:open:", "2:open:playable", "7:open:degraded"}));
+  EXPECT_EQ(order({.filter = {.states = {"claimed"}, .claimed_by = "alice"}}),
+            (std::vector<std::string>{"4:claimed:"}));
+  EXPECT_EQ(order({.filter = {.states = {"open"}, .claimed_by = "alice"}}), (std::vector<std::string>{}));
+  EXPECT_EQ(order({.filter = {.playability = "degraded"}}), (std::vector<std::string>{"7:open:degraded"}));
+  EXPECT_EQ(order({.filter = {.category_id = "3", .channel_id = "7"}, .page_size = 3}),
+            (std::vector<std::string>{"5:escalated:", "4:claimed:", "3:open:", "1:open:", "2:open:playable",
+                                      "7:open:degraded"}));
 }
 
 TEST_F(DecisionTest, StatsCountDepthRiskBreachAndMedianTimeToDecision) {

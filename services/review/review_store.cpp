@@ -1,6 +1,8 @@
 #include <curation/review/review_store.hpp>
 
 #include <algorithm>
+#include <iterator>
+#include <tuple>
 
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
@@ -17,8 +19,9 @@ constexpr char kUnjustifiedConsumer[] = "review.unjustified";
 // Times travel as milliseconds since the epoch.
 std::string Span(int param) { return absl::StrCat("make_interval(secs => $", param, "::double precision / 1000)"); }
 
-// An unplayable probe raises an item above others due at the same time.
-constexpr char kSignal[] = "(i.priority + CASE WHEN pv.verdict = 'unplayable' THEN 1 ELSE 0 END)";
+// The queue order: earliest due first, and among items due together the one with the higher
+// signal (an unplayable probe raises it) first. Each of the items_*queue indexes holds it.
+constexpr char kQueueOrder[] = "i.due_at, i.signal DESC, i.id";
 
 // A claim whose lease has lapsed is open again, whether or not the sweeper has run yet.
 std::string EffectiveState(int now_param) {
@@ -33,7 +36,7 @@ const std::string& ItemSelect() {
       " coalesce(v.title, c.title, ''), coalesce(v.channel_id, c.id, ''), coalesce(ch.title, ''),"
       " coalesce(v.category_id, ''), coalesce(cat.name, ''), ",
       db::MillisOf("i.uploaded_at"), ", ", db::MillisOf("i.due_at"), ", ", db::MillisOf("i.created_at"),
-      ", coalesce(pv.verdict, ''), coalesce(pv.summary, ''), ", kSignal, ", coalesce(i.lease_holder, ''), ",
+      ", coalesce(i.playability, ''), coalesce(pv.summary, ''), i.signal, coalesce(i.lease_holder, ''), ",
       db::MillisOf("i.lease_expires_at"), ", ", db::MillisOf("i.decided_at"),
       " FROM review.items i"
       " LEFT JOIN ingest.videos v ON i.target_kind = 'video' AND v.id = i.target_id"
@@ -42,6 +45,68 @@ const std::string& ItemSelect() {
       " LEFT JOIN ingest.categories cat ON cat.id = v.category_id"
       " LEFT JOIN probe.verdicts pv ON i.target_kind = 'video' AND pv.video_id = i.target_id");
   return select;
+}
+
+constexpr char kListPending[] = "review.list_pending";
+constexpr char kListPendingInChannel[] = "review.list_pending_in_channel";
+constexpr char kListEscalated[] = "review.list_escalated";
+constexpr char kListDecided[] = "review.list_decided";
+constexpr char kListClaimed[] = "review.list_claimed";
+
+// A page of the queue from the items that `items` picks (matching an items_*queue index, or
+// live claims), in queue order after the position $2..$4 ($2 due time, $3 signal, $4 id),
+// filtered by $1 (effective states), $5 (due before, or NULL), $6 (breached only, as of $12,
+// now), $7 (category), $8 (channel), $9 (playability) and $10 (claimed by); $11 rows at most.
+// The page is picked from review.items alone, then its rows are read with what a curator
+// sees: the generic plan reads the index from the position and stops at the page's end.
+std::string ListPage(const std::string& items) {
+  const std::string now = db::TimeParam(12), after_due = db::TimeParam(2);
+  return absl::StrCat(
+      "WITH page AS (SELECT i.id FROM review.items i WHERE ", items, " AND ", EffectiveState(12),
+      " = ANY($1::text[]) AND i.due_at >= ", after_due, " AND (i.due_at > ", after_due,
+      " OR i.signal < $3::integer OR (i.signal = $3::integer AND i.id > $4::bigint))"
+      " AND i.due_at < coalesce(", db::TimeParam(5), ", 'infinity')"
+      " AND i.due_at <= CASE WHEN $6::boolean THEN ", now, " ELSE 'infinity' END"
+      " AND ($7 = '' OR EXISTS (SELECT FROM ingest.videos fv"
+      "   WHERE i.target_kind = 'video' AND fv.id = i.target_id AND fv.category_id = $7))"
+      " AND ($8 = '' OR i.channel_id = $8)"
+      " AND ($9 = '' OR i.playability = $9)"
+      " AND ($10 = '' OR (i.lease_holder = $10 AND i.lease_expires_at > ", now, "))"
+      " ORDER BY ", kQueueOrder, " LIMIT $11) ",
+      ItemSelect(), " WHERE i.id = ANY(ARRAY(SELECT id FROM page)) ORDER BY ", kQueueOrder);
+}
+
+// The list statements whose items together hold the effective states `filter` asks for.
+std::vector<const char*> ListStatements(const ItemFilter& filter) {
+  auto asks = [&](const char* state) {
+    return std::find(filter.states.begin(), filter.states.end(), state) != filter.states.end();
+  };
+  std::vector<const char*> statements;
+  if (!filter.claimed_by.empty()) {  // only a live claim has a holder
+    if (asks("claimed")) {
+      statements.push_back(kListClaimed);
+    }
+    return statements;
+  }
+  if (asks("open")) {
+    // The claimed and escalated ones are among the pending; a channel has an index of its own.
+    statements.push_back(filter.channel_id.empty() ? kListPending : kListPendingInChannel);
+  } else {
+    if (asks("claimed")) {
+      statements.push_back(kListClaimed);
+    }
+    if (asks("escalated")) {
+      statements.push_back(kListEscalated);
+    }
+  }
+  if (asks("decided")) {
+    statements.push_back(kListDecided);
+  }
+  return statements;
+}
+
+bool InQueueOrder(const ItemRow& a, const ItemRow& b) {
+  return std::tie(a.due_at, b.signal, a.id) < std::tie(b.due_at, a.signal, b.id);
 }
 
 ItemRow ReadItem(const pqxx::row& row) {
@@ -214,31 +279,26 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
        absl::StrCat("UPDATE review.items SET state = 'open', lease_holder = NULL, lease_expires_at = NULL"
                     " WHERE state = 'claimed' AND lease_expires_at <= ",
                     db::TimeParam(1))},
-      {"review.list_items",
-       absl::StrCat(select, " WHERE ", EffectiveState(12), " = ANY($1::text[])", " AND (i.due_at, -", kSignal,
-                    ", i.id) > (", db::TimeParam(2), ", $3::integer, $4::bigint)", " AND ($5::bigint IS NULL OR i.due_at < ",
-                    db::TimeParam(5), ")", " AND (NOT $6::boolean OR i.due_at <= ", db::TimeParam(12), ")",
-                    " AND ($7 = '' OR v.category_id = $7)", " AND ($8 = '' OR coalesce(v.channel_id, c.id) = $8)",
-                    " AND ($9 = '' OR pv.verdict = $9)",
-                    " AND ($10 = '' OR (i.lease_holder = $10 AND i.lease_expires_at > ", db::TimeParam(12), "))",
-                    " ORDER BY i.due_at, ", kSignal, " DESC, i.id LIMIT $11")},
+      // One page of the queue from one set of items, each read by its index in queue order.
+      {kListPending, ListPage("i.state <> 'decided'")},
+      {kListPendingInChannel, ListPage("i.state <> 'decided' AND i.channel_id = $8")},
+      {kListEscalated, ListPage("i.state = 'escalated'")},
+      {kListDecided, ListPage("i.state = 'decided'")},
+      {kListClaimed, ListPage(absl::StrCat("i.state = 'claimed' AND i.lease_expires_at > ", db::TimeParam(12)))},
       {"review.get_item", absl::StrCat(select, " WHERE i.id = $1")},
       {"review.lock_item", absl::StrCat(select, " WHERE i.id = $1 FOR UPDATE OF i")},
-      {"review.items_by_id",
-       absl::StrCat(select, " WHERE i.id = ANY($1::bigint[]) ORDER BY i.due_at, ", kSignal, " DESC, i.id")},
+      {"review.items_by_id", absl::StrCat(select, " WHERE i.id = ANY($1::bigint[]) ORDER BY ", kQueueOrder)},
       // Claims and reads in one statement: the read sees the items as they were before the
       // claim, so the caller sets the lease fields it just wrote. `= ANY(ARRAY(...))` keeps the
       // generic plan on the primary key (a LIMIT $2 is estimated at a tenth of the table).
       {"review.claim",
        absl::StrCat("WITH picked AS (SELECT i.id FROM review.items i"
-                    " LEFT JOIN probe.verdicts pv ON i.target_kind = 'video' AND pv.video_id = i.target_id"
-                    " WHERE i.state = 'open' OR (i.state = 'claimed' AND i.lease_expires_at <= ",
-                    db::TimeParam(3), ") ORDER BY i.due_at, ", kSignal,
-                    " DESC, i.id LIMIT $2 FOR UPDATE OF i SKIP LOCKED),"
+                    " WHERE i.state <> 'decided'"
+                    " AND (i.state = 'open' OR (i.state = 'claimed' AND i.lease_expires_at <= ",
+                    db::TimeParam(3), ")) ORDER BY ", kQueueOrder, " LIMIT $2 FOR UPDATE OF i SKIP LOCKED),"
                     " claimed AS (UPDATE review.items it SET state = 'claimed', lease_holder = $1, lease_expires_at = ",
                     db::TimeParam(3), " + ", Span(4), " WHERE it.id = ANY(ARRAY(SELECT id FROM picked)) RETURNING it.id) ",
-                    select, " WHERE i.id = ANY(ARRAY(SELECT id FROM claimed)) ORDER BY i.due_at, ", kSignal,
-                    " DESC, i.id")},
+                    select, " WHERE i.id = ANY(ARRAY(SELECT id FROM claimed)) ORDER BY ", kQueueOrder)},
       {"review.renew",
        absl::StrCat("UPDATE review.items SET lease_expires_at = ", db::TimeParam(3), " + ", Span(4),
                     " WHERE id = ANY($2::bigint[]) AND state = 'claimed' AND lease_holder = $1 AND lease_expires_at > ",
@@ -310,20 +370,29 @@ absl::StatusOr<std::vector<ItemRow>> ReviewStore::ListItems(const ItemFilter& fi
                                                             TimePoint now, std::optional<TimePoint> deadline) {
   // The first page starts before any deadline: 1900-01-01.
   constexpr int64_t kBeforeAnyDeadlineMs = -2208988800000;
-  std::vector<ItemRow> items;
   int64_t after_due = after ? db::ToMillis(after->due_at) : kBeforeAnyDeadlineMs;
-  int after_signal = after ? -after->signal : 0;
+  int after_signal = after ? after->signal : 0;
   int64_t after_id = after ? after->id : 0;
   std::optional<std::string> due_before;
   if (filter.due_before) {
     due_before = absl::StrCat(db::ToMillis(*filter.due_before));
   }
+  std::vector<ItemRow> items;
   RETURN_IF_ERROR(pool_.InTransaction(
       [&](pqxx::work& tx) {
-        items = ReadItems(tx.exec_prepared("review.list_items", TextArrayLiteral(filter.states), after_due, after_signal,
-                                           after_id, due_before ? due_before->c_str() : nullptr,
-                                           filter.breached_only, filter.category_id, filter.channel_id,
-                                           filter.playability, filter.claimed_by, limit, db::ToMillis(now)));
+        // Each set's page in queue order, merged: the first `limit` of them are the page.
+        for (const char* statement : ListStatements(filter)) {
+          std::vector<ItemRow> part = ReadItems(
+              tx.exec_prepared(statement, TextArrayLiteral(filter.states), after_due, after_signal, after_id,
+                               due_before ? due_before->c_str() : nullptr, filter.breached_only, filter.category_id,
+                               filter.channel_id, filter.playability, filter.claimed_by, limit, db::ToMillis(now)));
+          std::vector<ItemRow> merged;
+          std::merge(std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()),
+                     std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()),
+                     std::back_inserter(merged), InQueueOrder);
+          merged.resize(std::min<size_t>(merged.size(), static_cast<size_t>(limit)));
+          items = std::move(merged);
+        }
         return absl::OkStatus();
       },
       deadline));

@@ -36,7 +36,8 @@ struct ItemRow {
   std::optional<TimePoint> decided_at;
 };
 
-/// Position after the last item of a page: items are ordered by (due_at, -signal, id).
+/// Position after the last item of a page: items are ordered by due_at, then signal
+/// (highest first), then id.
 struct QueuePosition {
   TimePoint due_at;
   int signal = 0;
@@ -111,6 +112,8 @@ class ReviewStore {
   /// Returns lapsed claims to the queue; how many.
   absl::StatusOr<int64_t> ExpireLeases(TimePoint now);
 
+  /// Up to `limit` items in queue order after `after`, read by index from there (keyset
+  /// paging): a page costs its own rows, not the queue's length.
   absl::StatusOr<std::vector<ItemRow>> ListItems(const ItemFilter& filter, const std::optional<QueuePosition>& after,
                                                  int limit, TimePoint now, std::optional<TimePoint> deadline);
   /// NOT_FOUND for an unknown id.
