@@ -22,6 +22,8 @@ using namespace std::chrono_literals;
 
 class ModlogTest : public testing::DatabaseTest {
  protected:
+  static constexpr char kReason[] = "Reuploaded music video from a major label, no licence.";
+
   void SetUp() override {
     DatabaseTest::SetUp();
     std::vector<db::PreparedStatement> statements = LogStore::Statements();
@@ -82,6 +84,21 @@ class ModlogTest : public testing::DatabaseTest {
     tx.commit();
   }
   void Tamper(const std::string& sql) { Exec("SET session_replication_role = replica; " + sql); }
+
+  // `count` censors of videos first_video, first_video + 1, ...; their entry ids.
+  std::vector<int64_t> AppendCensors(int count, int first_video) {
+    std::vector<int64_t> ids;
+    for (int i = 0; i < count; ++i) {
+      ids.push_back(Append(Censor(std::to_string(first_video + i), kReason)));
+    }
+    return ids;
+  }
+
+  // What the service's Verify does: seal what waits, then verify.
+  absl::StatusOr<VerifyReport> Verify(VerifyScope scope) {
+    EXPECT_TRUE(store_->SealAll().ok());
+    return store_->Verify(scope);
+  }
 
   ManualClock clock_{TimePoint(std::chrono::milliseconds(1'800'000'000'000))};
   MetricsRegistry metrics_;
@@ -180,6 +197,238 @@ TEST_F(ModlogTest, AnEntryRemovedFromTheSealingQueueIsReported) {
   ASSERT_TRUE(report.ok());
   EXPECT_FALSE(report->intact);
   EXPECT_EQ(report->broken_entry_id, id);
+}
+
+// Verifying since the checkpoint: the entries_checked - verified_from entries after it are the
+// ones recomputed.
+TEST_F(ModlogTest, VerifyingSinceTheCheckpointRecomputesOnlyWhatWasSealedAfterIt) {
+  AppendCensors(3, 40);
+  auto first = Verify(VerifyScope::kSinceCheckpoint);  // no checkpoint yet: everything
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(first->intact) << first->problem;
+  EXPECT_EQ(first->verified_from, 0);
+  EXPECT_EQ(first->entries_checked, 3);
+  ASSERT_TRUE(first->whole_chain_verified_at.has_value());
+
+  int64_t last = AppendCensors(2, 50).back();
+  auto second = Verify(VerifyScope::kSinceCheckpoint);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_TRUE(second->intact) << second->problem;
+  EXPECT_EQ(second->verified_from, 3);
+  EXPECT_EQ(second->entries_checked, 5);
+  EXPECT_EQ(second->head_hash, service_->GetEntry(last)->chain_hash);
+  EXPECT_EQ(second->whole_chain_verified_at, first->whole_chain_verified_at);
+
+  auto nothing_new = Verify(VerifyScope::kSinceCheckpoint);
+  ASSERT_TRUE(nothing_new.ok());
+  EXPECT_TRUE(nothing_new->intact) << nothing_new->problem;
+  EXPECT_EQ(nothing_new->verified_from, 5);
+  EXPECT_EQ(nothing_new->entries_checked, 5);
+  EXPECT_EQ(nothing_new->head_hash, second->head_hash);
+
+  auto whole = Verify(VerifyScope::kWholeChain);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_TRUE(whole->intact) << whole->problem;
+  EXPECT_EQ(whole->verified_from, 0);
+  EXPECT_EQ(whole->entries_checked, 5);
+}
+
+TEST_F(ModlogTest, VerifyingSinceTheCheckpointFindsWhatWasTamperedWithAfterIt) {
+  std::vector<int64_t> ids = AppendCensors(3, 40);
+  ASSERT_TRUE(Verify(VerifyScope::kSinceCheckpoint).ok());
+  for (int64_t id : AppendCensors(3, 50)) {
+    ids.push_back(id);
+  }
+  ASSERT_TRUE(store_->SealAll().ok());
+  Tamper("UPDATE modlog.entries SET justification = 'looked fine to me' WHERE id = " + std::to_string(ids[4]));
+  for (int twice = 0; twice < 2; ++twice) {  // a broken chain does not move the checkpoint past the break
+    auto report = Verify(VerifyScope::kSinceCheckpoint);
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_FALSE(report->intact);
+    EXPECT_EQ(report->verified_from, 3);
+    EXPECT_EQ(report->broken_entry_id, ids[4]);
+    EXPECT_EQ(report->broken_position, 5);
+    EXPECT_NE(report->problem.find("edited"), std::string::npos) << report->problem;
+  }
+
+  // An entry written after the checkpoint and dropped from the sealing queue.
+  int64_t dropped = Append(Censor("60", kReason));
+  Tamper("DELETE FROM modlog.unsealed");
+  Tamper("UPDATE modlog.entries SET justification = '" + std::string(kReason) + "' WHERE id = " +
+         std::to_string(ids[4]));
+  auto report = Verify(VerifyScope::kSinceCheckpoint);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_FALSE(report->intact);
+  EXPECT_EQ(report->verified_from, 3);
+  EXPECT_EQ(report->broken_entry_id, dropped);
+}
+
+TEST_F(ModlogTest, AnEditBeforeTheCheckpointIsFoundByVerifyingTheWholeChain) {
+  std::vector<int64_t> ids = AppendCensors(4, 40);
+  ASSERT_TRUE(Verify(VerifyScope::kSinceCheckpoint).ok());
+  Tamper("UPDATE modlog.entries SET justification = 'looked fine to me' WHERE id = " + std::to_string(ids[1]));
+  // What the checkpoint is for: it is not recomputed ...
+  auto since = Verify(VerifyScope::kSinceCheckpoint);
+  ASSERT_TRUE(since.ok());
+  EXPECT_TRUE(since->intact);
+  EXPECT_EQ(since->verified_from, 4);
+  // ... but the whole chain is.
+  auto whole = Verify(VerifyScope::kWholeChain);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_FALSE(whole->intact);
+  EXPECT_EQ(whole->broken_position, 2);
+  EXPECT_EQ(whole->broken_entry_id, ids[1]);
+  // From then on, the checkpoint is not trusted.
+  since = Verify(VerifyScope::kSinceCheckpoint);
+  ASSERT_TRUE(since.ok());
+  EXPECT_FALSE(since->intact);
+  EXPECT_EQ(since->verified_from, 0);
+  EXPECT_EQ(since->broken_position, 2);
+}
+
+TEST_F(ModlogTest, TheWholeChainIsRecomputedWhenItsLastVerificationIsADayOld) {
+  std::vector<int64_t> ids = AppendCensors(4, 40);
+  ASSERT_TRUE(Verify(VerifyScope::kSinceCheckpoint).ok());
+  Tamper("UPDATE modlog.entries SET justification = 'looked fine to me' WHERE id = " + std::to_string(ids[0]));
+  Exec("UPDATE modlog.verified_checkpoint SET whole_chain_verified_at = now() - interval '23 hours'");
+  auto recent = Verify(VerifyScope::kSinceCheckpoint);
+  ASSERT_TRUE(recent.ok());
+  EXPECT_EQ(recent->verified_from, 4);
+  Exec("UPDATE modlog.verified_checkpoint SET whole_chain_verified_at = now() - interval '25 hours'");
+  auto stale = Verify(VerifyScope::kSinceCheckpoint);
+  ASSERT_TRUE(stale.ok());
+  EXPECT_EQ(stale->verified_from, 0);
+  EXPECT_FALSE(stale->intact);
+  EXPECT_EQ(stale->broken_position, 1);
+}
+
+TEST_F(ModlogTest, ACheckpointTheChainNoLongerPassesThroughIsReportedAndEverythingRecomputed) {
+  std::vector<int64_t> ids = AppendCensors(3, 40);
+  ASSERT_TRUE(Verify(VerifyScope::kSinceCheckpoint).ok());
+  Append(Censor("50", kReason));
+
+  // A forged head hash: the chain at position 3 does not have it.
+  Tamper("UPDATE modlog.verified_checkpoint SET head_hash = sha256('forged')");
+  auto forged = Verify(VerifyScope::kSinceCheckpoint);
+  ASSERT_TRUE(forged.ok()) << forged.status();
+  EXPECT_EQ(forged->verified_from, 0);
+  EXPECT_FALSE(forged->intact);
+  EXPECT_EQ(forged->broken_position, 3);
+  EXPECT_EQ(forged->broken_entry_id, ids[2]);
+  EXPECT_NE(forged->problem.find("checkpoint"), std::string::npos) << forged->problem;
+  // It stays broken: a verification never writes over the evidence.
+  auto again = Verify(VerifyScope::kWholeChain);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->intact);
+  EXPECT_EQ(again->broken_position, 3);
+
+  // A checkpoint past the end of the chain: entries were cut off its end, or the checkpoint forged.
+  Tamper("UPDATE modlog.verified_checkpoint SET position = 9, head_hash = sha256('forged')");
+  auto past_end = Verify(VerifyScope::kSinceCheckpoint);
+  ASSERT_TRUE(past_end.ok()) << past_end.status();
+  EXPECT_EQ(past_end->verified_from, 0);
+  EXPECT_FALSE(past_end->intact);
+  EXPECT_EQ(past_end->broken_position, 5);
+  EXPECT_NE(past_end->problem.find("ends at position 4"), std::string::npos) << past_end->problem;
+}
+
+TEST_F(ModlogTest, EntriesCutOffTheEndOfTheChainAreFoundThroughTheCheckpoint) {
+  std::vector<int64_t> ids = AppendCensors(4, 40);
+  ASSERT_TRUE(Verify(VerifyScope::kSinceCheckpoint).ok());
+  // The last two decisions' entries and links removed: what is left links up as before.
+  Tamper("DELETE FROM modlog.chain WHERE position > 2; DELETE FROM modlog.entries WHERE id IN (" +
+         std::to_string(ids[2]) + ", " + std::to_string(ids[3]) + ")");
+  for (VerifyScope scope : {VerifyScope::kSinceCheckpoint, VerifyScope::kWholeChain}) {
+    auto report = Verify(scope);
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_FALSE(report->intact);
+    EXPECT_EQ(report->broken_position, 3);
+    EXPECT_NE(report->problem.find("ends at position 2"), std::string::npos) << report->problem;
+  }
+}
+
+TEST_F(ModlogTest, AnEntrySealedLongAfterLaterOnesIsVerifiedAndItsEditFound) {
+  // Its decision's transaction stays open while 80 later entries are written and sealed, so
+  // its link shares a window with entries 80 ids away.
+  pqxx::connection connection(url_);
+  for (const db::PreparedStatement& statement : LogStore::Statements()) {
+    connection.prepare(statement.name, statement.sql);
+  }
+  pqxx::work late(connection);
+  int64_t straggler = LogStore::Append(late, Censor("30", kReason));
+  AppendCensors(80, 100);
+  ASSERT_TRUE(store_->SealAll().ok());
+  late.commit();
+  ASSERT_TRUE(store_->SealAll().ok());
+  Append(Censor("200", kReason));
+  auto report = Verify(VerifyScope::kWholeChain);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->intact) << report->problem;
+  EXPECT_EQ(report->entries_checked, 82);
+  ASSERT_EQ(store_->Get(straggler)->chain_position, 81);
+
+  Tamper("UPDATE modlog.entries SET justification = 'looked fine to me' WHERE id = " + std::to_string(straggler));
+  report = Verify(VerifyScope::kWholeChain);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_FALSE(report->intact);
+  EXPECT_EQ(report->broken_entry_id, straggler);
+  EXPECT_EQ(report->broken_position, 81);
+}
+
+// As in curationd, whose pool runs as the restricted role: its verification connections too.
+TEST_F(ModlogTest, VerifiesAndKeepsItsCheckpointAsTheServicesRole) {
+  AppendCensors(3, 40);
+  auto pool = db::Pool::Create({.url = url_, .size = 2, .statements = LogStore::Statements(), .role = "curation_service"});
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  LogStore store(**pool, 2);
+  ASSERT_TRUE(store.SealAll().ok());
+  auto whole = store.Verify(VerifyScope::kWholeChain);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  EXPECT_TRUE(whole->intact) << whole->problem;
+  auto since = store.Verify(VerifyScope::kSinceCheckpoint);
+  ASSERT_TRUE(since.ok()) << since.status();
+  EXPECT_TRUE(since->intact) << since->problem;
+  EXPECT_EQ(since->verified_from, 3);
+}
+
+TEST_F(ModlogTest, AnEntrySealedTwiceIsFoundByVerifyingTheWholeChain) {
+  std::vector<int64_t> ids = AppendCensors(3, 40);
+  auto verified = Verify(VerifyScope::kWholeChain);
+  ASSERT_TRUE(verified.ok() && verified->intact);
+  // A fourth link, well formed, to the first entry again.
+  auto first = store_->Get(ids[0]);
+  ASSERT_TRUE(first.ok());
+  std::string link = ChainHash(verified->head_hash, first->content_hash);
+  Tamper("ALTER TABLE modlog.chain DROP CONSTRAINT chain_entry_id_key;"
+         " INSERT INTO modlog.chain (position, entry_id, previous_hash, chain_hash) VALUES (4, " +
+         std::to_string(ids[0]) + ", decode('" + Hex(verified->head_hash) + "', 'hex'), decode('" + Hex(link) +
+         "', 'hex'))");
+  auto report = Verify(VerifyScope::kWholeChain);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_FALSE(report->intact);
+  EXPECT_NE(report->problem.find("twice"), std::string::npos) << report->problem;
+}
+
+TEST_F(ModlogTest, AnEntryThatCannotBeReadIsNamed) {
+  std::vector<int64_t> ids = AppendCensors(3, 40);
+  ASSERT_TRUE(store_->SealAll().ok());
+  // Codes in two dimensions with a NULL read as their elements, in order: a different content.
+  Tamper("UPDATE modlog.entries SET policy_codes = '{{copyright,NULL}}' WHERE id = " + std::to_string(ids[0]));
+  auto report = Verify(VerifyScope::kWholeChain);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->intact) << report->problem;  // the same codes as before, read the same way
+  Tamper("UPDATE modlog.entries SET policy_codes = '{{copyright,tos-dmca}}' WHERE id = " + std::to_string(ids[0]));
+  report = Verify(VerifyScope::kWholeChain);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_FALSE(report->intact);
+  EXPECT_EQ(report->broken_entry_id, ids[0]);
+  // A column whose type was changed under the log.
+  Tamper("ALTER TABLE modlog.entries ALTER COLUMN item_id TYPE integer");
+  report = Verify(VerifyScope::kWholeChain);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_FALSE(report->intact);
+  EXPECT_EQ(report->broken_entry_id, ids[0]);
+  EXPECT_NE(report->problem.find("cannot be read"), std::string::npos) << report->problem;
 }
 
 TEST_F(ModlogTest, ConcurrentWritersAllEndUpInOneChain) {
@@ -294,6 +543,11 @@ TEST_F(ModlogTest, ListsByFilterAndPagesWithAnOpaqueToken) {
   ASSERT_TRUE(next.ok());
   ASSERT_EQ(next->entries.size(), 1u);
   EXPECT_TRUE(next->next_page_token.empty());
+  // Bob's entries, or everyone's, cannot be paged with a token from Alice's.
+  EXPECT_EQ(service_->ListEntries({.filter = {.actor = "bob"}, .page_token = page->next_page_token}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(service_->ListEntries({.page_token = page->next_page_token}).status().code(),
+            absl::StatusCode::kInvalidArgument);
 
   auto window = service_->ListEntries(
       {.filter = {.start = clock_.Now() + 1h, .end = clock_.Now() + 3h, .target_kind = "video"}});

@@ -16,10 +16,9 @@ constexpr std::string_view kReferencePrefix = "curation-log#";
 
 void AppendField(std::string& out, std::string_view value) {
   uint32_t size = static_cast<uint32_t>(value.size());
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    out.push_back(static_cast<char>((size >> shift) & 0xFF));
-  }
-  out.append(value);
+  const char length[4] = {static_cast<char>(size >> 24), static_cast<char>(size >> 16), static_cast<char>(size >> 8),
+                          static_cast<char>(size)};
+  out.append(length, sizeof length).append(value);
 }
 
 // Absent and present are told apart: "" versus "=<value>".
@@ -51,9 +50,11 @@ std::string SafeWord(std::string_view word) {
 
 }  // namespace
 
-std::string CanonicalBytes(const EntryContent& content) {
-  std::string out;
-  out.reserve(256 + content.justification.size() + content.note.size());
+namespace {
+
+// The canonical bytes of `content`, appended to `out`.
+void AppendCanonical(std::string& out, const EntryContent& content) {
+  out.reserve(out.size() + 256 + content.justification.size() + content.note.size());
   AppendField(out, kCanonicalVersion);
   AppendField(out, content.kind);
   AppendField(out, content.actor);
@@ -89,15 +90,28 @@ std::string CanonicalBytes(const EntryContent& content) {
     AppendField(out, "");
   }
   AppendField(out, absl::StrCat(Micros(content.recorded_at)));
+}
+
+}  // namespace
+
+std::string CanonicalBytes(const EntryContent& content) {
+  std::string out;
+  AppendCanonical(out, content);
   return out;
 }
 
-std::string ContentHash(const EntryContent& content) { return Sha256(CanonicalBytes(content)); }
+// Verification hashes every entry of the log: the bytes are built in a buffer per thread, whose
+// memory outlives the call, rather than in a new string each time.
+std::string ContentHash(const EntryContent& content) {
+  thread_local std::string canonical;
+  canonical.clear();
+  AppendCanonical(canonical, content);
+  return Sha256(canonical);
+}
 
 std::string ChainHash(std::string_view previous_hash, std::string_view content_hash) {
-  std::string joined;
-  joined.reserve(previous_hash.size() + content_hash.size());
-  joined.append(previous_hash).append(content_hash);
+  thread_local std::string joined;
+  joined.assign(previous_hash).append(content_hash);
   return Sha256(joined);
 }
 

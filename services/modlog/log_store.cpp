@@ -1,12 +1,16 @@
 #include <curation/modlog/log_store.hpp>
 
-#include <curation/db/fields.hpp>
-
 #include <algorithm>
 #include <thread>
 
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
+
+#include <curation/common/logging.hpp>
+#include <curation/common/time_format.hpp>
+#include <curation/db/fields.hpp>
+
+#include "chain_verifier.hpp"
 
 namespace curation::modlog {
 namespace {
@@ -17,13 +21,6 @@ using db::TextArrayLiteral;
 
 // Only one sealer may extend the chain at a time.
 constexpr int64_t kSealLock = 7211000001;
-constexpr int kVerifyBatch = 20000;
-// Parts of the chain verified at once, each on its own connection: one per core. More only
-// make the database and the hashing take turns (four on two cores: 5.4-6.5 s for a million
-// entries, two: 4.1-4.5 s).
-int64_t VerifyStretches() {
-  return std::clamp<int64_t>(std::thread::hardware_concurrency(), 1, 8);
-}
 constexpr int64_t kSealBatch = 5000;
 
 // Times travel as microseconds since the epoch, exactly as PostgreSQL stores them.
@@ -147,18 +144,48 @@ std::vector<db::PreparedStatement> LogStore::Statements() {
        absl::StrCat("SELECT ", EntryColumns(),
                     ", (SELECT min(x.id) FROM modlog.entries x WHERE x.confirms_entry_id = e.id)"
                     " FROM modlog.entries e LEFT JOIN modlog.chain c ON c.entry_id = e.id WHERE e.id = $1")},
-      // Driven by the chain, so a deleted entry shows up as a link with no entry.
-      {"modlog.verify_batch",
-       absl::StrCat("SELECT ", EntryColumns(), ", c.entry_id"
-                    " FROM modlog.chain c LEFT JOIN modlog.entries e ON e.id = c.entry_id"
-                    " WHERE c.position > $1 AND c.position <= $3 ORDER BY c.position LIMIT $2")},
-      {"modlog.no_parallel_workers", "SELECT set_config('max_parallel_workers_per_gather', '0', true)"},
-      {"modlog.link_at", "SELECT encode(chain_hash, 'hex') FROM modlog.chain WHERE position = $1"},
       {"modlog.unchained",
        "SELECT min(e.id), count(*) FROM modlog.entries e"
        " WHERE NOT EXISTS (SELECT 1 FROM modlog.chain c WHERE c.entry_id = e.id)"
        " AND NOT EXISTS (SELECT 1 FROM modlog.unsealed u WHERE u.entry_id = e.id)"},
+      // The same for entries from $1 on, each looked up: a hash of the whole chain, which a
+      // generic plan would build for an unknown $1, is what verifying since the checkpoint avoids.
+      {"modlog.unchained_from",
+       "SELECT min(e.id), count(*) FROM modlog.entries e WHERE e.id >= $1"
+       " AND NOT EXISTS (SELECT 1 FROM modlog.chain c WHERE c.entry_id = e.id OFFSET 0)"
+       " AND NOT EXISTS (SELECT 1 FROM modlog.unsealed u WHERE u.entry_id = e.id OFFSET 0)"},
+      // Entries in neither the chain up to $1 nor the sealing queue (less any in them twice): at
+      // the head's moment, 0 when every entry is accounted for. Counting takes a third of the time
+      // of looking for one; the queue is short, so each of its entries is looked up.
+      {"modlog.unaccounted",
+       "SELECT (SELECT count(*) FROM modlog.entries) - $1::bigint - (SELECT count(*) FROM modlog.unsealed u"
+       " WHERE EXISTS (SELECT 1 FROM modlog.entries e WHERE e.id = u.entry_id OFFSET 0)"
+       " AND NOT EXISTS (SELECT 1 FROM modlog.chain c WHERE c.entry_id = u.entry_id OFFSET 0))"},
+      // Costed over the whole table, these would be compiled first, which takes longer than running them.
+      {"modlog.no_jit", "SELECT set_config('jit', 'off', true)"},
       {"modlog.unsealed_count", "SELECT count(*) FROM modlog.unsealed"},
+      {"modlog.checkpoint",
+       absl::StrCat("SELECT k.position, encode(k.head_hash, 'hex'), k.next_entry_id, ", EpochMicros("k.verified_at"),
+                    ", ", EpochMicros("k.whole_chain_verified_at"),
+                    ", coalesce(k.whole_chain_verified_at > now() - $1::bigint * interval '1 second', false),"
+                    " c.entry_id, encode(c.chain_hash, 'hex')"
+                    " FROM modlog.verified_checkpoint k LEFT JOIN modlog.chain c ON c.position = k.position")},
+      // Every entry below it is in the chain: none waits to be sealed, and none is newer.
+      {"modlog.next_entry_id",
+       "SELECT coalesce(least((SELECT min(entry_id) FROM modlog.unsealed), (SELECT max(id) + 1 FROM modlog.entries)), 1)"},
+      // Only forward; a verification since the checkpoint keeps the last whole-chain one's time,
+      // or its absence after that one found a break.
+      {"modlog.advance_checkpoint",
+       absl::StrCat("INSERT INTO modlog.verified_checkpoint AS k"
+                    " (position, head_hash, next_entry_id, verified_at, whole_chain_verified_at)"
+                    " VALUES ($1, decode($2, 'hex'), $3, now(), CASE WHEN $4::boolean THEN now() END)"
+                    " ON CONFLICT (singleton) DO UPDATE SET position = excluded.position,"
+                    " head_hash = excluded.head_hash, next_entry_id = excluded.next_entry_id,"
+                    " verified_at = excluded.verified_at, whole_chain_verified_at ="
+                    " CASE WHEN $4::boolean THEN excluded.whole_chain_verified_at ELSE k.whole_chain_verified_at END"
+                    " WHERE k.position <= excluded.position AND ($4::boolean OR k.whole_chain_verified_at IS NOT NULL)"
+                    " RETURNING ", EpochMicros("k.whole_chain_verified_at"))},
+      {"modlog.distrust_checkpoint", "UPDATE modlog.verified_checkpoint SET whole_chain_verified_at = NULL"},
       {"modlog.seal_backlog",
        absl::StrCat("SELECT count(*), ", EpochMicros("min(e.recorded_at)"),
                     " FROM modlog.unsealed u JOIN modlog.entries e ON e.id = u.entry_id")},
@@ -326,125 +353,157 @@ absl::StatusOr<Entry> LogStore::Get(int64_t id, std::optional<TimePoint> deadlin
 
 namespace {
 
-// The first break found in one stretch of the chain.
-struct Break {
+// The checkpoint as stored, and what the chain holds at its position now.
+struct Checkpoint {
   int64_t position = 0;
-  int64_t entry_id = 0;
-  std::string problem;
+  std::string head_hash;
+  int64_t next_entry_id = 1;
+  TimePoint verified_at;
+  std::optional<TimePoint> whole_chain_verified_at;
+  bool whole_chain_recent = false;  // within kWholeChainEvery
+  int64_t entry_at_position = 0;
+  std::optional<std::string> chain_hash_at_position;
 };
 
-// Checks positions (first, last] of the chain: each entry against its content hash, each link
-// against the one before. `tip` is the chain hash at `first` (the genesis hash for 0).
-absl::StatusOr<std::optional<Break>> VerifyStretch(db::Pool& pool, int64_t first, int64_t last) {
-  std::optional<Break> found;
-  RETURN_IF_ERROR(pool.InTransaction([&](pqxx::work& tx) {
-    // The stretches already use every core; parallel workers per query would only add hops.
-    tx.exec_prepared("modlog.no_parallel_workers");
-    std::string tip = GenesisHash();
-    if (first > 0) {
-      auto before = tx.exec_prepared("modlog.link_at", first);
-      if (before.empty()) {
-        return absl::OkStatus();  // the stretch before this one reports the missing position
-      }
-      tip = Unhex(before[0][0].c_str());
-    }
-    int64_t position = first;
-    auto broken = [&](int64_t at, int64_t entry_id, std::string problem) {
-      found = Break{at, entry_id, std::move(problem)};
-    };
-    while (!found && position < last) {
-      auto rows = tx.exec_prepared("modlog.verify_batch", position, kVerifyBatch, last);
-      for (const auto& row : rows) {
-        int64_t entry_id = row[32].as<int64_t>();
-        int64_t at = row[29].as<int64_t>();
-        if (at != position + 1) {
-          broken(position + 1, entry_id, absl::StrCat("chain position ", position + 1, " is missing"));
-          break;
-        }
-        if (row[0].is_null()) {
-          broken(at, entry_id, absl::StrCat("entry ", entry_id, " was deleted"));
-          break;
-        }
-        Entry entry = ReadEntry(row);
-        if (ContentHash(entry.content) != entry.content_hash) {
-          broken(at, entry_id, absl::StrCat("entry ", entry_id, " does not match its content hash: it was edited"));
-          break;
-        }
-        std::string previous = Unhex(row[30].c_str());
-        if (previous != tip) {
-          broken(at, entry_id, absl::StrCat("entry ", entry_id, " does not link to the entry before it"));
-          break;
-        }
-        std::string link = Unhex(row[31].c_str());
-        if (ChainHash(previous, entry.content_hash) != link) {
-          broken(at, entry_id, absl::StrCat("entry ", entry_id, "'s chain hash is wrong"));
-          break;
-        }
-        tip = std::move(link);
-        position = at;
-      }
-      if (!found && rows.empty()) {
-        broken(position + 1, 0, absl::StrCat("chain position ", position + 1, " is missing"));
-      }
-    }
-    return absl::OkStatus();
-  }));
-  return found;
+std::optional<Checkpoint> ReadCheckpoint(pqxx::transaction_base& tx) {
+  auto rows = tx.exec_prepared("modlog.checkpoint",
+                               std::chrono::duration_cast<std::chrono::seconds>(LogStore::kWholeChainEvery).count());
+  if (rows.empty()) {
+    return std::nullopt;
+  }
+  const pqxx::row& row = rows[0];
+  Checkpoint checkpoint;
+  checkpoint.position = row[0].as<int64_t>();
+  checkpoint.head_hash = Unhex(row[1].c_str());
+  checkpoint.next_entry_id = row[2].as<int64_t>();
+  checkpoint.verified_at = FromMicros(row[3].as<int64_t>());
+  if (!row[4].is_null()) {
+    checkpoint.whole_chain_verified_at = FromMicros(row[4].as<int64_t>());
+  }
+  checkpoint.whole_chain_recent = row[5].as<bool>();
+  checkpoint.entry_at_position = Nullable<int64_t>(row[6]).value_or(0);
+  if (!row[7].is_null()) {
+    checkpoint.chain_hash_at_position = Unhex(row[7].c_str());
+  }
+  return checkpoint;
 }
+
+// The break that a chain no longer passing through its checkpoint is. The log is append-only,
+// so the chain cannot have moved away from a point once verified on it: either it was rewritten
+// or cut short, or the checkpoint was forged. Which, only a person can tell, so the checkpoint
+// stays until one does (deletes it).
+std::optional<Break> Departure(const Checkpoint& checkpoint, int64_t head) {
+  std::string when = FormatIsoTime(checkpoint.verified_at);
+  if (checkpoint.position > head) {
+    return Break{head + 1, 0,
+                 absl::StrCat("the chain ends at position ", head, ", but it reached position ", checkpoint.position,
+                              " when verified at ", when,
+                              ": entries were cut off its end, or the verified checkpoint was forged")};
+  }
+  const std::string& there =
+      checkpoint.position == 0 ? GenesisHash() : checkpoint.chain_hash_at_position.value_or(std::string());
+  if (there != checkpoint.head_hash) {
+    return Break{checkpoint.position, checkpoint.entry_at_position,
+                 absl::StrCat("the chain's hash at position ", checkpoint.position,
+                              " is not the one verified there at ", when,
+                              ": the chain up to it was rewritten, or the verified checkpoint was forged")};
+  }
+  return std::nullopt;
+}
+
+// Windows checked side by side: one per core. More only make the database and the hashing take
+// turns.
+int VerifyWorkers() { return static_cast<int>(std::clamp<int64_t>(std::thread::hardware_concurrency(), 1, 8)); }
 
 }  // namespace
 
-absl::StatusOr<VerifyReport> LogStore::Verify() {
+absl::StatusOr<VerifyReport> LogStore::Verify(VerifyScope scope) {
   VerifyReport report;
   int64_t head = 0;
-  RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
-    auto tip = tx.exec_prepared("modlog.chain_tip");
-    if (!tip.empty()) {
+  std::optional<Checkpoint> checkpoint;
+  std::optional<Break> departure;
+  bool since_checkpoint = false;
+  int64_t next_entry_id = 1;
+  int64_t unaccounted = 0;  // entries in neither the chain nor the sealing queue, less any twice in them
+  // The head, the checkpoint and what the chain holds there, and which entries the chain held,
+  // as of one moment.
+  RETURN_IF_ERROR(pool_.InSnapshot([&](pqxx::transaction_base& tx) {
+    tx.exec_prepared("modlog.no_jit");
+    head = 0;
+    report.head_hash = GenesisHash();
+    if (auto tip = tx.exec_prepared("modlog.chain_tip"); !tip.empty()) {
       head = tip[0][0].as<int64_t>();
       report.head_hash = Unhex(tip[0][1].c_str());
-    } else {
-      report.head_hash = GenesisHash();
     }
+    checkpoint = ReadCheckpoint(tx);
+    departure = checkpoint ? Departure(*checkpoint, head) : std::nullopt;
+    since_checkpoint =
+        scope == VerifyScope::kSinceCheckpoint && checkpoint && !departure && checkpoint->whole_chain_recent;
+    next_entry_id = tx.exec_prepared1("modlog.next_entry_id")[0].as<int64_t>();
+    unaccounted = since_checkpoint ? 0 : tx.exec_prepared1("modlog.unaccounted", head)[0].as<int64_t>();
     return absl::OkStatus();
   }));
-  // Stretches checked side by side, each on its own connection, so the database and the
-  // hashing use every core; the first break of all is the one reported.
-  int stretches = static_cast<int>(std::clamp<int64_t>(head / min_verify_stretch_, 1, VerifyStretches()));
-  std::vector<absl::StatusOr<std::optional<Break>>> results(stretches, std::optional<Break>());
-  {
-    std::vector<std::jthread> checkers;
-    for (int i = 0; i < stretches; ++i) {
-      checkers.emplace_back([&, i] {
-        results[i] = VerifyStretch(pool_, head * i / stretches, head * (i + 1) / stretches);
-      });
-    }
+  if (departure) {
+    ComponentLogger("modlog")->warn("the moderation log left its verified checkpoint: {}", departure->problem);
   }
-  for (const auto& result : results) {
-    RETURN_IF_ERROR(result.status());
-    if (*result) {
-      const Break& at = **result;
-      report.intact = false;
-      report.broken_position = at.position;
-      report.broken_entry_id = at.entry_id;
-      report.problem = at.problem;
-      report.entries_checked = at.position - 1;
-      break;
-    }
+  report.verified_from = since_checkpoint ? checkpoint->position : 0;
+
+  ChainVerifier verifier(pool_.options(), verify_window_, VerifyWorkers());
+  ASSIGN_OR_RETURN(std::optional<Break> found, verifier.Check(report.verified_from, head));
+  if (departure && (!found || departure->position < found->position)) {
+    found = departure;
   }
-  if (report.intact) {
+  if (found) {
+    report.intact = false;
+    report.broken_position = found->position;
+    report.broken_entry_id = found->entry_id;
+    report.problem = found->problem;
+    report.entries_checked = found->position - 1;
+  } else {
     report.entries_checked = head;
+  }
+
+  // Every entry must be in the chain or waiting for it. Since the checkpoint, only the entries
+  // it had not seen in the chain need looking at; for the whole log, the counts tell whether one
+  // must be looked for.
+  std::optional<int64_t> unchained;
+  RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
+    tx.exec_prepared("modlog.no_jit");
+    unchained.reset();
+    if (since_checkpoint || unaccounted > 0) {
+      auto row = since_checkpoint ? tx.exec_prepared1("modlog.unchained_from", checkpoint->next_entry_id)
+                                  : tx.exec_prepared1("modlog.unchained");
+      unchained = row[1].as<int64_t>() > 0 ? Nullable<int64_t>(row[0]) : std::nullopt;
+    }
+    report.unsealed = tx.exec_prepared1("modlog.unsealed_count")[0].as<int64_t>();
+    return absl::OkStatus();
+  }));
+  if (report.intact && unchained) {
+    report.intact = false;
+    report.broken_entry_id = *unchained;
+    report.problem = absl::StrCat("entry ", *unchained, " is neither in the chain nor waiting to be sealed");
+  } else if (report.intact && unaccounted < 0) {
+    report.intact = false;
+    report.problem = absl::StrCat("the chain and the sealing queue name ", -unaccounted,
+                                  " entries more than the log holds: an entry is in them twice");
+  }
+
+  // An intact chain moves the checkpoint to the head just verified; a broken whole chain makes
+  // the next verification recompute all of it again.
+  if (checkpoint) {
+    report.whole_chain_verified_at = checkpoint->whole_chain_verified_at;
   }
   RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
     if (report.intact) {
-      auto unchained = tx.exec_prepared1("modlog.unchained");
-      if (unchained[1].as<int64_t>() > 0) {
-        int64_t id = unchained[0].as<int64_t>();
-        report.intact = false;
-        report.broken_entry_id = id;
-        report.problem = absl::StrCat("entry ", id, " is neither in the chain nor waiting to be sealed");
+      auto advanced =
+          tx.exec_prepared("modlog.advance_checkpoint", head, Hex(report.head_hash), next_entry_id, !since_checkpoint);
+      if (!advanced.empty() && !advanced[0][0].is_null()) {
+        report.whole_chain_verified_at = FromMicros(advanced[0][0].as<int64_t>());
       }
+    } else if (!since_checkpoint) {
+      tx.exec_prepared("modlog.distrust_checkpoint");
+      report.whole_chain_verified_at.reset();
     }
-    report.unsealed = tx.exec_prepared1("modlog.unsealed_count")[0].as<int64_t>();
     return absl::OkStatus();
   }));
   return report;

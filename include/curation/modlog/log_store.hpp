@@ -21,14 +21,28 @@ struct EntryFilter {
   std::vector<std::string> kinds;
 };
 
+/// How much of the chain a verification recomputes.
+enum class VerifyScope {
+  /// Only what was sealed after the last intact verification (its checkpoint), when the chain
+  /// still passes through it and the whole chain was recomputed within kWholeChainEvery; else
+  /// the whole chain. Fast, but blind to an edit before the checkpoint.
+  kSinceCheckpoint,
+  /// Every entry and link from the first.
+  kWholeChain,
+};
+
 struct VerifyReport {
   bool intact = true;
-  int64_t entries_checked = 0;
+  int64_t entries_checked = 0;  // the chain holds up from position 1 to here
   int64_t unsealed = 0;
   std::string head_hash;  // 32 raw bytes; the genesis hash for an empty log
   int64_t broken_entry_id = 0;
   int64_t broken_position = 0;
   std::string problem;
+  /// Positions up to here were taken from the checkpoint, not recomputed (0: the whole chain was).
+  int64_t verified_from = 0;
+  /// When the whole chain was last recomputed and found intact (this verification, if it did).
+  std::optional<TimePoint> whole_chain_verified_at;
 };
 
 /// The entries written but not yet sealed into the chain, for watching the sealer.
@@ -40,9 +54,11 @@ struct SealBacklog {
 /// Thread-safe.
 class LogStore {
  public:
-  /// Verify checks stretches of at least `min_verify_stretch` entries side by side.
-  explicit LogStore(db::Pool& pool, int64_t min_verify_stretch = 10000)
-      : pool_(pool), min_verify_stretch_(min_verify_stretch) {}
+  /// How long a checkpoint is trusted without recomputing the whole chain.
+  static constexpr std::chrono::hours kWholeChainEvery{24};
+
+  /// Verify checks windows of `verify_window` positions side by side, one per core.
+  explicit LogStore(db::Pool& pool, int64_t verify_window = 20000) : pool_(pool), verify_window_(verify_window) {}
   static std::vector<db::PreparedStatement> Statements();
 
   /// Writes an entry in the caller's transaction and queues it for sealing; returns its id.
@@ -73,12 +89,15 @@ class LogStore {
   /// NOT_FOUND for an unknown id.
   absl::StatusOr<Entry> Get(int64_t id, std::optional<TimePoint> deadline = std::nullopt);
 
-  /// Recomputes every entry's content hash and every link of the chain.
-  absl::StatusOr<VerifyReport> Verify();
+  /// Recomputes the content hash of every entry in the chain and every link (or those after the
+  /// checkpoint: see VerifyScope), and checks that every entry is in the chain or waiting to be
+  /// sealed. An intact verification moves the checkpoint to the head it verified; a whole-chain
+  /// one that finds a break makes every later one recompute the whole chain.
+  absl::StatusOr<VerifyReport> Verify(VerifyScope scope = VerifyScope::kWholeChain);
 
  private:
   db::Pool& pool_;
-  int64_t min_verify_stretch_;
+  int64_t verify_window_;
 };
 
 }  // namespace curation::modlog
