@@ -63,25 +63,57 @@ std::optional<int> Ask(const Options& options, const std::function<grpc::Status(
   return std::nullopt;
 }
 
-int Failed(const Options& options, const grpc::Status& status, const std::string& hint) {
-  std::string then = hint.empty() ? "" : "; " + hint;
-  std::cerr << "curatorctl: ";
-  if (status.error_code() == grpc::UNAVAILABLE || status.error_code() == grpc::DEADLINE_EXCEEDED) {
-    std::cerr << "cannot reach curationd at " << options.addr << " (" << status.error_message()
-              << "); is it running? set --addr or CURATION_ADDR"
-              << (options.tls ? "" : "; if it serves TLS, pass --tls or --tls-ca") << then << "\n";
-  } else if (status.error_code() == grpc::UNAUTHENTICATED && options.token.empty()) {
-    std::cerr << "no token: pass --token-file PATH, set CURATION_TOKEN, or put token_file: in "
-                 "~/.config/curation/curatorctl.yaml (a lead creates tokens with `curationd principal add`)\n";
-  } else if (status.error_code() == grpc::UNAUTHENTICATED) {
-    std::cerr << "the token from " << options.token_source << " was refused (" << status.error_message()
-              << "); check it, or ask the lead for a new one\n";
-  } else if (status.error_code() == grpc::PERMISSION_DENIED) {
-    std::cerr << "not allowed: " << status.error_message()
-              << "; use a token whose role may do this (see README, \"Who may do what\"), or ask the lead\n";
-  } else {
-    std::cerr << status.error_message() << then << "\n";
+namespace {
+
+// gRPC's own words when no connection could be made or kept (1.51); curationd's own
+// UNAVAILABLE answers (its database is down) say something else.
+bool IsConnectionFailure(const std::string& message) {
+  for (const char* words : {"failed to connect", "Connection refused", "DNS resolution failed", "Socket closed",
+                            "Connection reset", "empty address list", "Broken pipe", "connections to all backends",
+                            "handshake", "Endpoint", "Connect Failed"}) {
+    if (message.find(words) != std::string::npos) {
+      return true;
+    }
   }
+  return false;
+}
+
+}  // namespace
+
+std::string FailureMessage(const Options& options, const grpc::Status& status, const std::string& hint) {
+  const std::string then = hint.empty() ? "" : "; " + hint;
+  const std::string& message = status.error_message();
+  const std::string tls_hint = options.tls ? "" : "; if it serves TLS, pass --tls or --tls-ca";
+  switch (status.error_code()) {
+    case grpc::UNAVAILABLE:
+      if (IsConnectionFailure(message)) {
+        return "cannot reach curationd at " + options.addr + " (" + message +
+               "); is it running? set --addr or CURATION_ADDR" + tls_hint + then;
+      }
+      return "curationd at " + options.addr + " is unavailable (" + message + "); try again in a moment" + then;
+    case grpc::RESOURCE_EXHAUSTED:
+      return "curationd is busy (" + message + "); try again in a moment" + then;
+    case grpc::DEADLINE_EXCEEDED:
+      return "deadline exceeded (" + message + "): no answer from curationd at " + options.addr + " within " +
+             std::to_string(options.timeout_seconds) + " s; try again, or allow longer with --timeout" + tls_hint +
+             then;
+    case grpc::UNAUTHENTICATED:
+      if (options.token.empty()) {
+        return "no token: pass --token-file PATH, set CURATION_TOKEN, or put token_file: in "
+               "~/.config/curation/curatorctl.yaml (a lead creates tokens with `curationd principal add`)";
+      }
+      return "the token from " + options.token_source + " was refused (" + message +
+             "); check it, or ask the lead for a new one";
+    case grpc::PERMISSION_DENIED:
+      return "not allowed: " + message +
+             "; use a token whose role may do this (see README, \"Who may do what\"), or ask the lead";
+    default:
+      return message + then;
+  }
+}
+
+int Failed(const Options& options, const grpc::Status& status, const std::string& hint) {
+  std::cerr << "curatorctl: " << FailureMessage(options, status, hint) << "\n";
   return 1;
 }
 

@@ -94,8 +94,12 @@ void RunsWith(CLI::App* command, Runner& run, std::shared_ptr<Flags> flags, Fn f
   command->callback([&run, flags, fn] { run = [flags, fn](const Options& options) { return fn(options, *flags); }; });
 }
 
-/// Prints the failure as one line on stderr saying what to do, then returns 1. `hint`, when
-/// given, is appended after a semicolon (e.g. how to retry safely).
+/// The failure as one line saying what to do; `hint`, when given, is appended after a
+/// semicolon (e.g. how to retry safely). A connection that could not be made is "cannot reach
+/// curationd"; a server shedding load is "curationd is busy (...)"; no answer in time is
+/// "deadline exceeded (...)".
+std::string FailureMessage(const Options& options, const grpc::Status& status, const std::string& hint = "");
+/// Prints FailureMessage on stderr after "curatorctl: ", then returns 1.
 int Failed(const Options& options, const grpc::Status& status, const std::string& hint = "");
 /// A usage problem found after parsing (a bad file, an empty value): one line, returns 2.
 int UsageError(const std::string& message);
