@@ -6,14 +6,17 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <regex>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
+#include <absl/strings/str_join.h>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include <curation/common/time_format.hpp>
 #include <curation/ingest/ingestor.hpp>
 #include <curation/review/feed_consumer.hpp>
 #include <fakes/fake_distributor.hpp>
@@ -1037,6 +1040,156 @@ TEST_F(CurationdTest, OneOfTwoReplicasMonitorsAndTheOtherTakesOverWhenItDies) {
   EXPECT_EQ(discord.Requests().size(), 2u);
   second->Signal(SIGTERM);
   EXPECT_EQ(second->Wait(15s), 0) << second->Output();
+}
+
+// Issue 14, "a cluster on one machine": an outside PostgreSQL and one curationd per service as
+// deploy/k8s runs them (ingest, probe x2, review, modlog, alert, report). A backfill, decisions
+// and a hero incident go through them while one process of each kind is killed mid-work and
+// started again; the end state is what an undisturbed run gives.
+TEST_F(CurationdTest, AClusterWithOneProcessPerServiceSurvivesAKillOfEachKind) {
+  constexpr int kVideos = 40;
+  const auto& media = testing::MediaFixtures::Get();
+  FakeDistributor node, second_node, storage;
+  fakes::FakeReceiver discord;
+  fake_.PutChannel(FakeQueryNode::MakeChannel(1, 1, FakeQueryNode::BlockIso(1)));
+  fake_.PutBag("dynamic:channel:1", FakeQueryNode::MakeBag("dynamic:channel:1", {node.Url(), second_node.Url()}));
+  std::vector<nlohmann::json> videos;
+  for (int id = 1; id <= kVideos; ++id) {
+    nlohmann::json video = FakeQueryNode::MakeVideo(id, 10 + id, FakeQueryNode::BlockIso(10 + id), "1");
+    video["media"]["size"] = std::to_string(media["h264_faststart.mp4"].bytes.size());
+    video["thumbnailPhoto"]["size"] = std::to_string(media["poster.jpg"].bytes.size());
+    for (FakeDistributor* serving : {&node, &second_node}) {
+      serving->Put("/api/v1/assets/" + std::to_string(2 * id), media["h264_faststart.mp4"].bytes, "video/mp4");
+      serving->Put("/api/v1/assets/" + std::to_string(2 * id + 1), media["poster.jpg"].bytes, "image/jpeg");
+    }
+    videos.push_back(video);
+  }
+  fake_.PutVideos(videos);
+  storage.Put("/cuts/7.mp4", media["h264_moov_at_end.mp4"].bytes, "video/mp4");
+  storage.Put("/cuts/8.mp4", media["h264_faststart.mp4"].bytes, "video/mp4");
+  storage.Put("/poster.jpg", media["poster.jpg"].bytes, "image/jpeg");
+  orion_.SetHero("8", "Good cut", storage.UrlFor("/cuts/8.mp4"), storage.UrlFor("/poster.jpg"), "", "Hero");
+  std::string config = ::testing::TempDir() + "cluster-" + std::to_string(getpid()) + ".yaml";
+  std::ofstream(config) << "alert:\n  poll_interval: 1s\n  receivers:\n    - name: curators\n      type: discord\n"
+                        << "      url: " << discord.Url("/api/webhooks/1/token") << "\n"
+                        << "probe:\n  allow_addresses: 127.0.0.1/32\n  host_interval: 0ms\n  workers: 1\n"
+                        << "query_node:\n  page_size: 5\n";
+
+  struct Member {
+    std::string services;
+    std::string addr;
+    std::unique_ptr<testing::ChildProcess> process;
+    int starts = 0;
+  };
+  std::map<std::string, Member> cluster;
+  for (const char* name : {"ingest", "probe-a", "probe-b", "review", "modlog", "alert", "report"}) {
+    std::string services = name;
+    cluster[name] = {services.substr(0, services.find('-')), "127.0.0.1:" + std::to_string(FreePort()), nullptr};
+  }
+  auto at = [&](const std::string& name, std::vector<std::string> args) {
+    args.insert(args.begin(), {CURATORCTL_PATH, "--addr", cluster[name].addr});
+    return RunTool(args);
+  };
+  auto start = [&](const std::string& name) {
+    Member& member = cluster[name];
+    member.process = StartDaemon("cluster-" + name + "-" + std::to_string(member.starts++),
+                                 {"--config", config, "--services", member.services, "--set",
+                                  "server.listen=" + member.addr});
+    ASSERT_TRUE(WaitFor([&] { return at(name, {"health"}).code == 0; }, 30s)) << name << ": " << member.process->Output();
+  };
+  auto kill_and_restart = [&](const std::string& name) {
+    cluster[name].process->Signal(SIGKILL);
+    cluster[name].process->Wait(10s);
+    start(name);
+  };
+  auto count = [&](const std::string& sql) { return std::stoi(Scalar(sql)); };
+
+  // Slow pages, so the ingest kill lands mid-backfill.
+  fake_.InjectFault({.kind = FakeQueryNode::Fault::Kind::kDelay, .delay = 150ms, .operation = "VideosCreated"}, 1000);
+  for (const auto& [name, member] : cluster) {
+    start(name);
+  }
+  ASSERT_EQ(at("ingest", {"ingest", "backfill", "--from-block", "0"}).code, 0);
+  ASSERT_TRUE(WaitFor([&] { return count("SELECT count(*) FROM ingest.videos") >= 10; }, 60s));
+  kill_and_restart("ingest");
+  fake_.ClearFaults();
+  ASSERT_TRUE(WaitFor([&] { return count("SELECT count(*) FROM probe.verdicts") >= 3; }, 60s))
+      << cluster["probe-a"].process->Output();
+  pid_t killed_prober = cluster["probe-a"].process->pid();
+  kill_and_restart("probe-a");
+  // The job it was running comes back when its lease (10 min) runs out: let that time pass.
+  Scalar("UPDATE probe.jobs SET lease_expires_at = now() WHERE state = 'running' AND lease_holder LIKE '%-" +
+         std::to_string(killed_prober) + "-%' RETURNING 1");
+
+  // The hero breaks: the alert process pages, is killed, and its successor resolves the incident.
+  orion_.SetHero("7", "Broken cut", storage.UrlFor("/cuts/7.mp4"), storage.UrlFor("/poster.jpg"), "", "Hero");
+  // Killed once the page is recorded as sent: a kill between Discord's answer and that record
+  // sends it again on restart (delivery is at least once).
+  ASSERT_TRUE(WaitFor([&] { return count("SELECT count(*) FROM alert.outbox WHERE state = 'sent'") == 1; }, 60s))
+      << cluster["alert"].process->Output();
+  kill_and_restart("alert");
+
+  // Every item decided, the review and modlog processes killed halfway; a decision is re-sent
+  // with its request id when its answer was lost.
+  ASSERT_TRUE(WaitFor([&] { return count("SELECT count(*) FROM review.items") == kVideos + 1; }, 60s));
+  std::vector<std::string> items;
+  for (int id = 1; id <= kVideos + 1; ++id) {
+    items.push_back(std::to_string(id));
+  }
+  ASSERT_EQ(Scalar("SELECT string_agg(id::text, ',' ORDER BY id) FROM review.items"), absl::StrJoin(items, ","));
+  Result claimed = at("review", {"queue", "claim", std::to_string(items.size()), "--lease", "1h"});
+  ASSERT_EQ(claimed.code, 0) << claimed.output;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i == items.size() / 2) {
+      kill_and_restart("review");
+      kill_and_restart("modlog");
+    }
+    bool decided = false;
+    for (int attempt = 0; attempt < 5 && !decided; ++attempt) {
+      decided = at("review", {"queue", "decide", items[i], "approve", "--request-id", "cluster-" + items[i]}).code == 0;
+    }
+    ASSERT_TRUE(decided) << items[i] << ": " << cluster["review"].process->Output();
+  }
+  std::string today = FormatIsoTime(SystemClock::Instance().Now()).substr(0, 10);
+  testing::ChildProcess reading({CURATORCTL_PATH, "--addr", cluster["report"].addr, "report", "--day", today},
+                                ::testing::TempDir() + "cluster-report-killed.log");
+  kill_and_restart("report");
+  reading.Wait(30s);
+
+  orion_.SetHero("8", "Good cut", storage.UrlFor("/cuts/8.mp4"), storage.UrlFor("/poster.jpg"), "", "Hero");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return count("SELECT count(*) FROM probe.verdicts") == kVideos &&
+               count("SELECT count(*) FROM alert.incidents WHERE state = 'resolved'") == 1 &&
+               count("SELECT count(*) FROM modlog.unsealed") == 0 && discord.Requests().size() >= 2;
+      },
+      90s))
+      << Scalar("SELECT count(*) FROM probe.verdicts") << " verdicts; "
+      << Scalar("SELECT count(*) FROM alert.incidents WHERE state = 'resolved'") << " resolved; "
+      << discord.Requests().size() << " notices";
+  std::this_thread::sleep_for(3s);  // anything done twice would show by now
+
+  // The end state of an undisturbed run: every video once, one item each and one for the
+  // channel, one approval and one sealed log entry per item, one verdict per video, one
+  // incident paged once and resolved once, and the chain verifies.
+  EXPECT_EQ(count("SELECT count(*) FROM ingest.videos"), kVideos);
+  EXPECT_EQ(count("SELECT count(*) FROM ingest.feed WHERE kind = 'video_created'"), kVideos);
+  EXPECT_EQ(count("SELECT count(*) FROM review.items WHERE state = 'decided'"), kVideos + 1);
+  EXPECT_EQ(count("SELECT count(*) FROM review.decisions"), kVideos + 1);
+  EXPECT_EQ(count("SELECT count(*) FROM modlog.entries"), kVideos + 1);
+  EXPECT_EQ(count("SELECT count(*) FROM probe.verdicts WHERE verdict = 'playable'"), kVideos)
+      << Scalar("SELECT string_agg(video_id || ' ' || verdict || ' ' || summary, '; ') FROM probe.verdicts"
+                " WHERE verdict <> 'playable'");
+  EXPECT_EQ(count("SELECT count(*) FROM alert.incidents"), 1);
+  EXPECT_EQ(discord.Requests().size(), 2u) << "the page and the resolved notice, once each";
+  Result verify = at("modlog", {"log", "verify"});
+  EXPECT_EQ(verify.code, 0) << verify.output;
+  Result report = at("report", {"report", "--day", today, "--format", "json"});
+  EXPECT_EQ(report.code, 0) << report.output;
+  for (auto& [name, member] : cluster) {
+    member.process->Signal(SIGTERM);
+    EXPECT_EQ(member.process->Wait(20s), 0) << name << ": " << member.process->Output();
+  }
 }
 
 }  // namespace curation
