@@ -6,9 +6,9 @@
 //      together start R decisions/s on a fixed schedule, and a decision's latency counts from
 //      when it was due to start (a claim it needed first included), so a stall is not hidden
 //      by the requests it delayed.
-//   2. VerifyLog over a log of M entries: seconds to recompute the whole chain.
+// Verifying the log has its own benchmark, verify_bench.
 //
-//   review_bench [--clients 32] [--items 40000] [--seconds 15] [--rate 0] [--entries 1000000]
+//   review_bench [--clients 32] [--items 40000] [--seconds 15] [--rate 0]
 
 
 #include <algorithm>
@@ -20,12 +20,9 @@
 
 #include <absl/strings/str_cat.h>
 #include <grpcpp/grpcpp.h>
-#include <pqxx/pqxx>
 
 #include <curation/auth/authenticator.hpp>
 #include <curation/auth/principal_store.hpp>
-#include <curation/db/embedded_postgres.hpp>
-#include <curation/db/migrations.hpp>
 #include <curation/modlog/log_store.hpp>
 #include <curation/modlog/modlog_service.hpp>
 #include <curation/review/review_grpc_service.hpp>
@@ -184,133 +181,17 @@ int DecisionPhase(const std::string& url, int clients, int items, std::chrono::s
   return failed.load() == 0 && report.ok() && report->intact ? 0 : 1;
 }
 
-std::string CopyTime(TimePoint time) {
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
-  std::time_t seconds = micros / 1000000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[64];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d:%02d.%06lld+00", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<long long>(micros % 1000000));
-  return text;
-}
-
-// Writes `count` entries and their chain links through COPY, hashed as the log does (ids 1..count
-// in a fresh database).
-void WriteLog(const std::string& url, int64_t count) {
-  pqxx::connection connection(url);
-  pqxx::work tx(connection);
-  // The bench owns this database: the append-only triggers are not what is measured.
-  tx.exec("SET session_replication_role = replica");
-  const std::vector<std::string> entry_columns = {
-      "kind", "actor", "actor_role", "actor_worker_id", "target_kind", "target_id", "item_id", "justification",
-      "policy_codes", "note", "snapshot_title", "snapshot_channel_id", "snapshot_channel_title", "snapshot_category_id",
-      "snapshot_category_name", "snapshot_verdict", "snapshot_verdict_summary", "recorded_at", "content_hash"};
-  std::vector<std::pair<std::string, std::string>> links;  // previous and chain hash, as bytea text
-  links.reserve(static_cast<size_t>(count));
-  {
-    pqxx::stream_to entries(tx, "modlog.entries", entry_columns);
-    std::string tip = modlog::GenesisHash();
-    TimePoint start = TimePoint(std::chrono::seconds(1'800'000'000));
-    for (int64_t i = 1; i <= count; ++i) {
-      modlog::EntryContent content;
-      bool censor = i % 10 == 0;
-      content.kind = censor ? modlog::kCensor : modlog::kApprove;
-      content.actor = "curator-" + std::to_string(i % 32);
-      content.actor_role = "curator";
-      content.actor_worker_id = i % 32;
-      content.target_kind = "video";
-      content.target_id = std::to_string(100000 + i);
-      content.item_id = i;
-      if (censor) {
-        content.justification = "Full album reupload from a major label; no licence was shown.";
-        content.policy_codes = {"copyright"};
-      }
-      content.snapshot = {.title = "Video number " + std::to_string(i) + " from a synced YouTube channel",
-                          .channel_id = std::to_string(i % 5000),
-                          .channel_title = "Channel " + std::to_string(i % 5000),
-                          .category_id = "254433-2",
-                          .category_name = "Music",
-                          .verdict = "playable",
-                          .verdict_summary = "plays"};
-      content.recorded_at = start + std::chrono::milliseconds(i * 37);
-      std::string hash = modlog::ContentHash(content);
-      std::string link = modlog::ChainHash(tip, hash);
-      links.push_back({"\\x" + curation::Hex(tip), "\\x" + curation::Hex(link)});
-      tip = link;
-      const modlog::Snapshot& s = content.snapshot;
-      entries << std::make_tuple(content.kind, content.actor, content.actor_role, *content.actor_worker_id,
-                                 content.target_kind, content.target_id, *content.item_id, content.justification,
-                                 std::string(censor ? "{copyright}" : "{}"), content.note, s.title, s.channel_id,
-                                 s.channel_title, s.category_id, s.category_name, s.verdict, s.verdict_summary,
-                                 CopyTime(content.recorded_at), "\\x" + curation::Hex(hash));
-    }
-    entries.complete();
-  }
-  {
-    pqxx::stream_to chain(tx, "modlog.chain",
-                          std::vector<std::string>{"position", "entry_id", "previous_hash", "chain_hash"});
-    int64_t position = 0;
-    for (const auto& [previous, link] : links) {
-      ++position;
-      chain << std::make_tuple(position, position, previous, link);
-    }
-    chain.complete();
-  }
-  tx.commit();
-}
-
-int VerifyPhase(db::EmbeddedPostgres& server, int64_t entries) {
-  {
-    pqxx::connection admin(server.Url("postgres"));
-    pqxx::nontransaction(admin).exec("CREATE DATABASE bench_verify");
-  }
-  std::string url = server.Url("bench_verify");
-  if (auto migrated = db::Migrate(url, db::BundledMigrations()); !migrated.ok()) {
-    std::cerr << migrated.status() << "\n";
-    return 1;
-  }
-  std::cout << "writing " << entries << " log entries...\n";
-  auto written = Steady::now();
-  WriteLog(url, entries);
-  {
-    pqxx::connection connection(url);
-    pqxx::nontransaction(connection).exec("VACUUM ANALYZE modlog.entries");
-    pqxx::nontransaction(connection).exec("VACUUM ANALYZE modlog.chain");
-  }
-  std::cout << "  written in " << std::chrono::duration<double>(Steady::now() - written).count() << " s\n";
-  auto pool = db::Pool::Create({.url = url, .size = 4, .statements = modlog::LogStore::Statements()});
-  if (!pool.ok()) {
-    std::cerr << pool.status() << "\n";
-    return 1;
-  }
-  modlog::LogStore log(**pool);
-  for (int run = 0; run < 3; ++run) {
-    auto started = Steady::now();
-    auto report = log.Verify();
-    double seconds = std::chrono::duration<double>(Steady::now() - started).count();
-    if (!report.ok() || !report->intact) {
-      std::cerr << "verify failed: " << (report.ok() ? report->problem : report.status().ToString()) << "\n";
-      return 1;
-    }
-    std::cout << "  VerifyLog over " << report->entries_checked << " entries: " << seconds << " s\n";
-  }
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   int clients = 32, items = 40000, seconds = 15;
   double rate = 0;
-  int64_t entries = 1000000;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     int64_t value = std::stoll(argv[i + 1]);
     if (flag == "--clients") clients = static_cast<int>(value);
     if (flag == "--items") items = static_cast<int>(value);
     if (flag == "--seconds") seconds = static_cast<int>(value);
-    if (flag == "--entries") entries = value;
     if (flag == "--rate") rate = static_cast<double>(value);
   }
   std::cout << std::unitbuf;
@@ -320,7 +201,5 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::string url = (*database)->Url();
-  int decisions = DecisionPhase(url, clients, items, std::chrono::seconds(seconds), rate);
-  int verify = entries > 0 ? VerifyPhase((*database)->Server(), entries) : 0;
-  return decisions == 0 && verify == 0 ? 0 : 1;
+  return DecisionPhase(url, clients, items, std::chrono::seconds(seconds), rate);
 }
