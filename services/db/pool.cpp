@@ -399,6 +399,8 @@ bool Listener::Wait(std::chrono::milliseconds timeout) {
   }
 }
 
+constexpr std::chrono::milliseconds kStopSeenWithin{100};
+
 void FollowNotifications(const Pool& pool, const std::string& channel, std::chrono::milliseconds idle_poll,
                          std::stop_token stop, const std::string& component, const std::string& what,
                          const std::function<absl::StatusOr<bool>()>& drain) {
@@ -413,8 +415,15 @@ void FollowNotifications(const Pool& pool, const std::string& channel, std::chro
       log->info("{} again", what);
     }
     failing = !progressed.ok();
-    if (!progressed.ok() || !*progressed) {
-      listener.Wait(idle_poll);
+    if (progressed.ok() && *progressed) {
+      continue;
+    }
+    // In short slices, so that a shutdown is seen within one rather than after idle_poll.
+    for (auto waited = std::chrono::milliseconds(0); waited < idle_poll && !stop.stop_requested();
+         waited += kStopSeenWithin) {
+      if (listener.Wait(std::min(kStopSeenWithin, idle_poll - waited))) {
+        break;
+      }
     }
   }
 }
