@@ -1,8 +1,10 @@
 #include <fstream>
+#include <limits>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <absl/strings/escaping.h>
 
 #include <arpa/inet.h>
 
@@ -12,6 +14,7 @@
 #include <curation/common/config.hpp>
 #include <curation/common/http_client.hpp>
 #include <curation/common/metrics.hpp>
+#include <curation/common/page_token.hpp>
 #include <curation/common/text.hpp>
 #include <curation/common/time_format.hpp>
 
@@ -421,7 +424,9 @@ TEST(TextTest, WrittenTextRefusesWhatHidesOrReordersAndNamesIt) {
   };
   const std::vector<Case> cases = {
       {"plain text, with\ttabs and\nlines and a Windows line end\r\n", ""},
-      {"Кириллица, 中文, العربية\u200F, हिन्दी\u200C, 👨\u200D👩\u200D👧, 🏴\U000E0067\U000E0062\U000E0077\U000E006C\U000E0073\U000E007F", ""},
+      {"Кириллица, 中文, العربية\u200F, हिन्दी\u200C, 👨\u200D👩\u200D👧, "
+       "🏴\U000E0067\U000E0062\U000E0077\U000E006C\U000E0073\U000E007F",
+       ""},
       {"a\u202Ab", "note contains a left-to-right embedding (U+202A)"},
       {"a\u202Bb", "right-to-left embedding (U+202B)"},
       {"a\u202Cb", "pop directional formatting (U+202C)"},
@@ -463,6 +468,46 @@ TEST(TextTest, WrittenTextRefusesWhatHidesOrReordersAndNamesIt) {
 
 TEST(TextTest, OneLineNeutralisesWhatCheckWrittenTextRefuses) {
   EXPECT_EQ(OneLine("a\u202Eb\u2066c\nd\u0085e\xFF"), "a b c d e\uFFFD");
+}
+
+TEST(PageTest, OnePageSizeRuleForEveryList) {
+  EXPECT_EQ(*PageSize(0), kDefaultPageSize);
+  EXPECT_EQ(*PageSize(1), 1);
+  EXPECT_EQ(*PageSize(kMaxPageSize), kMaxPageSize);
+  for (int bad : {-1, kMaxPageSize + 1, std::numeric_limits<int>::max(), std::numeric_limits<int>::min()}) {
+    EXPECT_EQ(PageSize(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_EQ(PageSize(-5).status().message(), "page_size must be between 0 (the default, 100) and 1000");
+}
+
+TEST(PageTest, ATokenServesOnlyTheQueryItCameFromAndOnlyUnaltered) {
+  const std::string query = PageQuery({"review.items", "open", "", "7"});
+  const std::initializer_list<PositionRange> parts = {{.min = 0, .max = 1000}, {}, {.min = 1}};
+  const std::string token = EncodePageToken(query, {12, -3, 40});
+  auto decoded = DecodePageToken(token, query, parts);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(**decoded, (std::vector<int64_t>{12, -3, 40}));
+  EXPECT_FALSE(DecodePageToken("", query, parts)->has_value());  // the first page
+
+  std::string text;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(token, &text));
+  auto refused = [&](const std::string& candidate, std::string_view for_query) {
+    return DecodePageToken(candidate, for_query, parts).status().code() == absl::StatusCode::kInvalidArgument;
+  };
+  EXPECT_TRUE(refused(absl::WebSafeBase64Escape("v1:-1:0:13"), query)) << "the old format, edited";
+  EXPECT_TRUE(refused(absl::WebSafeBase64Escape("v2:-1:0:13:" + text.substr(text.rfind(':') + 1)), query))
+      << "another position under the original check";
+  EXPECT_TRUE(refused(token.substr(0, token.size() - 3), query)) << "truncated";
+  EXPECT_TRUE(refused(token + "A", query)) << "extended";
+  EXPECT_TRUE(refused(EncodePageToken(query, {12, -3}), query)) << "two parts for three";
+  EXPECT_TRUE(refused(EncodePageToken(query, {12, -3, 40, 1}), query)) << "four parts for three";
+  EXPECT_TRUE(refused(token, PageQuery({"review.items", "open", "", "8"}))) << "another filter's token";
+  EXPECT_TRUE(refused(token, PageQuery({"review.items", "ope", "n", "7"}))) << "the same letters split elsewhere";
+  EXPECT_TRUE(refused(token, PageQuery({"modlog.entries", "open", "", "7"}))) << "another list's token";
+  EXPECT_TRUE(refused(EncodePageToken(query, {1001, 0, 40}), query)) << "a part above its range";
+  EXPECT_TRUE(refused(EncodePageToken(query, {12, 0, 0}), query)) << "an id below its range";
+  EXPECT_TRUE(refused("not base64!", query));
+  EXPECT_TRUE(refused(absl::WebSafeBase64Escape("v2:1:2:x:0123456789abcdef"), query)) << "not a number";
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 
+#include <absl/strings/escaping.h>
 #include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
 #include <gtest/gtest.h>
@@ -140,6 +141,24 @@ TEST_F(ReviewTest, PagesWithOpaqueTokensAndRejectsBadOnes) {
   EXPECT_EQ(seen, (std::vector<std::string>{"7", "1", "2", "3", "4", "5", "6", "7"}));
   EXPECT_EQ(service_->ListItems({.page_token = "garbage"}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(service_->ListItems({.page_size = 5000}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(service_->ListItems({.page_size = -1}).status().code(), absl::StatusCode::kInvalidArgument);
+  // A token is refused when edited, cut short, or brought to another query.
+  auto first = service_->ListItems({.filter = {.channel_id = "7"}, .page_size = 2});
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_FALSE(first->next_page_token.empty());
+  const std::string& token = first->next_page_token;
+  for (const auto& [what, refused] : std::vector<std::pair<std::string, ListItemsQuery>>{
+           {"a position written by hand", {.page_token = absl::WebSafeBase64Escape("v1:-1:0:13")}},
+           {"truncated", {.filter = {.channel_id = "7"}, .page_token = token.substr(0, token.size() / 2)}},
+           {"another filter", {.filter = {.category_id = "7"}, .page_token = token}},
+           {"another channel", {.filter = {.channel_id = "8"}, .page_token = token}},
+           {"no filter", {.page_token = token}},
+       }) {
+    EXPECT_EQ(service_->ListItems(refused).status().code(), absl::StatusCode::kInvalidArgument) << what;
+  }
+  auto second = service_->ListItems({.filter = {.channel_id = "7"}, .page_size = 2, .page_token = token});
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->items.front().row.target_id, "2");
   EXPECT_EQ(service_->ListItems({.filter = {.states = {"lost"}}}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(service_->GetItem(999999).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(service_->GetItem(-1).status().code(), absl::StatusCode::kInvalidArgument);

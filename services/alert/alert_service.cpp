@@ -1,6 +1,7 @@
 #include <curation/alert/alert_service.hpp>
 
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
 
 #include <curation/common/page_token.hpp>
 #include <curation/common/text.hpp>
@@ -50,16 +51,15 @@ AlertService::AlertService(AlertStore& store, Pager& pager, Courier& courier, co
 
 absl::StatusOr<IncidentPage> AlertService::ListIncidents(const std::vector<std::string>& states, int page_size,
                                                          const std::string& page_token) {
-  if (page_size < 0 || page_size > 500) {
-    return absl::InvalidArgumentError("page_size: from 1 to 500 (0: 50)");
-  }
-  int limit = page_size == 0 ? 50 : page_size;
-  ASSIGN_OR_RETURN(auto position, DecodePageToken(page_token, 1));
+  ASSIGN_OR_RETURN(int limit, PageSize(page_size));
+  const std::string page_query = PageQuery({"alert.incidents", absl::StrJoin(states, ",")});
+  // The position: the last incident's id.
+  ASSIGN_OR_RETURN(auto position, DecodePageToken(page_token, page_query, {PositionRange{.min = 1}}));
   IncidentPage page;
   ASSIGN_OR_RETURN(page.incidents, store_.ListIncidents(states, position ? (*position)[0] : 0, limit + 1));
   if (static_cast<int>(page.incidents.size()) > limit) {
     page.incidents.resize(static_cast<size_t>(limit));
-    page.next_page_token = EncodePageToken({page.incidents.back().id});
+    page.next_page_token = EncodePageToken(page_query, {page.incidents.back().id});
   }
   return page;
 }

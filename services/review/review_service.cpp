@@ -6,6 +6,7 @@
 #include <regex>
 
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
 
 #include <curation/common/logging.hpp>
 #include <curation/common/page_token.hpp>
@@ -32,6 +33,20 @@ bool OneOf(const std::vector<std::string>& values, const std::string& value) {
 bool LooksLikeCode(const std::string& code) {
   static const std::regex kCode("[a-z][a-z0-9-]{0,63}");
   return std::regex_match(code, kCode);
+}
+
+// A page token's position: the last item's due time (in milliseconds, 1900 to 2200), its
+// signal (a smallint priority, raised by one) and its id.
+constexpr PositionRange kDueMillis{.min = -2'208'988'800'000, .max = 7'258'118'400'000};
+constexpr PositionRange kSignals{.min = -32'768, .max = 32'768};
+constexpr PositionRange kItemIds{.min = 1};
+
+// What a page token of ListItems is bound to: the filter as the store applies it.
+std::string PageQueryOf(const ItemFilter& filter) {
+  return PageQuery({"review.items", absl::StrJoin(filter.states, ","),
+                    filter.due_before ? absl::StrCat(Millis(*filter.due_before)) : "",
+                    filter.breached_only ? "breached" : "", filter.category_id, filter.channel_id, filter.playability,
+                    filter.claimed_by});
 }
 
 absl::Status CheckIds(const std::vector<int64_t>& ids) {
@@ -75,9 +90,7 @@ std::vector<QueueItem> ReviewService::WithDeadlineState(std::vector<ItemRow> row
 }
 
 absl::StatusOr<ItemPage> ReviewService::ListItems(const ListItemsQuery& query, std::optional<TimePoint> deadline) {
-  if (query.page_size < 0 || query.page_size > kMaxPageSize) {
-    return absl::InvalidArgumentError(absl::StrCat("page_size must be between 0 and ", kMaxPageSize));
-  }
+  ASSIGN_OR_RETURN(int size, PageSize(query.page_size));
   ItemFilter filter = query.filter;
   for (const std::string& state : filter.states) {
     if (!OneOf(kStates, state)) {
@@ -90,20 +103,20 @@ absl::StatusOr<ItemPage> ReviewService::ListItems(const ListItemsQuery& query, s
   if (!filter.playability.empty() && !OneOf(kVerdicts, filter.playability)) {
     return absl::InvalidArgumentError(absl::StrCat("unknown playability verdict '", filter.playability, "'"));
   }
-  ASSIGN_OR_RETURN(auto position, DecodePageToken(query.page_token, 3));
+  const std::string page_query = PageQueryOf(filter);
+  ASSIGN_OR_RETURN(auto position, DecodePageToken(query.page_token, page_query, {kDueMillis, kSignals, kItemIds}));
   std::optional<QueuePosition> after;
   if (position) {
     after = QueuePosition{TimePoint(std::chrono::milliseconds((*position)[0])), static_cast<int>((*position)[1]),
                           (*position)[2]};
   }
-  int size = query.page_size == 0 ? kDefaultPageSize : query.page_size;
   // One extra row tells whether another page follows.
   ASSIGN_OR_RETURN(auto rows, store_.ListItems(filter, after, size + 1, clock_.Now(), deadline));
   ItemPage page;
   if (static_cast<int>(rows.size()) > size) {
     rows.resize(size);
     const ItemRow& last = rows.back();
-    page.next_page_token = EncodePageToken({Millis(last.due_at), last.signal, last.id});
+    page.next_page_token = EncodePageToken(page_query, {Millis(last.due_at), last.signal, last.id});
   }
   page.items = WithDeadlineState(std::move(rows));
   return page;

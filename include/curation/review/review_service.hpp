@@ -49,15 +49,13 @@ struct Decision {
 
 class ReviewService {
  public:
-  static constexpr int kDefaultPageSize = 100;
-  static constexpr int kMaxPageSize = 1000;
   static constexpr int kMaxClaim = 100;
   static constexpr size_t kMaxTextBytes = 4096;
   static constexpr size_t kMaxRequestIdBytes = 128;
 
   ReviewService(ReviewStore& store, const Clock& clock, ReviewConfig config, MetricsRegistry& metrics);
 
-  /// INVALID_ARGUMENT for a bad page size, page token, state or filter.
+  /// INVALID_ARGUMENT for a bad page size (see PageSize), page token, state or filter.
   absl::StatusOr<ItemPage> ListItems(const ListItemsQuery& query, std::optional<TimePoint> deadline = std::nullopt);
   absl::StatusOr<QueueItem> GetItem(int64_t id, std::optional<TimePoint> deadline = std::nullopt);
 
