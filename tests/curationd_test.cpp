@@ -12,12 +12,14 @@
 #include <sstream>
 #include <thread>
 
+#include <grpcpp/grpcpp.h>
 #include <absl/strings/str_join.h>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
 #include <curation/common/time_format.hpp>
 #include <curation/ingest/ingestor.hpp>
+#include <curation/v1/review.grpc.pb.h>
 #include <curation/review/feed_consumer.hpp>
 #include <fakes/fake_distributor.hpp>
 #include <fakes/fake_orion.hpp>
@@ -1042,6 +1044,55 @@ TEST_F(CurationdTest, OneOfTwoReplicasMonitorsAndTheOtherTakesOverWhenItDies) {
   EXPECT_EQ(second->Wait(15s), 0) << second->Output();
 }
 
+namespace {
+
+// A curationd that sheds load or answers late is running: curatorctl says it is busy or slow,
+// and "cannot reach" only when no connection can be made.
+class SheddingReviewService final : public v1::ReviewService::Service {
+ public:
+  grpc::Status ListItems(grpc::ServerContext* context, const v1::ListItemsRequest*, v1::ListItemsResponse*) override {
+    if (!slow) {
+      return grpc::Status(grpc::RESOURCE_EXHAUSTED, "Server Threadpool Exhausted");
+    }
+    while (!context->IsCancelled()) {
+      std::this_thread::sleep_for(10ms);
+    }
+    return grpc::Status(grpc::CANCELLED, "the caller gave up");
+  }
+  std::atomic<bool> slow{false};
+};
+
+TEST(CuratorctlTest, TellsABusyOrSlowCurationdFromOneItCannotReach) {
+  SheddingReviewService service;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  const std::string addr = "127.0.0.1:" + std::to_string(port);
+
+  Result busy = RunTool({CURATORCTL_PATH, "--addr", addr, "queue", "list"});
+  EXPECT_EQ(busy.code, 1);
+  EXPECT_NE(busy.output.find("curatorctl: curationd is busy (Server Threadpool Exhausted); try again"),
+            std::string::npos)
+      << busy.output;
+  service.slow = true;
+  Result slow = RunTool({CURATORCTL_PATH, "--addr", addr, "--timeout", "1", "queue", "list"});
+  EXPECT_EQ(slow.code, 1);
+  EXPECT_NE(slow.output.find("curatorctl: deadline exceeded ("), std::string::npos) << slow.output;
+  EXPECT_NE(slow.output.find("within 1 s"), std::string::npos) << slow.output;
+  for (const Result& running : {busy, slow}) {
+    EXPECT_EQ(running.output.find("cannot reach"), std::string::npos) << running.output;
+  }
+  server->Shutdown(std::chrono::system_clock::now() + 1s);
+  server->Wait();
+  Result down = RunTool({CURATORCTL_PATH, "--addr", addr, "--timeout", "5", "queue", "list"});
+  EXPECT_EQ(down.code, 1);
+  EXPECT_NE(down.output.find("cannot reach curationd at " + addr), std::string::npos) << down.output;
+}
+
+}  // namespace
 // Issue 14, "a cluster on one machine": an outside PostgreSQL and one curationd per service as
 // deploy/k8s runs them (ingest, probe x2, review, modlog, alert, report). A backfill, decisions
 // and a hero incident go through them while one process of each kind is killed mid-work and
