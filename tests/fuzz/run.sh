@@ -5,7 +5,7 @@
 #
 #   tests/fuzz/run.sh [--seconds N] [--build-dir DIR] [TARGET...]
 #
-# TARGET is page_parser, orion, config, text or media (default: all). The copies
+# TARGET is page_parser, orion, config, page_token, text or media (default: all). The copies
 # and anything found are kept under DIR/runs/<target>/ (DIR defaults to build/fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
 done
 build_dir=$(realpath -m "$build_dir")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(page_parser orion config text media)
+  targets=(page_parser orion config page_token text media)
 fi
 
 CC=clang CXX=clang++ cmake -S tests/fuzz -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
