@@ -656,9 +656,9 @@ class ModlogGrpcTest : public ModlogTest {
     return stub_->GetEntry(Council().get(), request, entry);
   }
 
-  v1::VerifyLogResponse VerifyLog() {
+  v1::VerifyLogResponse VerifyLog(const v1::VerifyLogRequest& request = {}) {
     v1::VerifyLogResponse response;
-    grpc::Status status = stub_->VerifyLog(Council().get(), {}, &response);
+    grpc::Status status = stub_->VerifyLog(Council().get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response;
   }
@@ -831,6 +831,28 @@ TEST_F(ModlogGrpcTest, VerifyLogReportsAnIntactChainAndNamesATamperedEntry) {
   EXPECT_EQ(broken.broken_entry_id(), ids[2]);
   EXPECT_EQ(broken.broken_position(), 3);
   EXPECT_NE(broken.problem().find("edited"), std::string::npos) << broken.problem();
+}
+
+TEST_F(ModlogGrpcTest, VerifyLogRecomputesTheWholeChainUnlessAskedForWhatIsNewSinceTheCheckpoint) {
+  for (int i = 0; i < 3; ++i) {
+    Append(Censor(std::to_string(40 + i), kWhy));
+  }
+  v1::VerifyLogResponse whole = VerifyLog();  // as a client from before the field asks
+  EXPECT_TRUE(whole.intact()) << whole.problem();
+  EXPECT_EQ(whole.verified_from(), 0);
+  ASSERT_TRUE(whole.has_whole_chain_verify_time());
+
+  Append(Censor("50", kWhy));
+  v1::VerifyLogRequest since;
+  since.set_since_checkpoint(true);
+  v1::VerifyLogResponse recent = VerifyLog(since);
+  EXPECT_TRUE(recent.intact()) << recent.problem();
+  EXPECT_EQ(recent.verified_from(), 3);
+  EXPECT_EQ(recent.entries_checked(), 4);
+  EXPECT_EQ(recent.whole_chain_verify_time().seconds(), whole.whole_chain_verify_time().seconds());
+  EXPECT_EQ(recent.whole_chain_verify_time().nanos(), whole.whole_chain_verify_time().nanos());
+
+  EXPECT_EQ(VerifyLog().verified_from(), 0);
 }
 
 TEST_F(ModlogGrpcTest, ExportStreamsEveryEntryAndOutlivesAClientThatLeaves) {

@@ -575,6 +575,26 @@ TEST_F(ReportTest, ATamperedEntryInThePeriodShowsTheChainBroken) {
   EXPECT_FALSE(earlier->log.break_in_period);
 }
 
+// A report recomputes what was sealed since the last verification; an edit before that is the
+// whole chain's to find, recomputed once a day.
+TEST_F(ReportTest, AReportRecomputesWhatIsNewSinceTheLastVerificationAndTheWholeChainDaily) {
+  SeedDay();
+  auto first = service_->Build({.from = kDay, .to = kDay + 24h});
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(first->log.intact) << first->log.problem;
+  Exec("SET session_replication_role = replica; UPDATE modlog.entries SET justification = 'fine' WHERE id = " +
+       std::to_string(censor_3_));
+  auto since = service_->Build({.from = kDay, .to = kDay + 24h});
+  ASSERT_TRUE(since.ok()) << since.status();
+  EXPECT_TRUE(since->log.intact);
+  EXPECT_EQ(since->log.entries_checked, first->log.entries_checked);
+  Exec("UPDATE modlog.verified_checkpoint SET whole_chain_verified_at = now() - interval '25 hours'");
+  auto daily = service_->Build({.from = kDay, .to = kDay + 24h});
+  ASSERT_TRUE(daily.ok()) << daily.status();
+  EXPECT_FALSE(daily->log.intact);
+  EXPECT_EQ(daily->log.broken_entry_id, censor_3_);
+}
+
 // The pool reads the period again on a fresh connection when its connection is lost midway;
 // the report then holds each row once, not what the first attempt had read as well.
 TEST_F(ReportTest, AConnectionLostMidwayReadsThePeriodAgainFromTheStart) {

@@ -1,7 +1,8 @@
 // curatorctl log ...: the moderation log (ModerationLogService).
 //   log list      entries, oldest first, with filters
 //   log show      every field of one entry
-//   log verify    recompute the hash chain; exit 1 naming the first broken link
+//   log verify    check the hash chain since its last verification (--full: all of it); exit 1
+//                 naming the first broken link
 //   log export    every matching entry as JSON lines or CSV, streamed
 
 #include <unistd.h>
@@ -256,11 +257,13 @@ int Show(const Options& options, int64_t id) {
 
 // log verify --------------------------------------------------------------------------------
 
-int Verify(Options options) {
-  options.timeout_seconds = std::max(options.timeout_seconds, 300);  // it reads the whole log
+int Verify(Options options, bool full) {
+  options.timeout_seconds = std::max(options.timeout_seconds, 300);  // it may read the whole log
   auto stub = v1::ModerationLogService::NewStub(Channel(options));
+  v1::VerifyLogRequest request;
+  request.set_since_checkpoint(!full);
   v1::VerifyLogResponse report;
-  grpc::Status status = stub->VerifyLog(Context(options).get(), {}, &report);
+  grpc::Status status = stub->VerifyLog(Context(options).get(), request, &report);
   if (!status.ok()) {
     return Failed(options, status);
   }
@@ -272,6 +275,12 @@ int Verify(Options options) {
       std::cout << " (" << report.unsealed() << " newer entries not sealed yet; run again to include them)";
     }
     std::cout << "\n";
+    if (report.verified_from() > 0) {
+      std::cout << "recomputed the " << report.entries_checked() - report.verified_from()
+                << " entries sealed since the last verification (at position " << report.verified_from()
+                << "); the whole chain was last recomputed at " << TimeText(report.whole_chain_verify_time())
+                << " (`log verify --full` recomputes it now)\n";
+    }
   } else {
     std::cout << "BROKEN at entry " << report.broken_entry_id() << " (position " << report.broken_position()
               << "): " << report.problem() << "\n";
@@ -408,9 +417,12 @@ void AddLogCommands(CLI::App& app, Runner& run) {
   show->add_option("id", *show_id, "the entry id (curation-log#ID)")->required()->check(CLI::PositiveNumber);
   RunsWith(show, run, show_id, Show);
 
-  log->add_subcommand("verify", "recompute the hash chain; exit 1 naming the first broken link")->callback([&run] {
-    run = Verify;
-  });
+  auto full = std::make_shared<bool>(false);
+  auto* verify = log->add_subcommand(
+      "verify", "check the hash chain since its last verification, or all of it; exit 1 naming the first broken link");
+  verify->add_flag("--full", *full,
+                   "recompute the whole chain, not only what was sealed since the last intact verification");
+  RunsWith(verify, run, full, Verify);
 
   auto export_flags = std::make_shared<ExportFlags>();
   auto* exporting = log->add_subcommand("export", "every matching entry to standard output, oldest first");

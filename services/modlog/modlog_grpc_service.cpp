@@ -127,10 +127,11 @@ grpc::Status ModerationLogGrpcService::GetEntry(grpc::ServerContext* context, co
   });
 }
 
-grpc::Status ModerationLogGrpcService::VerifyLog(grpc::ServerContext* context, const v1::VerifyLogRequest*,
+grpc::Status ModerationLogGrpcService::VerifyLog(grpc::ServerContext* context, const v1::VerifyLogRequest* request,
                                                  v1::VerifyLogResponse* response) {
   return server::Serve(env_, "VerifyLog", kReaders, context, [&](const auth::Principal&) -> absl::Status {
-    ASSIGN_OR_RETURN(VerifyReport report, logic_.Verify());
+    ASSIGN_OR_RETURN(VerifyReport report, logic_.Verify(request->since_checkpoint() ? VerifyScope::kSinceCheckpoint
+                                                                                    : VerifyScope::kWholeChain));
     response->set_intact(report.intact);
     response->set_entries_checked(report.entries_checked);
     response->set_unsealed(report.unsealed);
@@ -138,6 +139,10 @@ grpc::Status ModerationLogGrpcService::VerifyLog(grpc::ServerContext* context, c
     response->set_broken_entry_id(report.broken_entry_id);
     response->set_broken_position(report.broken_position);
     response->set_problem(report.problem);
+    response->set_verified_from(report.verified_from);
+    if (report.whole_chain_verified_at) {
+      *response->mutable_whole_chain_verify_time() = server::ToTimestamp(*report.whole_chain_verified_at);
+    }
     return absl::OkStatus();
   });
 }

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
 
 #include <curation/common/logging.hpp>
 #include <curation/common/page_token.hpp>
@@ -18,6 +19,19 @@ constexpr int kExportPage = 1000;
 
 const std::vector<std::string> kKinds = {kApprove,        kWarn,           kCensor,           kEscalate, kRevert,
                                          kChainConfirmed, kChainUnjustified, kChainPreexisting};
+
+// Ids of entries: a page token's position.
+constexpr PositionRange kEntryIds{.min = 1};
+
+// What a page token of ListEntries is bound to.
+std::string PageQueryOf(const EntryFilter& filter) {
+  auto millis = [](const std::optional<TimePoint>& time) {
+    return time ? absl::StrCat(std::chrono::duration_cast<std::chrono::milliseconds>(time->time_since_epoch()).count())
+                : std::string();
+  };
+  return PageQuery({"modlog.entries", millis(filter.start), millis(filter.end), filter.actor, filter.target_kind,
+                    filter.target_id, absl::StrJoin(filter.kinds, ",")});
+}
 
 }  // namespace
 
@@ -41,17 +55,15 @@ absl::Status ValidateFilter(const EntryFilter& filter) {
 
 absl::StatusOr<EntryPage> ModerationLogService::ListEntries(const EntryQuery& query,
                                                             std::optional<TimePoint> deadline) {
-  if (query.page_size < 0 || query.page_size > kMaxPageSize) {
-    return absl::InvalidArgumentError(absl::StrCat("page_size must be between 0 and ", kMaxPageSize));
-  }
+  ASSIGN_OR_RETURN(int size, PageSize(query.page_size));
   RETURN_IF_ERROR(ValidateFilter(query.filter));
-  ASSIGN_OR_RETURN(auto position, DecodePageToken(query.page_token, 1));
-  int size = query.page_size == 0 ? kDefaultPageSize : query.page_size;
+  const std::string page_query = PageQueryOf(query.filter);
+  ASSIGN_OR_RETURN(auto position, DecodePageToken(query.page_token, page_query, {kEntryIds}));
   ASSIGN_OR_RETURN(auto entries, store_.List(query.filter, position ? (*position)[0] : 0, size + 1, deadline));
   EntryPage page;
   if (static_cast<int>(entries.size()) > size) {
     entries.resize(size);
-    page.next_page_token = EncodePageToken({entries.back().id});
+    page.next_page_token = EncodePageToken(page_query, {entries.back().id});
   }
   page.entries = std::move(entries);
   return page;
@@ -64,9 +76,9 @@ absl::StatusOr<Entry> ModerationLogService::GetEntry(int64_t id, std::optional<T
   return store_.Get(id, deadline);
 }
 
-absl::StatusOr<VerifyReport> ModerationLogService::Verify() {
+absl::StatusOr<VerifyReport> ModerationLogService::Verify(VerifyScope scope) {
   RETURN_IF_ERROR(store_.SealAll());
-  return store_.Verify();
+  return store_.Verify(scope);
 }
 
 absl::Status ModerationLogService::Export(const EntryFilter& filter,

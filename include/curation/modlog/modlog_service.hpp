@@ -24,16 +24,13 @@ struct EntryPage {
 
 class ModerationLogService {
  public:
-  static constexpr int kDefaultPageSize = 100;
-  static constexpr int kMaxPageSize = 1000;
-
   explicit ModerationLogService(LogStore& store) : store_(store) {}
 
-  /// INVALID_ARGUMENT for a bad page size, token, kind, target kind or time range.
+  /// INVALID_ARGUMENT for a bad page size (see PageSize), token, kind, target kind or time range.
   absl::StatusOr<EntryPage> ListEntries(const EntryQuery& query, std::optional<TimePoint> deadline = std::nullopt);
   absl::StatusOr<Entry> GetEntry(int64_t id, std::optional<TimePoint> deadline = std::nullopt);
-  /// Seals what waits, then checks the whole chain.
-  absl::StatusOr<VerifyReport> Verify();
+  /// Seals what waits, then checks the chain (see VerifyScope).
+  absl::StatusOr<VerifyReport> Verify(VerifyScope scope = VerifyScope::kWholeChain);
   /// Calls `write` for every matching entry, oldest first, until it returns false.
   absl::Status Export(const EntryFilter& filter, const std::function<bool(const Entry&)>& write);
 
