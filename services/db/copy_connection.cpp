@@ -1,7 +1,9 @@
 #include <curation/db/copy_connection.hpp>
 
+#include <endian.h>
 #include <libpq-fe.h>
 
+#include <cstring>
 #include <type_traits>
 
 #include <absl/cleanup/cleanup.h>
@@ -15,17 +17,19 @@ constexpr std::string_view kSignature("PGCOPY\n\377\r\n\0", 11);
 // timestamptz counts microseconds from 2000-01-01, the Unix epoch's 946,684,800 s later.
 constexpr int64_t kPostgresEpochMicros = 946'684'800'000'000;
 
+uint16_t FromBigEndian(uint16_t value) { return be16toh(value); }
+uint32_t FromBigEndian(uint32_t value) { return be32toh(value); }
+uint64_t FromBigEndian(uint64_t value) { return be64toh(value); }
+
 // Big-endian reads from the front of `bytes`, which they consume; false when too short.
 template <typename T>
 bool TakeBigEndian(std::string_view& bytes, T& value) {
   if (bytes.size() < sizeof(T)) {
     return false;
   }
-  std::make_unsigned_t<T> raw = 0;
-  for (size_t i = 0; i < sizeof(T); ++i) {
-    raw = static_cast<std::make_unsigned_t<T>>((raw << 8) | static_cast<unsigned char>(bytes[i]));
-  }
-  value = static_cast<T>(raw);
+  std::make_unsigned_t<T> raw;
+  std::memcpy(&raw, bytes.data(), sizeof raw);
+  value = static_cast<T>(FromBigEndian(raw));
   bytes.remove_prefix(sizeof(T));
   return true;
 }
