@@ -581,5 +581,52 @@ TEST_F(ProbeServiceTest, UrlProbesAreCheckedAndKept) {
   EXPECT_EQ(history->probes.size(), 1u);
 }
 
+// Like job probes, URL probes of one host are spaced by host_interval (through the database,
+// so replicas share it); a probe whose slot comes after its deadline is not made.
+TEST_F(ProbeServiceTest, UrlProbesOfOneHostArePaced) {
+  constexpr auto kInterval = 1500ms;
+  ProbeService paced(*store_, *resolver_, *sandbox_, metrics_, {.host_interval = kInterval});
+  node_a_.Put("/poster.jpg", MediaFixtures::Get()["poster.jpg"].bytes, "image/jpeg");
+  node_b_.Put("/poster.jpg", MediaFixtures::Get()["poster.jpg"].bytes, "image/jpeg");
+  sandbox_->Probe({.url = node_b_.UrlFor("/poster.jpg")});  // the worker's start is not what is measured
+  auto started = std::chrono::steady_clock::now();  // before the first probe reserves its slot
+  auto first = paced.ProbeUrl(node_a_.UrlFor("/poster.jpg"), false);
+  ASSERT_TRUE(first.ok()) << first.status();
+  node_a_.ClearLog();
+  auto second = paced.ProbeUrl(node_a_.UrlFor("/poster.jpg"), false);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_FALSE(node_a_.Requests().empty());
+  EXPECT_GE(node_a_.Requests().front().answered_at - started, kInterval * 9 / 10)
+      << "the second probe started before its slot";
+
+  node_a_.ClearLog();
+  auto hurried = paced.ProbeUrl(node_a_.UrlFor("/poster.jpg"), false, "url", SystemClock::Instance().Now() + 100ms);
+  EXPECT_EQ(hurried.status().code(), absl::StatusCode::kDeadlineExceeded) << hurried.status();
+  EXPECT_TRUE(node_a_.Requests().empty());
+}
+
+// With every worker busy, a URL probe waits for one only until its caller's deadline.
+TEST_F(ProbeServiceTest, UrlProbeStopsWaitingForAWorkerAtItsDeadline) {
+  const auto& good = MediaFixtures::Get()["h264_faststart.mp4"];
+  node_a_.Put("/slow.mp4", good.bytes, good.content_type, {.trickle_bytes = 10, .trickle_interval = 100ms});
+  node_b_.Put("/poster.jpg", MediaFixtures::Get()["poster.jpg"].bytes, "image/jpeg");
+  absl::StatusOr<v1::ProbeReport> slow;
+  std::thread busy([&] { slow = service_->ProbeUrl(node_a_.UrlFor("/slow.mp4"), false); });
+  for (int i = 0; i < 1000 && node_a_.Requests().empty(); ++i) {
+    std::this_thread::sleep_for(10ms);  // until the only worker is reading the slow file
+  }
+  ASSERT_FALSE(node_a_.Requests().empty()) << "the slow probe never started";
+
+  auto waited = service_->ProbeUrl(node_b_.UrlFor("/poster.jpg"), false, "poster",
+                                   SystemClock::Instance().Now() + 200ms);
+  EXPECT_EQ(waited.status().code(), absl::StatusCode::kDeadlineExceeded) << waited.status();
+  EXPECT_TRUE(node_b_.Requests().empty()) << "nothing was probed for it";
+
+  kill(sandbox_->WorkerPids().at(0), SIGKILL);  // ends the slow probe now, not at its deadline
+  busy.join();
+  ASSERT_TRUE(slow.ok()) << slow.status();
+  EXPECT_EQ(Codes(slow->sources(0)), std::set<std::string>{"PROBER_CRASHED"});
+}
+
 }  // namespace
 }  // namespace curation::probe

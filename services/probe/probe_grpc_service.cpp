@@ -20,7 +20,7 @@ absl::Status CheckVideoId(const std::string& id) {
 grpc::Status ProbeGrpcService::ProbeUrl(grpc::ServerContext* context, const v1::ProbeUrlRequest* request,
                                         v1::ProbeReport* response) {
   return server::Serve(env_, "ProbeUrl", kProbeUrlRoles, context, [&](const auth::Principal&) {
-    ASSIGN_OR_RETURN(*response, logic_.ProbeUrl(request->url(), request->deep()));
+    ASSIGN_OR_RETURN(*response, logic_.ProbeUrl(request->url(), request->deep(), "url", server::DeadlineOf(*context)));
     return absl::OkStatus();
   });
 }

@@ -179,11 +179,23 @@ ProbeSandbox::ProbeSandbox(SandboxOptions options) : options_(std::move(options)
 
 ProbeSandbox::~ProbeSandbox() = default;
 
-SourceReport ProbeSandbox::Probe(const ProbeTarget& target) {
+SourceReport ProbeSandbox::Probe(const ProbeTarget& target) { return *Probe(target, std::nullopt); }
+
+absl::StatusOr<SourceReport> ProbeSandbox::Probe(const ProbeTarget& target, std::optional<TimePoint> deadline) {
   Worker* worker = nullptr;
   {
     std::unique_lock lock(mutex_);
-    freed_.wait(lock, [&] { return !idle_.empty(); });
+    auto some_idle = [&] { return !idle_.empty(); };
+    if (!deadline) {
+      freed_.wait(lock, some_idle);
+    } else {
+      // Waited for on the steady clock: a step of the wall clock must not stretch or cut the wait.
+      auto until = SteadyClock::now() + (*deadline - SystemClock::Instance().Now());
+      if (!freed_.wait_until(lock, until, some_idle)) {
+        return absl::DeadlineExceededError(absl::StrCat("all ", workers_.size(),
+                                                        " probe workers stayed busy until the deadline; nothing was probed"));
+      }
+    }
     worker = idle_.back();
     idle_.pop_back();
   }

@@ -110,22 +110,31 @@ void ProbeService::Count(const v1::ProbeReport& report) {
   }
 }
 
-SourceReport ProbeService::ProbePaced(const ProbeTarget& target) {
-  auto wait = store_.ReserveHostSlot(HostOf(target.url), options_.host_interval);
-  if (wait.ok() && wait->count() > 0) {
+absl::StatusOr<SourceReport> ProbeService::ProbePaced(const ProbeTarget& target, std::optional<TimePoint> deadline) {
+  std::string host = HostOf(target.url);
+  auto wait = store_.ReserveHostSlot(host, options_.host_interval, deadline);
+  if (absl::IsDeadlineExceeded(wait.status())) {
+    return wait.status();
+  }
+  if (wait.ok() && wait->count() > 0) {  // without the database, probes go unpaced rather than not at all
+    if (deadline && SystemClock::Instance().Now() + *wait > *deadline) {
+      return absl::DeadlineExceededError(absl::StrCat("the next probe of ", host, " may start in ", wait->count(),
+                                                      " ms, after the deadline; nothing was probed"));
+    }
     std::this_thread::sleep_for(*wait);
   }
-  return sandbox_.Probe(target);
+  return sandbox_.Probe(target, deadline);
 }
 
-absl::StatusOr<v1::ProbeReport> ProbeService::ProbeUrl(const std::string& url, bool deep, const std::string& role) {
+absl::StatusOr<v1::ProbeReport> ProbeService::ProbeUrl(const std::string& url, bool deep, const std::string& role,
+                                                       std::optional<TimePoint> deadline) {
   if (url.size() > kMaxUrlLength || !(url.starts_with("http://") || url.starts_with("https://")) ||
       std::any_of(url.begin(), url.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7F; })) {
     return absl::InvalidArgumentError("url must be an absolute http:// or https:// URL of at most 2048 characters");
   }
   v1::ProbeReport report;
   report.set_depth(deep ? v1::PROBE_DEPTH_FULL : v1::PROBE_DEPTH_LIGHT);
-  *report.add_sources() = sandbox_.Probe({.url = url, .role = role, .deep = deep});
+  ASSIGN_OR_RETURN(*report.add_sources(), ProbePaced({.url = url, .role = role, .deep = deep}, deadline));
   report.set_verdict(report.sources(0).verdict());
   Count(report);
   RETURN_IF_ERROR(store_.Record(report, url, std::nullopt));
@@ -167,11 +176,12 @@ absl::StatusOr<v1::ProbeReport> ProbeService::Examine(const std::string& video_i
   for (const auto& distributor : distributors) {
     if (!full && tried == options_.light_sources) break;
     ++tried;
-    SourceReport media = ProbePaced({.url = distributor.AssetUrl(*assets.media_id),
-                                     .role = "media",
-                                     .kind = v1::ProbeTask::KIND_VIDEO,
-                                     .expected_size = assets.media_size,
-                                     .deep = full});
+    ASSIGN_OR_RETURN(SourceReport media, ProbePaced({.url = distributor.AssetUrl(*assets.media_id),
+                                                     .role = "media",
+                                                     .kind = v1::ProbeTask::KIND_VIDEO,
+                                                     .expected_size = assets.media_size,
+                                                     .deep = full},
+                                                    std::nullopt));
     bool node_fault = NodeFault(media);
     *report.add_sources() = std::move(media);
     if (!node_fault && serving == nullptr) serving = &distributor;
@@ -180,10 +190,11 @@ absl::StatusOr<v1::ProbeReport> ProbeService::Examine(const std::string& video_i
   if (assets.thumbnail_id) {
     for (const auto& distributor : distributors) {
       if (!full && &distributor != (serving ? serving : &distributors.front())) continue;
-      SourceReport thumbnail = ProbePaced({.url = distributor.AssetUrl(*assets.thumbnail_id),
-                                         .role = "thumbnail",
-                                         .kind = v1::ProbeTask::KIND_IMAGE,
-                                         .expected_size = assets.thumbnail_size});
+      ASSIGN_OR_RETURN(SourceReport thumbnail, ProbePaced({.url = distributor.AssetUrl(*assets.thumbnail_id),
+                                                           .role = "thumbnail",
+                                                           .kind = v1::ProbeTask::KIND_IMAGE,
+                                                           .expected_size = assets.thumbnail_size},
+                                                          std::nullopt));
       if (thumbnail.verdict() == v1::VERDICT_UNPLAYABLE && !NodeFault(thumbnail)) {
         Warn(report, code::kBadThumbnail, absl::StrCat("the thumbnail is broken: ", FirstFailure(thumbnail)));
       }

@@ -286,12 +286,16 @@ absl::StatusOr<std::vector<v1::ProbeReport>> ProbeStore::History(const std::stri
 }
 
 absl::StatusOr<std::chrono::milliseconds> ProbeStore::ReserveHostSlot(const std::string& host,
-                                                                       std::chrono::milliseconds interval) {
+                                                                       std::chrono::milliseconds interval,
+                                                                       std::optional<TimePoint> deadline) {
   std::chrono::milliseconds wait{0};
-  RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
-    wait = std::chrono::milliseconds(tx.exec_prepared1("probe.reserve_host_slot", host, interval.count())[0].as<int64_t>());
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(pool_.InTransaction(
+      [&](pqxx::work& tx) {
+        wait = std::chrono::milliseconds(
+            tx.exec_prepared1("probe.reserve_host_slot", host, interval.count())[0].as<int64_t>());
+        return absl::OkStatus();
+      },
+      deadline));
   return wait;
 }
 

@@ -343,7 +343,8 @@ void FakeDistributor::AddBytes(uint64_t seq, int64_t delta) {
 
 void FakeDistributor::LogRejected(const httplib::Request& req, int status) {
   std::lock_guard lock(mu_);
-  requests_.push_back({req.method, req.path, req.get_header_value("Range"), status, 0});
+  requests_.push_back(
+      {req.method, req.path, req.get_header_value("Range"), status, 0, std::chrono::steady_clock::now()});
 }
 
 void FakeDistributor::Finished() {
@@ -459,7 +460,7 @@ void FakeDistributor::Respond(const httplib::Request& req, httplib::Response& re
   {
     std::lock_guard lock(mu_);
     transfer->seq = first_seq_ + requests_.size();
-    requests_.push_back({req.method, req.path, range, answer.status, 0});
+    requests_.push_back({req.method, req.path, range, answer.status, 0, std::chrono::steady_clock::now()});
     ++active_;
   }
   res.status = answer.status;

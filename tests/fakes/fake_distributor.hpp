@@ -103,13 +103,15 @@ class FakeDistributor {
   };
 
   // One request as the fake answered it. `range` is the Range header as sent ("" when absent);
-  // `bytes_sent` counts body bytes only (see the header comment).
+  // `bytes_sent` counts body bytes only (see the header comment); `answered_at` is when the fake
+  // logged it, just before answering (for tests of pacing).
   struct Request {
     std::string method;
     std::string path;
     std::string range;
     int status = 0;
     int64_t bytes_sent = 0;
+    std::chrono::steady_clock::time_point answered_at{};
   };
 
   // Starts the server; throws std::runtime_error if no port can be bound.

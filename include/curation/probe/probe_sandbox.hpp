@@ -11,9 +11,11 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <curation/common/clock.hpp>
 #include <curation/probe/media_prober.hpp>
 
 namespace curation::probe {
@@ -38,6 +40,9 @@ class ProbeSandbox {
   /// Waits for a free worker and probes. Never fails: a worker that crashes or hangs yields a
   /// report with PROBER_CRASHED or TIMEOUT, and is replaced for the next probe.
   SourceReport Probe(const ProbeTarget& target);
+  /// The same, but waits for a free worker only until `deadline` (none: as long as it takes),
+  /// then answers DEADLINE_EXCEEDED. A probe under way runs to its own deadline.
+  absl::StatusOr<SourceReport> Probe(const ProbeTarget& target, std::optional<TimePoint> deadline);
 
   /// The worker process ids, for tests that kill one.
   std::vector<int> WorkerPids() const;

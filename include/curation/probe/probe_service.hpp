@@ -33,8 +33,11 @@ class ProbeService {
                ProbeServiceOptions options);
 
   /// INVALID_ARGUMENT for anything but an absolute http(s) URL. `role` names what the URL is
-  /// for: a "hero_cut" must start at once, a "poster" be large enough.
-  absl::StatusOr<v1::ProbeReport> ProbeUrl(const std::string& url, bool deep, const std::string& role = "url");
+  /// for: a "hero_cut" must start at once, a "poster" be large enough. Paced per host like job
+  /// probes; DEADLINE_EXCEEDED, with nothing probed or kept, when the host's next slot or a free
+  /// worker comes after `deadline`.
+  absl::StatusOr<v1::ProbeReport> ProbeUrl(const std::string& url, bool deep, const std::string& role = "url",
+                                           std::optional<TimePoint> deadline = std::nullopt);
   /// Probes and stores. NOT_FOUND when the video has not been ingested.
   absl::StatusOr<v1::ProbeReport> ProbeVideo(const std::string& video_id, v1::ProbeDepth depth);
   absl::StatusOr<v1::ProbeReport> GetVerdict(const std::string& video_id, std::optional<TimePoint> deadline);
@@ -52,7 +55,8 @@ class ProbeService {
  private:
   /// The report of a video, not stored.
   absl::StatusOr<v1::ProbeReport> Examine(const std::string& video_id, v1::ProbeDepth depth);
-  SourceReport ProbePaced(const ProbeTarget& target);
+  /// Waits for the host's next slot, then probes; DEADLINE_EXCEEDED as ProbeUrl says.
+  absl::StatusOr<SourceReport> ProbePaced(const ProbeTarget& target, std::optional<TimePoint> deadline);
   void Count(const v1::ProbeReport& report);
 
   ProbeStore& store_;

@@ -60,7 +60,8 @@ class ProbeStore {
                                                        int64_t before_id, int limit, std::optional<TimePoint> deadline);
   /// Reserves the next start slot for `host`, `interval` after the previous one; returns how
   /// long to wait for it.
-  absl::StatusOr<std::chrono::milliseconds> ReserveHostSlot(const std::string& host, std::chrono::milliseconds interval);
+  absl::StatusOr<std::chrono::milliseconds> ReserveHostSlot(const std::string& host, std::chrono::milliseconds interval,
+                                                            std::optional<TimePoint> deadline = std::nullopt);
 
  private:
   db::Pool& pool_;
