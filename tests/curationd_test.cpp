@@ -875,11 +875,20 @@ TEST_F(CurationdTest, ADayOfActivityGivesTheCouncilAReportThatAgreesWithTheLog) 
       20s))
       << Ctl({"queue", "list"}).output << daemon->Output();
   // The curator works through the day's videos: one censored, one warned, the rest approved.
-  Result claim = Ctl({"--json", "queue", "claim", "10"});
-  ASSERT_EQ(claim.code, 0) << claim.output;
+  // A claim skips an item whose row is locked at that moment (a probe verdict being written
+  // to it), so claim until all ten are held.
+  nlohmann::json claimed_items = nlohmann::json::array();
+  for (int attempt = 0; attempt < 10 && claimed_items.size() < 10; ++attempt) {
+    Result claim = Ctl({"--json", "queue", "claim", std::to_string(10 - claimed_items.size())});
+    ASSERT_EQ(claim.code, 0) << claim.output;
+    auto claimed = json_of(claim);
+    for (const auto& item : claimed["items"]) {
+      claimed_items.push_back(item);
+    }
+  }
+  ASSERT_EQ(claimed_items.size(), 10u);
   std::string censor_entry;
-  auto claimed = json_of(claim);
-  for (const auto& item : claimed["items"]) {
+  for (const auto& item : claimed_items) {
     std::string id = item["id"].get<std::string>();
     std::string video = item["target_id"].get<std::string>();
     if (item["target_kind"] != "TARGET_KIND_VIDEO" || video == "9") {
@@ -1026,6 +1035,9 @@ TEST_F(CurationdTest, OneOfTwoReplicasMonitorsAndTheOtherTakesOverWhenItDies) {
 
   orion_.SetHero("7", "Broken cut", storage.UrlFor("/cuts/7.mp4"), storage.UrlFor("/poster.jpg"), "", "Hero");
   ASSERT_TRUE(discord.WaitForRequests(1, 30s)) << first->Output();
+  // Killed once the page is recorded as sent: a kill between Discord's answer and that record
+  // sends it again (delivery is at least once), which is not what this test is about.
+  ASSERT_TRUE(WaitFor([&] { return Scalar("SELECT count(*) FROM alert.outbox WHERE state = 'sent'") == "1"; }, 10s));
   first->Signal(SIGKILL);
   first->Wait(10s);
   ASSERT_TRUE(WaitFor([&] { return second->Output().find("watching what Orion features and probing it now") !=
