@@ -512,6 +512,11 @@ TEST_F(ProbeServiceTest, AFullProbeTriesEveryNodeAndKeepsTheVerdict) {
   EXPECT_EQ(older->probes[0].probe_id(), report->probe_id());
   EXPECT_TRUE(older->next_page_token.empty());
   EXPECT_FALSE(service_->ListProbes("7", "", 1, "bm9wZQ", std::nullopt).ok());
+  // One page-size rule for every list (PageSize): 2^31-1 was served as 100; past 1,000 is refused.
+  EXPECT_EQ(service_->ListProbes("7", "", std::numeric_limits<int>::max(), "", std::nullopt).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(service_->ListProbes("7", "", -1, "", std::nullopt).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(service_->ListProbes("7", "", 1000, "", std::nullopt).ok());
   EXPECT_EQ(service_->ProbeVideo("404", v1::PROBE_DEPTH_FULL).status().code(), absl::StatusCode::kNotFound);
 }
 

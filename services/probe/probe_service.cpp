@@ -10,6 +10,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <curation/common/logging.hpp>
+#include <curation/common/page_token.hpp>
 
 #include "findings.hpp"
 
@@ -19,8 +20,6 @@ namespace {
 using google::protobuf::util::TimeUtil;
 
 constexpr size_t kMaxUrlLength = 2048;
-constexpr int kDefaultPageSize = 20;
-constexpr int kMaxPageSize = 100;
 constexpr int64_t kFeedBatch = 5000;
 constexpr std::chrono::milliseconds kIdlePoll{1000};
 // A job whose worker died this many times is given up as a crash, not retried forever.
@@ -248,10 +247,7 @@ absl::StatusOr<ProbeHistoryPage> ProbeService::ListProbes(const std::string& vid
   if (video_id.empty() == url.empty()) {
     return absl::InvalidArgumentError("give exactly one of video_id and url");
   }
-  if (page_size < 0) {
-    return absl::InvalidArgumentError("page_size must not be negative");
-  }
-  int limit = page_size == 0 ? kDefaultPageSize : std::min(page_size, kMaxPageSize);
+  ASSIGN_OR_RETURN(int limit, PageSize(page_size));
   int64_t before_id = std::numeric_limits<int64_t>::max();
   if (!page_token.empty()) {
     ASSIGN_OR_RETURN(before_id, ParsePageToken(page_token));
