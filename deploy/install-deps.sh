@@ -17,7 +17,8 @@ $sudo "${apt[@]}" install -y -qq --no-install-recommends \
   libavformat-dev libavcodec-dev libavutil-dev \
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev \
   ffmpeg \
-  libgtest-dev libgmock-dev prometheus
+  libgtest-dev libgmock-dev prometheus \
+  clang libclang-rt-14-dev llvm-14
 # Node.js validates the GraphQL documents against the Joystream schemas in the tests.
 # Machines that already have Node.js (e.g. from NodeSource, which bundles npm) keep theirs.
 if ! command -v npm > /dev/null; then
