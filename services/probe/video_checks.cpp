@@ -480,6 +480,9 @@ class VideoProbe {
       int entries = avformat_index_get_entries_count(stream);
       for (int e = 0; e < entries; ++e) {
         const AVIndexEntry* entry = avformat_index_get_entry(stream, e);
+        if (entry->size < 0) {
+          continue;  // a crafted size places nothing (and would overflow the guard below)
+        }
         // Offsets come from the file: an entry near 2^63 must not wrap around to a small end.
         int64_t end = entry->pos > std::numeric_limits<int64_t>::max() - entry->size
                           ? std::numeric_limits<int64_t>::max()
