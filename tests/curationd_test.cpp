@@ -962,16 +962,22 @@ TEST_F(CurationdTest, ADayOfActivityGivesTheCouncilAReportThatAgreesWithTheLog) 
   EXPECT_EQ(daemon->Wait(15s), 0) << daemon->Output();
 }
 
+// The hero assets the alert tests feature: video 7's cut cannot start at once (its index is at
+// the end), video 8's can; one poster for both.
+void ServeHeroAssets(FakeDistributor& storage) {
+  const auto& media = testing::MediaFixtures::Get();
+  storage.Put("/cuts/7.mp4", media["h264_moov_at_end.mp4"].bytes, "video/mp4");
+  storage.Put("/cuts/8.mp4", media["h264_faststart.mp4"].bytes, "video/mp4");
+  storage.Put("/poster.jpg", media["poster.jpg"].bytes, "image/jpeg");
+}
+
 // The walk-through: an operator configures a Discord webhook, the hero becomes a video
 // whose cut cannot start at once, the page arrives, a curator acknowledges it with curatorctl,
 // the lead sets another hero, the resolved notice arrives, and `alerts show` tells it all.
 TEST_F(CurationdTest, AnUnplayableHeroPagesDiscordAndCuratorctlFollowsItToTheEnd) {
   fakes::FakeReceiver discord;
   FakeDistributor storage;
-  const auto& media = testing::MediaFixtures::Get();
-  storage.Put("/cuts/7.mp4", media["h264_moov_at_end.mp4"].bytes, "video/mp4");
-  storage.Put("/cuts/8.mp4", media["h264_faststart.mp4"].bytes, "video/mp4");
-  storage.Put("/poster.jpg", media["poster.jpg"].bytes, "image/jpeg");
+  ServeHeroAssets(storage);
   std::string config = ::testing::TempDir() + "alerts-" + std::to_string(getpid()) + ".yaml";
   std::ofstream(config) << "alert:\n  poll_interval: 1s\n  receivers:\n    - name: curators\n      type: discord\n"
                         << "      url: " << discord.Url("/api/webhooks/1/token") << "\n      mention_roles: [\"4242\"]\n"
@@ -1009,10 +1015,7 @@ TEST_F(CurationdTest, AnUnplayableHeroPagesDiscordAndCuratorctlFollowsItToTheEnd
 TEST_F(CurationdTest, OneOfTwoReplicasMonitorsAndTheOtherTakesOverWhenItDies) {
   fakes::FakeReceiver discord;
   FakeDistributor storage;
-  const auto& media = testing::MediaFixtures::Get();
-  storage.Put("/cuts/7.mp4", media["h264_moov_at_end.mp4"].bytes, "video/mp4");
-  storage.Put("/cuts/8.mp4", media["h264_faststart.mp4"].bytes, "video/mp4");
-  storage.Put("/poster.jpg", media["poster.jpg"].bytes, "image/jpeg");
+  ServeHeroAssets(storage);
   std::string config = ::testing::TempDir() + "replicas-" + std::to_string(getpid()) + ".yaml";
   std::ofstream(config) << "alert:\n  poll_interval: 1s\n  receivers:\n    - name: curators\n      type: discord\n"
                         << "      url: " << discord.Url("/api/webhooks/1/token") << "\n"
@@ -1128,9 +1131,7 @@ TEST_F(CurationdTest, AClusterWithOneProcessPerServiceSurvivesAKillOfEachKind) {
     videos.push_back(video);
   }
   fake_.PutVideos(videos);
-  storage.Put("/cuts/7.mp4", media["h264_moov_at_end.mp4"].bytes, "video/mp4");
-  storage.Put("/cuts/8.mp4", media["h264_faststart.mp4"].bytes, "video/mp4");
-  storage.Put("/poster.jpg", media["poster.jpg"].bytes, "image/jpeg");
+  ServeHeroAssets(storage);
   orion_.SetHero("8", "Good cut", storage.UrlFor("/cuts/8.mp4"), storage.UrlFor("/poster.jpg"), "", "Hero");
   std::string config = ::testing::TempDir() + "cluster-" + std::to_string(getpid()) + ".yaml";
   std::ofstream(config) << "alert:\n  poll_interval: 1s\n  receivers:\n    - name: curators\n      type: discord\n"
