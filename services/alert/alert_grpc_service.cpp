@@ -4,6 +4,7 @@
 
 #include <absl/strings/str_cat.h>
 
+#include <curation/probe/verdict.hpp>
 #include <curation/server/enum_names.hpp>
 
 namespace curation::alert {
@@ -84,7 +85,7 @@ void ToProto(const FeaturedRow& row, v1::Slot* out) {
   out->set_cut_url(row.video.cut_url);
   out->set_poster_url(row.video.poster_url);
   *out->mutable_featured_from() = ToTimestamp(row.featured_from);
-  out->set_verdict(ValueOf(server::VerdictNames(), row.status));
+  out->set_verdict(probe::kVerdicts.ProtoFromDb(row.status));
   out->set_reason(row.reason);
   SetTime(row.last_probe_at, out->mutable_last_probe_at());
   if (!row.featured_until) {

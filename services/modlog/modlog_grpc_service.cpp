@@ -4,6 +4,7 @@
 
 #include <absl/strings/str_cat.h>
 
+#include <curation/probe/verdict.hpp>
 #include <curation/server/enum_names.hpp>
 
 namespace curation::modlog {
@@ -76,7 +77,7 @@ void ToProto(const Entry& entry, v1::Entry* out) {
   snapshot->set_channel_title(content.snapshot.channel_title);
   snapshot->set_category_id(content.snapshot.category_id);
   snapshot->set_category_name(content.snapshot.category_name);
-  snapshot->set_playability(ValueOf(server::VerdictNames(), content.snapshot.verdict));
+  snapshot->set_playability(probe::kVerdicts.ProtoFromDb(content.snapshot.verdict));
   snapshot->set_playability_summary(content.snapshot.verdict_summary);
   out->set_reverts_entry_id(content.reverts_entry_id.value_or(0));
   out->set_confirms_entry_id(content.confirms_entry_id.value_or(0));

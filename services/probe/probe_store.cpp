@@ -8,6 +8,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <curation/db/fields.hpp>
+#include <curation/probe/verdict.hpp>
 
 namespace curation::probe {
 namespace {
@@ -18,12 +19,9 @@ using db::Nullable;
 
 std::string DepthName(v1::ProbeDepth depth) { return depth == v1::PROBE_DEPTH_FULL ? "full" : "light"; }
 
+// A report without a verdict cannot be trusted to play.
 std::string VerdictName(v1::Verdict verdict) {
-  switch (verdict) {
-    case v1::VERDICT_PLAYABLE: return "playable";
-    case v1::VERDICT_DEGRADED: return "degraded";
-    default: return "unplayable";
-  }
+  return std::string(kVerdicts.Db(kVerdicts.FromProto(verdict).value_or(Verdict::kUnplayable)));
 }
 
 // Every code the report carries, once each, as a PostgreSQL array literal (codes are

@@ -4,6 +4,7 @@
 
 #include <absl/strings/str_cat.h>
 
+#include <curation/probe/verdict.hpp>
 #include <curation/server/enum_names.hpp>
 
 namespace curation::review {
@@ -51,7 +52,7 @@ void ToProto(const QueueItem& item, v1::Item* out) {
   out->set_state(ValueOf(kStateToProto, row.state));
   out->set_at_risk(item.at_risk);
   out->set_breached(item.breached);
-  out->set_playability(ValueOf(server::VerdictNames(), row.playability));
+  out->set_playability(probe::kVerdicts.ProtoFromDb(row.playability));
   out->set_playability_summary(row.playability_summary);
   out->set_claimed_by(row.lease_holder);
   if (row.lease_expires_at) {
@@ -98,7 +99,7 @@ grpc::Status ReviewGrpcService::ListItems(grpc::ServerContext* context, const v1
     query.filter.category_id = request->category_id();
     query.filter.channel_id = request->channel_id();
     if (request->playability() != v1::VERDICT_UNSPECIFIED) {
-      auto name = NameOf(server::VerdictNames(), request->playability());
+      auto name = probe::kVerdicts.DbFromProto(request->playability());
       if (!name) {
         return absl::InvalidArgumentError(absl::StrCat("playability: unknown verdict ", request->playability()));
       }

@@ -12,13 +12,13 @@
 #include <curation/common/page_token.hpp>
 #include <curation/common/text.hpp>
 #include <curation/modlog/entry.hpp>
+#include <curation/probe/verdict.hpp>
 
 namespace curation::review {
 namespace {
 
 const std::vector<std::string> kStates = {"open", "claimed", "decided", "escalated"};
 const std::vector<std::string> kPendingStates = {"open", "claimed", "escalated"};
-const std::vector<std::string> kVerdicts = {"playable", "degraded", "unplayable"};
 const std::vector<std::string> kActions = {modlog::kApprove, modlog::kWarn, modlog::kCensor, modlog::kEscalate};
 
 int64_t Millis(TimePoint time) {
@@ -100,7 +100,7 @@ absl::StatusOr<ItemPage> ReviewService::ListItems(const ListItemsQuery& query, s
   if (filter.states.empty()) {
     filter.states = kPendingStates;
   }
-  if (!filter.playability.empty() && !OneOf(kVerdicts, filter.playability)) {
+  if (!filter.playability.empty() && !probe::kVerdicts.FromDb(filter.playability)) {
     return absl::InvalidArgumentError(absl::StrCat("unknown playability verdict '", filter.playability, "'"));
   }
   const std::string page_query = PageQueryOf(filter);

@@ -6,8 +6,6 @@
 #include <optional>
 #include <string>
 
-#include <curation/v1/probe.pb.h>
-
 namespace curation::server {
 
 /// The value `name` maps to; the enum's zero (UNSPECIFIED) value for a name not in the table.
@@ -22,13 +20,6 @@ template <typename Enum>
 std::optional<std::string> NameOf(const std::map<std::string, Enum>& table, int value) {
   auto it = std::find_if(table.begin(), table.end(), [&](const auto& entry) { return entry.second == value; });
   return it == table.end() ? std::nullopt : std::optional<std::string>(it->first);
-}
-
-inline const std::map<std::string, v1::Verdict>& VerdictNames() {
-  static const std::map<std::string, v1::Verdict> names = {{"playable", v1::VERDICT_PLAYABLE},
-                                                           {"degraded", v1::VERDICT_DEGRADED},
-                                                           {"unplayable", v1::VERDICT_UNPLAYABLE}};
-  return names;
 }
 
 }  // namespace curation::server
