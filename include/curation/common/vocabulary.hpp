@@ -16,6 +16,7 @@
 #include <cassert>
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace curation {
@@ -41,6 +42,9 @@ class Vocabulary {
   constexpr std::string_view Db(Enum value) const { return Of(value).db; }
   constexpr Proto ToProto(Enum value) const { return Of(value).proto; }
   constexpr std::string_view Human(Enum value) const { return Of(value).human; }
+  /// The database text as an SQL literal ('firing'), for statements assembled once at startup.
+  /// (The spellings hold no quote.)
+  std::string Sql(Enum value) const { return std::string("'").append(Db(value)).append("'"); }
 
   /// nullopt for text the table does not hold (a row written by a newer version, a typo in a filter).
   constexpr std::optional<Enum> FromDb(std::string_view text) const {
