@@ -157,6 +157,8 @@ class CurationdTest : public testing::DatabaseTest {
     return done();
   }
 
+  void ExpectAnInterruptedProbeRecordsNothing(const std::function<void(testing::ChildProcess&)>& stop);
+
   void PutVideos(int count) {
     fake_.PutChannel(FakeQueryNode::MakeChannel(1, 1, FakeQueryNode::BlockIso(1)));
     std::vector<nlohmann::json> videos;
@@ -655,6 +657,43 @@ TEST_F(CurationdTest, CuratorctlProbeGivesEveryFileItsVerdictAndNewVideosCarryOn
   EXPECT_EQ(probes[0]["verdict"], "VERDICT_UNPLAYABLE");
   Result list = Ctl({"queue", "list", "--json"});
   EXPECT_NE(list.output.find("UNSUPPORTED_PIXFMT"), std::string::npos) << list.output;
+}
+
+// Issue 14, defect 10: a SIGTERM while a probe is under way used to let the probe go on and then
+// record what the interrupted probe saw (the video UNPLAYABLE) and close the job; a Ctrl-C at a
+// terminal killed the workers with curationd and recorded PROBER_CRASHED. Now the sandbox kills
+// its workers itself, nothing is recorded, and the job goes back to the queue without counting
+// the attempt.
+void CurationdTest::ExpectAnInterruptedProbeRecordsNothing(const std::function<void(testing::ChildProcess&)>& stop) {
+  const auto& fixtures = testing::MediaFixtures::Get();
+  FakeDistributor node;
+  const std::string& media = fixtures["h264_faststart.mp4"].bytes;
+  node.Put("/api/v1/assets/10", media, "video/mp4", {.trickle_bytes = 64, .trickle_interval = 1s});
+  fake_.PutChannel(FakeQueryNode::MakeChannel(1, 1, FakeQueryNode::BlockIso(1)));
+  nlohmann::json video = FakeQueryNode::MakeVideo(5, 20, FakeQueryNode::BlockIso(20), "1");
+  video["media"]["size"] = std::to_string(media.size());
+  video["thumbnailPhoto"] = nullptr;
+  fake_.PutBag("dynamic:channel:1", FakeQueryNode::MakeBag("dynamic:channel:1", {node.Url()}));
+  fake_.PutVideos({video});
+  auto daemon = StartDaemon("probe-sigterm", {"--services", "ingest,probe", "--set", "probe.allow_addresses=127.0.0.1/32",
+                                              "--set", "probe.host_interval=0ms", "--set", "probe.deadline=60s"});
+  ASSERT_TRUE(WaitFor([&] { return !node.RequestsFor("/api/v1/assets/10").empty(); }, 30s)) << daemon->Output();
+  ASSERT_EQ(Scalar("SELECT state FROM probe.jobs WHERE video_id = '5'"), "running");
+
+  stop(*daemon);
+  EXPECT_EQ(daemon->Wait(30s), 0) << daemon->Output();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM probe.probes WHERE video_id = '5'"), "0") << daemon->Output();
+  EXPECT_EQ(Scalar("SELECT state || ' ' || attempts FROM probe.jobs WHERE video_id = '5'"), "queued 0")
+      << daemon->Output();
+  EXPECT_NE(daemon->Output().find("interrupted by the shutdown"), std::string::npos) << daemon->Output();
+}
+
+TEST_F(CurationdTest, ASigtermDuringAProbeRecordsNothingAndRequeuesTheJob) {
+  ExpectAnInterruptedProbeRecordsNothing([](testing::ChildProcess& daemon) { daemon.Signal(SIGTERM); });
+}
+
+TEST_F(CurationdTest, ACtrlCDuringAProbeRecordsNothingAndRequeuesTheJob) {
+  ExpectAnInterruptedProbeRecordsNothing([](testing::ChildProcess& daemon) { daemon.SignalGroup(SIGINT); });
 }
 
 // Issue 4, "Done when", tried as a new user would: a lead creates principals; a curator claims

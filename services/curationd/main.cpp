@@ -460,6 +460,7 @@ int Run(const Config& config) {
   for (auto& worker : workers) {
     worker.request_stop();
   }
+  sandbox.Shutdown();  // probes under way end now, and their jobs go back to the queue
   host.Shutdown(kShutdownGrace);
   workers.clear();
   log->info("stopped");

@@ -32,21 +32,36 @@ std::string DescribeExit(int status) {
 
 }  // namespace
 
+// One worker process, used by one probing thread at a time. Its process id is guarded because
+// Kill() comes from another thread (the sandbox's Shutdown): a process is reaped under the same
+// lock, so Kill() can never hit a reused id.
 class ProbeSandbox::Worker {
  public:
-  explicit Worker(const SandboxOptions& options) : options_(options) {}
+  Worker(const SandboxOptions& options, const std::atomic<bool>& shutting_down)
+      : options_(options), shutting_down_(shutting_down) {}
   ~Worker() { Stop(); }
 
-  pid_t pid() const { return pid_; }
+  pid_t pid() const {
+    std::lock_guard lock(process_mutex_);
+    return pid_;
+  }
 
-  SourceReport Probe(const ProbeTarget& target) {
+  void Kill() {
+    std::lock_guard lock(process_mutex_);
+    if (pid_ > 0) kill(pid_, SIGKILL);
+  }
+
+  // UNAVAILABLE when the sandbox shut down before the probe could finish.
+  absl::StatusOr<SourceReport> Probe(const ProbeTarget& target) {
     SourceReport report;
     report.set_url(target.url);
     report.set_role(target.role);
     auto started = SteadyClock::now();
     ReplaceIfDead();
     if (pid_ < 0) {
-      if (auto spawned = Spawn(); !spawned.ok()) {
+      if (auto spawned = Spawn(); absl::IsUnavailable(spawned)) {
+        return spawned;
+      } else if (!spawned.ok()) {
         Fail(report, code::kProberCrashed, absl::StrCat("no prober could be started: ", spawned.message()));
         report.set_verdict(v1::VERDICT_UNPLAYABLE);
         return report;
@@ -68,6 +83,9 @@ class ProbeSandbox::Worker {
     bool overran = result == ReadResult::kTimedOut;
     pid_t pid = pid_;
     std::string how = Stop();
+    if (shutting_down_) {
+      return ShutDown(target);
+    }
     report.Clear();
     report.set_url(target.url);
     report.set_role(target.role);
@@ -89,6 +107,11 @@ class ProbeSandbox::Worker {
   }
 
  private:
+  static absl::Status ShutDown(const ProbeTarget& target) {
+    return absl::UnavailableError(absl::StrCat("curationd is shutting down: the probe of ", target.url,
+                                               " was stopped before it finished; it says nothing about the file"));
+  }
+
   absl::Status Spawn() {
     int sockets[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0) {
@@ -116,6 +139,13 @@ class ProbeSandbox::Worker {
       close(sockets[1]);
       return absl::InternalError(absl::StrCat("/dev/null: ", strerror(errno)));
     }
+    std::unique_lock lock(process_mutex_);
+    if (shutting_down_) {  // a worker started after Shutdown() killed the others would run on
+      close(sockets[0]);
+      close(sockets[1]);
+      close(null_device);
+      return absl::UnavailableError("curationd is shutting down: no probe worker is started any more");
+    }
     pid_t pid = fork();
     if (pid < 0) {
       close(sockets[0]);
@@ -125,6 +155,7 @@ class ProbeSandbox::Worker {
     }
     if (pid == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
+      setpgid(0, 0);  // out of curationd's process group: a terminal's Ctrl-C is for curationd alone
       dup2(sockets[1], STDIN_FILENO);
       dup2(sockets[1], STDOUT_FILENO);
       dup2(null_device, STDERR_FILENO);
@@ -142,6 +173,7 @@ class ProbeSandbox::Worker {
   // A worker that ended while idle (it could not start, or was killed) is forgotten before it
   // is given a task, so its end is not blamed on the next file.
   void ReplaceIfDead() {
+    std::lock_guard lock(process_mutex_);
     int status = 0;
     if (pid_ < 0 || waitpid(pid_, &status, WNOHANG) != pid_) return;
     ComponentLogger("probe")->warn("probe worker {} {} while idle; starting another", pid_, DescribeExit(status));
@@ -152,6 +184,7 @@ class ProbeSandbox::Worker {
 
   // Kills the worker if it runs and says how it ended.
   std::string Stop() {
+    std::lock_guard lock(process_mutex_);
     if (pid_ < 0) return "not running";
     close(socket_);
     socket_ = -1;
@@ -165,27 +198,33 @@ class ProbeSandbox::Worker {
   }
 
   const SandboxOptions& options_;
-  pid_t pid_ = -1;
+  const std::atomic<bool>& shutting_down_;
+  mutable std::mutex process_mutex_;
+  pid_t pid_ = -1;  // written under process_mutex_ by the probing thread, which alone reads it unlocked
   int socket_ = -1;
 };
 
 ProbeSandbox::ProbeSandbox(SandboxOptions options) : options_(std::move(options)) {
   assert(options_.workers > 0);
   for (int i = 0; i < options_.workers; ++i) {
-    workers_.push_back(std::make_unique<Worker>(options_));
+    workers_.push_back(std::make_unique<Worker>(options_, shutting_down_));
     idle_.push_back(workers_.back().get());
   }
 }
 
 ProbeSandbox::~ProbeSandbox() = default;
 
-SourceReport ProbeSandbox::Probe(const ProbeTarget& target) { return *Probe(target, std::nullopt); }
+SourceReport ProbeSandbox::Probe(const ProbeTarget& target) {
+  auto report = Probe(target, std::nullopt);
+  assert(report.ok() && "only Shutdown() makes a probe without deadline fail");
+  return *std::move(report);
+}
 
 absl::StatusOr<SourceReport> ProbeSandbox::Probe(const ProbeTarget& target, std::optional<TimePoint> deadline) {
   Worker* worker = nullptr;
   {
     std::unique_lock lock(mutex_);
-    auto some_idle = [&] { return !idle_.empty(); };
+    auto some_idle = [&] { return !idle_.empty() || shutting_down_; };
     if (!deadline) {
       freed_.wait(lock, some_idle);
     } else {
@@ -196,16 +235,30 @@ absl::StatusOr<SourceReport> ProbeSandbox::Probe(const ProbeTarget& target, std:
                                                         " probe workers stayed busy until the deadline; nothing was probed"));
       }
     }
+    if (shutting_down_) {
+      return absl::UnavailableError(absl::StrCat("curationd is shutting down; ", target.url, " was not probed"));
+    }
     worker = idle_.back();
     idle_.pop_back();
   }
-  SourceReport report = worker->Probe(target);
+  absl::StatusOr<SourceReport> report = worker->Probe(target);
   {
     std::lock_guard lock(mutex_);
     idle_.push_back(worker);
   }
   freed_.notify_one();
   return report;
+}
+
+void ProbeSandbox::Shutdown() {
+  {
+    std::lock_guard lock(mutex_);
+    shutting_down_ = true;
+  }
+  freed_.notify_all();
+  for (const auto& worker : workers_) {
+    worker->Kill();
+  }
 }
 
 std::vector<int> ProbeSandbox::WorkerPids() const {

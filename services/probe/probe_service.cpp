@@ -279,6 +279,11 @@ absl::StatusOr<bool> ProbeService::RunOneJob(const std::string& holder) {
     return true;
   }
   auto report = Examine(job->video_id, job->depth);
+  if (!report.ok() && sandbox_.ShuttingDown()) {
+    log->info("probe of video {} interrupted by the shutdown; its job goes back to the queue", job->video_id);
+    RETURN_IF_ERROR(store_.Release(*job, holder));
+    return true;
+  }
   if (!report.ok()) {
     log->warn("probe of video {} failed, retrying later: {}", job->video_id, report.status());
     RETURN_IF_ERROR(store_.Defer(*job, holder, kFailedJobDelay));

@@ -98,6 +98,9 @@ std::vector<db::PreparedStatement> ProbeStore::Statements() {
        "UPDATE probe.jobs SET state = 'queued', lease_holder = NULL, lease_expires_at = NULL,"
        "   not_before = now() + make_interval(secs => $3::double precision / 1000)"
        " WHERE id = $1 AND lease_holder = $2"},
+      {"probe.release",
+       "UPDATE probe.jobs SET state = 'queued', lease_holder = NULL, lease_expires_at = NULL, attempts = attempts - 1"
+       " WHERE id = $1 AND lease_holder = $2"},
       {"probe.depth",
        "SELECT count(*) FILTER (WHERE state = 'queued'), count(*) FILTER (WHERE state = 'running')"
        " FROM probe.jobs WHERE state <> 'done'"},
@@ -181,6 +184,13 @@ absl::Status ProbeStore::Finish(const Job& job, const std::string& holder) {
 absl::Status ProbeStore::Defer(const Job& job, const std::string& holder, std::chrono::milliseconds delay) {
   return pool_.InTransaction([&](pqxx::work& tx) {
     tx.exec_prepared("probe.defer", job.id, holder, delay.count());
+    return absl::OkStatus();
+  });
+}
+
+absl::Status ProbeStore::Release(const Job& job, const std::string& holder) {
+  return pool_.InTransaction([&](pqxx::work& tx) {
+    tx.exec_prepared("probe.release", job.id, holder);
     return absl::OkStatus();
   });
 }

@@ -15,6 +15,7 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_file) 
   std::fflush(nullptr);  // or the child inherits, and prints again, what the parent buffered
   pid_ = fork();
   if (pid_ == 0) {
+    setpgid(0, 0);  // its own process group, for SignalGroup (a terminal's Ctrl-C)
     if (std::freopen(log_file_.c_str(), "w", stdout) != nullptr) {
       dup2(fileno(stdout), STDERR_FILENO);
     }
@@ -32,6 +33,12 @@ ChildProcess::~ChildProcess() {
   if (pid_ > 0) {
     Signal(SIGKILL);
     Wait(std::chrono::seconds(10));
+  }
+}
+
+void ChildProcess::SignalGroup(int signal) {
+  if (pid_ > 0) {
+    kill(-pid_, signal);
   }
 }
 

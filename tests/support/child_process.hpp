@@ -19,6 +19,8 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   void Signal(int signal);
+  /// To the child's process group (it leads one), as a terminal's Ctrl-C sends SIGINT.
+  void SignalGroup(int signal);
   /// The exit code, or -1 when it did not exit in time or died by a signal.
   int Wait(std::chrono::milliseconds timeout);
   pid_t pid() const { return pid_; }

@@ -6,7 +6,10 @@
 // what they have to say comes back through the task pipe. A worker that overruns the probe
 // deadline is killed: the outer watchdog for what the in-process deadline cannot interrupt
 // (name resolution). A worker's death is logged with how it died and the URL it was probing.
+// Workers run in their own process group, so a Ctrl-C at curationd's terminal reaches curationd
+// alone, which then stops them through Shutdown() rather than have their deaths read as crashes.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -37,12 +40,19 @@ class ProbeSandbox {
   ProbeSandbox(const ProbeSandbox&) = delete;
   ProbeSandbox& operator=(const ProbeSandbox&) = delete;
 
-  /// Waits for a free worker and probes. Never fails: a worker that crashes or hangs yields a
-  /// report with PROBER_CRASHED or TIMEOUT, and is replaced for the next probe.
+  /// Waits for a free worker and probes. A worker that crashes or hangs yields a report with
+  /// PROBER_CRASHED or TIMEOUT, and is replaced for the next probe. Not after Shutdown().
   SourceReport Probe(const ProbeTarget& target);
   /// The same, but waits for a free worker only until `deadline` (none: as long as it takes),
-  /// then answers DEADLINE_EXCEEDED. A probe under way runs to its own deadline.
+  /// then answers DEADLINE_EXCEEDED. A probe under way runs to its own deadline, unless
+  /// Shutdown() stops it: then, and for every call after Shutdown(), UNAVAILABLE, and there is
+  /// no report (an interrupted probe says nothing about the file).
   absl::StatusOr<SourceReport> Probe(const ProbeTarget& target, std::optional<TimePoint> deadline);
+
+  /// For curationd's shutdown: kills every worker, so that probes under way end now instead of
+  /// at their deadline, and refuses further probes. Safe from any thread; idempotent.
+  void Shutdown();
+  bool ShuttingDown() const { return shutting_down_; }
 
   /// The worker process ids, for tests that kill one.
   std::vector<int> WorkerPids() const;
@@ -54,6 +64,7 @@ class ProbeSandbox {
   std::condition_variable freed_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<Worker*> idle_;
+  std::atomic<bool> shutting_down_ = false;
 };
 
 }  // namespace curation::probe

@@ -48,6 +48,9 @@ class ProbeStore {
   absl::Status Finish(const Job& job, const std::string& holder);
   /// Back to the queue, not before `delay` from now.
   absl::Status Defer(const Job& job, const std::string& holder, std::chrono::milliseconds delay);
+  /// Back to the queue at once, its claim not counted as an attempt: the probe was interrupted
+  /// (curationd shutting down), not failed.
+  absl::Status Release(const Job& job, const std::string& holder);
   absl::StatusOr<QueueDepth> Depth();
 
   /// Not-found when the video has not been ingested.
