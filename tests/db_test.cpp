@@ -1,9 +1,11 @@
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include <curation/db/feed_follower.hpp>
 #include <curation/db/migrations.hpp>
 #include <curation/db/pool.hpp>
 
@@ -265,6 +267,240 @@ TEST(PoolTest, BadUrlFailsFast) {
   auto pool = Pool::Create({.url = "postgresql:///nowhere?host=/nonexistent"});
   ASSERT_FALSE(pool.ok());
   EXPECT_EQ(pool.status().code(), absl::StatusCode::kUnavailable) << pool.status();
+}
+
+// FeedFollower: cursors moved with their batches, woken by NOTIFY, polled, stopped.
+
+// How long a test waits for what should come at once before it fails rather than hangs.
+constexpr auto kGiveUpAfter = 60s;
+
+// A feed of its own (rows numbered by seq), the cursors of a schema of its own, and what the
+// handlers made of the rows (`seen`: a row handled twice breaks its primary key).
+class FeedFollowerTest : public DatabaseTest {
+ protected:
+  void SetUp() override {
+    DatabaseTest::SetUp();
+    Scalar("CREATE SCHEMA follow;"
+           " CREATE TABLE follow.feed_cursors (consumer text PRIMARY KEY, seq bigint NOT NULL);"
+           " CREATE TABLE follow.rows (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, n int NOT NULL);"
+           " CREATE TABLE follow.seen (consumer text, seq bigint, PRIMARY KEY (consumer, seq));");
+    auto statements = FeedFollower::Statements("follow");
+    statements.push_back({"follow.batch", "SELECT seq FROM follow.rows WHERE seq > $1 ORDER BY seq LIMIT $2"});
+    statements.push_back({"follow.see", "INSERT INTO follow.seen VALUES ($1, $2)"});
+    pool_ = MakePool(std::move(statements));
+    ASSERT_TRUE(pool_);
+  }
+
+  void AddRows(int count) { Scalar("INSERT INTO follow.rows (n) SELECT generate_series(1, " + std::to_string(count) + ")"); }
+
+  FeedFollower Follower(int64_t batch_size, std::string channel = "follow",
+                        std::chrono::milliseconds idle_poll = std::chrono::hours(1)) {
+    return FeedFollower(*pool_, {.schema = "follow",
+                                 .batch_size = batch_size,
+                                 .channel = std::move(channel),
+                                 .idle_poll = idle_poll,
+                                 .component = "test",
+                                 .what = "follow the test feed"});
+  }
+
+  // Records each row as seen by `consumer`; counts committed batches in `committed`.
+  FeedFollower::Feed Recording(const std::string& consumer, std::atomic<int>* committed = nullptr) {
+    return {consumer, [consumer, committed](pqxx::work& tx, int64_t after, int64_t limit) {
+              FeedFollower::Batch batch;
+              for (const auto& row : tx.exec_prepared("follow.batch", after, limit)) {
+                batch.last = row[0].as<int64_t>();
+                ++batch.rows;
+                tx.exec_prepared("follow.see", consumer, *batch.last);
+              }
+              batch.committed = [committed] {
+                if (committed != nullptr) {
+                  ++*committed;
+                }
+              };
+              return absl::StatusOr<FeedFollower::Batch>(std::move(batch));
+            }};
+  }
+
+  std::string Cursor(const std::string& consumer) {
+    return Scalar("SELECT seq FROM follow.feed_cursors WHERE consumer = '" + consumer + "'");
+  }
+  std::string Seen(const std::string& consumer) {
+    return Scalar("SELECT count(*) FROM follow.seen WHERE consumer = '" + consumer + "'");
+  }
+
+  std::unique_ptr<Pool> pool_;
+};
+
+TEST_F(FeedFollowerTest, AFailingBatchLeavesTheCursorWhereItWas) {
+  AddRows(3);
+  FeedFollower follower = Follower(10);
+  FeedFollower::Feed recording = Recording("c");
+  bool committed = false;
+  FeedFollower::Feed failing{"c", [&](pqxx::work& tx, int64_t after, int64_t limit) -> absl::StatusOr<FeedFollower::Batch> {
+                               auto batch = recording.handler(tx, after, limit);
+                               batch->committed = [&] { committed = true; };
+                               EXPECT_EQ(batch->rows, 3);
+                               return absl::AbortedError("the batch's work failed");
+                             }};
+  EXPECT_EQ(follower.Step(failing).status().code(), absl::StatusCode::kAborted);
+  EXPECT_FALSE(committed) << "a rolled back batch is not counted";
+  EXPECT_EQ(Seen("c"), "0") << "the batch's work is rolled back with it";
+  EXPECT_EQ(Cursor("c"), "") << "and so is the cursor's first row";
+
+  FeedFollower::Feed throwing{"c", [&](pqxx::work& tx, int64_t after, int64_t limit) -> absl::StatusOr<FeedFollower::Batch> {
+                                ASSIGN_OR_RETURN(auto batch, recording.handler(tx, after, limit));
+                                tx.exec("SELECT * FROM follow.no_such_table");
+                                return batch;
+                              }};
+  EXPECT_EQ(follower.Step(throwing).status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(Seen("c"), "0");
+
+  std::atomic<int> batches = 0;
+  auto rows = follower.Step(Recording("c", &batches));
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(*rows, 3);
+  EXPECT_EQ(batches, 1);
+  EXPECT_EQ(Seen("c"), "3");
+  EXPECT_EQ(Cursor("c"), Scalar("SELECT max(seq) FROM follow.rows"));
+}
+
+TEST_F(FeedFollowerTest, DrainsEveryFeedToItsEndABatchOfEachInTurn) {
+  AddRows(7);
+  FeedFollower follower = Follower(2);
+  std::vector<std::string> order;
+  auto noting = [&](const std::string& consumer) {
+    FeedFollower::Feed feed = Recording(consumer);
+    return FeedFollower::Feed{consumer, [&order, consumer, handler = feed.handler](pqxx::work& tx, int64_t after,
+                                                                                  int64_t limit) {
+                                order.push_back(consumer);
+                                return handler(tx, after, limit);
+                              }};
+  };
+  ASSERT_TRUE(follower.Drain({noting("a"), noting("b")}).ok());
+  EXPECT_EQ(order, (std::vector<std::string>{"a", "b", "a", "b", "a", "b", "a", "b"}));
+  EXPECT_EQ(Seen("a"), "7");
+  EXPECT_EQ(Seen("b"), "7");
+  AddRows(1);
+  ASSERT_TRUE(follower.Drain({noting("a")}).ok());
+  EXPECT_EQ(Seen("a"), "8") << "a drain goes on from the cursor";
+  EXPECT_EQ(Seen("b"), "7");
+  EXPECT_EQ(Cursor("a"), "8");
+  EXPECT_EQ(Cursor("b"), "7");
+}
+
+// Two replicas draining one cursor at once: each row is handled once (a second handling would
+// break follow.seen's primary key and fail a drain).
+TEST_F(FeedFollowerTest, ReplicasDrainingTogetherHandleEachRowOnce) {
+  AddRows(500);
+  FeedFollower one = Follower(7);
+  FeedFollower two = Follower(7);
+  absl::Status first, second;
+  std::thread other([&] { second = two.Drain({Recording("c")}); });
+  first = one.Drain({Recording("c")});
+  other.join();
+  EXPECT_TRUE(first.ok()) << first;
+  EXPECT_TRUE(second.ok()) << second;
+  EXPECT_EQ(Seen("c"), "500");
+  EXPECT_EQ(Cursor("c"), "500");
+}
+
+TEST_F(FeedFollowerTest, AStopEndsADrainBetweenBatches) {
+  AddRows(6);
+  FeedFollower follower = Follower(2);
+  std::stop_source stop;
+  FeedFollower::Feed feed = Recording("c");
+  FeedFollower::Feed stopping{"c", [&](pqxx::work& tx, int64_t after, int64_t limit) {
+                                stop.request_stop();
+                                return feed.handler(tx, after, limit);
+                              }};
+  ASSERT_TRUE(follower.Drain({stopping}, stop.get_token()).ok());
+  EXPECT_EQ(Seen("c"), "2") << "the batch under way completes, no other starts";
+  EXPECT_EQ(Cursor("c"), "2");
+}
+
+// The follower running in a thread as a service runs it, with promises kept as its drains see
+// the feed: the first drain done (nothing new yet), then the rows added after it.
+class RunningFollower {
+ public:
+  RunningFollower(FeedFollower& follower, FeedFollower::Feed recording) {
+    FeedFollower::Feed watched{recording.consumer, [this, handler = recording.handler](pqxx::work& tx, int64_t after,
+                                                                                       int64_t limit) {
+                                 auto batch = handler(tx, after, limit);
+                                 if (batch.ok()) {
+                                   batch->committed = [this, rows = batch->rows] { Committed(rows); };
+                                 }
+                                 return batch;
+                               }};
+    first_drain = first_drain_promise_.get_future();
+    saw_rows = saw_rows_promise_.get_future();
+    returned = returned_.get_future();
+    thread_ = std::jthread([&follower, watched = std::move(watched), this](std::stop_token stop) {
+      follower.Run(stop, [&](std::stop_token drain_stop) { return follower.Drain({watched}, drain_stop); });
+      returned_.set_value();
+    });
+  }
+
+  std::future<void> first_drain;
+  std::future<void> saw_rows;
+  std::future<void> returned;
+  void Stop() { thread_.request_stop(); }
+
+ private:
+  void Committed(int64_t rows) {  // on the follower's thread only
+    if (!first_drain_done_) {
+      first_drain_done_ = true;
+      first_drain_promise_.set_value();
+    } else if (rows > 0 && !saw_rows_done_) {
+      saw_rows_done_ = true;
+      saw_rows_promise_.set_value();
+    }
+  }
+
+  std::promise<void> first_drain_promise_;
+  std::promise<void> saw_rows_promise_;
+  std::promise<void> returned_;
+  bool first_drain_done_ = false;
+  bool saw_rows_done_ = false;
+  std::jthread thread_;  // last: stopped and joined before the promises go
+};
+
+// The idle poll is an hour: only the notification can wake the follower in time.
+TEST_F(FeedFollowerTest, ANotificationWakesTheFollower) {
+  FeedFollower follower = Follower(10, "follow", std::chrono::hours(1));
+  RunningFollower running(follower, Recording("c"));
+  ASSERT_EQ(running.first_drain.wait_for(kGiveUpAfter), std::future_status::ready);
+  AddRows(2);
+  // Notified until seen: the follower starts listening some time after its first drain, and a
+  // notification before that is lost (which is what the idle poll is for).
+  auto waited = 0ms;
+  while (running.saw_rows.wait_for(50ms) != std::future_status::ready && waited < kGiveUpAfter) {
+    Scalar("SELECT pg_notify('follow', '')");
+    waited += 50ms;
+  }
+  ASSERT_EQ(running.saw_rows.wait_for(0ms), std::future_status::ready) << "no notification woke the follower";
+  EXPECT_EQ(Seen("c"), "2");
+  running.Stop();
+  EXPECT_EQ(running.returned.wait_for(kGiveUpAfter), std::future_status::ready);
+}
+
+TEST_F(FeedFollowerTest, WithoutANotificationTheIdlePollFindsNewRows) {
+  FeedFollower follower = Follower(10, "nobody_notifies_this", 20ms);
+  RunningFollower running(follower, Recording("c"));
+  ASSERT_EQ(running.first_drain.wait_for(kGiveUpAfter), std::future_status::ready);
+  AddRows(2);
+  ASSERT_EQ(running.saw_rows.wait_for(kGiveUpAfter), std::future_status::ready) << "the idle poll never came";
+  EXPECT_EQ(Seen("c"), "2");
+  running.Stop();
+  EXPECT_EQ(running.returned.wait_for(kGiveUpAfter), std::future_status::ready);
+}
+
+// Idle, with an hour to the next poll: a stop ends the follower without waiting for it.
+TEST_F(FeedFollowerTest, AStopEndsAnIdleFollower) {
+  FeedFollower follower = Follower(10, "follow", std::chrono::hours(1));
+  RunningFollower running(follower, Recording("c"));
+  ASSERT_EQ(running.first_drain.wait_for(kGiveUpAfter), std::future_status::ready);
+  running.Stop();
+  EXPECT_EQ(running.returned.wait_for(kGiveUpAfter), std::future_status::ready) << "the stop was not seen";
 }
 
 }  // namespace
