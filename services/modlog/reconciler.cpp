@@ -10,8 +10,6 @@ namespace curation::modlog {
 namespace {
 
 constexpr char kConsumer[] = "modlog.reconcile";
-constexpr int64_t kBatch = 500;
-constexpr std::chrono::milliseconds kIdlePoll{1000};
 
 // One moderator event from ingest, as the reconciler needs it.
 struct ChainAction {
@@ -72,9 +70,19 @@ std::string Describe(const ChainAction& action) {
 
 }  // namespace
 
+ReconcileCounts& ReconcileCounts::operator+=(const ReconcileCounts& more) {
+  confirmed += more.confirmed;
+  unjustified += more.unjustified;
+  preexisting += more.preexisting;
+  return *this;
+}
+
 Reconciler::Reconciler(db::Pool& pool, const Clock& clock, MetricsRegistry& metrics)
-    : pool_(pool),
-      clock_(clock),
+    : clock_(clock),
+      follower_(pool, {.schema = "modlog",
+                       .batch_size = 500,
+                       .component = "modlog",
+                       .what = "reconcile chain moderator actions"}),
       confirmed_(metrics.GetCounter("curation_modlog_chain_actions_total", "On-chain moderator actions reconciled",
                                     {{"outcome", "confirmed"}})),
       unjustified_(metrics.GetCounter("curation_modlog_chain_actions_total", "On-chain moderator actions reconciled",
@@ -83,11 +91,8 @@ Reconciler::Reconciler(db::Pool& pool, const Clock& clock, MetricsRegistry& metr
                                       {{"outcome", "preexisting"}})) {}
 
 std::vector<db::PreparedStatement> Reconciler::Statements() {
-  return {
-      {"modlog.ensure_cursor",
-       "INSERT INTO modlog.feed_cursors (consumer, seq) VALUES ($1, 0) ON CONFLICT (consumer) DO NOTHING"},
-      {"modlog.lock_cursor", "SELECT seq FROM modlog.feed_cursors WHERE consumer = $1 FOR UPDATE"},
-      {"modlog.advance_cursor", "UPDATE modlog.feed_cursors SET seq = $2 WHERE consumer = $1"},
+  std::vector<db::PreparedStatement> statements = db::FeedFollower::Statements("modlog");
+  statements.insert(statements.end(), {
       {"modlog.feed_batch",
        "SELECT f.seq, m.id, m.kind, m.target_kind, m.target_id, m.is_hidden, m.rationale, m.actor_kind,"
        " coalesce(m.actor_curator_id, ''), coalesce(m.actor_member_id, ''), m.in_block, coalesce(m.in_extrinsic, ''),"
@@ -104,90 +109,80 @@ std::vector<db::PreparedStatement> Reconciler::Statements() {
        "SELECT e.id, e.item_id FROM modlog.entries e WHERE e.kind = $1 AND e.target_kind = $2 AND e.target_id = $3"
        " AND NOT EXISTS (SELECT 1 FROM modlog.entries x WHERE x.confirms_entry_id = e.id)"
        " ORDER BY e.id LIMIT 1"},
-  };
+  });
+  return statements;
 }
 
-absl::StatusOr<int64_t> Reconciler::ReconcileBatch(ReconcileCounts& counts) {
-  int64_t scanned = 0;
+absl::StatusOr<db::FeedFollower::Batch> Reconciler::ReconcileBatch(pqxx::work& tx, int64_t after, int64_t limit,
+                                                                     ReconcileCounts& drained) {
+  db::FeedFollower::Batch read;
   ReconcileCounts batch;
-  RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
-    tx.exec_prepared("modlog.ensure_cursor", kConsumer);
-    int64_t seq = tx.exec_prepared1("modlog.lock_cursor", kConsumer)[0].as<int64_t>();
-    auto rows = tx.exec_prepared("modlog.feed_batch", seq, kBatch);
-    for (const auto& row : rows) {
-      seq = row[0].as<int64_t>();
-      if (row[1].is_null() || !tx.exec_prepared("modlog.event_logged", row[1].c_str()).empty()) {
-        continue;
-      }
-      ChainAction action = ReadAction(row);
-      std::string applied = AppliedKind(action);
-      pqxx::result match;
-      if (auto reference = FindEntryReference(action.event.rationale)) {
-        match = tx.exec_prepared("modlog.referenced_entry", *reference, applied, action.target_kind, action.target_id);
-      }
-      if (match.empty()) {
-        match = tx.exec_prepared("modlog.pending_entry", applied, action.target_kind, action.target_id);
-      }
-      EntryContent content;
-      content.actor = "chain";
-      content.actor_role = "chain";
-      content.actor_worker_id = action.curator_id;
-      content.target_kind = action.target_kind;
-      content.target_id = action.target_id;
-      content.recorded_at = clock_.Now();
-      if (!match.empty()) {
-        int64_t entry = match[0][0].as<int64_t>();
-        content.kind = kChainConfirmed;
-        content.confirms_entry_id = entry;
-        if (!match[0][1].is_null()) {
-          content.item_id = match[0][1].as<int64_t>();
-        }
-        content.note = absl::StrCat(Describe(action), " applies ", EntryReference(entry));
-        ++batch.confirmed;
-      } else if (action.before_genesis) {
-        content.kind = kChainPreexisting;
-        content.note = absl::StrCat(Describe(action), " happened before this log began");
-        ++batch.preexisting;
-      } else {
-        content.kind = kChainUnjustified;
-        content.note = absl::StrCat(Describe(action), ": no justified log entry accounts for it");
-        ++batch.unjustified;
-      }
-      content.chain_event = action.event;
-      LogStore::Append(tx, std::move(content));
+  auto rows = tx.exec_prepared("modlog.feed_batch", after, limit);
+  for (const auto& row : rows) {
+    read.last = row[0].as<int64_t>();
+    if (row[1].is_null() || !tx.exec_prepared("modlog.event_logged", row[1].c_str()).empty()) {
+      continue;
     }
-    scanned = static_cast<int64_t>(rows.size());
-    if (scanned > 0) {
-      tx.exec_prepared("modlog.advance_cursor", kConsumer, seq);
+    ChainAction action = ReadAction(row);
+    std::string applied = AppliedKind(action);
+    pqxx::result match;
+    if (auto reference = FindEntryReference(action.event.rationale)) {
+      match = tx.exec_prepared("modlog.referenced_entry", *reference, applied, action.target_kind, action.target_id);
     }
-    return absl::OkStatus();
-  }));
+    if (match.empty()) {
+      match = tx.exec_prepared("modlog.pending_entry", applied, action.target_kind, action.target_id);
+    }
+    EntryContent content;
+    content.actor = "chain";
+    content.actor_role = "chain";
+    content.actor_worker_id = action.curator_id;
+    content.target_kind = action.target_kind;
+    content.target_id = action.target_id;
+    content.recorded_at = clock_.Now();
+    if (!match.empty()) {
+      int64_t entry = match[0][0].as<int64_t>();
+      content.kind = kChainConfirmed;
+      content.confirms_entry_id = entry;
+      if (!match[0][1].is_null()) {
+        content.item_id = match[0][1].as<int64_t>();
+      }
+      content.note = absl::StrCat(Describe(action), " applies ", EntryReference(entry));
+      ++batch.confirmed;
+    } else if (action.before_genesis) {
+      content.kind = kChainPreexisting;
+      content.note = absl::StrCat(Describe(action), " happened before this log began");
+      ++batch.preexisting;
+    } else {
+      content.kind = kChainUnjustified;
+      content.note = absl::StrCat(Describe(action), ": no justified log entry accounts for it");
+      ++batch.unjustified;
+    }
+    content.chain_event = action.event;
+    LogStore::Append(tx, std::move(content));
+  }
+  read.rows = static_cast<int64_t>(rows.size());
   // Counted only once committed.
-  counts.confirmed += batch.confirmed;
-  counts.unjustified += batch.unjustified;
-  counts.preexisting += batch.preexisting;
-  confirmed_.Inc(static_cast<double>(batch.confirmed));
-  unjustified_.Inc(static_cast<double>(batch.unjustified));
-  preexisting_.Inc(static_cast<double>(batch.preexisting));
-  return scanned;
+  read.committed = [this, &drained, batch] {
+    drained += batch;
+    confirmed_.Inc(static_cast<double>(batch.confirmed));
+    unjustified_.Inc(static_cast<double>(batch.unjustified));
+    preexisting_.Inc(static_cast<double>(batch.preexisting));
+  };
+  return read;
 }
 
-absl::StatusOr<ReconcileCounts> Reconciler::Drain() {
-  ReconcileCounts counts;
-  while (true) {
-    ASSIGN_OR_RETURN(int64_t scanned, ReconcileBatch(counts));
-    if (scanned < kBatch) {
-      return counts;
-    }
-  }
+absl::StatusOr<ReconcileCounts> Reconciler::Drain(std::stop_token stop) {
+  ReconcileCounts drained;
+  RETURN_IF_ERROR(follower_.Drain({{kConsumer,
+                                    [&](pqxx::work& tx, int64_t after, int64_t limit) {
+                                      return ReconcileBatch(tx, after, limit, drained);
+                                    }}},
+                                  stop));
+  return drained;
 }
 
 void Reconciler::Run(std::stop_token stop) {
-  db::FollowNotifications(pool_, "ingest_feed", kIdlePoll, stop, "modlog", "reconcile chain moderator actions",
-                          [&]() -> absl::StatusOr<bool> {
-                            RETURN_IF_ERROR(Drain().status());
-                            return false;  // Drain() reads the feed to its end
-                          });
+  follower_.Run(stop, [this](std::stop_token drain_stop) { return Drain(drain_stop).status(); });
 }
 
 }  // namespace curation::modlog

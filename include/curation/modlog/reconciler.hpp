@@ -7,7 +7,7 @@
 
 #include <curation/common/clock.hpp>
 #include <curation/common/metrics.hpp>
-#include <curation/db/pool.hpp>
+#include <curation/db/feed_follower.hpp>
 
 namespace curation::modlog {
 
@@ -15,6 +15,8 @@ struct ReconcileCounts {
   int64_t confirmed = 0;
   int64_t unjustified = 0;
   int64_t preexisting = 0;
+
+  ReconcileCounts& operator+=(const ReconcileCounts& more);
 };
 
 /// Thread-safe; any number of replicas may run it (the cursor row is locked per batch).
@@ -23,16 +25,19 @@ class Reconciler {
   Reconciler(db::Pool& pool, const Clock& clock, MetricsRegistry& metrics);
   static std::vector<db::PreparedStatement> Statements();
 
-  /// Reconciles every moderator event the feed holds beyond the cursor.
-  absl::StatusOr<ReconcileCounts> Drain();
+  /// Reconciles every moderator event the feed holds beyond the cursor (until `stop`).
+  absl::StatusOr<ReconcileCounts> Drain(std::stop_token stop = {});
   /// Drains whenever the ingest feed grows.
   void Run(std::stop_token stop);
 
  private:
-  absl::StatusOr<int64_t> ReconcileBatch(ReconcileCounts& counts);
+  // Logs what the feed entries after `after` (at most `limit`) did on chain, in `tx`; adds
+  // what it logged to `drained` once committed.
+  absl::StatusOr<db::FeedFollower::Batch> ReconcileBatch(pqxx::work& tx, int64_t after, int64_t limit,
+                                                         ReconcileCounts& drained);
 
-  db::Pool& pool_;
   const Clock& clock_;
+  db::FeedFollower follower_;
   Counter& confirmed_;
   Counter& unjustified_;
   Counter& preexisting_;
