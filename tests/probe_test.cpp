@@ -633,5 +633,27 @@ TEST_F(ProbeServiceTest, UrlProbeStopsWaitingForAWorkerAtItsDeadline) {
   EXPECT_EQ(Codes(slow->sources(0)), std::set<std::string>{"PROBER_CRASHED"});
 }
 
+// Issue 15, deadlines everywhere: so does a video probe, and it keeps nothing.
+TEST_F(ProbeServiceTest, VideoProbeStopsWaitingForAWorkerAtItsDeadline) {
+  const auto& good = MediaFixtures::Get()["h264_faststart.mp4"];
+  node_a_.Put("/slow.mp4", good.bytes, good.content_type, {.trickle_bytes = 10, .trickle_interval = 100ms});
+  PutVideo(7, "h264_faststart.mp4");
+  query_node_.PutBag("dynamic:channel:1", FakeQueryNode::MakeBag("dynamic:channel:1", {node_b_.Url()}));
+  absl::StatusOr<v1::ProbeReport> slow;
+  std::thread busy([&] { slow = service_->ProbeUrl(node_a_.UrlFor("/slow.mp4"), false); });
+  for (int i = 0; i < 1000 && node_a_.Requests().empty(); ++i) {
+    std::this_thread::sleep_for(10ms);  // until the only worker is reading the slow file
+  }
+  ASSERT_FALSE(node_a_.Requests().empty()) << "the slow probe never started";
+
+  auto waited = service_->ProbeVideo("7", v1::PROBE_DEPTH_FULL, SystemClock::Instance().Now() + 200ms);
+  EXPECT_EQ(waited.status().code(), absl::StatusCode::kDeadlineExceeded) << waited.status();
+  EXPECT_TRUE(node_b_.Requests().empty()) << "nothing was probed for it";
+
+  kill(sandbox_->WorkerPids().at(0), SIGKILL);
+  busy.join();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM probe.probes WHERE video_id = '7'"), "0");
+}
+
 }  // namespace
 }  // namespace curation::probe

@@ -29,7 +29,7 @@ grpc::Status ProbeGrpcService::ProbeVideo(grpc::ServerContext* context, const v1
                                           v1::ProbeReport* response) {
   return server::Serve(env_, "ProbeVideo", kProbeVideoRoles, context, [&](const auth::Principal&) {
     RETURN_IF_ERROR(CheckVideoId(request->video_id()));
-    ASSIGN_OR_RETURN(*response, logic_.ProbeVideo(request->video_id(), v1::PROBE_DEPTH_FULL));
+    ASSIGN_OR_RETURN(*response, logic_.ProbeVideo(request->video_id(), v1::PROBE_DEPTH_FULL, server::DeadlineOf(*context)));
     return absl::OkStatus();
   });
 }

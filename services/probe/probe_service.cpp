@@ -140,8 +140,9 @@ absl::StatusOr<v1::ProbeReport> ProbeService::ProbeUrl(const std::string& url, b
   return report;
 }
 
-absl::StatusOr<v1::ProbeReport> ProbeService::Examine(const std::string& video_id, v1::ProbeDepth depth) {
-  ASSIGN_OR_RETURN(VideoAssets assets, store_.Assets(video_id, std::nullopt));
+absl::StatusOr<v1::ProbeReport> ProbeService::Examine(const std::string& video_id, v1::ProbeDepth depth,
+                                                      std::optional<TimePoint> deadline) {
+  ASSIGN_OR_RETURN(VideoAssets assets, store_.Assets(video_id, deadline));
   v1::ProbeReport report;
   report.set_video_id(video_id);
   report.set_depth(depth);
@@ -180,7 +181,7 @@ absl::StatusOr<v1::ProbeReport> ProbeService::Examine(const std::string& video_i
                                                      .kind = v1::ProbeTask::KIND_VIDEO,
                                                      .expected_size = assets.media_size,
                                                      .deep = full},
-                                                    std::nullopt));
+                                                    deadline));
     bool node_fault = NodeFault(media);
     *report.add_sources() = std::move(media);
     if (!node_fault && serving == nullptr) serving = &distributor;
@@ -193,7 +194,7 @@ absl::StatusOr<v1::ProbeReport> ProbeService::Examine(const std::string& video_i
                                                            .role = "thumbnail",
                                                            .kind = v1::ProbeTask::KIND_IMAGE,
                                                            .expected_size = assets.thumbnail_size},
-                                                          std::nullopt));
+                                                          deadline));
       if (thumbnail.verdict() == v1::VERDICT_UNPLAYABLE && !NodeFault(thumbnail)) {
         Warn(report, code::kBadThumbnail, absl::StrCat("the thumbnail is broken: ", FirstFailure(thumbnail)));
       }
@@ -225,8 +226,9 @@ absl::StatusOr<v1::ProbeReport> ProbeService::Examine(const std::string& video_i
   return report;
 }
 
-absl::StatusOr<v1::ProbeReport> ProbeService::ProbeVideo(const std::string& video_id, v1::ProbeDepth depth) {
-  ASSIGN_OR_RETURN(v1::ProbeReport report, Examine(video_id, depth));
+absl::StatusOr<v1::ProbeReport> ProbeService::ProbeVideo(const std::string& video_id, v1::ProbeDepth depth,
+                                                         std::optional<TimePoint> deadline) {
+  ASSIGN_OR_RETURN(v1::ProbeReport report, Examine(video_id, depth, deadline));
   Count(report);
   RETURN_IF_ERROR(store_.Record(report, "", std::nullopt));
   return report;
@@ -278,7 +280,7 @@ absl::StatusOr<bool> ProbeService::RunOneJob(const std::string& holder) {
     RETURN_IF_ERROR(store_.Finish(*job, holder));
     return true;
   }
-  auto report = Examine(job->video_id, job->depth);
+  auto report = Examine(job->video_id, job->depth, std::nullopt);  // a job waits as long as it takes
   if (!report.ok() && sandbox_.ShuttingDown()) {
     log->info("probe of video {} interrupted by the shutdown; its job goes back to the queue", job->video_id);
     RETURN_IF_ERROR(store_.Release(*job, holder));

@@ -38,8 +38,10 @@ class ProbeService {
   /// worker comes after `deadline`.
   absl::StatusOr<v1::ProbeReport> ProbeUrl(const std::string& url, bool deep, const std::string& role = "url",
                                            std::optional<TimePoint> deadline = std::nullopt);
-  /// Probes and stores. NOT_FOUND when the video has not been ingested.
-  absl::StatusOr<v1::ProbeReport> ProbeVideo(const std::string& video_id, v1::ProbeDepth depth);
+  /// Probes and stores. NOT_FOUND when the video has not been ingested; DEADLINE_EXCEEDED,
+  /// with nothing kept, when one of its sources' host slot or a free worker comes after `deadline`.
+  absl::StatusOr<v1::ProbeReport> ProbeVideo(const std::string& video_id, v1::ProbeDepth depth,
+                                             std::optional<TimePoint> deadline = std::nullopt);
   absl::StatusOr<v1::ProbeReport> GetVerdict(const std::string& video_id, std::optional<TimePoint> deadline);
   absl::StatusOr<ProbeHistoryPage> ListProbes(const std::string& video_id, const std::string& url, int page_size,
                                               const std::string& page_token, std::optional<TimePoint> deadline);
@@ -54,7 +56,8 @@ class ProbeService {
 
  private:
   /// The report of a video, not stored.
-  absl::StatusOr<v1::ProbeReport> Examine(const std::string& video_id, v1::ProbeDepth depth);
+  absl::StatusOr<v1::ProbeReport> Examine(const std::string& video_id, v1::ProbeDepth depth,
+                                          std::optional<TimePoint> deadline);
   /// Waits for the host's next slot, then probes; DEADLINE_EXCEEDED as ProbeUrl says.
   absl::StatusOr<SourceReport> ProbePaced(const ProbeTarget& target, std::optional<TimePoint> deadline);
   void Count(const v1::ProbeReport& report);
