@@ -106,7 +106,7 @@ std::string FailureMessage(const Options& options, const grpc::Status& status, c
              "); check it, or ask the lead for a new one";
     case grpc::PERMISSION_DENIED:
       return "not allowed: " + message +
-             "; use a token whose role may do this (see README, \"Who may do what\"), or ask the lead";
+             "; use a token whose role may do this (see docs/roles.md, \"Who may do what\"), or ask the lead";
     default:
       return message + then;
   }

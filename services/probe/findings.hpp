@@ -1,5 +1,5 @@
 #pragma once
-// Finding codes and the helpers that add them to a report. README lists every code with what
+// Finding codes and the helpers that add them to a report. docs/probing.md lists every code with what
 // a curator should do about it.
 
 #include <string>

@@ -47,7 +47,7 @@ std::string Scalar(pqxx::connection& connection, const std::string& sql) {
 std::unique_ptr<curation::testing::ChildProcess> StartCurationd(const std::string& url, const std::string& query_node,
                                                                int page_size, const std::string& poll_interval) {
   return std::make_unique<curation::testing::ChildProcess>(
-      // The services the figures in README were measured with; alert would poll the real Orion.
+      // The services the figures in docs/performance.md were measured with; alert would poll the real Orion.
       std::vector<std::string>{CURATIOND_PATH, "--services", "ingest,probe,review", "--database-url", url,
                                "--query-node-url", query_node, "--set",
                                "server.listen=127.0.0.1:0", "--set", "server.metrics_listen=", "--set",

@@ -1,7 +1,7 @@
 // Probe benchmark: 200 small MP4 files (half faststart, half moov-at-end) served over loopback
 // by a fake distributor, probed (a) by running `ffprobe -show_streams -show_format` once per
 // URL, (b) in-process, (c) through the sandboxed workers with 1 and 2 workers. Prints wall
-// times, probes per second, and bytes read against file sizes. Figures go to README.
+// times, probes per second, and bytes read against file sizes. Figures go to docs/performance.md.
 
 #include <fcntl.h>
 #include <spawn.h>

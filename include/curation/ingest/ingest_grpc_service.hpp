@@ -10,7 +10,7 @@ namespace curation::ingest {
 class IngestGrpcService final : public v1::IngestService::Service {
  public:
   static constexpr char kName[] = "curation.v1.IngestService";
-  // Who may call what (README, "Who may do what").
+  // Who may call what (docs/roles.md).
   static constexpr auth::RoleSet kGetIngestStatusRoles = auth::RoleSet::All();
   static constexpr auth::RoleSet kStartBackfillRoles = {auth::Role::kLead, auth::Role::kService};
 

@@ -10,7 +10,7 @@ namespace curation::probe {
 class ProbeGrpcService final : public v1::ProbeService::Service {
  public:
   static constexpr char kName[] = "curation.v1.ProbeService";
-  // Who may call what (README, "Who may do what"): probing costs node bandwidth, reading is free.
+  // Who may call what (docs/roles.md): probing costs node bandwidth, reading is free.
   static constexpr auth::RoleSet kProbeUrlRoles = {auth::Role::kCurator, auth::Role::kLead, auth::Role::kService};
   static constexpr auth::RoleSet kProbeVideoRoles = kProbeUrlRoles;
   static constexpr auth::RoleSet kGetVerdictRoles = auth::RoleSet::All();
