@@ -364,6 +364,32 @@ TEST_F(FeedFollowerTest, AFailingBatchLeavesTheCursorWhereItWas) {
   EXPECT_EQ(Cursor("c"), Scalar("SELECT max(seq) FROM follow.rows"));
 }
 
+// The pool runs a transaction again when its connection is lost before commit: the batch's
+// work is done once, and what it counts is counted once.
+TEST_F(FeedFollowerTest, ABatchRetriedOnANewConnectionCountsOnce) {
+  AddRows(3);
+  FeedFollower follower = Follower(10);
+  std::atomic<int> committed = 0;
+  FeedFollower::Feed recording = Recording("c", &committed);
+  int attempts = 0;
+  FeedFollower::Feed losing_its_first_connection{
+      "c", [&](pqxx::work& tx, int64_t after, int64_t limit) {
+        auto batch = recording.handler(tx, after, limit);
+        if (++attempts == 1) {  // the handler has done its part; the cursor's advance finds the connection gone
+          std::string pid = tx.exec1("SELECT pg_backend_pid()")[0].as<std::string>();
+          EXPECT_EQ(Scalar("SELECT pg_terminate_backend(" + pid + ", 60000)"), "t");
+        }
+        return batch;
+      }};
+  auto rows = follower.Step(losing_its_first_connection);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(attempts, 2);
+  EXPECT_EQ(*rows, 3);
+  EXPECT_EQ(committed, 1);
+  EXPECT_EQ(Seen("c"), "3");
+  EXPECT_EQ(Cursor("c"), "3");
+}
+
 TEST_F(FeedFollowerTest, DrainsEveryFeedToItsEndABatchOfEachInTurn) {
   AddRows(7);
   FeedFollower follower = Follower(2);
