@@ -140,14 +140,30 @@ std::optional<int64_t> FindEntryReference(std::string_view rationale) {
   return id;
 }
 
+bool CarriedOutOnChain(EntryKind kind) {
+  switch (kind) {
+    case EntryKind::kCensor:
+    case EntryKind::kRevert:
+      return true;
+    case EntryKind::kApprove:
+    case EntryKind::kWarn:
+    case EntryKind::kEscalate:
+    case EntryKind::kChainConfirmed:
+    case EntryKind::kChainUnjustified:
+    case EntryKind::kChainPreexisting:
+      return false;
+  }
+  return false;
+}
+
 std::string ChainCommand(int64_t entry_id, const EntryContent& content) {
-  bool hide = content.kind == kCensor;
+  bool hide = kEntryKinds.FromDb(content.kind) == EntryKind::kCensor;
   std::string rationale =
       hide ? absl::StrCat(EntryReference(entry_id), " [", absl::StrJoin(content.policy_codes, ","),
                           "]: ", OneLine(content.justification))
            : absl::StrCat(EntryReference(entry_id), " reverts ", EntryReference(content.reverts_entry_id.value_or(0)),
                           ": ", OneLine(content.justification));
-  bool video = content.target_kind == "video";
+  bool video = kTargetKinds.FromDb(content.target_kind) == TargetKind::kVideo;
   return absl::StrCat("joystream-cli ",
                       video ? "content:setVideoVisibilityAsModerator -v " : "content:setChannelVisibilityAsModerator -c ",
                       SafeWord(content.target_id), " -s ", hide ? "HIDDEN" : "VISIBLE", " -r ", ShellQuote(rationale));

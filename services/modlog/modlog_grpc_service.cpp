@@ -1,30 +1,14 @@
 #include <curation/modlog/modlog_grpc_service.hpp>
 
-#include <map>
-
 #include <absl/strings/str_cat.h>
 
 #include <curation/probe/verdict.hpp>
-#include <curation/server/enum_names.hpp>
 
 namespace curation::modlog {
 namespace {
 
 // The whole log is the council's to read: every role may.
 constexpr auth::RoleSet kReaders = auth::RoleSet::All();
-
-const std::map<std::string, v1::EntryKind> kKindToProto = {
-    {kApprove, v1::ENTRY_KIND_APPROVE},
-    {kWarn, v1::ENTRY_KIND_WARN},
-    {kCensor, v1::ENTRY_KIND_CENSOR},
-    {kEscalate, v1::ENTRY_KIND_ESCALATE},
-    {kRevert, v1::ENTRY_KIND_REVERT},
-    {kChainConfirmed, v1::ENTRY_KIND_CHAIN_CONFIRMED},
-    {kChainUnjustified, v1::ENTRY_KIND_CHAIN_UNJUSTIFIED},
-    {kChainPreexisting, v1::ENTRY_KIND_CHAIN_PREEXISTING}};
-
-using server::NameOf;
-using server::ValueOf;
 
 absl::StatusOr<EntryFilter> FromProto(const v1::EntryFilter& in) {
   EntryFilter filter;
@@ -36,19 +20,20 @@ absl::StatusOr<EntryFilter> FromProto(const v1::EntryFilter& in) {
     ASSIGN_OR_RETURN(filter.end, server::FromTimestamp(in.end_time(), "end_time"));
   }
   filter.actor = in.actor();
-  switch (in.target_kind()) {
-    case v1::TARGET_KIND_VIDEO: filter.target_kind = "video"; break;
-    case v1::TARGET_KIND_CHANNEL: filter.target_kind = "channel"; break;
-    case v1::TARGET_KIND_UNSPECIFIED: break;
-    default: return absl::InvalidArgumentError(absl::StrCat("target_kind: unknown value ", in.target_kind()));
+  if (in.target_kind() != v1::TARGET_KIND_UNSPECIFIED) {
+    auto name = kTargetKinds.DbFromProto(in.target_kind());
+    if (!name) {
+      return absl::InvalidArgumentError(absl::StrCat("target_kind: unknown value ", in.target_kind()));
+    }
+    filter.target_kind = *name;
   }
   filter.target_id = in.target_id();
   for (int kind : in.kinds()) {
-    auto name = NameOf(kKindToProto, kind);
+    auto name = kEntryKinds.DbFromProto(kind);
     if (!name) {
       return absl::InvalidArgumentError(absl::StrCat("kinds: unknown entry kind ", kind));
     }
-    filter.kinds.push_back(*name);
+    filter.kinds.emplace_back(*name);
   }
   return filter;
 }
@@ -59,11 +44,12 @@ void ToProto(const Entry& entry, v1::Entry* out) {
   const EntryContent& content = entry.content;
   out->set_id(entry.id);
   out->set_reference(EntryReference(entry.id));
-  out->set_kind(ValueOf(kKindToProto, content.kind));
+  const std::optional<EntryKind> kind = kEntryKinds.FromDb(content.kind);
+  out->set_kind(kind ? kEntryKinds.ToProto(*kind) : v1::ENTRY_KIND_UNSPECIFIED);
   out->set_actor(content.actor);
   out->set_actor_role(content.actor_role);
   out->set_actor_worker_id(content.actor_worker_id.value_or(-1));
-  out->set_target_kind(content.target_kind == "video" ? v1::TARGET_KIND_VIDEO : v1::TARGET_KIND_CHANNEL);
+  out->set_target_kind(kTargetKinds.ProtoFromDb(content.target_kind));
   out->set_target_id(content.target_id);
   out->set_item_id(content.item_id.value_or(0));
   out->set_justification(content.justification);
@@ -96,7 +82,7 @@ void ToProto(const Entry& entry, v1::Entry* out) {
   out->set_previous_hash(Hex(entry.previous_hash));
   out->set_chain_hash(Hex(entry.chain_hash));
   out->set_chain_position(entry.chain_position);
-  if (content.kind == kCensor || content.kind == kRevert) {
+  if (kind && CarriedOutOnChain(*kind)) {
     out->set_chain_status(entry.confirmed_by_entry_id ? v1::CHAIN_STATUS_CONFIRMED : v1::CHAIN_STATUS_PENDING);
     out->set_confirmed_by_entry_id(entry.confirmed_by_entry_id.value_or(0));
     out->set_chain_command(ChainCommand(entry.id, content));

@@ -1,6 +1,5 @@
 #include <curation/modlog/modlog_service.hpp>
 
-#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 
@@ -16,9 +15,6 @@ namespace {
 // How long a new entry may wait to be sealed; sealing in batches keeps it cheap under load.
 constexpr std::chrono::milliseconds kSealEvery{200};
 constexpr int kExportPage = 1000;
-
-const std::vector<std::string> kKinds = {kApprove,        kWarn,           kCensor,           kEscalate, kRevert,
-                                         kChainConfirmed, kChainUnjustified, kChainPreexisting};
 
 // Ids of entries: a page token's position.
 constexpr PositionRange kEntryIds{.min = 1};
@@ -37,11 +33,11 @@ std::string PageQueryOf(const EntryFilter& filter) {
 
 absl::Status ValidateFilter(const EntryFilter& filter) {
   for (const std::string& kind : filter.kinds) {
-    if (std::find(kKinds.begin(), kKinds.end(), kind) == kKinds.end()) {
+    if (!kEntryKinds.FromDb(kind)) {
       return absl::InvalidArgumentError(absl::StrCat("kinds: unknown entry kind '", kind, "'"));
     }
   }
-  if (!filter.target_kind.empty() && filter.target_kind != "video" && filter.target_kind != "channel") {
+  if (!filter.target_kind.empty() && !kTargetKinds.FromDb(filter.target_kind)) {
     return absl::InvalidArgumentError("target_kind must be video or channel");
   }
   if (!filter.target_id.empty() && filter.target_kind.empty()) {

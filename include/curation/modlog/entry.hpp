@@ -9,18 +9,20 @@
 
 #include <curation/common/clock.hpp>
 #include <curation/common/sha256.hpp>
+#include <curation/modlog/vocabulary.hpp>
 
 namespace curation::modlog {
 
-/// Entry kinds, as stored.
-inline constexpr char kApprove[] = "approve";
-inline constexpr char kWarn[] = "warn";
-inline constexpr char kCensor[] = "censor";
-inline constexpr char kEscalate[] = "escalate";
-inline constexpr char kRevert[] = "revert";
-inline constexpr char kChainConfirmed[] = "chain_confirmed";
-inline constexpr char kChainUnjustified[] = "chain_unjustified";
-inline constexpr char kChainPreexisting[] = "chain_preexisting";
+/// Entry kinds as stored text, spelled by kEntryKinds, for code that holds a kind as text (an
+/// entry's content is hashed as text). Code that branches on a kind parses it to an EntryKind.
+inline constexpr const char* kApprove = kEntryKinds.Db(EntryKind::kApprove).data();
+inline constexpr const char* kWarn = kEntryKinds.Db(EntryKind::kWarn).data();
+inline constexpr const char* kCensor = kEntryKinds.Db(EntryKind::kCensor).data();
+inline constexpr const char* kEscalate = kEntryKinds.Db(EntryKind::kEscalate).data();
+inline constexpr const char* kRevert = kEntryKinds.Db(EntryKind::kRevert).data();
+inline constexpr const char* kChainConfirmed = kEntryKinds.Db(EntryKind::kChainConfirmed).data();
+inline constexpr const char* kChainUnjustified = kEntryKinds.Db(EntryKind::kChainUnjustified).data();
+inline constexpr const char* kChainPreexisting = kEntryKinds.Db(EntryKind::kChainPreexisting).data();
 
 /// What the curator saw when deciding.
 struct Snapshot {
@@ -46,11 +48,11 @@ struct ChainEvent {
 
 /// The content of an entry: everything its content hash covers.
 struct EntryContent {
-  std::string kind;
+  std::string kind;  // an EntryKind as stored (kEntryKinds)
   std::string actor;  // principal name, or "chain"
   std::string actor_role;
   std::optional<int64_t> actor_worker_id;
-  std::string target_kind;  // video, channel
+  std::string target_kind;  // a TargetKind as stored (kTargetKinds)
   std::string target_id;
   std::optional<int64_t> item_id;
   std::string justification;
@@ -92,6 +94,10 @@ TimePoint ToLogPrecision(TimePoint time);
 std::string EntryReference(int64_t id);
 /// The entry id a rationale refers to, if it carries a reference.
 std::optional<int64_t> FindEntryReference(std::string_view rationale);
+
+/// Whether an entry of this kind is carried out on chain by a moderator (a censor hides, a
+/// revert shows again), so that it has a chain command and waits for the chain to confirm it.
+bool CarriedOutOnChain(EntryKind kind);
 
 /// The joystream-cli command that applies a censor (hide) or revert (show) entry on chain,
 /// quoted for a POSIX shell.
