@@ -13,7 +13,6 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 
-#include <curation/common/sha256.hpp>
 #include <curation/db/copy_connection.hpp>
 #include <curation/modlog/entry.hpp>
 
@@ -33,18 +32,14 @@ const std::string& LinksQuery() {
   return query;
 }
 
-// An entry's canonical bytes, which PostgreSQL computes from its other columns on every write
-// (migration 0011), and its content hash: one column to send instead of 28 was most of the
-// saving of a full verification.
-constexpr char kEntryColumns[] = "SELECT id, canonical, content_hash FROM modlog.entries";
-constexpr int kEntryFields = 3;
-
-// Whether modlog.entries.canonical is still computed by PostgreSQL: were it a plain column, an
-// edit could leave it as it was and the edit would not show.
-constexpr char kCanonicalComputedQuery[] =
-    "SELECT count(*) FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
-    " WHERE a.attrelid = 'modlog.entries'::regclass AND a.attname = 'canonical' AND a.attgenerated = 's'"
-    "   AND pg_get_expr(d.adbin, d.adrelid) LIKE 'modlog.canonical_content(kind, actor, %recorded_at)'";
+// Every column of an entry's content, then its content hash; in DecodeContent's order.
+constexpr char kEntryColumns[] =
+    "SELECT id, kind, actor, actor_role, actor_worker_id, target_kind, target_id, item_id, justification,"
+    " policy_codes, note, snapshot_title, snapshot_channel_id, snapshot_channel_title, snapshot_category_id,"
+    " snapshot_category_name, snapshot_verdict, snapshot_verdict_summary, reverts_entry_id, confirms_entry_id,"
+    " chain_event_id, chain_block, chain_extrinsic, chain_is_hidden, chain_rationale, chain_actor, chain_event_at,"
+    " recorded_at, content_hash FROM modlog.entries";
+constexpr int kEntryFields = 29;
 
 // A window's entries, when their ids are close together (always, but for an entry whose
 // decision committed long after later ones were sealed)...
@@ -91,6 +86,7 @@ struct Link {
   std::string unreadable;              // why, for kUnreadable
 };
 
+std::string_view TextOf(const std::optional<std::string_view>& field) { return field.value_or(std::string_view()); }
 
 absl::StatusOr<std::optional<int64_t>> OptionalInt64(const std::optional<std::string_view>& field) {
   if (!field) {
@@ -98,6 +94,58 @@ absl::StatusOr<std::optional<int64_t>> OptionalInt64(const std::optional<std::st
   }
   ASSIGN_OR_RETURN(int64_t value, db::BinaryInt64(*field));
   return std::optional<int64_t>(value);
+}
+
+absl::StatusOr<TimePoint> TimeOf(const std::optional<std::string_view>& field) {
+  if (!field) {
+    return TimePoint{};
+  }
+  ASSIGN_OR_RETURN(int64_t micros, db::BinaryTimestampMicros(*field));
+  return TimePoint(std::chrono::microseconds(micros));
+}
+
+// An entry's content from its row, read as LogStore reads it for List and Get: a missing text
+// as empty, a missing block as 0, a missing time as the epoch.
+absl::Status DecodeContent(const CopyRow& row, EntryContent& content) {
+  content.kind = TextOf(row[1]);
+  content.actor = TextOf(row[2]);
+  content.actor_role = TextOf(row[3]);
+  ASSIGN_OR_RETURN(content.actor_worker_id, OptionalInt64(row[4]));
+  content.target_kind = TextOf(row[5]);
+  content.target_id = TextOf(row[6]);
+  ASSIGN_OR_RETURN(content.item_id, OptionalInt64(row[7]));
+  content.justification = TextOf(row[8]);
+  content.policy_codes.clear();
+  if (row[9]) {
+    ASSIGN_OR_RETURN(content.policy_codes, db::BinaryTextArray(*row[9]));
+  }
+  content.note = TextOf(row[10]);
+  Snapshot& snapshot = content.snapshot;
+  snapshot.title = TextOf(row[11]);
+  snapshot.channel_id = TextOf(row[12]);
+  snapshot.channel_title = TextOf(row[13]);
+  snapshot.category_id = TextOf(row[14]);
+  snapshot.category_name = TextOf(row[15]);
+  snapshot.verdict = TextOf(row[16]);
+  snapshot.verdict_summary = TextOf(row[17]);
+  ASSIGN_OR_RETURN(content.reverts_entry_id, OptionalInt64(row[18]));
+  ASSIGN_OR_RETURN(content.confirms_entry_id, OptionalInt64(row[19]));
+  content.chain_event.reset();
+  if (row[20]) {
+    ChainEvent& event = content.chain_event.emplace();
+    event.event_id = *row[20];
+    ASSIGN_OR_RETURN(std::optional<int64_t> block, OptionalInt64(row[21]));
+    event.block = block.value_or(0);
+    event.extrinsic = TextOf(row[22]);
+    if (row[23]) {
+      ASSIGN_OR_RETURN(event.is_hidden, db::BinaryBool(*row[23]));
+    }
+    event.rationale = TextOf(row[24]);
+    event.actor = TextOf(row[25]);
+    ASSIGN_OR_RETURN(event.event_at, TimeOf(row[26]));
+  }
+  ASSIGN_OR_RETURN(content.recorded_at, TimeOf(row[27]));
+  return absl::OkStatus();
 }
 
 absl::Status Unreadable(const char* what) { return absl::InternalError(absl::StrCat("the chain's ", what)); }
@@ -149,6 +197,7 @@ absl::Status ReadEntries(db::CopyConnection& connection, std::span<Link> links) 
     parameters = {absl::StrCat("{", absl::StrJoin(ids, ","), "}")};
   }
   size_t next = 0;
+  EntryContent content;  // reused: its strings keep their buffers from row to row
   return connection.CopyOut(
       close ? EntriesBetweenQuery() : EntriesListedQuery(), parameters, [&](const CopyRow& row) -> absl::Status {
         if (row.size() != kEntryFields || !row[0]) {
@@ -161,13 +210,14 @@ absl::Status ReadEntries(db::CopyConnection& connection, std::span<Link> links) 
         if (next == by_id.size() || by_id[next].first != id) {
           return absl::OkStatus();  // another window's entry
         }
-        std::string computed = row[1] ? Sha256(*row[1]) : std::string();
+        absl::Status decoded = DecodeContent(row, content);
+        std::string computed = decoded.ok() ? ContentHash(content) : std::string();
         for (; next < by_id.size() && by_id[next].first == id; ++next) {
           Link& link = *by_id[next].second;
-          link.content_hash = DigestOf(row[2]);
-          if (!row[1]) {
+          link.content_hash = DigestOf(row[28]);
+          if (!decoded.ok()) {
             link.entry = Link::Entry::kUnreadable;
-            link.unreadable = "it has no canonical bytes";
+            link.unreadable = std::string(decoded.message());
           } else {
             link.entry = Matches(link.content_hash, computed) ? Link::Entry::kIntact : Link::Entry::kEdited;
           }
@@ -243,19 +293,6 @@ absl::StatusOr<std::unique_ptr<db::CopyConnection>> OpenForVerifying(const db::P
 absl::StatusOr<std::optional<Break>> ChainVerifier::Check(int64_t from, int64_t to) const {
   if (to <= from) {
     return std::optional<Break>();
-  }
-  {
-    ASSIGN_OR_RETURN(auto connection, db::CopyConnection::Open(options_));
-    int64_t computed = 0;
-    RETURN_IF_ERROR(connection->CopyOut(kCanonicalComputedQuery, {}, [&](const CopyRow& row) -> absl::Status {
-      ASSIGN_OR_RETURN(computed, db::BinaryInt64(row[0].value_or("")));
-      return absl::OkStatus();
-    }));
-    if (computed != 1) {
-      return Break{from + 1, 0,
-                   "modlog.entries.canonical is no longer computed from the entries' columns: the table was altered,"
-                   " and edits to entries may not show"};
-    }
   }
   const int64_t windows = (to - from + window_ - 1) / window_;
   std::atomic<int64_t> next_window{0};

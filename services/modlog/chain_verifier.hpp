@@ -2,9 +2,7 @@
 // Recomputing part of the moderation log's chain: every entry against its content hash, every
 // link against the one before it. Windows of the chain are checked side by side, each on a
 // connection of its own, and read as binary COPY: turning every column into text on the server
-// and back was most of what verification cost. An entry is read as the canonical bytes that
-// PostgreSQL computes from its columns on every write (migration 0011): one column to send
-// instead of 28, and an edit of any column still changes them.
+// and back was most of what verification cost.
 
 #include <cstdint>
 #include <optional>
