@@ -284,10 +284,9 @@ class FeedFollowerTest : public DatabaseTest {
            " CREATE TABLE follow.feed_cursors (consumer text PRIMARY KEY, seq bigint NOT NULL);"
            " CREATE TABLE follow.rows (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, n int NOT NULL);"
            " CREATE TABLE follow.seen (consumer text, seq bigint, PRIMARY KEY (consumer, seq));");
-    auto statements = FeedFollower::Statements("follow");
-    statements.push_back({"follow.batch", "SELECT seq FROM follow.rows WHERE seq > $1 ORDER BY seq LIMIT $2"});
-    statements.push_back({"follow.see", "INSERT INTO follow.seen VALUES ($1, $2)"});
-    pool_ = MakePool(std::move(statements));
+    pool_ = MakePool(FeedFollower::Statements(
+        "follow", {{"follow.batch", "SELECT seq FROM follow.rows WHERE seq > $1 ORDER BY seq LIMIT $2"},
+                   {"follow.see", "INSERT INTO follow.seen VALUES ($1, $2)"}}));
     ASSERT_TRUE(pool_);
   }
 

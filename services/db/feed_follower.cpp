@@ -1,5 +1,8 @@
 #include <curation/db/feed_follower.hpp>
 
+#include <algorithm>
+#include <iterator>
+
 #include <absl/strings/str_cat.h>
 
 namespace curation::db {
@@ -19,15 +22,18 @@ FeedFollower::FeedFollower(Pool& pool, Options options)
       lock_cursor_(LockCursor(options_.schema)),
       advance_cursor_(AdvanceCursor(options_.schema)) {}
 
-std::vector<PreparedStatement> FeedFollower::Statements(const std::string& schema) {
+std::vector<PreparedStatement> FeedFollower::Statements(const std::string& schema,
+                                                       std::vector<PreparedStatement> more) {
   // `schema` is one of our own names, never input.
   std::string table = absl::StrCat(schema, ".feed_cursors");
-  return {
+  std::vector<PreparedStatement> statements = {
       {EnsureCursor(schema),
        absl::StrCat("INSERT INTO ", table, " (consumer, seq) VALUES ($1, 0) ON CONFLICT (consumer) DO NOTHING")},
       {LockCursor(schema), absl::StrCat("SELECT seq FROM ", table, " WHERE consumer = $1 FOR UPDATE")},
       {AdvanceCursor(schema), absl::StrCat("UPDATE ", table, " SET seq = $2 WHERE consumer = $1")},
   };
+  std::move(more.begin(), more.end(), std::back_inserter(statements));
+  return statements;
 }
 
 absl::StatusOr<int64_t> FeedFollower::Step(const Feed& feed) {

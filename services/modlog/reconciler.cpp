@@ -91,8 +91,9 @@ Reconciler::Reconciler(db::Pool& pool, const Clock& clock, MetricsRegistry& metr
                                       {{"outcome", "preexisting"}})) {}
 
 std::vector<db::PreparedStatement> Reconciler::Statements() {
-  std::vector<db::PreparedStatement> statements = db::FeedFollower::Statements("modlog");
-  statements.insert(statements.end(), {
+  return db::FeedFollower::Statements("modlog", {
+      {"modlog.event_logged", "SELECT 1 FROM modlog.entries WHERE chain_event_id = $1"},
+      // The feed entries after the cursor, each with its moderator event if it is one.
       {"modlog.feed_batch",
        "SELECT f.seq, m.id, m.kind, m.target_kind, m.target_id, m.is_hidden, m.rationale, m.actor_kind,"
        " coalesce(m.actor_curator_id, ''), coalesce(m.actor_member_id, ''), m.in_block, coalesce(m.in_extrinsic, ''),"
@@ -101,7 +102,6 @@ std::vector<db::PreparedStatement> Reconciler::Statements() {
        " LEFT JOIN ingest.moderator_events m ON f.kind = 'moderator_event' AND m.id = f.event_id"
        " CROSS JOIN modlog.genesis g"
        " WHERE f.seq > $1 ORDER BY f.seq LIMIT $2"},
-      {"modlog.event_logged", "SELECT 1 FROM modlog.entries WHERE chain_event_id = $1"},
       {"modlog.referenced_entry",
        "SELECT id, item_id FROM modlog.entries WHERE id = $1 AND kind = $2 AND target_kind = $3 AND target_id = $4"},
       // The oldest entry of the kind on the target that nothing on chain has applied yet.
@@ -110,7 +110,6 @@ std::vector<db::PreparedStatement> Reconciler::Statements() {
        " AND NOT EXISTS (SELECT 1 FROM modlog.entries x WHERE x.confirms_entry_id = e.id)"
        " ORDER BY e.id LIMIT 1"},
   });
-  return statements;
 }
 
 absl::StatusOr<db::FeedFollower::Batch> Reconciler::ReconcileBatch(pqxx::work& tx, int64_t after, int64_t limit,

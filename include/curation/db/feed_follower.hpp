@@ -54,9 +54,10 @@ class FeedFollower {
 
   FeedFollower(Pool& pool, Options options);
 
-  /// The cursor statements for `schema`, prepared with the consumer's own (its store's
-  /// Statements() include them).
-  static std::vector<PreparedStatement> Statements(const std::string& schema);
+  /// The cursor statements for `schema`, then `more` (the consumer's own): its store's
+  /// Statements() return them, so they are prepared wherever the store's are.
+  static std::vector<PreparedStatement> Statements(const std::string& schema,
+                                                   std::vector<PreparedStatement> more = {});
 
   /// Reads one batch of `feed` and moves its cursor, in one transaction; returns the batch's rows.
   absl::StatusOr<int64_t> Step(const Feed& feed);
