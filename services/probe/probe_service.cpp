@@ -20,7 +20,6 @@ namespace {
 using google::protobuf::util::TimeUtil;
 
 constexpr size_t kMaxUrlLength = 2048;
-constexpr int64_t kFeedBatch = 5000;
 constexpr std::chrono::milliseconds kIdlePoll{1000};
 // A job whose worker died this many times is given up as a crash, not retried forever.
 constexpr int kMaxAttempts = 5;
@@ -92,7 +91,11 @@ ProbeService::ProbeService(ProbeStore& store, SourceResolver& resolver, ProbeSan
       random_(std::random_device{}()),
       duration_(metrics.GetHistogram("curation_probe_duration_seconds", "Wall time of one probe of one URL")),
       bytes_read_(metrics.GetHistogram("curation_probe_read_bytes", "Bytes one probe of one URL read", {},
-                                       {16e3, 64e3, 128e3, 256e3, 512e3, 1e6, 4e6, 16e6, 64e6})) {}
+                                       {16e3, 64e3, 128e3, 256e3, 512e3, 1e6, 4e6, 16e6, 64e6})),
+      feed_(store.pool(), {.schema = "probe",
+                           .batch_size = 5000,
+                           .component = "probe",
+                           .what = "raise probe jobs from the feed"}) {}
 
 void ProbeService::Count(const v1::ProbeReport& report) {
   metrics_.GetCounter("curation_probe_probes_total", "Probes by verdict", {{"verdict", v1::Verdict_Name(report.verdict())}})
@@ -309,21 +312,23 @@ void ProbeService::RunJobs(std::stop_token stop, db::Pool& pool, const std::stri
                           [&] { return RunOneJob(holder); });
 }
 
-absl::StatusOr<int64_t> ProbeService::DrainFeed() {
+absl::StatusOr<int64_t> ProbeService::DrainFeed(std::stop_token stop) {
   int64_t created = 0;
-  while (true) {
-    ASSIGN_OR_RETURN(auto consumed, store_.ConsumeFeed(kFeedBatch));
-    created += consumed.second;
-    if (consumed.first < kFeedBatch) return created;
-  }
+  RETURN_IF_ERROR(feed_.Drain({{"probe.jobs",
+                                [&](pqxx::work& tx, int64_t after,
+                                    int64_t limit) -> absl::StatusOr<db::FeedFollower::Batch> {
+                                  FeedJobs jobs = store_.JobsFromFeed(tx, after, limit);
+                                  return db::FeedFollower::Batch{
+                                      .rows = jobs.entries,
+                                      .last = jobs.last,
+                                      .committed = [&created, made = jobs.jobs_created] { created += made; }};
+                                }}},
+                              stop));
+  return created;
 }
 
-void ProbeService::RunFeedConsumer(std::stop_token stop, db::Pool& pool) {
-  db::FollowNotifications(pool, "ingest_feed", kIdlePoll, stop, "probe", "raise probe jobs from the feed",
-                          [&]() -> absl::StatusOr<bool> {
-                            RETURN_IF_ERROR(DrainFeed().status());
-                            return false;  // DrainFeed() reads the feed to its end
-                          });
+void ProbeService::RunFeedConsumer(std::stop_token stop, db::Pool& /*pool: the store's, which feed_ follows in*/) {
+  feed_.Run(stop, [this](std::stop_token drain_stop) { return DrainFeed(drain_stop).status(); });
 }
 
 }  // namespace curation::probe

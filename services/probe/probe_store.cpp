@@ -7,13 +7,12 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <curation/db/feed_follower.hpp>
 #include <curation/db/fields.hpp>
 #include <curation/probe/verdict.hpp>
 
 namespace curation::probe {
 namespace {
-
-constexpr char kConsumer[] = "probe.jobs";
 
 using db::Nullable;
 
@@ -66,11 +65,7 @@ absl::StatusOr<v1::ProbeReport> ParseReport(const pqxx::field& id, const pqxx::f
 }  // namespace
 
 std::vector<db::PreparedStatement> ProbeStore::Statements() {
-  return {
-      {"probe.ensure_cursor",
-       "INSERT INTO probe.feed_cursors (consumer, seq) VALUES ($1, 0) ON CONFLICT (consumer) DO NOTHING"},
-      {"probe.lock_cursor", "SELECT seq FROM probe.feed_cursors WHERE consumer = $1 FOR UPDATE"},
-      {"probe.advance_cursor", "UPDATE probe.feed_cursors SET seq = $2 WHERE consumer = $1"},
+  return db::FeedFollower::Statements("probe", {
       {"probe.jobs_from_feed",
        "WITH batch AS (SELECT seq, kind, target_id, occurred_at FROM ingest.feed WHERE seq > $1 ORDER BY seq LIMIT $2),"
        " created AS (INSERT INTO probe.jobs (video_id, depth, uploaded_at, reason, source_seq)"
@@ -132,23 +127,15 @@ std::vector<db::PreparedStatement> ProbeStore::Statements() {
        " ON CONFLICT (host) DO UPDATE"
        "   SET next_at = greatest(s.next_at, now()) + make_interval(secs => $2::double precision / 1000)"
        " RETURNING greatest(0, (extract(epoch FROM s.next_at - now()) * 1000)::bigint - $2)"},
-  };
+  });
 }
 
-absl::StatusOr<std::pair<int64_t, int64_t>> ProbeStore::ConsumeFeed(int64_t limit) {
-  std::pair<int64_t, int64_t> consumed{0, 0};
-  RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
-    tx.exec_prepared("probe.ensure_cursor", kConsumer);
-    int64_t seq = tx.exec_prepared1("probe.lock_cursor", kConsumer)[0].as<int64_t>();
-    auto result = tx.exec_prepared1("probe.jobs_from_feed", seq, limit);
-    if (result[0].is_null()) {
-      return absl::OkStatus();
-    }
-    consumed = {result[1].as<int64_t>(), result[2].as<int64_t>()};
-    tx.exec_prepared("probe.advance_cursor", kConsumer, result[0].as<int64_t>());
-    return absl::OkStatus();
-  }));
-  return consumed;
+FeedJobs ProbeStore::JobsFromFeed(pqxx::work& tx, int64_t after, int64_t limit) const {
+  auto result = tx.exec_prepared1("probe.jobs_from_feed", after, limit);
+  if (result[0].is_null()) {
+    return {};
+  }
+  return {.entries = result[1].as<int64_t>(), .jobs_created = result[2].as<int64_t>(), .last = result[0].as<int64_t>()};
 }
 
 absl::Status ProbeStore::Enqueue(const std::string& video_id, v1::ProbeDepth depth, int priority,

@@ -10,6 +10,7 @@
 
 #include <curation/common/clock.hpp>
 #include <curation/common/metrics.hpp>
+#include <curation/db/feed_follower.hpp>
 #include <curation/probe/probe_sandbox.hpp>
 #include <curation/probe/probe_store.hpp>
 #include <curation/probe/source_resolver.hpp>
@@ -50,9 +51,10 @@ class ProbeService {
   absl::StatusOr<bool> RunOneJob(const std::string& holder);
   /// Runs jobs until stopped, as `holder` (unique per thread and process).
   void RunJobs(std::stop_token stop, db::Pool& pool, const std::string& holder);
-  /// Raises light jobs from the ingest feed until stopped.
+  /// Raises light jobs from the ingest feed until stopped. `pool` is the store's.
   void RunFeedConsumer(std::stop_token stop, db::Pool& pool);
-  absl::StatusOr<int64_t> DrainFeed();
+  /// Raises light jobs from the ingest feed to its end (or `stop`); returns how many.
+  absl::StatusOr<int64_t> DrainFeed(std::stop_token stop = {});
 
  private:
   /// The report of a video, not stored.
@@ -71,6 +73,7 @@ class ProbeService {
   std::mt19937_64 random_;
   Histogram& duration_;
   Histogram& bytes_read_;
+  db::FeedFollower feed_;
 };
 
 }  // namespace curation::probe

@@ -30,6 +30,12 @@ struct Job {
   int attempts = 0;
 };
 
+struct FeedJobs {
+  int64_t entries = 0;  // feed entries read
+  int64_t jobs_created = 0;
+  std::optional<int64_t> last;  // the seq of the last entry read, none when none
+};
+
 struct QueueDepth {
   int64_t queued = 0;
   int64_t running = 0;
@@ -39,9 +45,12 @@ class ProbeStore {
  public:
   explicit ProbeStore(db::Pool& pool) : pool_(pool) {}
   static std::vector<db::PreparedStatement> Statements();
+  /// Where the store's rows are: what follows the feed into them works there too.
+  db::Pool& pool() const { return pool_; }
 
-  /// Raises light jobs for new videos and changed assets; returns (feed entries, jobs).
-  absl::StatusOr<std::pair<int64_t, int64_t>> ConsumeFeed(int64_t limit);
+  /// Raises light jobs for the new videos and changed assets among the feed entries after
+  /// `after` (at most `limit`), in `tx`: the transaction that moves the feed cursor past them.
+  FeedJobs JobsFromFeed(pqxx::work& tx, int64_t after, int64_t limit) const;
   /// Queues a job unless one is open for the video and depth, whose priority it then raises.
   absl::Status Enqueue(const std::string& video_id, v1::ProbeDepth depth, int priority, const std::string& reason);
   absl::StatusOr<std::optional<Job>> Claim(const std::string& holder, std::chrono::milliseconds lease);
