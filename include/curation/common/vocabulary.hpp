@@ -56,6 +56,17 @@ class Vocabulary {
     return std::nullopt;
   }
 
+  /// What someone typed (a curatorctl flag) back to its value: the first spelled so, as human
+  /// words need not be unique; nullopt for a word the table does not hold.
+  constexpr std::optional<Enum> FromHuman(std::string_view word) const {
+    for (const Entry& entry : entries_) {
+      if (entry.human == word) {
+        return entry.value;
+      }
+    }
+    return std::nullopt;
+  }
+
   /// nullopt for a value the table does not hold: UNSPECIFIED, or a value from a newer client.
   constexpr std::optional<Enum> FromProto(int proto) const {
     for (const Entry& entry : entries_) {

@@ -25,6 +25,18 @@ std::optional<T> Nullable(const pqxx::field& field) {
   return field.is_null() ? std::nullopt : std::optional<T>(field.as<T>());
 }
 
+/// The value a text field spells in a fixed set's table (common/vocabulary.hpp); a conversion
+/// error (INTERNAL) for text the table does not hold, which the column's CHECK rules out.
+template <typename Table>
+auto ValueOf(const Table& table, const pqxx::field& field) {
+  std::string text = field.as<std::string>();
+  if (auto value = table.FromDb(text)) {
+    return *value;
+  }
+  throw pqxx::conversion_error(std::string("column ") + field.name() + " holds '" + text +
+                               "', which is not one of its values");
+}
+
 /// The elements of a text[] field.
 std::vector<std::string> ReadTextArray(const pqxx::field& field);
 
