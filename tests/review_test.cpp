@@ -4,6 +4,7 @@
 #include <limits>
 #include <functional>
 #include <map>
+#include <set>
 
 #include <absl/strings/escaping.h>
 #include <grpcpp/grpcpp.h>
@@ -15,6 +16,7 @@
 #include <curation/modlog/log_store.hpp>
 #include <curation/review/feed_consumer.hpp>
 #include <curation/review/review_grpc_service.hpp>
+#include <curation/review/rules.hpp>
 #include <curation/server/grpc_host.hpp>
 #include <curation/server/rpc.hpp>
 #include <fakes/fake_query_node.hpp>
@@ -99,7 +101,7 @@ TEST_F(ReviewTest, ListsEarliestDueFirstWithRiskAndBreach) {
   ASSERT_TRUE(page.ok()) << page.status();
   ASSERT_EQ(page->items.size(), 4u);
   // The channel, created near genesis, is the oldest item of all.
-  EXPECT_EQ(page->items[0].row.target_kind, "channel");
+  EXPECT_EQ(page->items[0].row.target_kind, TargetKind::kChannel);
   EXPECT_TRUE(page->items[0].breached);
   EXPECT_EQ(page->items[1].row.target_id, "2");
   EXPECT_TRUE(page->items[1].breached);
@@ -367,7 +369,7 @@ TEST_F(DecisionTest, ACensorWritesItsDecisionAndLogEntryTogetherAndGivesTheChain
   ASSERT_EQ(claimed->size(), 1u);
   const ItemRow& item = claimed->front().row;
   EXPECT_EQ(item.target_id, "3");  // the earliest due
-  EXPECT_EQ(item.state, "claimed");
+  EXPECT_EQ(item.state, ItemState::kClaimed);
   EXPECT_EQ(item.lease_holder, "alice");
   EXPECT_EQ(*item.lease_expires_at, clock_.Now() + 10min);
 
@@ -387,7 +389,7 @@ TEST_F(DecisionTest, ACensorWritesItsDecisionAndLogEntryTogetherAndGivesTheChain
   EXPECT_EQ(entry->content.snapshot.channel_title, "Seventh channel");
   EXPECT_EQ(entry->content.snapshot.category_name, "Music");
   EXPECT_FALSE(entry->confirmed_by_entry_id.has_value());  // pending on chain
-  EXPECT_EQ(service_->GetItem(item.id)->row.state, "decided");
+  EXPECT_EQ(service_->GetItem(item.id)->row.state, ItemState::kDecided);
   ExpectNothingHalfWritten();
 }
 
@@ -574,7 +576,7 @@ TEST_F(DecisionTest, ARetriedRequestReturnsTheFirstOutcome) {
   auto elsewhere = service_->DecideItem(alice_, {.item_id = other, .action = "approve", .request_id = "req-1"});
   EXPECT_EQ(elsewhere.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(elsewhere.status().message().find("different decision"), std::string::npos) << elsewhere.status();
-  EXPECT_EQ(service_->GetItem(other)->row.state, "claimed");
+  EXPECT_EQ(service_->GetItem(other)->row.state, ItemState::kClaimed);
 }
 
 TEST_F(DecisionTest, EscalatedItemsAreTheLeadsAndOnlyTheLeadReverts) {
@@ -583,7 +585,7 @@ TEST_F(DecisionTest, EscalatedItemsAreTheLeadsAndOnlyTheLeadReverts) {
   int64_t first = (*claimed)[0].row.id, second = (*claimed)[1].row.id;
   ASSERT_TRUE(service_->DecideItem(alice_, {.item_id = first, .action = "escalate", .note = "Possibly CSAM; lead please."})
                   .ok());
-  EXPECT_EQ(service_->GetItem(first)->row.state, "escalated");
+  EXPECT_EQ(service_->GetItem(first)->row.state, ItemState::kEscalated);
   EXPECT_EQ(Censor(alice_, first).status().code(), absl::StatusCode::kPermissionDenied);
   auto by_lead = Censor(lead_, first);  // no claim needed
   ASSERT_TRUE(by_lead.ok()) << by_lead.status();
@@ -743,7 +745,8 @@ TEST_F(DecisionTest, TheQueueOrderFollowsVerdictsAndMergesEveryStateAskedFor) {
         break;
       }
       for (const auto& item : page->items) {
-        ids.push_back(item.row.target_id + ":" + item.row.state + ":" + item.row.playability);
+        ids.push_back(item.row.target_id + ":" + std::string(kItemStates.Db(item.row.state)) + ":" +
+                      item.row.playability);
       }
       if (page->next_page_token.empty()) {
         break;
@@ -781,6 +784,149 @@ TEST_F(DecisionTest, TheQueueOrderFollowsVerdictsAndMergesEveryStateAskedFor) {
   EXPECT_EQ(order({.filter = {.category_id = "3", .channel_id = "7"}, .page_size = 3}),
             (std::vector<std::string>{"5:escalated:", "4:claimed:", "3:open:", "1:open:", "2:open:playable",
                                       "7:open:degraded"}));
+}
+
+// The queue order is written twice: as InQueueOrder for rows in hand, and as the ORDER BY and
+// keyset of the statements (with the items_*queue indexes). On a mixed set (due times shared,
+// signals raised by priority and by an unplayable verdict, ids against the due order) every way
+// the database orders the queue (one page, pages of one, claims) is the function's order.
+TEST_F(DecisionTest, TheDatabaseOrdersTheQueueAsInQueueOrderDoes) {
+  Seed(12);
+  // Seed makes video g due g minutes before now + 36 h: ids run against due times. Make ties.
+  Exec("UPDATE review.items SET due_at = (SELECT due_at FROM review.items WHERE target_id = '3')"
+       " WHERE target_id IN ('2', '4', '5', '9');"
+       "UPDATE review.items SET due_at = (SELECT due_at FROM review.items WHERE target_id = '11')"
+       " WHERE target_id IN ('1', '12');"
+       "UPDATE review.items SET priority = 1 WHERE target_id IN ('4', '12');"
+       "UPDATE review.items SET priority = 2 WHERE target_id = '9';"
+       "INSERT INTO probe.probes (video_id, depth, verdict, codes, report, bytes_read, duration_ms)"
+       " VALUES ('5', 'light', 'unplayable', '{}', '{}', 0, 0), ('2', 'light', 'degraded', '{}', '{}', 0, 0)");
+  Exec("INSERT INTO probe.verdicts (video_id, verdict, codes, summary, depth, probe_id, probed_at)"
+       " SELECT video_id, verdict, codes, verdict, depth, id, now() FROM probe.probes");
+  auto all = service_->ListItems({.page_size = 100});
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->items.size(), 12u);
+  std::vector<ItemRow> rows;
+  for (const QueueItem& item : all->items) {
+    rows.push_back(item.row);
+  }
+  std::vector<ItemRow> expected = rows;
+  std::sort(expected.begin(), expected.end(),
+            [](const ItemRow& a, const ItemRow& b) { return InQueueOrder(PositionOf(a), PositionOf(b)); });
+  auto ids = [](const std::vector<ItemRow>& items) {
+    std::vector<std::string> out;
+    for (const ItemRow& item : items) {
+      out.push_back(item.target_id);
+    }
+    return out;
+  };
+  // The set is mixed as meant: ties of due time broken by signal, and by id.
+  EXPECT_EQ(ids(expected), (std::vector<std::string>{"12", "1", "11", "10", "8", "7", "6", "9", "4", "5", "2", "3"}));
+  EXPECT_EQ(ids(rows), ids(expected)) << "one page";
+
+  std::vector<ItemRow> paged;
+  ListItemsQuery query{.page_size = 1};
+  for (int pages = 0; pages < 20; ++pages) {
+    auto page = service_->ListItems(query);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const QueueItem& item : page->items) {
+      paged.push_back(item.row);
+    }
+    if (page->next_page_token.empty()) {
+      break;
+    }
+    query.page_token = page->next_page_token;
+  }
+  EXPECT_EQ(ids(paged), ids(expected)) << "pages of one, each after the last one's position";
+
+  std::vector<ItemRow> claimed;
+  for (int i = 0; i < 12; ++i) {
+    auto one = service_->ClaimItems(alice_, 1, 0ms);
+    ASSERT_TRUE(one.ok()) << one.status();
+    ASSERT_EQ(one->size(), 1u);
+    claimed.push_back(one->front().row);
+  }
+  EXPECT_EQ(ids(claimed), ids(expected)) << "claims";
+}
+
+// The lease rules are written twice: as SQL functions (migration 0010) for the statements that
+// pick items by them, and as C++ functions for rows in hand. On every kind of row they agree.
+TEST_F(DecisionTest, TheLeaseRulesInSqlAgreeWithTheirFunctions) {
+  Seed(7);
+  const std::string now = std::to_string(NowSeconds());
+  Exec("UPDATE review.items SET state = 'claimed', lease_holder = 'alice', lease_expires_at = to_timestamp(" + now +
+       " + 60) WHERE target_id = '1';"  // live
+       "UPDATE review.items SET state = 'claimed', lease_holder = 'alice', lease_expires_at = to_timestamp(" + now +
+       ") WHERE target_id = '2';"  // lapsing at this very instant
+       "UPDATE review.items SET state = 'claimed', lease_holder = 'bob', lease_expires_at = to_timestamp(" + now +
+       " - 60) WHERE target_id = '3';"  // lapsed
+       "UPDATE review.items SET state = 'claimed', lease_holder = 'bob' WHERE target_id = '4';"  // no lease time
+       "UPDATE review.items SET state = 'escalated' WHERE target_id = '5';"
+       "UPDATE review.items SET state = 'decided', decided_at = now() WHERE target_id = '6'");  // 7 stays open
+  pqxx::connection connection(url_);
+  pqxx::read_transaction tx(connection);
+  const std::string at = "to_timestamp(" + now + ")";
+  int checked = 0;
+  for (const auto& row : tx.exec("SELECT id, review.lease_lapsed(state, lease_expires_at, " + at +
+                                 "), coalesce(review.lease_live(state, lease_expires_at, " + at +
+                                 "), false), coalesce(review.lease_held_by(state, lease_holder, lease_expires_at,"
+                                 " 'alice', " + at + "), false), review.effective_state(state, lease_expires_at, " +
+                                 at + ") FROM review.items")) {
+    auto item = store_->GetItem(row[0].as<int64_t>(), std::nullopt);
+    ASSERT_TRUE(item.ok()) << item.status();
+    const std::string what = item->target_id;
+    EXPECT_EQ(row[1].as<bool>(), LeaseLapsed(item->state, item->lease_expires_at, clock_.Now())) << what;
+    EXPECT_EQ(row[2].as<bool>(), HoldsLiveLease(*item, item->lease_holder, clock_.Now())) << what;
+    EXPECT_EQ(row[3].as<bool>(), HoldsLiveLease(*item, "alice", clock_.Now())) << what;
+    EXPECT_EQ(row[4].as<std::string>(),
+              kItemStates.Db(EffectiveState(item->state, item->lease_expires_at, clock_.Now()))) << what;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 7);
+  // And the counts, which the SQL functions make, are the items as of now.
+  auto stats = service_->GetQueueStats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->open, 4);  // 7, and the lapsed 2, 3 and 4
+  EXPECT_EQ(stats->claimed, 1);
+  EXPECT_EQ(stats->escalated, 1);
+}
+
+// Each text column holding a fixed set allows exactly its vocabulary's database spellings.
+TEST_F(DecisionTest, TheSchemaSpellsEachSetAsItsVocabularyDoes) {
+  auto allowed = [&](const std::string& table, const std::string& column) {
+    pqxx::connection connection(url_);
+    pqxx::read_transaction tx(connection);
+    auto definitions = tx.exec_params(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'c' AND conrelid = $1::regclass"
+        " AND pg_get_constraintdef(oid) LIKE $2",
+        table, "CHECK ((" + column + " = ANY%");
+    std::set<std::string> words;
+    EXPECT_EQ(definitions.size(), 1u) << table << "." << column;
+    for (const auto& definition : definitions) {
+      // CHECK ((state = ANY (ARRAY['open'::text, 'claimed'::text, ...])))
+      std::string text = definition[0].as<std::string>();
+      for (size_t open = text.find('\''); open != std::string::npos;) {
+        size_t close = text.find('\'', open + 1);
+        words.insert(text.substr(open + 1, close - open - 1));
+        open = text.find('\'', close + 1);
+      }
+    }
+    return words;
+  };
+  auto spelled = [](const auto& vocabulary) {
+    std::set<std::string> words;
+    for (const auto& entry : vocabulary.entries()) {
+      words.emplace(entry.db);
+    }
+    return words;
+  };
+  EXPECT_EQ(allowed("review.items", "state"), spelled(kItemStates));
+  EXPECT_EQ(allowed("review.items", "reason"), spelled(kItemReasons));
+  EXPECT_EQ(allowed("review.items", "target_kind"), spelled(kTargetKinds));
+  EXPECT_EQ(allowed("review.decisions", "action"), spelled(kActions));
+  EXPECT_EQ(allowed("review.policy_codes", "applies_to"), spelled(kAppliesTo));
+  EXPECT_EQ(allowed("modlog.entries", "kind"), spelled(modlog::kEntryKinds));
+  EXPECT_EQ(allowed("modlog.entries", "target_kind"), spelled(kTargetKinds));
 }
 
 TEST_F(DecisionTest, StatsCountDepthRiskBreachAndMedianTimeToDecision) {

@@ -14,6 +14,7 @@
 #include <set>
 
 #include <curation/common/time_format.hpp>
+#include <curation/review/vocabulary.hpp>
 #include <curation/v1/review.grpc.pb.h>
 
 #include "commands.hpp"
@@ -37,22 +38,31 @@ const EnumWords& Actions() {
 }
 
 // The decisions DecideItem takes; a revert has its own verb.
-const std::vector<std::string> kDecideActions = {"approve", "warn", "censor", "escalate"};
-
-std::string TargetText(v1::TargetKind kind, const std::string& id) {
-  return (kind == v1::TARGET_KIND_CHANNEL ? "channel " : "video ") + id;
-}
-
-std::string ReasonText(v1::ItemReason reason) {
-  switch (reason) {
-    case v1::ITEM_REASON_ASSETS_CHANGED:
-      return "changed";
-    case v1::ITEM_REASON_UNJUSTIFIED_CHAIN_ACTION:
-      return "unjustified";
-    default:
-      return "new";
+std::vector<std::string> DecideActions() {
+  std::vector<std::string> words;
+  for (const auto& entry : review::kActions.entries()) {
+    if (review::IsDecision(entry.value)) {
+      words.emplace_back(entry.human);
+    }
   }
+  return words;
 }
+
+// "channel" or "video" (what a newer server may add reads as a video).
+std::string KindText(v1::TargetKind kind) {
+  auto known = review::kTargetKinds.FromProto(kind);
+  return std::string(review::kTargetKinds.Human(known.value_or(review::TargetKind::kVideo)));
+}
+
+std::string TargetText(v1::TargetKind kind, const std::string& id) { return KindText(kind) + " " + id; }
+
+// new, changed or unjustified (what a newer server may add reads as new).
+std::string ReasonText(v1::ItemReason reason) {
+  return std::string(
+      review::kItemReasons.Human(review::kItemReasons.FromProto(reason).value_or(review::ItemReason::kNewVideo)));
+}
+
+std::string StateText(review::ItemState state) { return std::string(review::kItemStates.Human(state)); }
 
 std::string DueText(const v1::Item& item) {
   auto left = -Since(item.due_time());
@@ -171,7 +181,7 @@ int List(const Options& options, const ListFlags& flags) {
   std::vector<std::vector<std::string>> rows = {
       {"ID", "KIND", "TARGET", "REASON", "TITLE", "CHANNEL", "CATEGORY", "PLAYS", "AGE", "DUE", "CLAIMED BY"}};
   for (const auto& item : all.items()) {
-    std::string kind = item.target_kind() == v1::TARGET_KIND_CHANNEL ? "channel" : "video";
+    std::string kind = KindText(item.target_kind());
     std::string channel =
         item.channel_title().empty() ? item.channel_id() : item.channel_title() + " (" + item.channel_id() + ")";
     std::string claimed = item.state() == v1::ITEM_STATE_ESCALATED ? "(escalated)"
@@ -412,9 +422,9 @@ int Stats(const Options& options) {
              " (upload to decision)";
   }
   PrintTable({{"depth", std::to_string(stats.depth()) + " (items not yet decided)"},
-              {"open", std::to_string(stats.open())},
-              {"claimed", std::to_string(stats.claimed())},
-              {"escalated", std::to_string(stats.escalated())},
+              {StateText(review::ItemState::kOpen), std::to_string(stats.open())},
+              {StateText(review::ItemState::kClaimed), std::to_string(stats.claimed())},
+              {StateText(review::ItemState::kEscalated), std::to_string(stats.escalated())},
               {"at risk", std::to_string(stats.at_risk()) + " (due soon)"},
               {"breached", std::to_string(stats.breached()) + " (past due)"},
               {"median to decision", median},
@@ -485,7 +495,7 @@ void AddQueueCommands(CLI::App& app, Runner& run) {
   decide->add_option("id", decide_flags->item_id, "the item id")->required()->check(CLI::PositiveNumber);
   decide->add_option("action", decide_flags->action, "approve, warn, censor or escalate")
       ->required()
-      ->check(CLI::IsMember(kDecideActions));
+      ->check(CLI::IsMember(DecideActions()));
   decide->add_option("--code", decide_flags->codes, "a policy code (repeat or comma-separate); warn and censor")
       ->delimiter(',');
   AddJustificationFlags(decide, decide_flags->justification,

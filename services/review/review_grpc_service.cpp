@@ -1,11 +1,9 @@
 #include <curation/review/review_grpc_service.hpp>
 
-#include <map>
-
 #include <absl/strings/str_cat.h>
 
 #include <curation/probe/verdict.hpp>
-#include <curation/server/enum_names.hpp>
+#include <curation/review/rules.hpp>
 
 namespace curation::review {
 namespace {
@@ -17,30 +15,12 @@ constexpr auth::RoleSet kReaders = auth::RoleSet::All();
 constexpr auth::RoleSet kWorkers = {Role::kCurator, Role::kLead};
 constexpr auth::RoleSet kLead = {Role::kLead};
 
-const std::map<std::string, v1::ItemState> kStateToProto = {{"open", v1::ITEM_STATE_OPEN},
-                                                            {"claimed", v1::ITEM_STATE_CLAIMED},
-                                                            {"decided", v1::ITEM_STATE_DECIDED},
-                                                            {"escalated", v1::ITEM_STATE_ESCALATED}};
-const std::map<std::string, v1::ItemReason> kReasonToProto = {
-    {"new_video", v1::ITEM_REASON_NEW_VIDEO},
-    {"new_channel", v1::ITEM_REASON_NEW_CHANNEL},
-    {"assets_changed", v1::ITEM_REASON_ASSETS_CHANGED},
-    {"unjustified_chain_action", v1::ITEM_REASON_UNJUSTIFIED_CHAIN_ACTION}};
-const std::map<std::string, v1::Action> kActionToProto = {{"approve", v1::ACTION_APPROVE},
-                                                          {"warn", v1::ACTION_WARN},
-                                                          {"censor", v1::ACTION_CENSOR},
-                                                          {"escalate", v1::ACTION_ESCALATE},
-                                                          {"revert", v1::ACTION_REVERT}};
-
-using server::NameOf;
-using server::ValueOf;
-
 void ToProto(const QueueItem& item, v1::Item* out) {
   const ItemRow& row = item.row;
   out->set_id(row.id);
-  out->set_target_kind(row.target_kind == "video" ? v1::TARGET_KIND_VIDEO : v1::TARGET_KIND_CHANNEL);
+  out->set_target_kind(kTargetKinds.ToProto(row.target_kind));
   out->set_target_id(row.target_id);
-  out->set_reason(ValueOf(kReasonToProto, row.reason));
+  out->set_reason(kItemReasons.ToProto(row.reason));
   out->set_title(row.title);
   out->set_channel_id(row.channel_id);
   out->set_channel_title(row.channel_title);
@@ -49,7 +29,7 @@ void ToProto(const QueueItem& item, v1::Item* out) {
   *out->mutable_upload_time() = server::ToTimestamp(row.uploaded_at);
   *out->mutable_due_time() = server::ToTimestamp(row.due_at);
   *out->mutable_create_time() = server::ToTimestamp(row.created_at);
-  out->set_state(ValueOf(kStateToProto, row.state));
+  out->set_state(kItemStates.ToProto(row.state));
   out->set_at_risk(item.at_risk);
   out->set_breached(item.breached);
   out->set_playability(probe::kVerdicts.ProtoFromDb(row.playability));
@@ -67,7 +47,7 @@ void ToProto(const QueueItem& item, v1::Item* out) {
 void ToProto(const Decision& decision, v1::Decision* out) {
   const DecisionRecord& record = decision.record;
   out->set_item_id(record.item_id);
-  out->set_action(ValueOf(kActionToProto, record.action));
+  out->set_action(kActions.ToProto(record.action));
   out->set_entry_id(record.entry_id);
   out->set_entry_reference(modlog::EntryReference(record.entry_id));
   out->set_chain_command(decision.chain_command);
@@ -86,11 +66,11 @@ grpc::Status ReviewGrpcService::ListItems(grpc::ServerContext* context, const v1
     query.page_size = request->page_size();
     query.page_token = request->page_token();
     for (int state : request->states()) {
-      auto name = NameOf(kStateToProto, state);
+      auto name = kItemStates.DbFromProto(state);
       if (!name) {
         return absl::InvalidArgumentError(absl::StrCat("states: unknown item state ", state));
       }
-      query.filter.states.push_back(*name);
+      query.filter.states.emplace_back(*name);
     }
     if (request->has_due_before()) {
       ASSIGN_OR_RETURN(query.filter.due_before, server::FromTimestamp(request->due_before(), "due_before"));
@@ -164,18 +144,19 @@ grpc::Status ReviewGrpcService::DecideItem(grpc::ServerContext* context, const v
   return server::Serve(env_, "DecideItem", kWorkers, context, [&](const auth::Principal& principal) -> absl::Status {
     DecideRequest decide;
     decide.item_id = request->item_id();
-    if (request->action() == v1::ACTION_REVERT) {
+    if (auto action = kActions.FromProto(request->action()); action && !IsDecision(*action)) {
       return absl::InvalidArgumentError("action: a revert goes through RevertDecision");
     }
-    decide.action = NameOf(kActionToProto, request->action()).value_or("");
+    decide.action = kActions.DbFromProto(request->action()).value_or("");  // DecideItem refuses ""
     decide.justification = request->justification();
     decide.policy_codes = {request->policy_codes().begin(), request->policy_codes().end()};
     decide.note = request->note();
-    switch (request->censor_scope()) {
-      case v1::CENSOR_SCOPE_UNSPECIFIED: break;
-      case v1::CENSOR_SCOPE_VIDEO: decide.censor_scope = "video"; break;
-      case v1::CENSOR_SCOPE_CHANNEL: decide.censor_scope = "channel"; break;
-      default: return absl::InvalidArgumentError(absl::StrCat("censor_scope: unknown value ", request->censor_scope()));
+    if (request->censor_scope() != v1::CENSOR_SCOPE_UNSPECIFIED) {
+      auto scope = kCensorScopes.DbFromProto(request->censor_scope());
+      if (!scope) {
+        return absl::InvalidArgumentError(absl::StrCat("censor_scope: unknown value ", request->censor_scope()));
+      }
+      decide.censor_scope = *scope;
     }
     decide.request_id = request->request_id();
     ASSIGN_OR_RETURN(Decision decision, logic_.DecideItem(principal, decide, server::DeadlineOf(*context)));
@@ -223,8 +204,8 @@ grpc::Status ReviewGrpcService::ListPolicyCodes(grpc::ServerContext* context, co
     for (const PolicyCode& code : codes) {
       v1::PolicyCode* out = response->add_codes();
       out->set_code(code.code);
-      out->set_action(ValueOf(kActionToProto, code.action));
-      out->set_applies_to(code.applies_to);
+      out->set_action(kActions.ToProto(code.action));
+      out->set_applies_to(std::string(kAppliesTo.Db(code.applies_to)));
       out->set_title(code.title);
     }
     return absl::OkStatus();

@@ -1,6 +1,5 @@
 #include <curation/review/review_service.hpp>
 
-#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <regex>
@@ -13,20 +12,24 @@
 #include <curation/common/text.hpp>
 #include <curation/modlog/entry.hpp>
 #include <curation/probe/verdict.hpp>
+#include <curation/review/rules.hpp>
 
 namespace curation::review {
 namespace {
-
-const std::vector<std::string> kStates = {"open", "claimed", "decided", "escalated"};
-const std::vector<std::string> kPendingStates = {"open", "claimed", "escalated"};
-const std::vector<std::string> kActions = {modlog::kApprove, modlog::kWarn, modlog::kCensor, modlog::kEscalate};
 
 int64_t Millis(TimePoint time) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
 }
 
-bool OneOf(const std::vector<std::string>& values, const std::string& value) {
-  return std::find(values.begin(), values.end(), value) != values.end();
+// The states a list without any asks for: the pending ones.
+std::vector<std::string> PendingStates() {
+  std::vector<std::string> states;
+  for (const auto& entry : kItemStates.entries()) {
+    if (IsPending(entry.value)) {
+      states.emplace_back(entry.db);
+    }
+  }
+  return states;
 }
 
 // Codes are catalogue keys; anything else cannot be one.
@@ -66,25 +69,11 @@ absl::Status CheckIds(const std::vector<int64_t>& ids) {
 ReviewService::ReviewService(ReviewStore& store, const Clock& clock, ReviewConfig config, MetricsRegistry& metrics)
     : store_(store), clock_(clock), config_(config), metrics_(metrics) {}
 
-QueueItem ReviewService::WithDeadlineState(ItemRow row) const {
-  QueueItem item;
-  TimePoint now = clock_.Now();
-  if (row.state == "claimed" && (!row.lease_expires_at || *row.lease_expires_at <= now)) {
-    row.state = "open";
-    row.lease_holder.clear();
-    row.lease_expires_at.reset();
-  }
-  bool pending = row.state != "decided";
-  item.breached = pending && row.due_at <= now;
-  item.at_risk = pending && !item.breached && row.due_at - now <= config_.at_risk;
-  item.row = std::move(row);
-  return item;
-}
-
-std::vector<QueueItem> ReviewService::WithDeadlineState(std::vector<ItemRow> rows) const {
+std::vector<QueueItem> ReviewService::AsOfNow(std::vector<ItemRow> rows) const {
   std::vector<QueueItem> items;
+  TimePoint now = clock_.Now();
   for (ItemRow& row : rows) {
-    items.push_back(WithDeadlineState(std::move(row)));
+    items.push_back(AsOf(std::move(row), now, config_.at_risk));
   }
   return items;
 }
@@ -93,12 +82,12 @@ absl::StatusOr<ItemPage> ReviewService::ListItems(const ListItemsQuery& query, s
   ASSIGN_OR_RETURN(int size, PageSize(query.page_size));
   ItemFilter filter = query.filter;
   for (const std::string& state : filter.states) {
-    if (!OneOf(kStates, state)) {
+    if (!kItemStates.FromDb(state)) {
       return absl::InvalidArgumentError(absl::StrCat("unknown state '", state, "'"));
     }
   }
   if (filter.states.empty()) {
-    filter.states = kPendingStates;
+    filter.states = PendingStates();
   }
   if (!filter.playability.empty() && !probe::kVerdicts.FromDb(filter.playability)) {
     return absl::InvalidArgumentError(absl::StrCat("unknown playability verdict '", filter.playability, "'"));
@@ -118,7 +107,7 @@ absl::StatusOr<ItemPage> ReviewService::ListItems(const ListItemsQuery& query, s
     const ItemRow& last = rows.back();
     page.next_page_token = EncodePageToken(page_query, {Millis(last.due_at), last.signal, last.id});
   }
-  page.items = WithDeadlineState(std::move(rows));
+  page.items = AsOfNow(std::move(rows));
   return page;
 }
 
@@ -127,7 +116,7 @@ absl::StatusOr<QueueItem> ReviewService::GetItem(int64_t id, std::optional<TimeP
     return absl::InvalidArgumentError("id must be a positive item id");
   }
   ASSIGN_OR_RETURN(ItemRow row, store_.GetItem(id, deadline));
-  return WithDeadlineState(std::move(row));
+  return AsOf(std::move(row), clock_.Now(), config_.at_risk);
 }
 
 absl::StatusOr<std::chrono::milliseconds> ReviewService::LeaseLength(std::chrono::milliseconds requested) const {
@@ -147,7 +136,7 @@ absl::StatusOr<std::vector<QueueItem>> ReviewService::ClaimItems(const auth::Pri
   }
   ASSIGN_OR_RETURN(auto length, LeaseLength(lease));
   ASSIGN_OR_RETURN(auto rows, store_.Claim(principal.name, count, length, clock_.Now(), deadline));
-  return WithDeadlineState(std::move(rows));
+  return AsOfNow(std::move(rows));
 }
 
 absl::StatusOr<std::vector<QueueItem>> ReviewService::RenewClaims(const auth::Principal& principal,
@@ -157,7 +146,7 @@ absl::StatusOr<std::vector<QueueItem>> ReviewService::RenewClaims(const auth::Pr
   RETURN_IF_ERROR(CheckIds(ids));
   ASSIGN_OR_RETURN(auto length, LeaseLength(lease));
   ASSIGN_OR_RETURN(auto rows, store_.Renew(principal.name, ids, length, clock_.Now(), deadline));
-  return WithDeadlineState(std::move(rows));
+  return AsOfNow(std::move(rows));
 }
 
 absl::StatusOr<int64_t> ReviewService::ReleaseItems(const auth::Principal& principal, const std::vector<int64_t>& ids,
@@ -194,44 +183,53 @@ absl::StatusOr<Decision> ReviewService::DecideItem(const auth::Principal& princi
   if (request.item_id <= 0) {
     return absl::InvalidArgumentError("item_id must be a positive item id");
   }
-  if (!OneOf(kActions, request.action)) {
+  std::optional<Action> action = kActions.FromDb(request.action);
+  if (!action || !IsDecision(*action)) {
     return absl::InvalidArgumentError("action must be approve, warn, censor or escalate");
   }
-  bool needs_justification = request.action == modlog::kWarn || request.action == modlog::kCensor;
+  const ActionRules rules = RulesFor(*action);
   size_t min_chars = static_cast<size_t>(config_.min_justification_chars);
-  RETURN_IF_ERROR(CheckText("justification", request.justification, needs_justification, min_chars));
-  bool escalating = request.action == modlog::kEscalate;
-  RETURN_IF_ERROR(CheckText("note", request.note, escalating, 1));
-  if (needs_justification && request.policy_codes.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("policy_codes: a ", request.action,
+  RETURN_IF_ERROR(CheckText("justification", request.justification, rules.needs_justification, min_chars));
+  RETURN_IF_ERROR(CheckText("note", request.note, rules.needs_note, 1));
+  if (rules.needs_policy_code && request.policy_codes.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("policy_codes: a ", std::string(kActions.Human(*action)),
                                                    " must cite at least one code (see `curatorctl queue codes`)"));
   }
-  if (request.action == modlog::kApprove && !request.policy_codes.empty()) {
-    return absl::InvalidArgumentError("policy_codes: an approve cites no policy codes");
+  if (!rules.may_cite_policy_codes && !request.policy_codes.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("policy_codes: an ", std::string(kActions.Human(*action)), " cites no policy codes"));
   }
   for (const std::string& code : request.policy_codes) {
     if (!LooksLikeCode(code)) {
       return absl::InvalidArgumentError("policy_codes: unknown code (codes are lower-case words like 'copyright')");
     }
   }
-  if (!request.censor_scope.empty() && request.action != modlog::kCensor) {
-    return absl::InvalidArgumentError("censor_scope applies to a censor only");
+  std::optional<TargetKind> censor_scope;
+  if (!request.censor_scope.empty()) {
+    if (*action != Action::kCensor) {
+      return absl::InvalidArgumentError("censor_scope applies to a censor only");
+    }
+    censor_scope = kTargetKinds.FromDb(request.censor_scope);
+    if (!censor_scope) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("censor_scope: '", request.censor_scope, "' is not a video or a channel"));
+    }
   }
   if (request.request_id.size() > kMaxRequestIdBytes || !IsValidUtf8(request.request_id)) {
     return absl::InvalidArgumentError("request_id must be UTF-8 text of at most 128 bytes");
   }
+  // A warn's text for the creator is its justification unless the curator wrote one.
   DecisionDraft draft{.item_id = request.item_id,
-                      .action = request.action,
+                      .action = *action,
                       .justification = request.justification,
                       .policy_codes = request.policy_codes,
-                      .note = request.action == modlog::kWarn && request.note.empty() ? request.justification
-                                                                                      : request.note,
-                      .censor_target_kind = request.censor_scope,
+                      .note = *action == Action::kWarn && request.note.empty() ? request.justification : request.note,
+                      .censor_scope = censor_scope,
                       .request_id = request.request_id};
   ASSIGN_OR_RETURN(DecisionRecord record, store_.Decide(principal, draft, clock_.Now(), deadline));
-  metrics_.GetCounter("curation_review_decisions_total", "Decisions recorded", {{"action", record.action}}).Inc();
+  CountDecision(record.action);
   Decision decision{.record = std::move(record)};
-  if (decision.record.action == modlog::kCensor) {
+  if (modlog::CarriedOutOnChain(EntryKindOf(decision.record.action))) {
     decision.chain_command = modlog::ChainCommand(decision.record.entry_id, decision.record.entry);
   }
   return decision;
@@ -241,23 +239,27 @@ absl::StatusOr<Decision> ReviewService::RevertDecision(const auth::Principal& pr
                                                        const std::string& justification,
                                                        const std::string& request_id,
                                                        std::optional<TimePoint> deadline) {
-  if (principal.role != auth::Role::kLead) {
-    return absl::PermissionDeniedError("only the lead may revert a censor");
-  }
+  RETURN_IF_ERROR(MayRevert(principal));
   if (entry_id <= 0) {
     return absl::InvalidArgumentError("entry_id must be a positive log entry id");
   }
-  RETURN_IF_ERROR(
-      CheckText("justification", justification, true, static_cast<size_t>(config_.min_justification_chars)));
+  RETURN_IF_ERROR(CheckText("justification", justification, RulesFor(Action::kRevert).needs_justification,
+                            static_cast<size_t>(config_.min_justification_chars)));
   if (request_id.size() > kMaxRequestIdBytes || !IsValidUtf8(request_id)) {
     return absl::InvalidArgumentError("request_id must be UTF-8 text of at most 128 bytes");
   }
   ASSIGN_OR_RETURN(DecisionRecord record,
                    store_.Revert(principal, entry_id, justification, request_id, clock_.Now(), deadline));
-  metrics_.GetCounter("curation_review_decisions_total", "Decisions recorded", {{"action", record.action}}).Inc();
+  CountDecision(record.action);
   Decision decision{.record = std::move(record)};
   decision.chain_command = modlog::ChainCommand(decision.record.entry_id, decision.record.entry);
   return decision;
+}
+
+void ReviewService::CountDecision(Action action) {
+  metrics_.GetCounter("curation_review_decisions_total", "Decisions recorded",
+                      {{"action", std::string(kActions.Db(action))}})
+      .Inc();
 }
 
 absl::StatusOr<QueueCounts> ReviewService::GetQueueStats(std::optional<TimePoint> deadline) {
@@ -277,9 +279,10 @@ void ReviewService::RefreshMetrics() {
     metrics_.GetGauge(name, help, labels).Set(value);
   };
   const char* kDepth = "Review items not yet decided";
-  gauge("curation_review_queue_items", kDepth, static_cast<double>(counts->open), {{"state", "open"}});
-  gauge("curation_review_queue_items", kDepth, static_cast<double>(counts->claimed), {{"state", "claimed"}});
-  gauge("curation_review_queue_items", kDepth, static_cast<double>(counts->escalated), {{"state", "escalated"}});
+  auto state = [](ItemState value) { return Labels{{"state", std::string(kItemStates.Db(value))}}; };
+  gauge("curation_review_queue_items", kDepth, static_cast<double>(counts->open), state(ItemState::kOpen));
+  gauge("curation_review_queue_items", kDepth, static_cast<double>(counts->claimed), state(ItemState::kClaimed));
+  gauge("curation_review_queue_items", kDepth, static_cast<double>(counts->escalated), state(ItemState::kEscalated));
   gauge("curation_review_at_risk_items", "Undecided items due within the at-risk window",
         static_cast<double>(counts->at_risk));
   gauge("curation_review_breached_items", "Undecided items past their deadline", static_cast<double>(counts->breached));

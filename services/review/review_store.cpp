@@ -2,31 +2,48 @@
 
 #include <algorithm>
 #include <iterator>
-#include <tuple>
 
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 
 #include <curation/db/fields.hpp>
 #include <curation/modlog/log_store.hpp>
+#include <curation/review/rules.hpp>
 
 namespace curation::review {
 namespace {
 
+using db::ValueOf;
+
 constexpr char kFeedConsumer[] = "review.items";
 constexpr char kUnjustifiedConsumer[] = "review.unjustified";
+
+// The fixed values the statements spell, as SQL literals from their tables.
+std::string Sql(ItemState state) { return kItemStates.Sql(state); }
+std::string Sql(ItemReason reason) { return kItemReasons.Sql(reason); }
+std::string Sql(TargetKind kind) { return kTargetKinds.Sql(kind); }
 
 // Times travel as milliseconds since the epoch.
 std::string Span(int param) { return absl::StrCat("make_interval(secs => $", param, "::double precision / 1000)"); }
 
-// The queue order: earliest due first, and among items due together the one with the higher
-// signal (an unplayable probe raises it) first. Each of the items_*queue indexes holds it.
+// The queue order (InQueueOrder in rules.hpp): earliest due first, and among items due together
+// the one with the higher signal (an unplayable probe raises it) first. Each of the items_*queue
+// indexes holds it.
 constexpr char kQueueOrder[] = "i.due_at, i.signal DESC, i.id";
 
-// A claim whose lease has lapsed is open again, whether or not the sweeper has run yet.
-std::string EffectiveState(int now_param) {
-  return absl::StrCat("CASE WHEN i.state = 'claimed' AND i.lease_expires_at <= ", db::TimeParam(now_param),
-                      " THEN 'open' ELSE i.state END");
+// The lease rules (rules.hpp) as the SQL functions of migration 0010, for an item `i` at `now`.
+// PostgreSQL inlines them, so the indexes on the columns serve them as before.
+std::string EffectiveState(const std::string& now) {
+  return absl::StrCat("review.effective_state(i.state, i.lease_expires_at, ", now, ")");
+}
+std::string LeaseLapsed(const std::string& now) {
+  return absl::StrCat("review.lease_lapsed(i.state, i.lease_expires_at, ", now, ")");
+}
+std::string LeaseLive(const std::string& now) {
+  return absl::StrCat("review.lease_live(i.state, i.lease_expires_at, ", now, ")");
+}
+std::string LeaseHeldBy(const std::string& holder, const std::string& now) {
+  return absl::StrCat("review.lease_held_by(i.state, i.lease_holder, i.lease_expires_at, ", holder, ", ", now, ")");
 }
 
 // Item columns with the title, channel and category a curator needs, read from ingest.
@@ -39,11 +56,11 @@ const std::string& ItemSelect() {
       ", coalesce(i.playability, ''), coalesce(pv.summary, ''), i.signal, coalesce(i.lease_holder, ''), ",
       db::MillisOf("i.lease_expires_at"), ", ", db::MillisOf("i.decided_at"),
       " FROM review.items i"
-      " LEFT JOIN ingest.videos v ON i.target_kind = 'video' AND v.id = i.target_id"
-      " LEFT JOIN ingest.channels c ON i.target_kind = 'channel' AND c.id = i.target_id"
+      " LEFT JOIN ingest.videos v ON i.target_kind = ", Sql(TargetKind::kVideo), " AND v.id = i.target_id"
+      " LEFT JOIN ingest.channels c ON i.target_kind = ", Sql(TargetKind::kChannel), " AND c.id = i.target_id"
       " LEFT JOIN ingest.channels ch ON ch.id = coalesce(v.channel_id, c.id)"
       " LEFT JOIN ingest.categories cat ON cat.id = v.category_id"
-      " LEFT JOIN probe.verdicts pv ON i.target_kind = 'video' AND pv.video_id = i.target_id");
+      " LEFT JOIN probe.verdicts pv ON i.target_kind = ", Sql(TargetKind::kVideo), " AND pv.video_id = i.target_id");
   return select;
 }
 
@@ -62,60 +79,58 @@ constexpr char kListClaimed[] = "review.list_claimed";
 std::string ListPage(const std::string& items) {
   const std::string now = db::TimeParam(12), after_due = db::TimeParam(2);
   return absl::StrCat(
-      "WITH page AS (SELECT i.id FROM review.items i WHERE ", items, " AND ", EffectiveState(12),
+      "WITH page AS (SELECT i.id FROM review.items i WHERE ", items, " AND ", EffectiveState(now),
       " = ANY($1::text[]) AND i.due_at >= ", after_due, " AND (i.due_at > ", after_due,
       " OR i.signal < $3::integer OR (i.signal = $3::integer AND i.id > $4::bigint))"
       " AND i.due_at < coalesce(", db::TimeParam(5), ", 'infinity')"
       " AND i.due_at <= CASE WHEN $6::boolean THEN ", now, " ELSE 'infinity' END"
       " AND ($7 = '' OR EXISTS (SELECT FROM ingest.videos fv"
-      "   WHERE i.target_kind = 'video' AND fv.id = i.target_id AND fv.category_id = $7))"
+      "   WHERE i.target_kind = ", Sql(TargetKind::kVideo), " AND fv.id = i.target_id AND fv.category_id = $7))"
       " AND ($8 = '' OR i.channel_id = $8)"
       " AND ($9 = '' OR i.playability = $9)"
-      " AND ($10 = '' OR (i.lease_holder = $10 AND i.lease_expires_at > ", now, "))"
+      " AND ($10 = '' OR ", LeaseHeldBy("$10", now), ")"
       " ORDER BY ", kQueueOrder, " LIMIT $11) ",
       ItemSelect(), " WHERE i.id = ANY(ARRAY(SELECT id FROM page)) ORDER BY ", kQueueOrder);
 }
 
 // The list statements whose items together hold the effective states `filter` asks for.
 std::vector<const char*> ListStatements(const ItemFilter& filter) {
-  auto asks = [&](const char* state) {
-    return std::find(filter.states.begin(), filter.states.end(), state) != filter.states.end();
+  auto asks = [&](ItemState state) {
+    return std::find(filter.states.begin(), filter.states.end(), kItemStates.Db(state)) != filter.states.end();
   };
   std::vector<const char*> statements;
   if (!filter.claimed_by.empty()) {  // only a live claim has a holder
-    if (asks("claimed")) {
+    if (asks(ItemState::kClaimed)) {
       statements.push_back(kListClaimed);
     }
     return statements;
   }
-  if (asks("open")) {
+  if (asks(ItemState::kOpen)) {
     // The claimed and escalated ones are among the pending; a channel has an index of its own.
     statements.push_back(filter.channel_id.empty() ? kListPending : kListPendingInChannel);
   } else {
-    if (asks("claimed")) {
+    if (asks(ItemState::kClaimed)) {
       statements.push_back(kListClaimed);
     }
-    if (asks("escalated")) {
+    if (asks(ItemState::kEscalated)) {
       statements.push_back(kListEscalated);
     }
   }
-  if (asks("decided")) {
+  if (asks(ItemState::kDecided)) {
     statements.push_back(kListDecided);
   }
   return statements;
 }
 
-bool InQueueOrder(const ItemRow& a, const ItemRow& b) {
-  return std::tie(a.due_at, b.signal, a.id) < std::tie(b.due_at, a.signal, b.id);
-}
+bool RowsInQueueOrder(const ItemRow& a, const ItemRow& b) { return InQueueOrder(PositionOf(a), PositionOf(b)); }
 
 ItemRow ReadItem(const pqxx::row& row) {
   ItemRow item;
   item.id = row[0].as<int64_t>();
-  item.target_kind = row[1].as<std::string>();
+  item.target_kind = ValueOf(kTargetKinds, row[1]);
   item.target_id = row[2].as<std::string>();
-  item.reason = row[3].as<std::string>();
-  item.state = row[4].as<std::string>();
+  item.reason = ValueOf(kItemReasons, row[3]);
+  item.state = ValueOf(kItemStates, row[4]);
   item.title = row[5].as<std::string>();
   item.channel_id = row[6].as<std::string>();
   item.channel_title = row[7].as<std::string>();
@@ -182,38 +197,11 @@ modlog::EntryContent EntryBy(const auth::Principal& principal, TimePoint now) {
   return content;
 }
 
-bool IsLead(const auth::Principal& principal) { return principal.role == auth::Role::kLead; }
-
-// Why `principal` may not decide `item` now, if they may not.
-absl::Status MayDecide(const auth::Principal& principal, const ItemRow& item, const std::string& action,
-                       TimePoint now) {
-  if (item.state == "decided") {
-    return absl::FailedPreconditionError(absl::StrCat("item ", item.id, " was already decided"));
-  }
-  if (item.state == "escalated") {
-    if (!IsLead(principal)) {
-      return absl::PermissionDeniedError(absl::StrCat("item ", item.id, " is escalated: only the lead decides it"));
-    }
-    if (action == modlog::kEscalate) {
-      return absl::FailedPreconditionError(absl::StrCat("item ", item.id, " is already escalated"));
-    }
-    return absl::OkStatus();
-  }
-  if (IsLead(principal)) {
-    return absl::OkStatus();
-  }
-  bool live = item.state == "claimed" && item.lease_expires_at && *item.lease_expires_at > now;
-  if (!live || item.lease_holder.empty()) {
-    if (item.state == "claimed" && item.lease_holder == principal.name) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("your lease on item ", item.id, " expired; claim it again before deciding"));
-    }
-    return absl::FailedPreconditionError(absl::StrCat("claim item ", item.id, " before deciding it"));
-  }
-  if (item.lease_holder != principal.name) {
-    return absl::FailedPreconditionError(absl::StrCat("item ", item.id, " is claimed by ", item.lease_holder));
-  }
-  return absl::OkStatus();
+PolicyCode ReadPolicyCode(const pqxx::row& row) {
+  return {.code = row[0].as<std::string>(),
+          .action = ValueOf(kActions, row[1]),
+          .applies_to = ValueOf(kAppliesTo, row[2]),
+          .title = row[3].as<std::string>()};
 }
 
 // The decision row citing the entry an AppendThen statement writes ($29..$33).
@@ -252,60 +240,66 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
        "INSERT INTO review.feed_cursors (consumer, seq) VALUES ($1, 0) ON CONFLICT (consumer) DO NOTHING"},
       {"review.lock_cursor", "SELECT seq FROM review.feed_cursors WHERE consumer = $1 FOR UPDATE"},
       {"review.items_from_feed",
-       "WITH batch AS (SELECT seq, kind, target_kind, target_id, occurred_at FROM ingest.feed"
-       "   WHERE seq > $1 ORDER BY seq LIMIT $2),"
-       " created AS (INSERT INTO review.items (target_kind, target_id, reason, source_seq, uploaded_at, due_at)"
-       "   SELECT target_kind, target_id,"
-       "     CASE kind WHEN 'video_created' THEN 'new_video' WHEN 'channel_created' THEN 'new_channel'"
-       "     ELSE 'assets_changed' END,"
-       "     seq, occurred_at, occurred_at + make_interval(secs => $3::double precision / 1000)"
-       "   FROM batch WHERE kind IN ('video_created', 'channel_created', 'video_assets_changed')"
-       "   ORDER BY seq"
-       "   ON CONFLICT (source_seq) DO NOTHING RETURNING 1)"
-       " SELECT (SELECT max(seq) FROM batch), (SELECT count(*) FROM batch), (SELECT count(*) FROM created)"},
+       absl::StrCat(
+           "WITH batch AS (SELECT seq, kind, target_kind, target_id, occurred_at FROM ingest.feed"
+           "   WHERE seq > $1 ORDER BY seq LIMIT $2),"
+           " created AS (INSERT INTO review.items (target_kind, target_id, reason, source_seq, uploaded_at, due_at)"
+           "   SELECT target_kind, target_id,"
+           "     CASE kind WHEN 'video_created' THEN ", Sql(ItemReason::kNewVideo), " WHEN 'channel_created' THEN ",
+           Sql(ItemReason::kNewChannel), " ELSE ", Sql(ItemReason::kAssetsChanged), " END,"
+           "     seq, occurred_at, occurred_at + make_interval(secs => $3::double precision / 1000)"
+           "   FROM batch WHERE kind IN ('video_created', 'channel_created', 'video_assets_changed')"
+           "   ORDER BY seq"
+           "   ON CONFLICT (source_seq) DO NOTHING RETURNING 1)"
+           " SELECT (SELECT max(seq) FROM batch), (SELECT count(*) FROM batch), (SELECT count(*) FROM created)")},
       // Unjustified chain actions go straight to the lead.
       {"review.items_from_unjustified",
-       "WITH batch AS (SELECT id, target_kind, target_id, coalesce(chain_event_at, recorded_at) AS at"
-       "   FROM modlog.entries WHERE kind = 'chain_unjustified' AND id > $1 ORDER BY id LIMIT $2),"
-       " created AS (INSERT INTO review.items (target_kind, target_id, reason, source_log_entry, uploaded_at, due_at,"
-       "   state, priority)"
-       "   SELECT target_kind, target_id, 'unjustified_chain_action', id, at,"
-       "     at + make_interval(secs => $3::double precision / 1000), 'escalated', 1"
-       "   FROM batch ORDER BY id"
-       "   ON CONFLICT (source_log_entry) DO NOTHING RETURNING 1)"
-       " SELECT (SELECT max(id) FROM batch), (SELECT count(*) FROM batch), (SELECT count(*) FROM created)"},
+       absl::StrCat(
+           "WITH batch AS (SELECT id, target_kind, target_id, coalesce(chain_event_at, recorded_at) AS at"
+           "   FROM modlog.entries WHERE kind = ", modlog::kEntryKinds.Sql(modlog::EntryKind::kChainUnjustified),
+           " AND id > $1 ORDER BY id LIMIT $2),"
+           " created AS (INSERT INTO review.items (target_kind, target_id, reason, source_log_entry, uploaded_at,"
+           "   due_at, state, priority)"
+           "   SELECT target_kind, target_id, ", Sql(ItemReason::kUnjustifiedChainAction), ", id, at,"
+           "     at + make_interval(secs => $3::double precision / 1000), ", Sql(ItemState::kEscalated), ", 1"
+           "   FROM batch ORDER BY id"
+           "   ON CONFLICT (source_log_entry) DO NOTHING RETURNING 1)"
+           " SELECT (SELECT max(id) FROM batch), (SELECT count(*) FROM batch), (SELECT count(*) FROM created)")},
       {"review.advance_cursor", "UPDATE review.feed_cursors SET seq = $2 WHERE consumer = $1"},
       {"review.expire_leases",
-       absl::StrCat("UPDATE review.items SET state = 'open', lease_holder = NULL, lease_expires_at = NULL"
-                    " WHERE state = 'claimed' AND lease_expires_at <= ",
-                    db::TimeParam(1))},
+       absl::StrCat("UPDATE review.items i SET state = ", Sql(ItemState::kOpen),
+                    ", lease_holder = NULL, lease_expires_at = NULL WHERE ", LeaseLapsed(db::TimeParam(1)))},
       // One page of the queue from one set of items, each read by its index in queue order.
-      {kListPending, ListPage("i.state <> 'decided'")},
-      {kListPendingInChannel, ListPage("i.state <> 'decided' AND i.channel_id = $8")},
-      {kListEscalated, ListPage("i.state = 'escalated'")},
-      {kListDecided, ListPage("i.state = 'decided'")},
-      {kListClaimed, ListPage(absl::StrCat("i.state = 'claimed' AND i.lease_expires_at > ", db::TimeParam(12)))},
+      {kListPending, ListPage(absl::StrCat("i.state <> ", Sql(ItemState::kDecided)))},
+      {kListPendingInChannel,
+       ListPage(absl::StrCat("i.state <> ", Sql(ItemState::kDecided), " AND i.channel_id = $8"))},
+      {kListEscalated, ListPage(absl::StrCat("i.state = ", Sql(ItemState::kEscalated)))},
+      {kListDecided, ListPage(absl::StrCat("i.state = ", Sql(ItemState::kDecided)))},
+      {kListClaimed, ListPage(LeaseLive(db::TimeParam(12)))},
       {"review.get_item", absl::StrCat(select, " WHERE i.id = $1")},
       {"review.lock_item", absl::StrCat(select, " WHERE i.id = $1 FOR UPDATE OF i")},
       {"review.items_by_id", absl::StrCat(select, " WHERE i.id = ANY($1::bigint[]) ORDER BY ", kQueueOrder)},
-      // Claims and reads in one statement: the read sees the items as they were before the
-      // claim, so the caller sets the lease fields it just wrote. `= ANY(ARRAY(...))` keeps the
-      // generic plan on the primary key (a LIMIT $2 is estimated at a tenth of the table).
+      // Claims the first items open in effect (the pending index, in queue order) and reads them
+      // in one statement: the read sees the items as they were before the claim, so the caller
+      // sets the lease fields it just wrote. `= ANY(ARRAY(...))` keeps the generic plan on the
+      // primary key (a LIMIT $2 is estimated at a tenth of the table).
       {"review.claim",
        absl::StrCat("WITH picked AS (SELECT i.id FROM review.items i"
-                    " WHERE i.state <> 'decided'"
-                    " AND (i.state = 'open' OR (i.state = 'claimed' AND i.lease_expires_at <= ",
-                    db::TimeParam(3), ")) ORDER BY ", kQueueOrder, " LIMIT $2 FOR UPDATE OF i SKIP LOCKED),"
-                    " claimed AS (UPDATE review.items it SET state = 'claimed', lease_holder = $1, lease_expires_at = ",
-                    db::TimeParam(3), " + ", Span(4), " WHERE it.id = ANY(ARRAY(SELECT id FROM picked)) RETURNING it.id) ",
+                    " WHERE i.state <> ", Sql(ItemState::kDecided), " AND ", EffectiveState(db::TimeParam(3)), " = ",
+                    Sql(ItemState::kOpen), " ORDER BY ", kQueueOrder, " LIMIT $2 FOR UPDATE OF i SKIP LOCKED),"
+                    " claimed AS (UPDATE review.items it SET state = ", Sql(ItemState::kClaimed),
+                    ", lease_holder = $1, lease_expires_at = ", db::TimeParam(3), " + ", Span(4),
+                    " WHERE it.id = ANY(ARRAY(SELECT id FROM picked)) RETURNING it.id) ",
                     select, " WHERE i.id = ANY(ARRAY(SELECT id FROM claimed)) ORDER BY ", kQueueOrder)},
+      // Guarded: extends only the leases that are still $1's at $3 (MayRenew decided from a read).
       {"review.renew",
-       absl::StrCat("UPDATE review.items SET lease_expires_at = ", db::TimeParam(3), " + ", Span(4),
-                    " WHERE id = ANY($2::bigint[]) AND state = 'claimed' AND lease_holder = $1 AND lease_expires_at > ",
-                    db::TimeParam(3), " RETURNING id")},
+       absl::StrCat("UPDATE review.items i SET lease_expires_at = ", db::TimeParam(3), " + ", Span(4),
+                    " WHERE i.id = ANY($2::bigint[]) AND ", LeaseHeldBy("$1", db::TimeParam(3)), " RETURNING i.id")},
       {"review.release",
-       "UPDATE review.items SET state = 'open', lease_holder = NULL, lease_expires_at = NULL"
-       " WHERE id = ANY($2::bigint[]) AND state = 'claimed' AND lease_holder = $1 RETURNING id"},
+       absl::StrCat("UPDATE review.items SET state = ", Sql(ItemState::kOpen),
+                    ", lease_holder = NULL, lease_expires_at = NULL"
+                    " WHERE id = ANY($2::bigint[]) AND state = ", Sql(ItemState::kClaimed),
+                    " AND lease_holder = $1 RETURNING id")},
       {"review.find_request",
        absl::StrCat("SELECT item_id, action, log_entry_id, ", db::MillisOf("decided_at"),
                     " FROM review.decisions WHERE principal = $1 AND request_id = $2")},
@@ -321,26 +315,25 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
       {"review.revert", modlog::LogStore::AppendThen(RecordDecision())},
       // A decision in one round trip: the item moves to $34 (decided, escalated) only if it
       // is still the caller's to decide ($35: the caller is the lead), and only then are the
-      // log entry and the decision written. No row back: it was not.
+      // log entry and the decision written. No row back: it was not. The guard is MayDecide
+      // again, at write time: the store decided from a read, and the item may have changed since.
       {"review.decide",
        modlog::LogStore::AppendThen(
            RecordDecision(),
-           absl::StrCat("UPDATE review.items SET state = $34, lease_holder = NULL, lease_expires_at = NULL,"
-                        " decided_at = CASE WHEN $34 = 'decided' THEN ",
-                        db::TimeParam(33),
+           absl::StrCat("UPDATE review.items i SET state = $34, lease_holder = NULL, lease_expires_at = NULL,"
+                        " decided_at = CASE WHEN $34 = ", Sql(ItemState::kDecided), " THEN ", db::TimeParam(33),
                         " ELSE decided_at END"
-                        " WHERE id = $29::bigint AND state <> 'decided' AND CASE WHEN $35::boolean"
-                        " THEN NOT (state = 'escalated' AND $30 = 'escalate')"
-                        " ELSE state = 'claimed' AND lease_holder = $31 AND lease_expires_at > ",
-                        db::TimeParam(33), " END RETURNING id"))},
+                        " WHERE i.id = $29::bigint AND i.state <> ", Sql(ItemState::kDecided),
+                        " AND CASE WHEN $35::boolean THEN NOT (i.state = ", Sql(ItemState::kEscalated), " AND $30 = ",
+                        kActions.Sql(Action::kEscalate), ") ELSE ", LeaseHeldBy("$31", db::TimeParam(33)),
+                        " END RETURNING i.id"))},
       {"review.counts",
-       absl::StrCat("SELECT count(*),"
-                    " count(*) FILTER (WHERE state = 'open' OR (state = 'claimed' AND lease_expires_at <= ",
-                    db::TimeParam(1), ")), count(*) FILTER (WHERE state = 'claimed' AND lease_expires_at > ", db::TimeParam(1),
-                    "), count(*) FILTER (WHERE state = 'escalated'),"
-                    " count(*) FILTER (WHERE due_at > ",
-                    db::TimeParam(1), " AND due_at <= ", db::TimeParam(1), " + ", Span(2), "), count(*) FILTER (WHERE due_at <= ",
-                    db::TimeParam(1), "), ", db::MillisOf("min(due_at)"), " FROM review.items WHERE state <> 'decided'")},
+       absl::StrCat("SELECT count(*), count(*) FILTER (WHERE ", EffectiveState(db::TimeParam(1)), " = ",
+                    Sql(ItemState::kOpen), "), count(*) FILTER (WHERE ", LeaseLive(db::TimeParam(1)),
+                    "), count(*) FILTER (WHERE i.state = ", Sql(ItemState::kEscalated), "),"
+                    " count(*) FILTER (WHERE i.due_at > ", db::TimeParam(1), " AND i.due_at <= ", db::TimeParam(1),
+                    " + ", Span(2), "), count(*) FILTER (WHERE i.due_at <= ", db::TimeParam(1), "), ",
+                    db::MillisOf("min(i.due_at)"), " FROM review.items i WHERE i.state <> ", Sql(ItemState::kDecided))},
       {"review.time_to_decision",
        absl::StrCat("SELECT (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM decided_at - uploaded_at))"
                     " * 1000)::bigint, count(*) FROM review.items WHERE decided_at > ",
@@ -389,7 +382,7 @@ absl::StatusOr<std::vector<ItemRow>> ReviewStore::ListItems(const ItemFilter& fi
           std::vector<ItemRow> merged;
           std::merge(std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()),
                      std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()),
-                     std::back_inserter(merged), InQueueOrder);
+                     std::back_inserter(merged), RowsInQueueOrder);
           merged.resize(std::min<size_t>(merged.size(), static_cast<size_t>(limit)));
           items = std::move(merged);
         }
@@ -421,7 +414,7 @@ absl::StatusOr<std::vector<ItemRow>> ReviewStore::Claim(const std::string& holde
       [&](pqxx::work& tx) {
         items = ReadItems(tx.exec_prepared("review.claim", holder, count, db::ToMillis(now), lease.count()));
         for (ItemRow& item : items) {
-          item.state = "claimed";
+          item.state = ItemState::kClaimed;
           item.lease_holder = holder;
           item.lease_expires_at = db::FromMillis(db::ToMillis(now) + lease.count());
         }
@@ -436,18 +429,29 @@ absl::StatusOr<std::vector<ItemRow>> ReviewStore::Renew(const std::string& holde
                                                         std::optional<TimePoint> deadline) {
   std::vector<ItemRow> items;
   RETURN_IF_ERROR(pool_.InTransaction(
-      [&](pqxx::work& tx) {
+      [&](pqxx::work& tx) -> absl::Status {
+        items = ReadItems(tx.exec_prepared("review.items_by_id", IdArray(ids)));
+        auto read = [&](int64_t id) -> const ItemRow* {
+          auto it = std::find_if(items.begin(), items.end(), [&](const ItemRow& item) { return item.id == id; });
+          return it == items.end() ? nullptr : &*it;
+        };
+        for (int64_t id : ids) {
+          RETURN_IF_ERROR(MayRenew(holder, id, read(id), now));
+        }
+        // The guarded statement renews only the leases still live and $1's when it runs: one may
+        // have lapsed, or been decided by the lead, since the read.
         std::vector<int64_t> renewed;
         for (const auto& row : tx.exec_prepared("review.renew", holder, IdArray(ids), db::ToMillis(now), lease.count())) {
           renewed.push_back(row[0].as<int64_t>());
         }
         for (int64_t id : ids) {
           if (std::find(renewed.begin(), renewed.end(), id) == renewed.end()) {
-            return absl::FailedPreconditionError(
-                absl::StrCat("you hold no live lease on item ", id, " (it expired or was never yours); claim it again"));
+            return MayRenew(holder, id, nullptr, now);  // refused as if there were no lease to renew
           }
         }
-        items = ReadItems(tx.exec_prepared("review.items_by_id", IdArray(ids)));
+        for (ItemRow& item : items) {
+          item.lease_expires_at = db::FromMillis(db::ToMillis(now) + lease.count());
+        }
         return absl::OkStatus();
       },
       deadline));
@@ -471,7 +475,7 @@ namespace {
 // The first outcome of a retried request; INVALID_ARGUMENT when the id was used for another decision.
 absl::StatusOr<std::optional<DecisionRecord>> Replayed(pqxx::transaction_base& tx, const auth::Principal& principal,
                                                        const std::string& request_id, int64_t item_id,
-                                                       const std::string& action) {
+                                                       Action action) {
   if (request_id.empty()) {
     return std::optional<DecisionRecord>();
   }
@@ -481,7 +485,7 @@ absl::StatusOr<std::optional<DecisionRecord>> Replayed(pqxx::transaction_base& t
   }
   DecisionRecord record;
   record.item_id = found[0][0].as<int64_t>();
-  record.action = found[0][1].as<std::string>();
+  record.action = ValueOf(kActions, found[0][1]);
   record.entry_id = found[0][2].as<int64_t>();
   record.decided_at = db::FromMillis(found[0][3].as<int64_t>());
   record.decided_by = principal.name;
@@ -493,43 +497,25 @@ absl::StatusOr<std::optional<DecisionRecord>> Replayed(pqxx::transaction_base& t
   return std::optional<DecisionRecord>(std::move(record));
 }
 
-// Checks the cited codes against the catalogue: each known and active, fitting the target,
-// and at least one calling for this action (warn, censor).
-absl::Status CheckPolicyCodes(pqxx::transaction_base& tx, const std::vector<std::string>& codes, const std::string& action,
-                              const std::string& target_kind) {
+// The active catalogue codes among `codes`.
+std::vector<PolicyCode> KnownCodes(pqxx::transaction_base& tx, const std::vector<std::string>& codes) {
   std::vector<PolicyCode> known;
   // Most decisions (approvals) cite no code: no round trip for them.
-  for (const auto& row : codes.empty() ? pqxx::result()
-                                       : tx.exec_prepared("review.policy_lookup", TextArrayLiteral(codes))) {
-    known.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
-                     row[3].as<std::string>()});
-  }
-  bool matches_action = false;
-  for (const std::string& code : codes) {
-    auto it = std::find_if(known.begin(), known.end(), [&](const PolicyCode& p) { return p.code == code; });
-    if (it == known.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("policy_codes: unknown code '", code, "' (see `curatorctl queue codes`)"));
+  if (!codes.empty()) {
+    for (const auto& row : tx.exec_prepared("review.policy_lookup", TextArrayLiteral(codes))) {
+      known.push_back(ReadPolicyCode(row));
     }
-    if (it->applies_to != "any" && it->applies_to != target_kind) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("policy_codes: '", code, "' applies to a ", it->applies_to, ", not a ", target_kind));
-    }
-    matches_action = matches_action || it->action == action;
   }
-  if ((action == modlog::kWarn || action == modlog::kCensor) && !matches_action) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("policy_codes: a ", action, " must cite at least one ", action, " code"));
-  }
-  return absl::OkStatus();
+  return known;
 }
 
 // Writes the log entry and the decision citing it with `statement` (review.decide, whose
 // extra parameters follow, or review.revert); nullopt when review.decide's guard refused.
 std::optional<DecisionRecord> Record(pqxx::transaction_base& tx, const char* statement,
-                                     const auth::Principal& principal, int64_t item_id,
+                                     const auth::Principal& principal, int64_t item_id, Action action,
                                      const std::string& request_id, modlog::EntryContent entry, TimePoint now,
                                      const std::vector<std::optional<std::string>>& extra = {}) {
+  entry.kind = kActions.Db(action);
   std::vector<std::optional<std::string>> parameters = modlog::LogStore::AppendParameters(entry);
   for (std::optional<std::string> value :
        {std::optional<std::string>(absl::StrCat(item_id)), std::optional<std::string>(entry.kind),
@@ -542,9 +528,8 @@ std::optional<DecisionRecord> Record(pqxx::transaction_base& tx, const char* sta
   if (written.empty()) {
     return std::nullopt;
   }
-  std::string action = entry.kind;
   return DecisionRecord{.item_id = item_id,
-                        .action = std::move(action),
+                        .action = action,
                         .entry_id = written[0][0].as<int64_t>(),
                         .entry = std::move(entry),
                         .decided_at = now,
@@ -557,7 +542,8 @@ absl::StatusOr<DecisionRecord> ReviewStore::Decide(const auth::Principal& princi
                                                    TimePoint now, std::optional<TimePoint> deadline) {
   DecisionRecord record;
   // Two round trips, no transaction: read the item (what the curator saw, and whether they
-  // may decide it), then one guarded statement that writes all or nothing.
+  // may decide it: the rules, on the row as read), then one guarded statement that writes all
+  // or nothing, and re-checks in SQL who may decide, as the item is when it runs.
   RETURN_IF_ERROR(pool_.Autocommit(
       [&](pqxx::nontransaction& tx) -> absl::Status {
         auto read = ReadItems(tx.exec_prepared("review.get_item", draft.item_id));
@@ -575,23 +561,13 @@ absl::StatusOr<DecisionRecord> ReviewStore::Decide(const auth::Principal& princi
           return absl::OkStatus();
         }
 
+        ASSIGN_OR_RETURN(Target target,
+                         DecisionTarget(item, draft.action == Action::kCensor ? draft.censor_scope : std::nullopt));
+        RETURN_IF_ERROR(CheckPolicyCodes(KnownCodes(tx, draft.policy_codes), draft.policy_codes, draft.action,
+                                         target.kind));
         modlog::EntryContent entry = EntryBy(principal, now);
-        entry.kind = draft.action;
-        entry.target_kind = item.target_kind;
-        entry.target_id = item.target_id;
-        if (draft.action == modlog::kCensor && !draft.censor_target_kind.empty() &&
-            draft.censor_target_kind != item.target_kind) {
-          if (draft.censor_target_kind != "channel") {
-            return absl::InvalidArgumentError("censor_scope: a channel item can only censor its channel");
-          }
-          if (item.channel_id.empty()) {
-            return absl::FailedPreconditionError(
-                absl::StrCat("the channel of video ", item.target_id, " is not known yet; censor the video"));
-          }
-          entry.target_kind = "channel";
-          entry.target_id = item.channel_id;
-        }
-        RETURN_IF_ERROR(CheckPolicyCodes(tx, draft.policy_codes, draft.action, entry.target_kind));
+        entry.target_kind = kTargetKinds.Db(target.kind);
+        entry.target_id = std::move(target.id);
         entry.item_id = item.id;
         entry.justification = draft.justification;
         entry.policy_codes = draft.policy_codes;
@@ -601,9 +577,10 @@ absl::StatusOr<DecisionRecord> ReviewStore::Decide(const auth::Principal& princi
 
         std::optional<DecisionRecord> written;
         try {
-          written = Record(tx, "review.decide", principal, item.id, draft.request_id, std::move(entry), now,
-                           {draft.action == modlog::kEscalate ? "escalated" : "decided",
-                            IsLead(principal) ? "true" : "false"});
+          written = Record(tx, "review.decide", principal, item.id, draft.action, draft.request_id, std::move(entry),
+                           now,
+                           {std::string(kItemStates.Db(RulesFor(draft.action).leaves)),
+                            principal.role == auth::Role::kLead ? "true" : "false"});
         } catch (const pqxx::unique_violation&) {  // (principal, request_id) decided another item
           return absl::InvalidArgumentError(
               absl::StrCat("request_id '", draft.request_id, "' was already used for a different decision"));
@@ -629,7 +606,7 @@ absl::StatusOr<DecisionRecord> ReviewStore::Revert(const auth::Principal& princi
   DecisionRecord record;
   RETURN_IF_ERROR(pool_.InTransaction(
       [&](pqxx::work& tx) -> absl::Status {
-        ASSIGN_OR_RETURN(auto replayed, Replayed(tx, principal, request_id, 0, modlog::kRevert));
+        ASSIGN_OR_RETURN(auto replayed, Replayed(tx, principal, request_id, 0, Action::kRevert));
         if (replayed) {
           record = std::move(*replayed);
           return absl::OkStatus();
@@ -639,21 +616,18 @@ absl::StatusOr<DecisionRecord> ReviewStore::Revert(const auth::Principal& princi
           return absl::NotFoundError(absl::StrCat("no log entry ", entry_id));
         }
         modlog::EntryContent censor = ReadEntrySummary(found[0]);
-        if (censor.kind != modlog::kCensor) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("entry ", entry_id, " is a ", censor.kind, ", not a censor: only a censor can be reverted"));
+        // Locking the item serialises reverts of one censor, so the revert this reads (if any)
+        // is the only one there can be until this transaction ends.
+        std::vector<ItemRow> locked;
+        if (censor.item_id) {
+          locked = ReadItems(tx.exec_prepared("review.lock_item", *censor.item_id));
         }
-        if (!censor.item_id) {
-          return absl::FailedPreconditionError(absl::StrCat("entry ", entry_id, " has no review item to revert"));
-        }
-        // Locking the item serialises reverts of one censor.
-        auto locked = ReadItems(tx.exec_prepared("review.lock_item", *censor.item_id));
+        std::optional<int64_t> reverted_by;
         if (auto reverted = tx.exec_prepared("review.revert_of", entry_id); !reverted.empty()) {
-          return absl::FailedPreconditionError(absl::StrCat("entry ", entry_id, " was already reverted by ",
-                                                            modlog::EntryReference(reverted[0][0].as<int64_t>())));
+          reverted_by = reverted[0][0].as<int64_t>();
         }
+        RETURN_IF_ERROR(Revertible(entry_id, censor, reverted_by));
         modlog::EntryContent entry = EntryBy(principal, now);
-        entry.kind = modlog::kRevert;
         entry.target_kind = censor.target_kind;
         entry.target_id = censor.target_id;
         entry.item_id = censor.item_id;
@@ -663,7 +637,8 @@ absl::StatusOr<DecisionRecord> ReviewStore::Revert(const auth::Principal& princi
           entry.snapshot = SnapshotOf(locked.front());
         }
         entry.recorded_at = modlog::ToLogPrecision(now);
-        record = *Record(tx, "review.revert", principal, *censor.item_id, request_id, std::move(entry), now);
+        record = *Record(tx, "review.revert", principal, *censor.item_id, Action::kRevert, request_id, std::move(entry),
+                         now);
         return absl::OkStatus();
       },
       deadline));
@@ -699,8 +674,7 @@ absl::StatusOr<std::vector<PolicyCode>> ReviewStore::PolicyCodes(std::optional<T
   RETURN_IF_ERROR(pool_.InTransaction(
       [&](pqxx::work& tx) {
         for (const auto& row : tx.exec_prepared("review.policy_codes")) {
-          codes.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
-                           row[3].as<std::string>()});
+          codes.push_back(ReadPolicyCode(row));
         }
         return absl::OkStatus();
       },

@@ -9,20 +9,14 @@
 
 #include <curation/auth/principal.hpp>
 #include <curation/common/clock.hpp>
-#include <curation/common/config.hpp>
+#include <curation/review/config.hpp>
 #include <curation/common/metrics.hpp>
 #include <curation/review/review_store.hpp>
 
 namespace curation::review {
 
-struct QueueItem {
-  ItemRow row;           // state and lease as in effect now: a lapsed claim is open
-  bool at_risk = false;  // due within the at-risk window
-  bool breached = false; // past due, not decided
-};
-
 struct ListItemsQuery {
-  ItemFilter filter;  // empty states: everything not decided
+  ItemFilter filter;  // empty states: everything pending (not decided)
   int page_size = 0;  // 0: default
   std::string page_token;
 };
@@ -32,13 +26,14 @@ struct ItemPage {
   std::string next_page_token;
 };
 
+/// A decision as a caller gives it, in stored text, checked by DecideItem.
 struct DecideRequest {
   int64_t item_id = 0;
-  std::string action;  // approve, warn, censor, escalate
+  std::string action;  // an Action as stored (kActions), one IsDecision takes
   std::string justification;
   std::vector<std::string> policy_codes;
   std::string note;          // warn: text for the creator; escalate: note to the lead
-  std::string censor_scope;  // "", video, channel
+  std::string censor_scope;  // "" (the item's own target), or a TargetKind as stored
   std::string request_id;
 };
 
@@ -69,8 +64,10 @@ class ReviewService {
   absl::StatusOr<int64_t> ReleaseItems(const auth::Principal& principal, const std::vector<int64_t>& ids,
                                        std::optional<TimePoint> deadline = std::nullopt);
 
-  /// INVALID_ARGUMENT for a missing, short (in visible characters), long or non-UTF-8
-  /// justification or note, one holding characters CheckWrittenText refuses, or bad policy codes; FAILED_PRECONDITION without a live lease or for an item already decided.
+  /// INVALID_ARGUMENT for an unknown action, a missing, short (in visible characters), long or
+  /// non-UTF-8 justification or note, one holding characters CheckWrittenText refuses, or bad
+  /// policy codes; FAILED_PRECONDITION without a live lease or for an item already decided
+  /// (see MayDecide in rules.hpp).
   absl::StatusOr<Decision> DecideItem(const auth::Principal& principal, const DecideRequest& request,
                                       std::optional<TimePoint> deadline = std::nullopt);
   /// Lead only. FAILED_PRECONDITION for an entry that is not a censor or was reverted already.
@@ -88,8 +85,8 @@ class ReviewService {
   void RunLeaseSweeper(std::stop_token stop, std::chrono::milliseconds period);
 
  private:
-  QueueItem WithDeadlineState(ItemRow row) const;
-  std::vector<QueueItem> WithDeadlineState(std::vector<ItemRow> rows) const;
+  std::vector<QueueItem> AsOfNow(std::vector<ItemRow> rows) const;
+  void CountDecision(Action action);
   absl::StatusOr<std::chrono::milliseconds> LeaseLength(std::chrono::milliseconds requested) const;
   absl::Status CheckText(const char* field, const std::string& text, bool required, size_t min_chars) const;
 

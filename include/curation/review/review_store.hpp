@@ -11,46 +11,17 @@
 #include <curation/common/clock.hpp>
 #include <curation/db/pool.hpp>
 #include <curation/modlog/entry.hpp>
+#include <curation/review/item.hpp>
 
 namespace curation::review {
 
-struct ItemRow {
-  int64_t id = 0;
-  std::string target_kind;  // video, channel
-  std::string target_id;
-  std::string reason;       // new_video, new_channel, assets_changed, unjustified_chain_action
-  std::string state;        // open, claimed, decided, escalated (as stored: a lapsed claim still says claimed)
-  std::string title;
-  std::string channel_id;
-  std::string channel_title;
-  std::string category_id;
-  std::string category_name;
-  TimePoint uploaded_at;
-  TimePoint due_at;
-  TimePoint created_at;
-  std::string playability;  // playable, degraded, unplayable; empty until probed
-  std::string playability_summary;
-  int signal = 0;           // raised by signals (an unplayable probe): first among items due together
-  std::string lease_holder;
-  std::optional<TimePoint> lease_expires_at;
-  std::optional<TimePoint> decided_at;
-};
-
-/// Position after the last item of a page: items are ordered by due_at, then signal
-/// (highest first), then id.
-struct QueuePosition {
-  TimePoint due_at;
-  int signal = 0;
-  int64_t id = 0;
-};
-
 struct ItemFilter {
-  std::vector<std::string> states;  // effective states: a lapsed claim counts as open
+  std::vector<std::string> states;  // ItemStates as stored (kItemStates), in effect: a lapsed claim counts as open
   std::optional<TimePoint> due_before;
   bool breached_only = false;
   std::string category_id;
   std::string channel_id;
-  std::string playability;
+  std::string playability;  // a probe::Verdict as stored
   std::string claimed_by;
 };
 
@@ -59,27 +30,20 @@ struct FeedBatch {
   int64_t items_created = 0;
 };
 
-struct PolicyCode {
-  std::string code;
-  std::string action;      // warn, censor
-  std::string applies_to;  // video, channel, any
-  std::string title;
-};
-
 /// A decision to record: the log entry content is filled in by the store from the item.
 struct DecisionDraft {
   int64_t item_id = 0;
-  std::string action;  // approve, warn, censor, escalate
+  Action action = Action::kApprove;  // a decision: approve, warn, censor, escalate
   std::string justification;
   std::vector<std::string> policy_codes;
   std::string note;
-  std::string censor_target_kind;  // what a censor hides: video or channel
+  std::optional<TargetKind> censor_scope;  // what a censor hides; none: the item's own target
   std::string request_id;
 };
 
 struct DecisionRecord {
   int64_t item_id = 0;
-  std::string action;
+  Action action = Action::kApprove;
   int64_t entry_id = 0;
   modlog::EntryContent entry;
   TimePoint decided_at;
@@ -129,8 +93,9 @@ class ReviewStore {
   absl::StatusOr<int64_t> Release(const std::string& holder, const std::vector<int64_t>& ids,
                                   std::optional<TimePoint> deadline);
 
-  /// Records a decision and its log entry in one transaction, after checking the item's
-  /// state, the caller's lease (a lead needs none) and the policy codes.
+  /// Records a decision and its log entry in one guarded statement, after checking the item's
+  /// state, the caller's lease (a lead needs none) and the policy codes (MayDecide,
+  /// DecisionTarget and CheckPolicyCodes in rules.hpp).
   absl::StatusOr<DecisionRecord> Decide(const auth::Principal& principal, const DecisionDraft& draft, TimePoint now,
                                         std::optional<TimePoint> deadline);
   /// Records a revert of the censor entry `entry_id` and its log entry in one transaction.
