@@ -14,6 +14,7 @@
 
 #include <curation/common/http_client.hpp>
 #include <curation/common/sha256.hpp>
+#include <curation/common/text.hpp>
 #include <curation/common/time_format.hpp>
 #include <fakes/fake_receiver.hpp>
 
@@ -85,16 +86,7 @@ json Render(const ReceiverConfig& receiver, const Notice& notice) {
 }
 
 // Characters the way the strictest receiver could count them (UTF-16 code units).
-size_t Length(const std::string& text) {
-  size_t units = 0;
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if ((byte & 0xC0) != 0x80) {
-      units += byte >= 0xF0 ? 2 : 1;
-    }
-  }
-  return units;
-}
+size_t Length(const std::string& text) { return Utf16Length(text); }
 
 // The embed's fields by name.
 std::map<std::string, std::string> Fields(const json& embed) {

@@ -334,6 +334,22 @@ TEST(OrionParseFeaturedTest, GraphqlErrorsAreUnavailableWithTheFirstMessage) {
   EXPECT_EQ(shapeless.status().code(), absl::StatusCode::kUnavailable) << shapeless.status();
 }
 
+// Orion's error text goes to the log and from there to whoever reads it: C1 controls (NEL
+// U+0085, CSI U+009B, which a terminal obeys like ESC [) and bidi controls (U+202E, U+2066, which
+// show the rest of the line in another order) must not reach it.
+TEST(OrionParseFeaturedTest, GraphqlErrorTextIsNeutralised) {
+  const std::string hostile =
+      "timeout\xC2\x85" "fake log line \xC2\x9B" "31m red \xE2\x80\xAE" "txt.exe \xE2\x81\xA6" "isolated\n end";
+  auto parsed = ParseFeatured(json{{"errors", json::array({{{"message", hostile}}})}, {"data", nullptr}}.dump());
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kUnavailable);
+  const std::string message(parsed.status().message());
+  for (const char* control : {"\xC2\x85", "\xC2\x9B", "\xE2\x80\xAE", "\xE2\x81\xA6", "\n"}) {
+    EXPECT_EQ(message.find(control), std::string::npos) << message;
+  }
+  EXPECT_NE(message.find("timeout fake log line  31m red  txt.exe  isolated  end"), std::string::npos) << message;
+}
+
 TEST(OrionParseFeaturedTest, DuplicatesCollapseToTheFirstSent) {
   auto parsed = ParseFeatured(Answer(
       nullptr, json::array({Entry("7", "9", "first"), Entry("8", "9"), Entry("7", "9", "second"), Entry("7", "1")})));
@@ -440,6 +456,19 @@ TEST_F(OrionClientTest, GraphqlErrorIsUnavailable) {
   EXPECT_EQ(featured.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(std::string(featured.status().message()).find("statement timeout"), std::string::npos)
       << featured.status();
+}
+
+TEST_F(OrionClientTest, GraphqlErrorTextReachesTheCallerNeutralised) {
+  OrionClient client(http_, Options());
+  orion_.RawResponse(R"({"errors":[{"message":"down\u0085now \u202Egnp.exe\u2066 \u009b2J"}],"data":null})");
+  auto featured = client.Featured();
+  ASSERT_FALSE(featured.ok());
+  EXPECT_EQ(featured.status().code(), absl::StatusCode::kUnavailable);
+  const std::string message(featured.status().message());
+  for (const char* control : {"\xC2\x85", "\xC2\x9B", "\xE2\x80\xAE", "\xE2\x81\xA6"}) {
+    EXPECT_EQ(message.find(control), std::string::npos) << message;
+  }
+  EXPECT_NE(message.find("down now  gnp.exe   2J"), std::string::npos) << message;
 }
 
 TEST_F(OrionClientTest, MalformedAnswerIsInvalidArgument) {

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include <curation/common/config.hpp>
+#include <curation/curationd/modules.hpp>
 #include <curation/common/time_format.hpp>
 
 namespace curation {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <curation/common/text.hpp>
 #include <curation/ingest/ingest_service.hpp>
 #include <curation/ingest/ingestor.hpp>
 #include <curation/ingest/page_parser.hpp>
@@ -521,6 +522,43 @@ TEST(PageParserTest, CutsLongTextAtACharacterBoundary) {
   std::string stored = page->rows[0]["title"];
   EXPECT_EQ(stored.size(), 998u);
   EXPECT_EQ(page->truncated_fields, 1u);
+}
+
+// A rejected item is stored as text (64 KiB of it at most), so its cut must fall between
+// characters: one that split a character made the whole page fail to store, again on every poll.
+TEST(PageParserTest, ARejectedItemIsCutBetweenCharacters) {
+  for (const std::string& prefix : {std::string(), std::string("x")}) {
+    json video = FakeQueryNode::MakeVideo(1, 1, FakeQueryNode::BlockIso(1), "1");
+    video["isCensored"] = nullptr;  // rejected
+    std::string description = prefix;
+    while (description.size() < 70000) {
+      description += "\xC3\xA9";  // é
+    }
+    video["description"] = description;
+    json body = {{"data", {{"page", {{"pageInfo", {{"hasNextPage", false}}}, {"edges", {{{"node", video}}}}}}}}};
+    auto page = ParsePage(Streams()[4], body.dump());
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_EQ(page->rejected.size(), 1u);
+    const std::string& raw = page->rejected[0].raw;
+    EXPECT_LE(raw.size(), 64u * 1024);
+    EXPECT_GE(raw.size(), 64u * 1024 - 1);
+    EXPECT_TRUE(IsValidUtf8(raw)) << "cut after " << raw.size() << " bytes";
+  }
+}
+
+// The query node's error text is stored as the stream's last error and logged: one line, no
+// control or bidi character.
+TEST(PageParserTest, GraphqlErrorTextIsNeutralised) {
+  const json body = {{"errors", json::array({{{"message", "resolver\nfailed\xC2\x9B" "2J \xE2\x80\xAE" "txt"}}})},
+                     {"data", nullptr}};
+  auto page = ParsePage(Streams()[4], body.dump());
+  ASSERT_FALSE(page.ok());
+  EXPECT_EQ(page.status().code(), absl::StatusCode::kUnavailable);
+  const std::string message(page.status().message());
+  for (const char* control : {"\n", "\xC2\x9B", "\xE2\x80\xAE"}) {
+    EXPECT_EQ(message.find(control), std::string::npos) << message;
+  }
+  EXPECT_NE(message.find("resolver failed 2J  txt"), std::string::npos) << message;
 }
 
 // Found by tests/fuzz/page_parser_fuzz (input in tests/fuzz/corpus/page_parser/year_4048.json):

@@ -439,6 +439,29 @@ TEST(BagDistributorsTest, KeepsOnlyActiveOperatorsWithPlausibleEndpoints) {
   EXPECT_FALSE(ParseBagDistributors(R"({"errors":[{"message":"boom"}]})").ok());
 }
 
+// The query node relays what anyone on chain writes into a bucket's metadata, and a broken or
+// hostile query node can send any type anywhere: a field of the wrong type costs that bucket or
+// operator, never the answer (a value of the wrong type used to throw out of the parser).
+TEST(BagDistributorsTest, FieldsOfTheWrongTypeCostOnlyTheirBucketOrOperator) {
+  auto parsed = ParseBagDistributors(R"({"data":{"bag":{"id":"dynamic:channel:1","distributionBuckets":[
+    {"id":"0:0","distributing":"yes","operators":[
+      {"workerId":1,"status":"ACTIVE","metadata":{"nodeEndpoint":"https://string-flag.example/"}}]},
+    {"id":"0:1","distributing":true,"operators":{"workerId":2}},
+    {"id":"0:2","distributing":true,"operators":[
+      {"workerId":3,"status":["ACTIVE"],"metadata":{"nodeEndpoint":"https://list-status.example/"}},
+      {"workerId":4,"status":"ACTIVE","metadata":"https://string-metadata.example/"},
+      {"workerId":5.5,"status":"ACTIVE","metadata":{"nodeEndpoint":"https://float-worker.example/"}},
+      {"workerId":6,"status":"ACTIVE","metadata":{"nodeEndpoint":"https://node-\u202Eevil.example/"}},
+      {"workerId":7,"status":"ACTIVE","metadata":{"nodeEndpoint":"https://good.example"}}]},
+    {"id":"\u0000","distributing":true,"operators":[
+      {"workerId":8,"status":"ACTIVE","metadata":{"nodeEndpoint":"https://nul-bucket.example/"}}]}]}}})");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_EQ(parsed->size(), 1u);
+  EXPECT_EQ((*parsed)[0].bucket_id, "0:2");
+  EXPECT_EQ((*parsed)[0].worker_id, 7);
+  EXPECT_EQ((*parsed)[0].endpoint, "https://good.example/");
+}
+
 // The service over a real database: videos as ingest stored them, bags from a fake query
 // node, media from fake distributors, probes in sandboxed workers.
 class ProbeServiceTest : public testing::DatabaseTest {

@@ -64,72 +64,9 @@ constexpr size_t kErrorExcerptMax = 300;
 // ---------------------------------------------------------------------------------------------
 // Text
 
-// The bytes of the UTF-8 character that `lead` starts, 0 when it cannot start one.
-size_t SequenceLength(unsigned char lead) {
-  if (lead < 0x80) {
-    return 1;
-  }
-  if ((lead & 0xE0) == 0xC0) {
-    return 2;
-  }
-  if ((lead & 0xF0) == 0xE0) {
-    return 3;
-  }
-  return (lead & 0xF8) == 0xF0 ? 4 : 0;
-}
-
-// `text` with every byte that does not begin a valid character (and NUL) replaced by U+FFFD:
-// nlohmann::json refuses to dump invalid UTF-8, and lengths can only be counted on valid text.
-std::string ValidUtf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  size_t i = 0;
-  while (i < text.size()) {
-    const size_t length = SequenceLength(static_cast<unsigned char>(text[i]));
-    if (length != 0 && i + length <= text.size() && IsValidUtf8(text.substr(i, length))) {
-      out.append(text, i, length);
-      i += length;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
-}
-
-// Length in UTF-16 code units, which is never less than in code points: text cut to this
-// measure fits whichever way a receiver counts "characters".
-size_t TextLength(std::string_view valid_utf8) {
-  size_t units = 0;
-  for (char c : valid_utf8) {
-    const auto byte = static_cast<unsigned char>(c);
-    if ((byte & 0xC0) != 0x80) {
-      units += byte >= 0xF0 ? 2 : 1;
-    }
-  }
-  return units;
-}
-
-// Valid UTF-8 `text` cut to at most `max_length` (TextLength, at least 1), ending in an
-// ellipsis where it was cut.
-std::string Clip(std::string text, size_t max_length) {
-  if (TextLength(text) <= max_length) {
-    return text;
-  }
-  size_t length = 0;
-  size_t end = 0;
-  while (end < text.size()) {
-    const size_t bytes = SequenceLength(static_cast<unsigned char>(text[end]));
-    const size_t units = bytes == 4 ? 2 : 1;
-    if (length + units > max_length - 1) {
-      break;
-    }
-    length += units;
-    end += bytes;
-  }
-  text.resize(end);
-  return text + "\xE2\x80\xA6";
-}
+// Receivers count characters in UTF-16 code units or in code points; UTF-16 counts no fewer,
+// so text cut to it fits either way.
+constexpr TextMeasure kReceiverMeasure = TextMeasure::kUtf16Units;
 
 // Untrusted text (titles, names, notes, reasons) for a Discord message: one line, markdown
 // shown literally, and no '@' or '<' that Discord could read as a mention whatever
@@ -146,16 +83,11 @@ std::string DiscordText(std::string_view raw, size_t max_length) {
       out += "\xE2\x80\x8B";
     }
   }
-  return Clip(std::move(out), max_length);
+  return Clip(std::move(out), max_length, kReceiverMeasure);
 }
 
 // A body excerpt for an error message.
-std::string Excerpt(std::string_view body) { return Clip(OneLine(body), kErrorExcerptMax); }
-
-bool IsHttpUrl(std::string_view url) {
-  return (url.starts_with("https://") || url.starts_with("http://")) &&
-         std::none_of(url.begin(), url.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20; });
-}
+std::string Excerpt(std::string_view body) { return Clip(OneLine(body), kErrorExcerptMax, kReceiverMeasure); }
 
 std::string Dump(const json& body) { return body.dump(-1, ' ', false, json::error_handler_t::replace); }
 
@@ -193,37 +125,29 @@ std::string DiscordTime(TimePoint time) {
 
 // What is wrong, from the alert's name.
 std::string Problem(const Notice& notice) {
-  if (notice.alertname == "HeroVideoUnplayable") {
-    return "Hero video unplayable";
+  const std::optional<AlertName> name = kAlertNames.FromDb(notice.alertname);
+  if (!name) {
+    return notice.alertname;
   }
-  if (notice.alertname == "FeaturedVideoUnplayable") {
-    return notice.category_name.empty() ? "Featured video unplayable"
-                                        : absl::StrCat("Featured video unplayable in ", notice.category_name);
+  std::string problem(kAlertNames.Human(*name));
+  if (*name == AlertName::kFeaturedVideoUnplayable && !notice.category_name.empty()) {
+    absl::StrAppend(&problem, " in ", notice.category_name);
   }
-  if (notice.alertname == "FeaturingUnknown") {
-    return "Cannot read what Gleev features";
-  }
-  if (notice.alertname == "ProbesStalled") {
-    return "Probes stalled";
-  }
-  if (notice.alertname == "Test") {
-    return "Receiver check from curatorctl";
-  }
-  return notice.alertname;
+  return problem;
 }
 
 std::string Stage(const Notice& notice) {
   switch (notice.kind) {
     case NoticeKind::kPage:
-      return notice.step == 0 ? "Page" : absl::StrCat("Escalation ", notice.step);
+      if (notice.step != 0) {
+        return absl::StrCat("Escalation ", notice.step);
+      }
+      [[fallthrough]];
     case NoticeKind::kBreach:
-      return "Deadline passed";
     case NoticeKind::kAcknowledged:
-      return "Acknowledged";
     case NoticeKind::kResolved:
-      return "Resolved";
     case NoticeKind::kTest:
-      return "Test";
+      return std::string(kNoticeKinds.Human(notice.kind));
   }
   return "Notice";  // an out-of-range kind cast from a stored integer
 }
@@ -316,9 +240,9 @@ std::vector<std::string> MentionableRoles(const std::vector<std::string>& config
 }
 
 size_t EmbedLength(const Embed& embed) {
-  size_t length = TextLength(embed.title) + TextLength(embed.description) + TextLength(embed.footer);
+  size_t length = Utf16Length(embed.title) + Utf16Length(embed.description) + Utf16Length(embed.footer);
   for (const EmbedField& field : embed.fields) {
-    length += TextLength(field.name) + TextLength(field.value);
+    length += Utf16Length(field.name) + Utf16Length(field.value);
   }
   return length;
 }
@@ -329,16 +253,17 @@ void FitEmbed(Embed& embed) {
   for (size_t length = EmbedLength(embed); length > kDiscordEmbedTotalMax; length = EmbedLength(embed)) {
     std::string* longest = &embed.description;
     for (EmbedField& field : embed.fields) {
-      if (TextLength(field.value) > TextLength(*longest)) {
+      if (Utf16Length(field.value) > Utf16Length(*longest)) {
         longest = &field.value;
       }
     }
-    if (TextLength(embed.footer) > TextLength(*longest)) {
+    if (Utf16Length(embed.footer) > Utf16Length(*longest)) {
       longest = &embed.footer;
     }
-    const size_t longest_length = TextLength(*longest);
+    const size_t longest_length = Utf16Length(*longest);
     const size_t excess = length - kDiscordEmbedTotalMax;
-    *longest = Clip(std::move(*longest), std::max<size_t>(longest_length - std::min(excess, longest_length), 1));
+    *longest = Clip(std::move(*longest), std::max<size_t>(longest_length - std::min(excess, longest_length), 1),
+                    kReceiverMeasure);
   }
 }
 
@@ -350,9 +275,9 @@ Embed DiscordEmbed(const Notice& notice) {
     absl::StrAppend(&title, " \xE2\x80\x94 ", notice.video_title);
   }
   embed.title = DiscordText(title, kDiscordTitleMax);
-  embed.description = Clip(Situation(notice, DiscordTime, discord_text), kDiscordDescriptionMax);
+  embed.description = Clip(Situation(notice, DiscordTime, discord_text), kDiscordDescriptionMax, kReceiverMeasure);
   if (IsHttpUrl(notice.video_url)) {
-    embed.url = ValidUtf8(notice.video_url);
+    embed.url = RepairUtf8(notice.video_url);
   }
   embed.color = Color(notice.kind);
 
@@ -366,7 +291,7 @@ Embed DiscordEmbed(const Notice& notice) {
     if (!notice.video_title.empty()) {
       absl::StrAppend(&video, " \xC2\xB7 ", DiscordText(notice.video_title, kDiscordFieldValueMax));
     }
-    embed.fields.push_back({"Video", Clip(std::move(video), kDiscordFieldValueMax), true});
+    embed.fields.push_back({"Video", Clip(std::move(video), kDiscordFieldValueMax, kReceiverMeasure), true});
   }
   if (notice.kind == NoticeKind::kPage) {
     embed.fields.push_back({"Step", StepText(notice.step), true});
@@ -389,7 +314,7 @@ Embed DiscordEmbed(const Notice& notice) {
   }
   // The footer shows markdown as typed, so it is only made valid and kept on one line.
   embed.footer = Clip(OneLine(absl::StrCat("incident #", notice.incident_id, " \xC2\xB7 ", notice.incident_key)),
-                      kDiscordFooterMax);
+                      kDiscordFooterMax, kReceiverMeasure);
   embed.timestamp = FormatIsoTime(notice.at);
   FitEmbed(embed);
   return embed;
@@ -428,7 +353,7 @@ std::string RenderDiscord(const ReceiverConfig& receiver, const Notice& notice) 
   if (MentionsRoles(notice.kind)) {
     for (const std::string& role : MentionableRoles(receiver.mention_roles)) {
       const std::string mention = absl::StrCat("<@&", role, "> ");
-      if (TextLength(mentions) + mention.size() + TextLength(headline) > kDiscordContentMax) {
+      if (Utf16Length(mentions) + mention.size() + Utf16Length(headline) > kDiscordContentMax) {
         break;
       }
       mentions += mention;
@@ -453,7 +378,7 @@ std::string RenderDiscord(const ReceiverConfig& receiver, const Notice& notice) 
 // PagerDuty caps dedup_key at 255 characters; a longer incident key keeps a readable prefix
 // and its hash, so two long keys never share an incident.
 std::string DedupKey(std::string_view incident_key) {
-  std::string key = ValidUtf8(incident_key);
+  std::string key = RepairUtf8(incident_key);
   if (key.size() <= kPagerDutyDedupKeyMax) {
     return key;
   }
@@ -477,14 +402,14 @@ std::string EventAction(NoticeKind kind) {
 
 void AddIfPresent(json& object, const char* name, std::string_view value) {
   if (!value.empty()) {
-    object[name] = ValidUtf8(value);
+    object[name] = RepairUtf8(value);
   }
 }
 
 std::string RenderPagerDuty(const ReceiverConfig& receiver, const Notice& notice) {
   const std::string action = EventAction(notice.kind);
   json event = {
-      {"routing_key", ValidUtf8(receiver.routing_key)},
+      {"routing_key", RepairUtf8(receiver.routing_key)},
       {"event_action", action},
       {"dedup_key", DedupKey(notice.incident_key)},
   };
@@ -511,17 +436,17 @@ std::string RenderPagerDuty(const ReceiverConfig& receiver, const Notice& notice
     details["step"] = "deadline passed";
   }
   event["payload"] = {
-      {"summary", Clip(ValidUtf8(Summary(notice)), kPagerDutySummaryMax)},
+      {"summary", Clip(RepairUtf8(Summary(notice)), kPagerDutySummaryMax, kReceiverMeasure)},
       {"source", "curation"},
       {"severity", notice.kind == NoticeKind::kTest ? "info" : "critical"},
       {"timestamp", FormatIsoTime(notice.at)},
-      {"component", ValidUtf8(notice.slot)},
+      {"component", RepairUtf8(notice.slot)},
       {"group", "hero-featured"},
-      {"class", ValidUtf8(notice.alertname)},
+      {"class", RepairUtf8(notice.alertname)},
       {"custom_details", std::move(details)},
   };
   if (IsHttpUrl(notice.video_url)) {
-    event["links"] = json::array({{{"href", ValidUtf8(notice.video_url)}, {"text", "Video on Gleev"}}});
+    event["links"] = json::array({{{"href", RepairUtf8(notice.video_url)}, {"text", "Video on Gleev"}}});
   }
   return Dump(event);
 }
@@ -536,16 +461,16 @@ std::string Fingerprint(std::string_view incident_key) {
 std::string RenderWebhook(const ReceiverConfig& receiver, const Notice& notice) {
   const std::string status = notice.kind == NoticeKind::kResolved ? "resolved" : "firing";
   json labels = {
-      {"alertname", ValidUtf8(notice.alertname)},
-      {"slot", ValidUtf8(notice.slot)},
+      {"alertname", RepairUtf8(notice.alertname)},
+      {"slot", RepairUtf8(notice.slot)},
       {"severity", notice.kind == NoticeKind::kTest ? "info" : "critical"},
   };
   // Prometheus treats an empty label as an absent one, so absent ones are left out.
   AddIfPresent(labels, "video_id", notice.video_id);
   AddIfPresent(labels, "category", notice.category_name);
-  const auto plain_text = [](std::string_view raw) { return ValidUtf8(raw); };
+  const auto plain_text = [](std::string_view raw) { return RepairUtf8(raw); };
   json annotations = {
-      {"summary", ValidUtf8(Summary(notice))},
+      {"summary", RepairUtf8(Summary(notice))},
       {"description", Situation(notice, FormatIsoTime, plain_text)},
   };
   if (IsSet(notice.deadline)) {
@@ -562,15 +487,15 @@ std::string RenderWebhook(const ReceiverConfig& receiver, const Notice& notice) 
       {"annotations", annotations},
       {"startsAt", FormatIsoTime(IsSet(notice.opened_at) ? notice.opened_at : notice.at)},
       {"endsAt", notice.kind == NoticeKind::kResolved ? FormatIsoTime(notice.at) : kNotEnded},
-      {"generatorURL", ValidUtf8(notice.video_url)},
+      {"generatorURL", RepairUtf8(notice.video_url)},
       {"fingerprint", Fingerprint(notice.incident_key)},
   };
   const json body = {
       {"version", "4"},
-      {"groupKey", ValidUtf8(notice.incident_key)},
+      {"groupKey", RepairUtf8(notice.incident_key)},
       {"truncatedAlerts", 0},
       {"status", status},
-      {"receiver", ValidUtf8(receiver.name)},
+      {"receiver", RepairUtf8(receiver.name)},
       {"groupLabels", {{"alertname", labels["alertname"]}}},
       {"commonLabels", labels},
       {"commonAnnotations", annotations},

@@ -1,7 +1,9 @@
 #include <curation/common/text.hpp>
 
+#include <algorithm>
 #include <optional>
 
+#include <absl/strings/match.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 
@@ -10,6 +12,8 @@ namespace {
 
 constexpr uint32_t kTab = 0x09, kLineFeed = 0x0A, kCarriageReturn = 0x0D;
 constexpr uint32_t kBlackFlag = 0x1F3F4, kCancelTag = 0xE007F;
+constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD
+constexpr std::string_view kEllipsis = "\xE2\x80\xA6";               // U+2026
 
 struct Decoded {
   uint32_t code = 0;
@@ -44,6 +48,9 @@ bool IsControl(uint32_t code) { return code < 0x20 || InRange(code, 0x7F, 0x9F);
 bool IsLayoutControl(uint32_t code) {
   return InRange(code, 0x80, 0x9F) || InRange(code, 0x2028, 0x202E) || InRange(code, 0x2066, 0x2069);
 }
+
+// What OneLine keeps as it is; everything else it turns into a space.
+bool IsOneLineCharacter(uint32_t code) { return code >= 0x20 && code != 0x7F && !IsLayoutControl(code); }
 
 // Unicode's White_Space.
 bool IsWhitespace(uint32_t code) {
@@ -107,26 +114,125 @@ bool IsTag(uint32_t code) { return InRange(code, 0xE0020, 0xE007F); }
 
 }  // namespace
 
-std::string OneLine(std::string_view raw) {
-  static constexpr char kReplacementCharacter[] = "\xEF\xBF\xBD";
+size_t Utf8CharacterLength(std::string_view text, size_t at) {
+  std::optional<Decoded> decoded = DecodeAt(text, at);
+  return decoded && decoded->code != 0 ? decoded->length : 0;
+}
+
+std::string RepairUtf8(std::string_view text) {
   std::string out;
-  out.reserve(raw.size());
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    if (const size_t length = Utf8CharacterLength(text, i); length > 0) {
+      out.append(text.substr(i, length));
+      i += length;
+    } else {
+      out += kReplacementCharacter;
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string StorableText(std::string_view text, size_t max_bytes, bool* cut) {
+  // One byte past the cap is enough for TruncateUtf8 to find the boundary.
+  const std::string_view head = text.substr(0, max_bytes + 1);
+  std::string out;
+  if (head.find('\0') == std::string_view::npos) {
+    out.assign(head);
+  } else {
+    out.reserve(head.size());
+    for (char c : text) {
+      if (c != '\0') {
+        out += c;
+        if (out.size() > max_bytes) {
+          break;
+        }
+      }
+    }
+  }
+  const bool was_cut = TruncateUtf8(out, max_bytes);
+  if (cut != nullptr) {
+    *cut = was_cut;
+  }
+  return out;
+}
+
+std::string OneLine(std::string_view raw) { return OneLine(raw, std::string_view::npos); }
+
+std::string OneLine(std::string_view raw, size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(raw.size(), max_bytes));
   size_t i = 0;
   while (i < raw.size()) {
     std::optional<Decoded> decoded = DecodeAt(raw, i);
-    if (!decoded) {
-      out += kReplacementCharacter;
-      ++i;
-      continue;
+    std::string_view piece = kReplacementCharacter;
+    if (decoded && IsOneLineCharacter(decoded->code)) {
+      piece = raw.substr(i, decoded->length);
+    } else if (decoded) {
+      piece = " ";
     }
-    if (decoded->code < 0x20 || decoded->code == 0x7F || IsLayoutControl(decoded->code)) {
-      out += ' ';
-    } else {
-      out += raw.substr(i, decoded->length);
+    if (out.size() + piece.size() > max_bytes) {
+      break;
+    }
+    out += piece;
+    i += decoded ? decoded->length : 1;
+  }
+  return out;
+}
+
+bool IsOneLine(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    std::optional<Decoded> decoded = DecodeAt(text, i);
+    if (!decoded || decoded->code == 0 || !IsOneLineCharacter(decoded->code)) {
+      return false;
     }
     i += decoded->length;
   }
-  return out;
+  return true;
+}
+
+bool IsHttpUrl(std::string_view url) {
+  const absl::string_view scheme(url.data(), std::min<size_t>(url.size(), 8));
+  const size_t host = absl::StartsWithIgnoreCase(scheme, "https://")  ? 8
+                      : absl::StartsWithIgnoreCase(scheme, "http://") ? 7
+                                                                      : 0;
+  return host != 0 && url.size() > host && url[host] != '/' && url.find(' ') == std::string_view::npos &&
+         IsOneLine(url);
+}
+
+size_t Utf16Length(std::string_view text) {
+  size_t units = 0;
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte & 0xC0) != 0x80) {
+      units += byte >= 0xF0 ? 2 : 1;
+    }
+  }
+  return units;
+}
+
+std::string Clip(std::string text, size_t max_length, TextMeasure measure) {
+  const bool utf16 = measure == TextMeasure::kUtf16Units;
+  if ((utf16 ? Utf16Length(text) : Utf8Length(text)) <= max_length) {
+    return text;
+  }
+  size_t length = 0;
+  size_t end = 0;
+  while (end < text.size()) {
+    const size_t bytes = std::max<size_t>(Utf8CharacterLength(text, end), 1);
+    const size_t units = utf16 && bytes == 4 ? 2 : 1;
+    if (length + units > max_length - 1) {
+      break;
+    }
+    length += units;
+    end += bytes;
+  }
+  text.resize(end);
+  text.append(kEllipsis);
+  return text;
 }
 
 absl::Status CheckWrittenText(std::string_view field, std::string_view text) {

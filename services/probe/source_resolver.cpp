@@ -1,7 +1,12 @@
 #include <curation/probe/source_resolver.hpp>
 
+#include <limits>
+#include <optional>
+#include <utility>
+
 #include <absl/strings/str_cat.h>
-#include <nlohmann/json.hpp>
+
+#include <curation/common/graphql.hpp>
 
 namespace curation::embedded {
 const std::vector<std::pair<std::string, std::string>>& ProbeGraphqlDocuments();
@@ -10,57 +15,51 @@ const std::vector<std::pair<std::string, std::string>>& ProbeGraphqlDocuments();
 namespace curation::probe {
 namespace {
 
+using graphql::Value;
+
 const std::string& BagDistributorsDocument() { return embedded::ProbeGraphqlDocuments().at(0).second; }
 
 constexpr size_t kMaxEndpointLength = 2048;
 
-// A node root the prober may try: http(s), a host, no spaces or control characters.
-bool PlausibleEndpoint(const std::string& endpoint) {
-  if (endpoint.size() > kMaxEndpointLength) return false;
-  size_t host_start = endpoint.starts_with("https://") ? 8 : endpoint.starts_with("http://") ? 7 : 0;
-  if (host_start == 0 || endpoint.size() <= host_start || endpoint[host_start] == '/') return false;
-  for (unsigned char c : endpoint) {
-    if (c <= 0x20 || c == 0x7F) return false;
+// The node root of an ACTIVE operator of a distributing bucket, if it gives a plausible one.
+std::optional<Distributor> ReadOperator(const std::string& bucket_id, Value op) {
+  std::optional<int64_t> worker_id = op["workerId"].Int(0, std::numeric_limits<int64_t>::max());
+  std::optional<std::string> endpoint = op["metadata"]["nodeEndpoint"].HttpUrl(kMaxEndpointLength);
+  if (op["status"].String() != "ACTIVE" || !worker_id || !endpoint) {
+    return std::nullopt;
   }
-  return true;
+  if (!endpoint->ends_with('/')) {
+    *endpoint += '/';
+  }
+  return Distributor{bucket_id, *worker_id, std::move(*endpoint)};
 }
 
 }  // namespace
 
 absl::StatusOr<std::vector<Distributor>> ParseBagDistributors(const std::string& body) {
-  auto json = nlohmann::json::parse(body, nullptr, false);
-  if (json.is_discarded() || !json.is_object()) {
-    return absl::InvalidArgumentError("the query node's answer is not a JSON object");
-  }
-  if (json.contains("errors")) {
-    return absl::InvalidArgumentError(absl::StrCat("the query node reports errors: ", json["errors"].dump().substr(0, 300)));
-  }
-  const auto& bag = json.value("/data/bag"_json_pointer, nlohmann::json());
+  graphql::AnswerParser parser(ingest::QueryNode());
+  ASSIGN_OR_RETURN(Value data, parser.Parse(body));
+  Value bag = data["bag"];
   std::vector<Distributor> distributors;
-  if (bag.is_null()) {
+  if (!bag) {
     return distributors;  // no such bag: nobody serves it
   }
-  const auto& buckets = bag.value("distributionBuckets", nlohmann::json());
-  if (!buckets.is_array()) {
-    return absl::InvalidArgumentError("bag.distributionBuckets is not a list");
+  Value buckets = bag["distributionBuckets"];
+  if (!buckets.IsArray()) {
+    return ingest::QueryNode().Malformed(
+        absl::StrCat("has a ", buckets.TypeName(), " at bag.distributionBuckets, not a list"));
   }
-  for (const auto& bucket : buckets) {
-    if (!bucket.is_object() || !bucket.value("distributing", false) || !bucket["operators"].is_array() ||
-        !bucket["id"].is_string()) {
-      continue;
+  buckets.ForEachElement([&](Value bucket) {
+    std::optional<std::string> bucket_id = bucket["id"].Id();
+    if (!bucket_id || bucket["distributing"].Bool() != true) {
+      return;
     }
-    for (const auto& op : bucket["operators"]) {
-      if (!op.is_object() || op.value("status", nlohmann::json()) != "ACTIVE" || !op["workerId"].is_number_integer()) {
-        continue;
+    bucket["operators"].ForEachElement([&](Value op) {
+      if (std::optional<Distributor> distributor = ReadOperator(*bucket_id, op)) {
+        distributors.push_back(std::move(*distributor));
       }
-      const auto& metadata = op.value("metadata", nlohmann::json());
-      if (!metadata.is_object() || !metadata["nodeEndpoint"].is_string()) continue;
-      std::string endpoint = metadata["nodeEndpoint"].get<std::string>();
-      if (!PlausibleEndpoint(endpoint)) continue;
-      if (!endpoint.ends_with('/')) endpoint += '/';
-      distributors.push_back({bucket["id"].get<std::string>(), op["workerId"].get<int64_t>(), endpoint});
-    }
-  }
+    });
+  });
   return distributors;
 }
 

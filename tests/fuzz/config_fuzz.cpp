@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <string>
 
-#include <curation/common/config.hpp>
+#include <curation/curationd/modules.hpp>
 
 namespace {
 

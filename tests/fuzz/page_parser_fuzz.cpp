@@ -1,6 +1,7 @@
 // Query node answers, which relay metadata anyone on chain can set: every stream's ParsePage
 // and ParseHead over the same body. Beyond not crashing, what comes out must be storable: every
-// text valid UTF-8 without NUL, within its cap, and every time one PostgreSQL accepts.
+// text valid UTF-8 without NUL, within its cap (a rejected item's raw JSON too), and every time
+// one PostgreSQL accepts.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -67,6 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const curation::ingest::RejectedItem& item : page->rejected) {
       Require(IsValidUtf8(item.reason), "a rejection reason is not valid UTF-8", item.reason);
       Require(item.raw.size() <= 64 * 1024, "a raw item over 64 KiB", stream.name);
+      Require(IsValidUtf8(item.raw), "a raw item is not valid UTF-8 (cut inside a character?)", stream.name);
     }
   }
   auto head = curation::ingest::ParseHead(body);

@@ -1,11 +1,16 @@
 // The text toolkit over untrusted text (include/curation/common/text.hpp), and the readers of
 // times and spans that the query node, Orion and clients send (time_format.hpp). Beyond not
 // crashing, each keeps its promise: IsValidUtf8 agrees with simdjson's validator (less NUL);
-// OneLine gives one line of valid UTF-8 with no control or bidi character, changes nothing it
-// need not, and is idempotent; CheckWrittenText lets no broken UTF-8, control (but tab and line
-// breaks) or bidi control through, and names the field when it refuses; VisibleLength never
-// counts more than the code points; TruncateUtf8 cuts only what it must, at a boundary; a time that
-// parses formats back to itself; spans and their human form do not overflow.
+// RepairUtf8 gives valid UTF-8 and leaves valid text alone; OneLine gives one line of valid
+// UTF-8 with no control or bidi character, changes nothing it need not, and is idempotent, and
+// its capped form is its cut; IsOneLine says whether OneLine would change anything; IsHttpUrl
+// passes only one-line http(s) URLs without spaces; CheckWrittenText lets no broken UTF-8,
+// control (but tab and line breaks) or bidi control through, and names the field when it
+// refuses; VisibleLength never counts more than the code points, Utf16Length never fewer;
+// TruncateUtf8 and StorableText cut only what they must, at a boundary; Clip keeps within its
+// length and marks its cut; a time that parses formats back to itself; spans and their human
+// form do not overflow.
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -51,6 +56,14 @@ bool IsControlOrLayout(uint32_t code) {
          (code >= 0x2066 && code <= 0x2069);
 }
 
+std::string ToLower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return lower;
+}
+
 bool HasControlOrLayout(std::string_view valid) {
   bool found = false;
   ForEachCodePoint(valid, [&](uint32_t code) { found = found || IsControlOrLayout(code); });
@@ -68,13 +81,63 @@ void CheckUtf8(std::string_view text) {
   }
 }
 
-void CheckOneLine(std::string_view text) {
+void CheckRepair(std::string_view text) {
+  const std::string repaired = RepairUtf8(text);
+  Require(repaired.empty() || IsValidUtf8(repaired), "RepairUtf8 gave invalid UTF-8", repaired);
+  if (IsValidUtf8(text)) {
+    Require(repaired == text, "RepairUtf8 changed valid text", text);
+  }
+}
+
+void CheckOneLine(std::string_view text, size_t max_bytes) {
   const std::string line = OneLine(text);
   Require(line.empty() || IsValidUtf8(line), "OneLine gave invalid UTF-8", line);
   Require(!HasControlOrLayout(line), "OneLine let a control or layout character through", line);
   Require(OneLine(line) == line, "OneLine is not idempotent", line);
   if (IsValidUtf8(text) && !HasControlOrLayout(text)) {
     Require(line == text, "OneLine changed clean text", text);
+  }
+  Require(OneLine(text, max_bytes) == TruncatedUtf8(line, max_bytes), "capped OneLine is not its cut", text);
+  Require(IsOneLine(text) == (IsValidUtf8(text) && line == text), "IsOneLine disagrees with OneLine", text);
+  if (IsHttpUrl(text)) {
+    const std::string scheme = ToLower(text.substr(0, 8));
+    Require(IsOneLine(text) && text.find(' ') == std::string_view::npos &&
+                (scheme.starts_with("http://") || scheme == "https://"),
+            "IsHttpUrl passed what is no one-line http(s) URL", text);
+  }
+}
+
+void CheckClip(std::string_view text, size_t max_length) {
+  const std::string valid = OneLine(text);
+  Require(Utf16Length(valid) >= Utf8Length(valid), "Utf16Length counts fewer than the code points", valid);
+  for (TextMeasure measure : {TextMeasure::kCodePoints, TextMeasure::kUtf16Units}) {
+    auto length = [&](std::string_view clipped) {
+      return measure == TextMeasure::kCodePoints ? Utf8Length(clipped) : Utf16Length(clipped);
+    };
+    const std::string clipped = Clip(valid, max_length, measure);
+    Require(clipped.empty() || IsValidUtf8(clipped), "Clip gave invalid UTF-8", clipped);
+    if (length(valid) <= max_length) {
+      Require(clipped == valid, "Clip cut what fits", valid);
+    } else {
+      Require(length(clipped) <= max_length && clipped.ends_with("\u2026") &&
+                  valid.starts_with(clipped.substr(0, clipped.size() - 3)),
+              "Clip gave no marked prefix within the length", valid);
+    }
+  }
+}
+
+void CheckStorable(std::string_view text, size_t max_bytes) {
+  bool cut = false;
+  const std::string stored = StorableText(text, max_bytes, &cut);
+  std::string without_nul(text);
+  std::erase(without_nul, '\0');
+  Require(stored.size() <= max_bytes && stored.find('\0') == std::string::npos &&
+              without_nul.starts_with(stored),
+          "StorableText gave no prefix without NUL within the cap", text);
+  Require(cut == (without_nul.size() > max_bytes), "StorableText says the wrong thing about cutting", text);
+  if (IsValidUtf8(without_nul)) {
+    Require(stored.empty() || IsValidUtf8(stored), "StorableText split a character", text);
+    Require(!cut || stored.size() + 3 >= max_bytes, "StorableText cut more than a character", text);
   }
 }
 
@@ -148,10 +211,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto millis = input.ConsumeIntegral<int64_t>();
   const std::string text = input.ConsumeRemainingBytesAsString();
   CheckUtf8(text);
-  CheckOneLine(text);
+  CheckRepair(text);
+  CheckOneLine(text, max_bytes);
+  CheckClip(text, max_bytes + 1);
   CheckWritten(text);
   CheckVisibleLength(text);
   CheckTruncate(text, max_bytes);
+  CheckStorable(text, max_bytes);
   CheckTime(text);
   CheckSpan(text, millis);
   return 0;

@@ -8,19 +8,12 @@
 #include <string>
 
 #include <curation/common/clock.hpp>
-#include <curation/common/config.hpp>
+#include <curation/alert/config.hpp>
+#include <curation/alert/vocabulary.hpp>
 #include <curation/common/http_client.hpp>
 #include <curation/common/status.hpp>
 
 namespace curation::alert {
-
-enum class NoticeKind {
-  kPage,          // firing: a first page or an escalation step (step says which)
-  kBreach,        // the deadline passed and the slot is still broken
-  kAcknowledged,  // someone is on it
-  kResolved,      // fixed, moved to another video, or resolved by the lead
-  kTest,          // `curatorctl alerts test`
-};
 
 /// Everything a receiver is told about an incident at one moment.
 struct Notice {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <curation/common/clock.hpp>
+#include <curation/common/graphql.hpp>
 #include <curation/common/http_client.hpp>
 #include <curation/common/status.hpp>
 
@@ -39,22 +40,24 @@ class OrionClient {
   OrionClient(HttpClient& http, OrionOptions options);
 
   /// The hero (when there is one) first, then the featured videos ordered by slot and video id,
-  /// each (slot, video) once. UNAVAILABLE when Orion cannot be reached, answers with an HTTP
-  /// status other than 200 (the message names it, and Retry-After when sent) or with GraphQL
-  /// errors; DEADLINE_EXCEEDED past options.timeout; RESOURCE_EXHAUSTED past
-  /// options.max_response_bytes; INVALID_ARGUMENT (naming where) when the answer is not JSON
+  /// each (slot, video) once. As graphql::Client::Execute says: UNAVAILABLE when Orion cannot be
+  /// reached or answers with a 5xx, RESOURCE_EXHAUSTED for a 429, FAILED_PRECONDITION for another
+  /// status (the message names it, Retry-After when sent, and the start of the body on one line);
+  /// UNAVAILABLE when it reports GraphQL errors (the first one's text on one line, control and
+  /// bidi characters neutralised); DEADLINE_EXCEEDED past options.timeout; RESOURCE_EXHAUSTED
+  /// past options.max_response_bytes; INVALID_ARGUMENT (naming where) when the answer is not JSON
   /// of the shape the document asked for. Featured entries that cannot be used (no video, an id
   /// with control characters) are left out, not fatal.
   absl::StatusOr<std::vector<FeaturedVideo>> Featured();
 
  private:
-  HttpClient& http_;
-  OrionOptions options_;
+  graphql::Client client_;
 };
 
 /// Parses an answer to services/alert/queries/featured.orion.graphql, with the statuses and
 /// ordering of OrionClient::Featured(). Texts are cut to 1,000 bytes with invalid UTF-8 replaced;
-/// URLs other than http(s) or over 2,048 bytes read as empty; they are never fetched here.
+/// ids are graphql::Value::Id's; URLs other than http(s), with a space, a control or bidi
+/// character, or over 2,048 bytes read as empty; they are never fetched here.
 absl::StatusOr<std::vector<FeaturedVideo>> ParseFeatured(const std::string& body);
 
 }  // namespace curation::alert

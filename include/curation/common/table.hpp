@@ -11,35 +11,14 @@
 #include <string>
 #include <vector>
 
+#include <curation/common/text.hpp>
+
 namespace curation {
 
-/// Characters (UTF-8 code points) in `text`.
-inline size_t DisplayWidth(const std::string& text) {
-  size_t width = 0;
-  for (unsigned char ch : text) {
-    width += (ch & 0xC0) != 0x80;
-  }
-  return width;
-}
-
-/// `text` on one line, cut to `width` characters (not bytes) with an ellipsis marking the cut.
+/// `text` on one line (OneLine: no control or bidi character reaches the terminal), cut to
+/// `width` characters (not bytes) with an ellipsis marking the cut.
 inline std::string Fit(const std::string& text, size_t width) {
-  std::string clean;
-  for (char ch : text) {
-    clean += (ch == '\n' || ch == '\t' || ch == '\r') ? ' ' : ch;
-  }
-  if (DisplayWidth(clean) <= width) {
-    return clean;
-  }
-  std::string out;
-  size_t seen = 0;
-  for (size_t i = 0; i < clean.size(); ++i) {
-    if ((static_cast<unsigned char>(clean[i]) & 0xC0) != 0x80 && ++seen > width - 1) {
-      break;
-    }
-    out += clean[i];
-  }
-  return out + "…";
+  return Clip(OneLine(text), width, TextMeasure::kCodePoints);
 }
 
 /// Writes `rows` (the first is usually the header) as columns two spaces apart.
@@ -48,7 +27,7 @@ inline void PrintTable(const std::vector<std::vector<std::string>>& rows, std::o
   for (const auto& row : rows) {
     widths.resize(std::max(widths.size(), row.size()));
     for (size_t i = 0; i < row.size(); ++i) {
-      widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+      widths[i] = std::max(widths[i], Utf8Length(row[i]));
     }
   }
   for (const auto& row : rows) {
@@ -56,7 +35,7 @@ inline void PrintTable(const std::vector<std::vector<std::string>>& rows, std::o
     for (size_t i = 0; i < row.size(); ++i) {
       line += row[i];
       if (i + 1 < row.size()) {
-        line += std::string(widths[i] - DisplayWidth(row[i]) + 2, ' ');
+        line += std::string(widths[i] - Utf8Length(row[i]) + 2, ' ');
       }
     }
     out << line << "\n";

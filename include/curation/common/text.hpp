@@ -1,5 +1,7 @@
 #pragma once
-// Text that goes into PostgreSQL must be valid UTF-8 without NUL bytes.
+// Every operation on UTF-8 text in curation: validity, repair, measures, cuts, one-line display,
+// the neutralising of control and bidi characters, and the checks of text people write. Text
+// that goes into PostgreSQL must be valid UTF-8 without NUL bytes. Stateless, so thread-safe.
 
 #include <cstdint>
 #include <string>
@@ -56,9 +58,35 @@ inline bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
+/// The length in bytes (1 to 4) of the valid UTF-8 character that starts at `text[at]`; 0 when
+/// the bytes there are not one (broken, overlong, a surrogate, beyond U+10FFFF) or are NUL.
+size_t Utf8CharacterLength(std::string_view text, size_t at);
+
+/// `text` as valid UTF-8 without NUL: every byte that does not start a valid character, and NUL,
+/// becomes U+FFFD. For text that must be encoded (JSON) or measured, whatever it holds.
+std::string RepairUtf8(std::string_view text);
+
+/// Text for PostgreSQL from valid UTF-8 that may hold NUL (JSON's \u0000): NUL removed, cut to
+/// `max_bytes` at a character boundary. Reads no more of `text` than the cut needs, so a megabyte
+/// title costs what its first kilobyte does. `*cut`, when given, is set to whether it was cut.
+std::string StorableText(std::string_view text, size_t max_bytes, bool* cut = nullptr);
+
 /// Untrusted text made to print on one line, valid UTF-8: a broken sequence becomes U+FFFD;
-/// control characters, line separators and bidi overrides become spaces.
+/// control characters (C0, DEL, C1), line and paragraph separators and bidi embeddings,
+/// overrides and isolates become spaces.
 std::string OneLine(std::string_view raw);
+
+/// OneLine(raw) cut to `max_bytes` at a character boundary, reading no more of `raw` than that
+/// needs: for excerpts of bodies and error texts of any size.
+std::string OneLine(std::string_view raw, size_t max_bytes);
+
+/// True when `text` is valid UTF-8 that OneLine leaves as it is: no NUL, no control, line
+/// separating or bidi character. What an id or a URL must be to be shown and stored as it is.
+bool IsOneLine(std::string_view text);
+
+/// An absolute http(s) URL fit to fetch and to show: the scheme in any case, a host, and no
+/// space, control or bidi character (nothing that could split a request or a log line).
+bool IsHttpUrl(std::string_view url);
 
 /// Why free text that a person writes for others to read (a justification, a note) cannot be
 /// kept, as INVALID_ARGUMENT naming `field` and the character ("justification contains a
@@ -86,7 +114,7 @@ absl::Status CheckWrittenText(std::string_view field, std::string_view text);
 /// 30 zero-width spaces count 0, and "a   b" counts 3.
 size_t VisibleLength(std::string_view text);
 
-/// Characters (code points) in valid UTF-8 text.
+/// Characters (code points) in valid UTF-8 text: the width of a table cell.
 inline size_t Utf8Length(std::string_view text) {
   size_t count = 0;
   for (char c : text) {
@@ -94,5 +122,19 @@ inline size_t Utf8Length(std::string_view text) {
   }
   return count;
 }
+
+/// UTF-16 code units in valid UTF-8 text (a character beyond U+FFFF counts two). Never less
+/// than Utf8Length: text cut to this measure fits whichever way a receiver counts "characters".
+size_t Utf16Length(std::string_view text);
+
+/// How Clip counts characters.
+enum class TextMeasure {
+  kCodePoints,  // Utf8Length
+  kUtf16Units,  // Utf16Length
+};
+
+/// Valid UTF-8 `text` cut to at most `max_length` characters as `measure` counts them (at
+/// least 1), ending in an ellipsis (U+2026) where it was cut.
+std::string Clip(std::string text, size_t max_length, TextMeasure measure);
 
 }  // namespace curation

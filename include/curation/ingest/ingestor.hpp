@@ -10,7 +10,7 @@
 #include <string>
 
 #include <curation/common/clock.hpp>
-#include <curation/common/config.hpp>
+#include <curation/ingest/config.hpp>
 #include <curation/common/metrics.hpp>
 #include <curation/ingest/ingest_store.hpp>
 #include <curation/ingest/query_node_client.hpp>

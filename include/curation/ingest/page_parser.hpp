@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <curation/common/graphql.hpp>
 #include <curation/common/status.hpp>
 #include <curation/ingest/streams.hpp>
 
@@ -23,11 +24,9 @@ struct TextLimits {
   size_t other = 1000;
 };
 
-struct RejectedItem {
-  std::optional<std::string> item_id;
-  std::string reason;
-  std::string raw;  // the item as received, cut to 64 KiB
-};
+/// An item set aside, with why: its id when readable, the reason, the edge as received (cut to
+/// 64 KiB between characters).
+using RejectedItem = graphql::Rejection;
 
 struct ParsedPage {
   std::vector<nlohmann::json> rows;          // flat column name -> value, one per accepted item

@@ -40,7 +40,9 @@ class SourceResolver {
   std::map<std::string, Entry> cache_;
 };
 
-/// Parses a BagDistributors answer; INVALID_ARGUMENT names what is malformed.
+/// Parses a BagDistributors answer (graphql::AnswerParser's statuses for the query node: DATA_LOSS
+/// names what is malformed, UNAVAILABLE the error it reports). Buckets and operators that cannot
+/// be used (no id, not distributing, not ACTIVE, no worker id or plausible endpoint) are left out.
 absl::StatusOr<std::vector<Distributor>> ParseBagDistributors(const std::string& body);
 
 }  // namespace curation::probe
