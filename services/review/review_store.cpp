@@ -6,6 +6,7 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 
+#include <curation/db/feed_follower.hpp>
 #include <curation/db/fields.hpp>
 #include <curation/modlog/log_store.hpp>
 #include <curation/review/rules.hpp>
@@ -14,9 +15,6 @@ namespace curation::review {
 namespace {
 
 using db::ValueOf;
-
-constexpr char kFeedConsumer[] = "review.items";
-constexpr char kUnjustifiedConsumer[] = "review.unjustified";
 
 // The fixed values the statements spell, as SQL literals from their tables.
 std::string Sql(ItemState state) { return kItemStates.Sql(state); }
@@ -212,33 +210,21 @@ std::string RecordDecision() {
       db::TimeParam(33), " FROM entry) SELECT id FROM entry");
 }
 
-// Runs one batch of a cursor-driven statement that turns source rows into items.
-absl::StatusOr<FeedBatch> ConsumeInto(db::Pool& pool, const char* statement, const char* consumer, int64_t limit,
-                                      std::chrono::milliseconds due_after) {
-  FeedBatch batch;
-  RETURN_IF_ERROR(pool.InTransaction([&](pqxx::work& tx) {
-    tx.exec_prepared("review.ensure_cursor", consumer);
-    int64_t position = tx.exec_prepared1("review.lock_cursor", consumer)[0].as<int64_t>();
-    auto result = tx.exec_prepared1(statement, position, limit, due_after.count());
-    if (result[0].is_null()) {
-      return absl::OkStatus();
-    }
-    batch.entries = result[1].as<int64_t>();
-    batch.items_created = result[2].as<int64_t>();
-    tx.exec_prepared("review.advance_cursor", consumer, result[0].as<int64_t>());
-    return absl::OkStatus();
-  }));
-  return batch;
+// One batch of a statement that turns the source rows after a position into items.
+FeedBatch ItemsFrom(pqxx::work& tx, const char* statement, int64_t after, int64_t limit,
+                    std::chrono::milliseconds due_after) {
+  auto result = tx.exec_prepared1(statement, after, limit, due_after.count());
+  if (result[0].is_null()) {
+    return {};
+  }
+  return {.entries = result[1].as<int64_t>(), .items_created = result[2].as<int64_t>(), .last = result[0].as<int64_t>()};
 }
 
 }  // namespace
 
 std::vector<db::PreparedStatement> ReviewStore::Statements() {
   const std::string& select = ItemSelect();
-  return {
-      {"review.ensure_cursor",
-       "INSERT INTO review.feed_cursors (consumer, seq) VALUES ($1, 0) ON CONFLICT (consumer) DO NOTHING"},
-      {"review.lock_cursor", "SELECT seq FROM review.feed_cursors WHERE consumer = $1 FOR UPDATE"},
+  return db::FeedFollower::Statements("review", {
       {"review.items_from_feed",
        absl::StrCat(
            "WITH batch AS (SELECT seq, kind, target_kind, target_id, occurred_at FROM ingest.feed"
@@ -265,7 +251,6 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
            "   FROM batch ORDER BY id"
            "   ON CONFLICT (source_log_entry) DO NOTHING RETURNING 1)"
            " SELECT (SELECT max(id) FROM batch), (SELECT count(*) FROM batch), (SELECT count(*) FROM created)")},
-      {"review.advance_cursor", "UPDATE review.feed_cursors SET seq = $2 WHERE consumer = $1"},
       {"review.expire_leases",
        absl::StrCat("UPDATE review.items i SET state = ", Sql(ItemState::kOpen),
                     ", lease_holder = NULL, lease_expires_at = NULL WHERE ", LeaseLapsed(db::TimeParam(1)))},
@@ -338,15 +323,17 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
        absl::StrCat("SELECT (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM decided_at - uploaded_at))"
                     " * 1000)::bigint, count(*) FROM review.items WHERE decided_at > ",
                     db::TimeParam(1), " - interval '7 days'")},
-  };
+  });
 }
 
-absl::StatusOr<FeedBatch> ReviewStore::ConsumeFeed(int64_t limit, std::chrono::milliseconds due_after) {
-  return ConsumeInto(pool_, "review.items_from_feed", kFeedConsumer, limit, due_after);
+FeedBatch ReviewStore::ItemsFromFeed(pqxx::work& tx, int64_t after, int64_t limit,
+                                     std::chrono::milliseconds due_after) const {
+  return ItemsFrom(tx, "review.items_from_feed", after, limit, due_after);
 }
 
-absl::StatusOr<FeedBatch> ReviewStore::ConsumeUnjustified(int64_t limit, std::chrono::milliseconds due_after) {
-  return ConsumeInto(pool_, "review.items_from_unjustified", kUnjustifiedConsumer, limit, due_after);
+FeedBatch ReviewStore::ItemsFromUnjustified(pqxx::work& tx, int64_t after, int64_t limit,
+                                            std::chrono::milliseconds due_after) const {
+  return ItemsFrom(tx, "review.items_from_unjustified", after, limit, due_after);
 }
 
 absl::StatusOr<int64_t> ReviewStore::ExpireLeases(TimePoint now) {

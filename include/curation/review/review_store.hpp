@@ -26,8 +26,9 @@ struct ItemFilter {
 };
 
 struct FeedBatch {
-  int64_t entries = 0;  // feed entries (or log entries) consumed
+  int64_t entries = 0;  // feed entries (or log entries) read
   int64_t items_created = 0;
+  std::optional<int64_t> last;  // the position of the last entry read, none when none
 };
 
 /// A decision to record: the log entry content is filled in by the store from the item.
@@ -68,11 +69,12 @@ class ReviewStore {
   explicit ReviewStore(db::Pool& pool) : pool_(pool) {}
   static std::vector<db::PreparedStatement> Statements();
 
-  /// Turns up to `limit` new feed entries into review items due `due_after` after upload,
-  /// advancing the consumer's cursor in the same transaction.
-  absl::StatusOr<FeedBatch> ConsumeFeed(int64_t limit, std::chrono::milliseconds due_after);
-  /// Raises an escalated item for each unjustified chain action the log records.
-  absl::StatusOr<FeedBatch> ConsumeUnjustified(int64_t limit, std::chrono::milliseconds due_after);
+  /// Turns the feed entries after `after` (up to `limit`) into review items due `due_after`
+  /// after upload, in `tx`: the transaction that moves the feed cursor past them.
+  FeedBatch ItemsFromFeed(pqxx::work& tx, int64_t after, int64_t limit, std::chrono::milliseconds due_after) const;
+  /// Raises an escalated item for each unjustified chain action the log records after `after`.
+  FeedBatch ItemsFromUnjustified(pqxx::work& tx, int64_t after, int64_t limit,
+                                 std::chrono::milliseconds due_after) const;
   /// Returns lapsed claims to the queue; how many.
   absl::StatusOr<int64_t> ExpireLeases(TimePoint now);
 
