@@ -43,7 +43,7 @@ Report SampleReport() {
   report.actions = {
       {.entry_id = 11,
        .at = At(2h),
-       .action = kWarnAction,
+       .action = ActionKind::kWarn,
        .curator = alice,
        .target_kind = "video",
        .target_id = "101",
@@ -51,10 +51,10 @@ Report SampleReport() {
        .channel_id = "7",
        .justification = kHostileJustification,
        .policy_codes = {"P-1"},
-       .chain = {.status = "off_chain"}},
+       .chain = {.status = ChainStatus::kOffChain}},
       {.entry_id = 12,
        .at = At(3h),
-       .action = kCensorAction,
+       .action = ActionKind::kCensor,
        .curator = bob,
        .target_kind = "video",
        .target_id = "102",
@@ -62,14 +62,14 @@ Report SampleReport() {
        .channel_id = "7",
        .justification = "copyright",
        .policy_codes = {"C-2", "C-3"},
-       .chain = {.status = "confirmed",
+       .chain = {.status = ChainStatus::kConfirmed,
                  .block = 5000,
                  .extrinsic = "0xabc",
                  .rationale = "curation-log#12 [C-2]",
                  .at = At(3h + 5min)}},
       {.entry_id = 13,
        .at = At(5h),
-       .action = kRevertAction,
+       .action = ActionKind::kRevert,
        .curator = {.name = "lead"},
        .target_kind = "video",
        .target_id = "102",
@@ -77,10 +77,10 @@ Report SampleReport() {
        .channel_id = "7",
        .justification = "licence proven",
        .reverts_entry_id = 12,
-       .chain = {.status = "pending"}},
+       .chain = {.status = ChainStatus::kPending}},
       {.entry_id = 14,
        .at = At(6h),
-       .action = kDeleteAssetsAction,
+       .action = ActionKind::kDeleteAssets,
        .curator = bob,
        .target_kind = "video",
        .target_id = "103",
@@ -88,16 +88,16 @@ Report SampleReport() {
        .channel_id = "8",
        .justification = "malware",
        .applies_entry_id = 12,
-       .chain = {.status = "confirmed", .block = 5100, .extrinsic = "0xdef"}},
+       .chain = {.status = ChainStatus::kConfirmed, .block = 5100, .extrinsic = "0xdef"}},
       {.entry_id = 15,
        .at = At(7h),
-       .action = kHideAction,
+       .action = ActionKind::kHide,
        .curator = {.name = "curator 9", .worker_id = 9},
        .target_kind = "video",
        .target_id = kHostileId,
        .title = "Hidden",
        .channel_id = "8",
-       .chain = {.status = "unjustified", .block = 5200, .extrinsic = "0x/de\"f", .rationale = "spam"}},
+       .chain = {.status = ChainStatus::kUnjustified, .block = 5200, .extrinsic = "0x/de\"f", .rationale = "spam"}},
   };
   report.unjustified = {report.actions[4]};
   report.late_videos = {
@@ -125,7 +125,7 @@ Report SampleReport() {
        .title = "Pirated film",
        .censored_at = At(3h),
        .censored_by = bob,
-       .challenge = "reverted",
+       .challenge = Challenge::kReverted,
        .reverted = true,
        .reverted_at = At(5h),
        .reverted_how = "curation-log#13 by lead: licence proven"},
@@ -135,7 +135,7 @@ Report SampleReport() {
        .title = "Hidden",
        .censored_at = At(7h),
        .censored_by = {.name = "curator 9", .worker_id = 9},
-       .challenge = "unjustified",
+       .challenge = Challenge::kUnjustified,
        .lead_decision = "censor (curation-log#16)"},
   };
   report.log = {.entries_checked = 20,
@@ -268,13 +268,13 @@ TEST(LinksTest, TargetPercentEncodesTheIdAndDropsTheTrailingSlash) {
 }
 
 TEST(LinksTest, ExplorerFillsTheTemplateOnlyForActionsOnChain) {
-  EXPECT_EQ(kLinks.Explorer({.status = "confirmed", .block = 5200, .extrinsic = "0x/de\"f"}),
+  EXPECT_EQ(kLinks.Explorer({.status = ChainStatus::kConfirmed, .block = 5200, .extrinsic = "0x/de\"f"}),
             "https://explorer.example/block/5200?x=0x%2Fde%22f");
-  EXPECT_EQ(kLinks.Explorer({.status = "pending"}), "");
-  EXPECT_EQ(kLinks.Explorer({.status = "off_chain"}), "");
-  EXPECT_EQ(kLinks.Explorer({.status = "confirmed", .block = 0, .extrinsic = "0xabc"}), "");
+  EXPECT_EQ(kLinks.Explorer({.status = ChainStatus::kPending}), "");
+  EXPECT_EQ(kLinks.Explorer({.status = ChainStatus::kOffChain}), "");
+  EXPECT_EQ(kLinks.Explorer({.status = ChainStatus::kConfirmed, .block = 0, .extrinsic = "0xabc"}), "");
   const Links by_block = {.explorer_url = "https://explorer.example/{block}"};
-  EXPECT_EQ(by_block.Explorer({.status = "preexisting", .block = 9}), "https://explorer.example/9");
+  EXPECT_EQ(by_block.Explorer({.status = ChainStatus::kPreexisting, .block = 9}), "https://explorer.example/9");
 }
 
 TEST(ReportTest, CountsWhatIsStillWrong) {
@@ -522,7 +522,7 @@ TEST(JsonTest, CarriesTheReport) {
   for (size_t i = 0; i < report.actions.size(); ++i) {
     EXPECT_EQ(json["actions"][i]["entry_id"], report.actions[i].entry_id);
     EXPECT_EQ(json["actions"][i]["reference"], "curation-log#" + std::to_string(report.actions[i].entry_id));
-    EXPECT_EQ(json["actions"][i]["action"], report.actions[i].action);
+    EXPECT_EQ(json["actions"][i]["action"], std::string(kActionKinds.Db(report.actions[i].action)));
   }
   const auto& censor = json["actions"][1];
   EXPECT_EQ(censor["chain"]["block"], 5000);

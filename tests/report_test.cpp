@@ -261,7 +261,7 @@ TEST_F(ReportTest, TheSeededDayHasExactlyItsActionsErrorsAndStatistics) {
   // chain status), in the order they were logged.
   std::vector<std::string> actions;
   for (const Action& action : report->actions) {
-    actions.push_back(action.action + " " + action.target_id);
+    actions.push_back(std::string(kActionKinds.Db(action.action)) + " " + action.target_id);
   }
   EXPECT_EQ(actions, (std::vector<std::string>{"censor 3", "censor 8", "delete_assets 3", "warn 2", "hide 7",
                                                "revert 8"}));
@@ -271,21 +271,21 @@ TEST_F(ReportTest, TheSeededDayHasExactlyItsActionsErrorsAndStatistics) {
   EXPECT_EQ(censor.curator.name, "cora");
   EXPECT_EQ(censor.curator.worker_id, 7);
   EXPECT_EQ(censor.policy_codes, std::vector<std::string>{"copyright"});
-  EXPECT_EQ(censor.chain.status, "confirmed");
+  EXPECT_EQ(kChainStatuses.Db(censor.chain.status), "confirmed");
   EXPECT_EQ(censor.chain.block, BlockAt(kDay + 4h));
   EXPECT_EQ(censor.channel_id, "7");
   EXPECT_FALSE(censor.title.empty());
-  EXPECT_EQ(report->actions[1].chain.status, "pending");
+  EXPECT_EQ(kChainStatuses.Db(report->actions[1].chain.status), "pending");
   const Action& deletion = report->actions[2];
-  EXPECT_EQ(deletion.chain.status, "confirmed");
+  EXPECT_EQ(kChainStatuses.Db(deletion.chain.status), "confirmed");
   EXPECT_EQ(deletion.chain.block, BlockAt(kDay + 5h));
   EXPECT_EQ(deletion.applies_entry_id, censor_3_);
   EXPECT_EQ(deletion.justification, censor.justification);
   EXPECT_EQ(deletion.curator.name, "cora") << "curator 7 on chain is cora";
   EXPECT_EQ(deletion.at, kDay + 5h);
-  EXPECT_EQ(report->actions[3].chain.status, "off_chain");
+  EXPECT_EQ(kChainStatuses.Db(report->actions[3].chain.status), "off_chain");
   const Action& hide = report->actions[4];
-  EXPECT_EQ(hide.chain.status, "unjustified");
+  EXPECT_EQ(kChainStatuses.Db(hide.chain.status), "unjustified");
   EXPECT_EQ(hide.curator.name, "dan");
   EXPECT_EQ(hide.chain.rationale, "spam");
   EXPECT_EQ(report->actions[5].reverts_entry_id, censor_8_);
@@ -314,7 +314,7 @@ TEST_F(ReportTest, TheSeededDayHasExactlyItsActionsErrorsAndStatistics) {
   EXPECT_TRUE(report->challenged[0].reverted);
   EXPECT_EQ(report->challenged[0].reverted_at, kDay + 12h);
   EXPECT_EQ(report->challenged[1].target_id, "7");
-  EXPECT_EQ(report->challenged[1].challenge, "unjustified");
+  EXPECT_EQ(kChallenges.Db(report->challenged[1].challenge), "unjustified");
   EXPECT_FALSE(report->challenged[1].reverted);
   EXPECT_EQ(report->ChallengedNotReverted(), 1);
 
@@ -428,7 +428,7 @@ TEST_F(ReportTest, EveryFormatCarriesTheSameCountsAndLists) {
     EXPECT_EQ(rows[i][1].find(action.curator.name), 0u) << rows[i][1];
     EXPECT_EQ(rows[i][3], "https://gleev.example/video/" + action.target_id);
     EXPECT_EQ(rows[i][4], "https://gleev.example/channel/" + action.channel_id);
-    EXPECT_EQ(rows[i][6], action.action == kWarnAction ? "curation-log#" + std::to_string(action.entry_id) : "");
+    EXPECT_EQ(rows[i][6], action.action == ActionKind::kWarn ? "curation-log#" + std::to_string(action.entry_id) : "");
     EXPECT_EQ(rows[i][7] + "T" + rows[i][8], FormatIsoTime(action.at).substr(0, 19));
     EXPECT_NE(rows[i][9].find(action.justification), std::string::npos) << rows[i][9];
     EXPECT_NE(rows[i][9].find("curation-log#" + std::to_string(action.entry_id)), std::string::npos) << rows[i][9];
@@ -544,11 +544,12 @@ TEST_F(ReportTest, CountsFollowTheChainAndTheCouncilsDeadline) {
   // The unhide of 7 is listed as an action, but it censored nothing.
   bool unhide_listed = false;
   for (const Action& action : two_days->actions) {
-    unhide_listed |= action.action == kUnhideAction && action.target_id == "7" && action.chain.status == "unjustified";
+    unhide_listed |= action.action == ActionKind::kUnhide && action.target_id == "7" &&
+                     kChainStatuses.Db(action.chain.status) == "unjustified";
   }
   EXPECT_TRUE(unhide_listed);
   for (const Action& action : two_days->unjustified) {
-    EXPECT_NE(action.action, kUnhideAction) << action.target_id;
+    EXPECT_NE(action.action, ActionKind::kUnhide) << action.target_id;
   }
 }
 

@@ -19,6 +19,9 @@ namespace {
 // Insertion order, so the file reads in the order the report is laid out.
 using Json = nlohmann::ordered_json;
 
+constexpr std::string_view kVideo = modlog::kTargetKinds.Db(modlog::TargetKind::kVideo);
+constexpr std::string_view kChannel = modlog::kTargetKinds.Db(modlog::TargetKind::kChannel);
+
 // A spreadsheet runs a cell that starts like a formula: a leading quote makes it text.
 std::string FormulaGuarded(std::string cell) {
   if (!cell.empty() && std::string_view("=+-@\t\r").find(cell.front()) != std::string_view::npos) {
@@ -29,15 +32,17 @@ std::string FormulaGuarded(std::string cell) {
 
 // The historical Act column knew only Accepted, Warn, Censored and None: where an action left its
 // target. What exactly happened leads the reason.
-std::string HistoricalAct(const std::string& action) {
-  if (action == kWarnAction) {
-    return "Warn";
-  }
-  if (action == kCensorAction || action == kHideAction || action == kDeleteAssetsAction) {
-    return "Censored";
-  }
-  if (action == kRevertAction || action == kUnhideAction) {
-    return "Accepted";
+std::string HistoricalAct(ActionKind action) {
+  switch (action) {
+    case ActionKind::kWarn:
+      return "Warn";
+    case ActionKind::kCensor:
+    case ActionKind::kHide:
+    case ActionKind::kDeleteAssets:
+      return "Censored";
+    case ActionKind::kRevert:
+    case ActionKind::kUnhide:
+      return "Accepted";
   }
   return "None";
 }
@@ -79,21 +84,21 @@ Json ActionJson(const Action& action, const Links& links) {
   return {{"entry_id", action.entry_id},
           {"reference", modlog::EntryReference(action.entry_id)},
           {"at", Time(action.at)},
-          {"action", action.action},
+          {"action", kActionKinds.Db(action.action)},
           {"curator", ActorJson(action.curator)},
           {"target_kind", action.target_kind},
           {"target_id", action.target_id},
           {"target_url", Url(links.Target(action.target_kind, action.target_id))},
           {"title", action.title},
           {"channel_id", action.channel_id},
-          {"channel_url", Url(links.Target("channel", action.channel_id))},
+          {"channel_url", Url(links.Target(kChannel, action.channel_id))},
           {"justification", action.justification},
           {"policy_codes", action.policy_codes},
           {"note", action.note},
           {"reverts_entry_id", Optional(action.reverts_entry_id)},
           {"applies_entry_id", Optional(action.applies_entry_id)},
           {"chain",
-           {{"status", chain.status},
+           {{"status", kChainStatuses.Db(chain.status)},
             {"block", chain.block},
             {"extrinsic", chain.extrinsic},
             {"rationale", chain.rationale},
@@ -104,7 +109,7 @@ Json ActionJson(const Action& action, const Links& links) {
 Json LateVideoJson(const LateVideo& video, const Links& links) {
   return {{"item_id", video.item_id},
           {"video_id", video.video_id},
-          {"video_url", Url(links.Target("video", video.video_id))},
+          {"video_url", Url(links.Target(kVideo, video.video_id))},
           {"title", video.title},
           {"channel_id", video.channel_id},
           {"uploaded_at", Time(video.uploaded_at)},
@@ -123,7 +128,7 @@ Json ChallengedJson(const ChallengedCensorship& censorship, const Links& links) 
           {"title", censorship.title},
           {"censored_at", Time(censorship.censored_at)},
           {"censored_by", ActorJson(censorship.censored_by)},
-          {"challenge", censorship.challenge},
+          {"challenge", kChallenges.Db(censorship.challenge)},
           {"reverted", censorship.reverted},
           {"reverted_at", Time(censorship.reverted_at)},
           {"reverted_how", censorship.reverted_how},
@@ -151,7 +156,7 @@ Json IncidentJson(const FeaturedIncident& incident, const Links& links) {
       {"id", incident.id},
       {"slot", incident.slot},
       {"video_id", incident.video_id},
-      {"video_url", Url(links.Target("video", incident.video_id))},
+      {"video_url", Url(links.Target(kVideo, incident.video_id))},
       {"video_title", incident.video_title},
       {"category_name", incident.category_name},
       {"reason", incident.reason},
@@ -244,9 +249,9 @@ std::string RenderCsv(const Report& report, const Links& links) {
                                       ActorName(action.curator),
                                       absl::StrCat(kind, "\\", action.target_id),
                                       links.Target(action.target_kind, action.target_id),
-                                      links.Target("channel", action.channel_id),
+                                      links.Target(kChannel, action.channel_id),
                                       HistoricalAct(action.action),
-                                      action.action == kWarnAction ? modlog::EntryReference(action.entry_id) : "",
+                                      action.action == ActionKind::kWarn ? modlog::EntryReference(action.entry_id) : "",
                                       UtcDate(action.at),
                                       UtcTime(action.at),
                                       Reason(action, links),

@@ -26,7 +26,7 @@ std::string UtcTime(TimePoint time);
 std::string UtcDateTime(TimePoint time);
 
 /// An action as the curators' log names it: Warn, Censored, Reverted, Assets deleted, Hidden, Unhidden.
-std::string ActionWord(const std::string& action);
+std::string ActionWord(ActionKind action);
 
 /// "alice (worker 3)", or just the name when it is no worker.
 std::string ActorName(const Actor& actor);

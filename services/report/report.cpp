@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <set>
 #include <utility>
 
 #include <absl/strings/ascii.h>
@@ -14,6 +13,7 @@
 #include <curation/common/text.hpp>
 #include <curation/common/time_format.hpp>
 #include <curation/modlog/entry.hpp>
+#include <curation/report/rules.hpp>
 
 #include "render_text.hpp"
 
@@ -69,10 +69,14 @@ std::string Counted(int64_t count, const char* one, const char* many) {
 std::string CountText(int64_t count) { return count == 0 ? "0 — none" : absl::StrCat(count); }
 
 // When something still open is measured: the period's end, or now for a period not over yet.
-TimePoint OpenUntil(const Report& report) { return std::min(report.period.to, report.generated_at); }
+TimePoint OpenUntil(const Report& report) { return OpenUntil(report.period, report.generated_at); }
 
-Cell TargetCell(const Links& links, const std::string& kind, const std::string& id) {
-  return {absl::StrCat(kind, " ", id), links.Target(kind, id)};
+Cell TargetCell(const Links& links, std::string_view kind, const std::string& id) {
+  return {absl::StrCat(std::string(kind), " ", id), links.Target(kind, id)};
+}
+
+Cell VideoCell(const Links& links, const std::string& id) {
+  return TargetCell(links, modlog::kTargetKinds.Db(modlog::TargetKind::kVideo), id);
 }
 
 // Collects the blocks; a table without rows becomes the word "none".
@@ -113,37 +117,46 @@ void LayOutTitle(Document& doc, const Report& report) {
                              ". All times are UTC."));
 }
 
-void LayOutSummary(Document& doc, const Report& report) {
-  const std::array<int64_t, 4> errors = report.ErrorCounts();
-  const LogIntegrity& log = report.log;
-  std::string log_details =
-      absl::StrCat(log.intact ? "the hash chain verifies" : "the hash chain is broken", "; ",
-                   Counted(log.unsealed, "entry", "entries"), " not yet sealed; ",
-                   Counted(log.unreconciled, "chain event", "chain events"), " not yet in the log");
-  if (report.ChainEventsBehind()) {
-    absl::StrAppend(&log_details, "; ", ChainEventsBehindText(report));
+// What an error's count is made of, in words.
+std::string ErrorDetails(CouncilError error, const Report& report) {
+  switch (error) {
+    case CouncilError::kLateDecision:
+      return absl::StrCat(Counted(report.late_videos.size(), "video", "videos"),
+                          " due in the period and decided late or not at all; ", report.open_past_due.size(),
+                          " still undecided and past due at the end of the period (some perhaps due before it)");
+    case CouncilError::kUnjustifiedCensorship:
+      return absl::StrCat(Counted(report.unjustified.size(), "on-chain action", "on-chain actions"),
+                          " no justified log entry accounts for; ",
+                          Counted(report.ChallengedNotReverted(), "challenged censorship", "challenged censorships"),
+                          " not reverted");
+    case CouncilError::kNoLogs: {
+      const LogIntegrity& log = report.log;
+      std::string details =
+          absl::StrCat(log.intact ? "the hash chain verifies" : "the hash chain is broken", "; ",
+                       Counted(log.unsealed, "entry", "entries"), " not yet sealed; ",
+                       Counted(log.unreconciled, "chain event", "chain events"), " not yet in the log");
+      if (report.ChainEventsBehind()) {
+        absl::StrAppend(&details, "; ", ChainEventsBehindText(report));
+      }
+      return details;
+    }
+    case CouncilError::kUnplayableFeatured:
+      return absl::StrCat(Counted(report.incidents.size(), "incident", "incidents"), "; ",
+                          Counted(report.monitoring_outages, "monitoring outage", "monitoring outages"));
   }
+  return "";
+}
 
+void LayOutSummary(Document& doc, const Report& report) {
+  std::vector<std::vector<Cell>> rows;
+  for (size_t i = 0; i < kCouncilErrors.entries().size(); ++i) {
+    const auto& error = kCouncilErrors.entries()[i];
+    rows.push_back({{absl::StrCat(i + 1, ". ", std::string(error.human))},
+                    {CountText(CountOf(error.value, report))},
+                    {ErrorDetails(error.value, report)}});
+  }
   doc.Heading(2, "Summary");
-  doc.Table({"Error", "Count", "Details"},
-            {{{"1. A video left without a decision more than 36 h after upload"},
-              {CountText(errors[0])},
-              {absl::StrCat(Counted(report.late_videos.size(), "video", "videos"),
-                            " due in the period and decided late or not at all; ", report.open_past_due.size(),
-                            " still undecided and past due at the end of the period (some perhaps due before it)")}},
-             {{"2. Censorship without justification, or unjust censorship not reverted"},
-              {CountText(errors[1])},
-              {absl::StrCat(Counted(report.unjustified.size(), "on-chain action", "on-chain actions"),
-                            " no justified log entry accounts for; ",
-                            Counted(report.ChallengedNotReverted(), "challenged censorship", "challenged censorships"),
-                            " not reverted")}},
-             {{"3. No logs: the log's hash chain must verify, without gaps"},
-              {CountText(errors[2])},
-              {std::move(log_details)}},
-             {{"4. The hero or a featured video unplayable and not fixed within 1 h"},
-              {CountText(errors[3])},
-              {absl::StrCat(Counted(report.incidents.size(), "incident", "incidents"), "; ",
-                            Counted(report.monitoring_outages, "monitoring outage", "monitoring outages"))}}});
+  doc.Table({"Error", "Count", "Details"}, std::move(rows));
 }
 
 void LayOutLateVideos(Document& doc, const Report& report, const Links& links) {
@@ -152,7 +165,7 @@ void LayOutLateVideos(Document& doc, const Report& report, const Links& links) {
   doc.Heading(3, "Due in the period, decided late or not at all");
   std::vector<std::vector<Cell>> late;
   for (const LateVideo& video : report.late_videos) {
-    late.push_back({TargetCell(links, "video", video.video_id),
+    late.push_back({VideoCell(links, video.video_id),
                     {ShortTitle(video.title)},
                     {UtcDateTime(video.uploaded_at)},
                     {UtcDateTime(video.due_at)},
@@ -167,23 +180,13 @@ void LayOutLateVideos(Document& doc, const Report& report, const Links& links) {
   doc.Heading(3, "Still undecided and past due at the end of the period");
   std::vector<std::vector<Cell>> open;
   for (const LateVideo& video : report.open_past_due) {
-    open.push_back({TargetCell(links, "video", video.video_id),
+    open.push_back({VideoCell(links, video.video_id),
                     {ShortTitle(video.title)},
                     {UtcDateTime(video.uploaded_at)},
                     {UtcDateTime(video.due_at)},
                     {Span(video.due_at, open_until)}});
   }
   doc.Table({"Video", "Title", "Uploaded", "Due", "Overdue by"}, std::move(open));
-}
-
-std::string ChallengeText(const std::string& challenge) {
-  if (challenge == "reverted") {
-    return "reverted as unjust";
-  }
-  if (challenge == "unjustified") {
-    return "no justified log entry";
-  }
-  return challenge;
 }
 
 void LayOutCensorship(Document& doc, const Report& report, const Links& links) {
@@ -211,7 +214,7 @@ void LayOutCensorship(Document& doc, const Report& report, const Links& links) {
          {ShortTitle(censorship.title)},
          {UtcDateTime(censorship.censored_at)},
          {ActorName(censorship.censored_by)},
-         {absl::StrCat(ChallengeText(censorship.challenge), " (", modlog::EntryReference(censorship.entry_id), ")")},
+         {absl::StrCat(std::string(kChallenges.Human(censorship.challenge)), " (", modlog::EntryReference(censorship.entry_id), ")")},
          {!censorship.reverted ? (censorship.reverted_how.empty() ? "no" : absl::StrCat("no: ", censorship.reverted_how))
           : censorship.reverted_at
               ? absl::StrCat("yes, ", UtcDateTime(*censorship.reverted_at), ": ", censorship.reverted_how)
@@ -273,7 +276,7 @@ void LayOutIncidents(Document& doc, const Report& report, const Links& links) {
     incidents.push_back(
         {{incident.category_name.empty() ? incident.slot
                                          : absl::StrCat(incident.slot, " (", incident.category_name, ")")},
-         TargetCell(links, "video", incident.video_id),
+         VideoCell(links, incident.video_id),
          {ShortTitle(incident.video_title)},
          {incident.reason},
          {UtcDateTime(incident.broke_at)},
@@ -309,13 +312,12 @@ void LayOutStatistics(Document& doc, const Report& report) {
                                   {{"Channels created"}, {absl::StrCat(report.channels_created)}}});
 
   doc.Heading(3, "Decisions per curator");
-  static constexpr const char* kDecisions[] = {"approve", "warn", "censor", "escalate", "revert"};
   std::vector<std::vector<Cell>> curators;
   for (const CuratorActivity& activity : report.curators) {
     std::vector<Cell> row = {{activity.curator.name},
                              {activity.curator.worker_id ? absl::StrCat(*activity.curator.worker_id) : ""}};
-    for (const char* decision : kDecisions) {
-      auto count = activity.by_action.find(decision);
+    for (modlog::EntryKind decision : kCuratorDecisions) {
+      auto count = activity.by_action.find(std::string(modlog::kEntryKinds.Db(decision)));
       row.push_back({absl::StrCat(count == activity.by_action.end() ? 0 : count->second)});
     }
     row.push_back({absl::StrCat(activity.total)});
@@ -380,7 +382,7 @@ void LayOutActions(Document& doc, const Report& report, const Links& links) {
 
 }  // namespace
 
-std::string Links::Target(const std::string& kind, const std::string& id) const {
+std::string Links::Target(std::string_view kind, const std::string& id) const {
   if (id.empty()) {
     return "";
   }
@@ -393,44 +395,12 @@ std::string Links::Target(const std::string& kind, const std::string& id) const 
 
 std::string Links::Explorer(const ChainState& chain) const {
   const bool needs_extrinsic = explorer_url.find("{extrinsic}") != std::string::npos;
-  if (chain.block == 0 || chain.status == kPending || chain.status == kOffChain ||
+  if (chain.block == 0 || chain.status == ChainStatus::kPending || chain.status == ChainStatus::kOffChain ||
       (needs_extrinsic && chain.extrinsic.empty())) {
     return "";
   }
   return absl::StrReplaceAll(
       explorer_url, {{"{block}", absl::StrCat(chain.block)}, {"{extrinsic}", PercentEncoded(chain.extrinsic)}});
-}
-
-int64_t Report::IncidentsNotFixedInTime() const {
-  return std::count_if(incidents.begin(), incidents.end(),
-                       [](const FeaturedIncident& incident) { return !incident.fixed_in_time; });
-}
-
-int64_t Report::ChallengedNotReverted() const {
-  return std::count_if(challenged.begin(), challenged.end(),
-                       [](const ChallengedCensorship& censorship) { return !censorship.reverted; });
-}
-
-std::array<int64_t, 4> Report::ErrorCounts() const {
-  // An unjustified hide left in place is both an unjustified action and a challenged censorship.
-  std::set<int64_t> censorship;
-  for (const Action& action : unjustified) {
-    censorship.insert(action.entry_id);
-  }
-  for (const ChallengedCensorship& challenge : challenged) {
-    if (!challenge.reverted) {
-      censorship.insert(challenge.entry_id);
-    }
-  }
-  return {static_cast<int64_t>(late_videos.size()), static_cast<int64_t>(censorship.size()),
-          (log.intact ? 0 : 1) + log.unsealed + log.unreconciled, IncidentsNotFixedInTime()};
-}
-
-bool Report::ChainEventsBehind() const {
-  // Ingest polls every few seconds; a quarter of an hour behind is a stall, not a poll interval.
-  constexpr auto kSlack = std::chrono::minutes(15);
-  return !log.chain_events_known_until ||
-         *log.chain_events_known_until < std::min(period.to, generated_at - kSlack);
 }
 
 const std::vector<std::string>& CsvColumns() {
@@ -458,18 +428,7 @@ std::string UtcTime(TimePoint time) { return FormatIsoTime(time).substr(11, 8); 
 
 std::string UtcDateTime(TimePoint time) { return absl::StrCat(UtcDate(time), " ", UtcTime(time)); }
 
-std::string ActionWord(const std::string& action) {
-  static constexpr std::pair<std::string_view, std::string_view> kWords[] = {
-      {kWarnAction, "Warn"},       {kCensorAction, "Censored"},
-      {kRevertAction, "Reverted"}, {kDeleteAssetsAction, "Assets deleted"},
-      {kHideAction, "Hidden"},     {kUnhideAction, "Unhidden"}};
-  for (const auto& [name, word] : kWords) {
-    if (action == name) {
-      return std::string(word);
-    }
-  }
-  return action;
-}
+std::string ActionWord(ActionKind action) { return std::string(kActionKinds.Human(action)); }
 
 std::string ActorName(const Actor& actor) {
   return actor.worker_id ? absl::StrCat(actor.name, " (worker ", *actor.worker_id, ")") : actor.name;
@@ -498,26 +457,22 @@ std::string JoinNonEmpty(const std::vector<std::string>& parts, std::string_view
 }
 
 std::string ChainStatusText(const ChainState& chain) {
-  if (chain.status == kPending) {
-    return "pending";
-  }
-  if (chain.status == kOffChain) {
-    return "off chain";
-  }
+  const std::string word(kChainStatuses.Human(chain.status));
   std::string where = absl::StrCat("block ", chain.block);
   if (!chain.extrinsic.empty()) {
     absl::StrAppend(&where, ", extrinsic ", chain.extrinsic);
   }
-  if (chain.status == kConfirmed) {
-    return absl::StrCat("confirmed in ", where);
+  switch (chain.status) {
+    case ChainStatus::kPending:
+    case ChainStatus::kOffChain:
+      return word;
+    case ChainStatus::kConfirmed:
+      return absl::StrCat(word, " in ", where);
+    case ChainStatus::kUnjustified:
+    case ChainStatus::kPreexisting:
+      return absl::StrCat(word, ", in ", where);
   }
-  if (chain.status == kUnjustified) {
-    return absl::StrCat("UNJUSTIFIED, in ", where);
-  }
-  if (chain.status == kPreexisting) {
-    return absl::StrCat("before the log, in ", where);
-  }
-  return absl::StrCat(chain.status, ", ", where);
+  return absl::StrCat(word, ", ", where);
 }
 
 std::vector<Block> LayOut(const Report& report, const Links& links) {

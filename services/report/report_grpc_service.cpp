@@ -1,10 +1,8 @@
 #include <curation/report/report_grpc_service.hpp>
 
-#include <map>
-
 #include <absl/strings/str_cat.h>
 
-#include <curation/server/enum_names.hpp>
+#include <curation/report/vocabulary.hpp>
 
 namespace curation::report {
 namespace {
@@ -13,11 +11,6 @@ using auth::Role;
 
 // The report is the council's, and the lead's who answers for the group; tools read it too.
 constexpr auth::RoleSet kReaders = {Role::kCouncil, Role::kLead, Role::kService};
-
-const std::map<std::string, v1::ReportFormat> kFormatToProto = {{kMarkdown, v1::REPORT_FORMAT_MARKDOWN},
-                                                                 {kCsv, v1::REPORT_FORMAT_CSV},
-                                                                 {kJson, v1::REPORT_FORMAT_JSON},
-                                                                 {kHtml, v1::REPORT_FORMAT_HTML}};
 
 absl::StatusOr<ReportRequest> FromProto(const v1::GetReportRequest& in) {
   ReportRequest request;
@@ -37,8 +30,8 @@ absl::StatusOr<ReportRequest> FromProto(const v1::GetReportRequest& in) {
       return absl::InvalidArgumentError("period: give a range or a council term");
   }
   if (in.format() == v1::REPORT_FORMAT_UNSPECIFIED) {
-    request.format = kMarkdown;
-  } else if (auto name = server::NameOf(kFormatToProto, in.format())) {
+    request.format = kReportFormats.Db(ReportFormat::kMarkdown);
+  } else if (auto name = kReportFormats.DbFromProto(in.format())) {
     request.format = *name;
   } else {
     return absl::InvalidArgumentError(absl::StrCat("format: unknown value ", in.format()));
@@ -73,7 +66,7 @@ grpc::Status ReportGrpcService::GetReport(grpc::ServerContext* context, const v1
     *response->mutable_start_time() = server::ToTimestamp(period.from);
     *response->mutable_end_time() = server::ToTimestamp(period.to);
     response->set_term(period.term.value_or(0));
-    response->set_format(server::ValueOf(kFormatToProto, wanted.format));
+    response->set_format(kReportFormats.ProtoFromDb(wanted.format));
     response->set_content_type(rendered.content_type);
     response->set_file_name(rendered.file_name);
     response->set_body(std::move(rendered.body));

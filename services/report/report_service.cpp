@@ -25,18 +25,33 @@ std::string Compact(TimePoint time) {
 }
 
 struct Rendering {
-  const char* format;
   const char* content_type;
-  const char* extension;
   std::string (*render)(const Report&, const Links&);
 };
 
-constexpr Rendering kRenderings[] = {
-    {kMarkdown, "text/markdown; charset=utf-8", "md", RenderMarkdown},
-    {kCsv, "text/csv; charset=utf-8", "csv", RenderCsv},
-    {kJson, "application/json", "json", RenderJson},
-    {kHtml, "text/html; charset=utf-8", "html", RenderHtml},
-};
+Rendering RenderingOf(ReportFormat format) {
+  switch (format) {
+    case ReportFormat::kMarkdown:
+      return {"text/markdown; charset=utf-8", RenderMarkdown};
+    case ReportFormat::kCsv:
+      return {"text/csv; charset=utf-8", RenderCsv};
+    case ReportFormat::kJson:
+      return {"application/json", RenderJson};
+    case ReportFormat::kHtml:
+      return {"text/html; charset=utf-8", RenderHtml};
+  }
+  return {"text/markdown; charset=utf-8", RenderMarkdown};
+}
+
+// "markdown, csv, json or html".
+std::string FormatNames() {
+  std::string names;
+  const auto& formats = kReportFormats.entries();
+  for (size_t i = 0; i < formats.size(); ++i) {
+    absl::StrAppend(&names, i == 0 ? "" : i + 1 == formats.size() ? " or " : ", ", std::string(formats[i].db));
+  }
+  return names;
+}
 
 // About kChartSteps steps over the period, each a whole number of hours.
 std::chrono::milliseconds ChartStep(const Period& period) {
@@ -95,19 +110,19 @@ absl::StatusOr<Report> ReportService::Build(const Period& period, std::optional<
 
 absl::StatusOr<RenderedReport> ReportService::Generate(const ReportRequest& request,
                                                        std::optional<TimePoint> deadline) {
-  auto rendering = std::find_if(std::begin(kRenderings), std::end(kRenderings),
-                                [&](const Rendering& r) { return request.format == r.format; });
-  if (rendering == std::end(kRenderings)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("format: '", request.format, "' is not markdown, csv, json or html"));
+  const std::optional<ReportFormat> format = kReportFormats.FromDb(request.format);
+  if (!format) {
+    return absl::InvalidArgumentError(absl::StrCat("format: '", request.format, "' is not ", FormatNames()));
   }
   ASSIGN_OR_RETURN(Period period, PeriodOf(request));
   ASSIGN_OR_RETURN(Report report, Build(period, deadline));
-  RenderedReport rendered{.content_type = rendering->content_type};
-  rendered.file_name = period.term ? absl::StrCat("curation-report-term-", *period.term, ".", rendering->extension)
+  const Rendering rendering = RenderingOf(*format);
+  const std::string extension(kReportFormats.Human(*format));
+  RenderedReport rendered{.content_type = rendering.content_type};
+  rendered.file_name = period.term ? absl::StrCat("curation-report-term-", *period.term, ".", extension)
                                    : absl::StrCat("curation-report-", Compact(period.from), "-", Compact(period.to),
-                                                  ".", rendering->extension);
-  rendered.body = rendering->render(report, links_);
+                                                  ".", extension);
+  rendered.body = rendering.render(report, links_);
   rendered.report = std::move(report);
   return rendered;
 }

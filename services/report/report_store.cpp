@@ -3,9 +3,12 @@
 #include <algorithm>
 
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
 
 #include <curation/db/fields.hpp>
 #include <curation/modlog/entry.hpp>
+#include <curation/report/rules.hpp>
+#include <curation/review/vocabulary.hpp>
 
 namespace curation::report {
 namespace {
@@ -32,12 +35,19 @@ std::string ActionInPeriod() {
                       InPeriod("e.chain_event_at"), "))");
 }
 
-// The council's deadline: 36 h after upload, whatever deadline the queue is configured to show.
-constexpr char kCouncilDue[] = "(i.uploaded_at + interval '36 hours')";
+using modlog::EntryKind;
+using modlog::kEntryKinds;
+using modlog::kTargetKinds;
+using modlog::TargetKind;
 
-// Review items that stand for an upload (or a change of a video's files) and so have a 36 h
-// deadline the council counts.
-constexpr char kUploadItem[] = "i.target_kind = 'video' AND i.reason IN ('new_video', 'assets_changed')";
+const std::string kVideo = kTargetKinds.Sql(TargetKind::kVideo);
+const std::string kChannel = kTargetKinds.Sql(TargetKind::kChannel);
+
+// Review items that stand for an upload (or a change of a video's files): the ones the council
+// holds to its deadline.
+const std::string kUploadItem =
+    absl::StrCat("i.target_kind = ", kVideo, " AND i.reason IN (", review::kItemReasons.Sql(review::ItemReason::kNewVideo),
+                 ", ", review::kItemReasons.Sql(review::ItemReason::kAssetsChanged), ")");
 
 // The principal an on-chain curator id (a content working group worker id) belongs to.
 constexpr char kPrincipalOfWorker[] =
@@ -45,9 +55,18 @@ constexpr char kPrincipalOfWorker[] =
     " ORDER BY revoked_at IS NOT NULL, id LIMIT 1) p ON e.actor = 'chain'";
 
 // A target's title where the entry kept none (entries written from chain events).
-constexpr char kTargetRows[] =
-    "LEFT JOIN ingest.videos v ON e.target_kind = 'video' AND v.id = e.target_id"
-    " LEFT JOIN ingest.channels ch ON e.target_kind = 'channel' AND ch.id = e.target_id";
+const std::string kTargetRows =
+    absl::StrCat("LEFT JOIN ingest.videos v ON e.target_kind = ", kVideo,
+                 " AND v.id = e.target_id LEFT JOIN ingest.channels ch ON e.target_kind = ", kChannel,
+                 " AND ch.id = e.target_id");
+
+// The entries that may record a moderation action (ActionOf decides): every kind but approvals
+// and escalations, and of the chain events that carried out an entry only asset deletions.
+const std::string kActionEntries = absl::StrCat(
+    "(e.kind IN (", kEntryKinds.Sql(EntryKind::kWarn), ", ", kEntryKinds.Sql(EntryKind::kCensor), ", ",
+    kEntryKinds.Sql(EntryKind::kRevert), ", ", kEntryKinds.Sql(EntryKind::kChainUnjustified), ", ",
+    kEntryKinds.Sql(EntryKind::kChainPreexisting), ") OR (e.kind = ", kEntryKinds.Sql(EntryKind::kChainConfirmed),
+    " AND m.kind LIKE '%assets_deleted'))");
 
 TimePoint Millis(const pqxx::field& field) { return db::FromMillis(field.as<int64_t>()); }
 
@@ -63,90 +82,100 @@ Actor ActorOf(const pqxx::row& row) {
   return actor;
 }
 
-// What an on-chain action did: an asset deletion, or a change of visibility.
-std::string ChainActionOf(const pqxx::row& row) {
-  if (row["event_kind"].as<std::string>().ends_with("_assets_deleted")) {
-    return kDeleteAssetsAction;
-  }
-  return Nullable<bool>(row["chain_is_hidden"]).value_or(true) ? kHideAction : kUnhideAction;
-}
-
-ChainState ChainStateOf(const pqxx::row& row, const std::string& prefix, std::string status) {
-  return {.status = std::move(status),
-          .block = row[prefix + "block"].as<int64_t>(),
+ChainRecord ChainRecordOf(const pqxx::row& row, const std::string& prefix) {
+  return {.block = row[prefix + "block"].as<int64_t>(),
           .extrinsic = row[prefix + "extrinsic"].as<std::string>(),
           .rationale = row[prefix + "rationale"].as<std::string>(),
           .at = OptionalMillis(row[prefix + "at"])};
 }
 
-Action ReadAction(const pqxx::row& row) {
-  Action action;
-  action.entry_id = row["id"].as<int64_t>();
-  std::string kind = row["kind"].as<std::string>();
-  action.curator = ActorOf(row);
-  action.target_kind = row["target_kind"].as<std::string>();
-  action.target_id = row["target_id"].as<std::string>();
-  action.title = row["title"].as<std::string>();
-  action.channel_id = row["channel_id"].as<std::string>();
-  action.justification = row["justification"].as<std::string>();
-  action.policy_codes = db::ReadTextArray(row["policy_codes"]);
-  action.note = row["note"].as<std::string>();
-  action.reverts_entry_id = Nullable<int64_t>(row["reverts_entry_id"]);
-  action.at = Millis(row["recorded_at"]);
-  if (kind == modlog::kWarn || kind == modlog::kCensor || kind == modlog::kRevert) {
-    action.action = kind;
-    if (kind == modlog::kWarn) {
-      action.chain.status = kOffChain;
-    } else if (row["confirmed_block"].is_null()) {
-      action.chain.status = kPending;
-    } else {
-      action.chain = ChainStateOf(row, "confirmed_", kConfirmed);
-    }
-    return action;
+LoggedEntry ReadEntry(const pqxx::row& row) {
+  LoggedEntry entry{.id = row["id"].as<int64_t>(),
+                    .kind = db::ValueOf(kEntryKinds, row["kind"]),
+                    .recorded_at = Millis(row["recorded_at"]),
+                    .actor = ActorOf(row),
+                    .target_kind = row["target_kind"].as<std::string>(),
+                    .target_id = row["target_id"].as<std::string>(),
+                    .title = row["title"].as<std::string>(),
+                    .channel_id = row["channel_id"].as<std::string>(),
+                    .justification = row["justification"].as<std::string>(),
+                    .policy_codes = db::ReadTextArray(row["policy_codes"]),
+                    .note = row["note"].as<std::string>(),
+                    .reverts_entry_id = Nullable<int64_t>(row["reverts_entry_id"]),
+                    .confirms_entry_id = Nullable<int64_t>(row["confirms_entry_id"]),
+                    .event_kind = row["event_kind"].as<std::string>(),
+                    .chain_is_hidden = Nullable<bool>(row["chain_is_hidden"]),
+                    .applied_justification = row["applied_justification"].as<std::string>(),
+                    .applied_policy_codes = db::ReadTextArray(row["applied_policy_codes"])};
+  if (!row["chain_block"].is_null()) {
+    entry.chain_event = ChainRecordOf(row, "chain_");
   }
-  // An on-chain action: when it happened on chain, and what it did.
-  action.action = ChainActionOf(row);
-  action.at = OptionalMillis(row["chain_at"]).value_or(action.at);
-  action.chain = ChainStateOf(row, "chain_", kind == modlog::kChainConfirmed     ? kConfirmed
-                                             : kind == modlog::kChainPreexisting ? kPreexisting
-                                                                                 : kUnjustified);
-  if (kind == modlog::kChainConfirmed) {
-    // The deletion carries out a censor: its justification is the censor's.
-    action.applies_entry_id = Nullable<int64_t>(row["confirms_entry_id"]);
-    action.justification = row["applied_justification"].as<std::string>();
-    action.policy_codes = db::ReadTextArray(row["applied_policy_codes"]);
+  if (!row["confirmed_block"].is_null()) {
+    entry.confirmation = ChainRecordOf(row, "confirmed_");
   }
-  return action;
+  return entry;
 }
 
 LateVideo ReadLateVideo(const pqxx::row& row) {
+  const TimePoint uploaded_at = Millis(row["uploaded_at"]);
   return {.item_id = row["id"].as<int64_t>(),
           .video_id = row["target_id"].as<std::string>(),
           .title = row["title"].as<std::string>(),
           .channel_id = row["channel_id"].as<std::string>(),
-          .uploaded_at = Millis(row["uploaded_at"]),
-          .due_at = Millis(row["due_at"]),
+          .uploaded_at = uploaded_at,
+          .due_at = CouncilDueAt(uploaded_at),
           .decided_at = OptionalMillis(row["decided_at"]),
           .decision = row["decision"].as<std::string>(),
           .decided_by = row["decided_by"].as<std::string>()};
 }
 
-std::string LateVideoQuery(const std::string& condition) {
+// Upload items with their first decision (an escalation decides nothing), oldest upload first.
+std::string UploadItemQuery(const std::string& condition) {
   return absl::StrCat(
       "SELECT i.id, i.target_id, coalesce(v.title, '') AS title, coalesce(v.channel_id, '') AS channel_id, ",
-      MillisOf("i.uploaded_at"), " AS uploaded_at, ", MillisOf(kCouncilDue), " AS due_at, ", MillisOf("i.decided_at"),
+      MillisOf("i.uploaded_at"), " AS uploaded_at, ", MillisOf("i.decided_at"),
       " AS decided_at, coalesce(d.action, '') AS decision, coalesce(d.principal, '') AS decided_by"
       " FROM review.items i LEFT JOIN ingest.videos v ON v.id = i.target_id"
       " LEFT JOIN LATERAL (SELECT action, principal FROM review.decisions"
-      "   WHERE item_id = i.id AND action <> 'escalate' ORDER BY id LIMIT 1) d ON true"
+      "   WHERE item_id = i.id AND action <> ", review::kActions.Sql(review::Action::kEscalate), " ORDER BY id LIMIT 1) d ON true"
       " WHERE ",
       kUploadItem, " AND ", condition, " ORDER BY i.uploaded_at, i.id");
+}
+
+// What a row says was censored, when and by whom; `id_column` holds the censoring entry's id.
+Censorship CensorshipOf(const pqxx::row& row, const char* id_column, Actor censored_by) {
+  return {.entry_id = row[id_column].as<int64_t>(),
+          .target_kind = row["target_kind"].as<std::string>(),
+          .target_id = row["target_id"].as<std::string>(),
+          .title = row["title"].as<std::string>(),
+          .censored_at = Millis(row["censored_at"]),
+          .censored_by = std::move(censored_by)};
+}
+
+FeaturedIncident ReadIncident(const pqxx::row& row) {
+  return {.id = row["id"].as<int64_t>(),
+          .slot = row["slot"].as<std::string>(),
+          .video_id = row["video_id"].as<std::string>(),
+          .video_title = row["video_title"].as<std::string>(),
+          .category_name = row["category_name"].as<std::string>(),
+          .reason = row["reason"].as<std::string>(),
+          .broke_at = Millis(row["broke_at"]),
+          .opened_at = Millis(row["opened_at"]),
+          .deadline = Millis(row["deadline"]),
+          .acknowledged_at = OptionalMillis(row["acknowledged_at"]),
+          .acknowledged_by = row["acknowledged_by"].as<std::string>(),
+          .resolved_at = OptionalMillis(row["resolved_at"]),
+          .resolved_by = row["resolved_by"].as<std::string>(),
+          .resolution = row["resolution"].as<std::string>()};
 }
 
 }  // namespace
 
 std::vector<db::PreparedStatement> ReportStore::Statements() {
-  const std::string now = db::TimeParam(3);
+  std::vector<std::string> curator_decisions;
+  for (EntryKind kind : kCuratorDecisions) {
+    curator_decisions.push_back(kEntryKinds.Sql(kind));
+  }
   return {
       {"report.actions",
        absl::StrCat(
@@ -167,23 +196,20 @@ std::vector<db::PreparedStatement> ReportStore::Statements() {
            kTargetRows, " ", kPrincipalOfWorker,
            " LEFT JOIN LATERAL (SELECT x.chain_block, x.chain_extrinsic, x.chain_rationale, x.chain_event_at"
            "   FROM modlog.entries x WHERE x.confirms_entry_id = e.id ORDER BY x.id LIMIT 1) conf"
-           "   ON e.kind IN ('censor', 'revert')"
+           "   ON e.kind IN (", kEntryKinds.Sql(EntryKind::kCensor), ", ", kEntryKinds.Sql(EntryKind::kRevert), ")"
            " LEFT JOIN modlog.entries applied ON applied.id = e.confirms_entry_id"
-           " WHERE ", ActionInPeriod(),
-           " AND (e.kind IN ('warn', 'censor', 'revert', 'chain_unjustified', 'chain_preexisting')"
-           "   OR (e.kind = 'chain_confirmed' AND m.kind LIKE '%assets_deleted'))"
-           " ORDER BY ", kActionTime, ", e.id")},
-      // Due in the period and decided late, or not at all by now. (Bounds on uploaded_at, so its
-      // index serves.)
-      {"report.late_videos",
-       LateVideoQuery(absl::StrCat("i.uploaded_at >= ", kFrom, " - interval '36 hours' AND i.uploaded_at < ", kTo,
-                                   " - interval '36 hours' AND (i.decided_at > ", kCouncilDue,
-                                   " OR (i.decided_at IS NULL AND ", kCouncilDue, " < ", now, "))"))},
-      // Past due and still undecided when the period ended ($1), or now ($2) for a period not over.
-      {"report.open_past_due",
-       LateVideoQuery(absl::StrCat("i.uploaded_at < least(", db::TimeParam(1), ", ", db::TimeParam(2),
-                                   ") - interval '36 hours' AND (i.decided_at IS NULL OR i.decided_at >= ",
-                                   db::TimeParam(1), ")"))},
+           " WHERE ", ActionInPeriod(), " AND ", kActionEntries, " ORDER BY ", kActionTime, ", e.id")},
+      // Uploaded in [$1, $2): the uploads that fall due in the period, their times only (bounds on
+      // uploaded_at, so its index serves); the late ones' details come by id ($1, a bigint[]).
+      {"report.uploads_due",
+       absl::StrCat("SELECT i.id, ", MillisOf("i.uploaded_at"), " AS uploaded_at, ", MillisOf("i.decided_at"),
+                    " AS decided_at FROM review.items i WHERE ", kUploadItem, " AND i.uploaded_at >= ", kFrom,
+                    " AND i.uploaded_at < ", kTo, " ORDER BY i.uploaded_at, i.id")},
+      {"report.upload_items", UploadItemQuery("i.id = ANY($1::bigint[])")},
+      // Still undecided when the period ended ($1), and uploaded before $2.
+      {"report.open_uploads",
+       UploadItemQuery(absl::StrCat("i.uploaded_at < ", db::TimeParam(2), " AND (i.decided_at IS NULL OR i.decided_at >= ",
+                                    db::TimeParam(1), ")"))},
       {"report.reverts",
        absl::StrCat(
            "SELECT r.id, ", MillisOf("r.recorded_at"), " AS reverted_at, r.actor AS reverted_by, r.justification,"
@@ -193,7 +219,8 @@ std::vector<db::PreparedStatement> ReportStore::Statements() {
            " FROM modlog.entries r JOIN modlog.entries c ON c.id = r.reverts_entry_id"
            " LEFT JOIN LATERAL (SELECT x.chain_block FROM modlog.entries x WHERE x.confirms_entry_id = r.id"
            "   ORDER BY x.id LIMIT 1) conf ON true"
-           " WHERE r.kind = 'revert' AND ", InPeriod("r.recorded_at"), " ORDER BY r.id")},
+           " WHERE r.kind = ", kEntryKinds.Sql(EntryKind::kRevert), " AND ", InPeriod("r.recorded_at"),
+           " ORDER BY r.id")},
       // Hides and deletions nobody justified: were they undone on chain, and what did the lead decide?
       {"report.unjustified_censorship",
        absl::StrCat(
@@ -210,7 +237,8 @@ std::vector<db::PreparedStatement> ReportStore::Statements() {
            " LEFT JOIN LATERAL (SELECT d.action, d.log_entry_id FROM review.items i"
            "   JOIN review.decisions d ON d.item_id = i.id WHERE i.source_log_entry = e.id ORDER BY d.id LIMIT 1) d"
            "   ON true"
-           " WHERE e.kind = 'chain_unjustified' AND (e.chain_is_hidden OR m.kind LIKE '%assets_deleted') AND ",
+           " WHERE e.kind = ", kEntryKinds.Sql(EntryKind::kChainUnjustified),
+           " AND (e.chain_is_hidden OR m.kind LIKE '%assets_deleted') AND ",
            ActionInPeriod(), " ORDER BY ", kActionTime, ", e.id")},
       {"report.log_stretch",
        absl::StrCat("SELECT count(*) AS entries, min(c.position) AS first, max(c.position) AS last,"
@@ -232,17 +260,15 @@ std::vector<db::PreparedStatement> ReportStore::Statements() {
                     MillisOf("acknowledged_at"), " AS acknowledged_at, coalesce(acknowledged_by, '') AS acknowledged_by, ",
                     MillisOf("resolved_at"), " AS resolved_at, coalesce(resolved_by, '') AS resolved_by,"
                     " coalesce(resolution, '') AS resolution, breached"
-                    " FROM alert.incidents WHERE slot <> 'watchdog' AND ", InPeriod("opened_at"),
+                    " FROM alert.incidents WHERE ", InPeriod("opened_at"),
                     " ORDER BY opened_at, id")},
       {"report.counts",
        absl::StrCat("SELECT (SELECT count(*) FROM ingest.videos WHERE ", InPeriod("created_at"), "),"
-                    " (SELECT count(*) FROM ingest.channels WHERE ", InPeriod("created_at"), "),"
-                    " (SELECT count(*) FROM alert.incidents WHERE slot = 'watchdog' AND ", InPeriod("opened_at"), ")")},
+                    " (SELECT count(*) FROM ingest.channels WHERE ", InPeriod("created_at"), ")")},
       {"report.curators",
        absl::StrCat("SELECT e.actor, e.actor_worker_id, e.kind, count(*) AS decisions FROM modlog.entries e WHERE ",
                     InPeriod("e.recorded_at"),
-                    " AND e.kind IN ('approve', 'warn', 'censor', 'escalate', 'revert')"
-                    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")},
+                    " AND e.kind IN (", absl::StrJoin(curator_decisions, ", "), ") GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")},
       {"report.response",
        absl::StrCat("WITH t AS (SELECT extract(epoch FROM i.decided_at - i.uploaded_at) / 3600 AS hours"
                     "   FROM review.items i WHERE ", kUploadItem, " AND ", InPeriod("i.decided_at"), ")"
@@ -282,7 +308,6 @@ absl::StatusOr<Report> ReportStore::Read(const Period& period, TimePoint now, co
   Report report;
   int64_t from = db::ToMillis(period.from);
   int64_t to = db::ToMillis(period.to);
-  int64_t now_ms = db::ToMillis(now);
   // One snapshot, so the lists and counts agree with each other while curators keep working.
   RETURN_IF_ERROR(pool_.InSnapshot(
       [&](pqxx::transaction_base& tx) {
@@ -291,61 +316,55 @@ absl::StatusOr<Report> ReportStore::Read(const Period& period, TimePoint now, co
         report.period = period;
         report.generated_at = now;
         for (const auto& row : tx.exec_prepared("report.actions", from, to)) {
-          report.actions.push_back(ReadAction(row));
-          const Action& action = report.actions.back();
-          // An unjustified unhide is in the action list, but it censored nothing.
-          if (action.chain.status == kUnjustified && action.action != kUnhideAction) {
-            report.unjustified.push_back(report.actions.back());
+          std::optional<Action> action = ActionOf(ReadEntry(row));
+          if (!action) {
+            continue;
+          }
+          if (IsUnjustifiedCensorship(*action)) {
+            report.unjustified.push_back(*action);
+          }
+          report.actions.push_back(std::move(*action));
+        }
+        std::vector<std::string> late_items;
+        for (const auto& row : tx.exec_prepared("report.uploads_due", db::ToMillis(UploadedForDueAt(period.from)),
+                                                db::ToMillis(UploadedForDueAt(period.to)))) {
+          const TimePoint uploaded_at = Millis(row["uploaded_at"]);
+          const LateVideo upload{.uploaded_at = uploaded_at,
+                                 .due_at = CouncilDueAt(uploaded_at),
+                                 .decided_at = OptionalMillis(row["decided_at"])};
+          if (DecidedLate(upload, period, now)) {
+            late_items.push_back(row["id"].as<std::string>());
           }
         }
-        for (const auto& row : tx.exec_prepared("report.late_videos", from, to, now_ms)) {
+        for (const auto& row : tx.exec_prepared("report.upload_items", db::TextArrayLiteral(late_items))) {
           report.late_videos.push_back(ReadLateVideo(row));
         }
-        for (const auto& row : tx.exec_prepared("report.open_past_due", to, now_ms)) {
-          report.open_past_due.push_back(ReadLateVideo(row));
+        for (const auto& row : tx.exec_prepared("report.open_uploads", to,
+                                                db::ToMillis(UploadedForDueAt(OpenUntil(period, now))))) {
+          if (LateVideo video = ReadLateVideo(row); OpenPastDue(video, period, now)) {
+            report.open_past_due.push_back(std::move(video));
+          }
         }
 
         for (const auto& row : tx.exec_prepared("report.reverts", from, to)) {
-          int64_t revert_id = row["id"].as<int64_t>();
-          std::string how = absl::StrCat(modlog::EntryReference(revert_id), " by ", row["reverted_by"].as<std::string>(),
-                                         ": ", row["justification"].as<std::string>());
-          // Reverted once the target is visible again on chain, or at once if it was never hidden there.
-          bool censor_on_chain = row["censor_on_chain"].as<bool>();
-          bool applied = !row["confirmed_block"].is_null() || !censor_on_chain;
-          absl::StrAppend(&how, !censor_on_chain ? "; the censor never reached the chain"
-                                : applied ? absl::StrCat("; applied on chain in block ", row["confirmed_block"].as<int64_t>())
-                                          : "; not yet applied on chain");
-          report.challenged.push_back({.entry_id = row["censor_id"].as<int64_t>(),
-                                       .target_kind = row["target_kind"].as<std::string>(),
-                                       .target_id = row["target_id"].as<std::string>(),
-                                       .title = row["title"].as<std::string>(),
-                                       .censored_at = Millis(row["censored_at"]),
-                                       .censored_by = {.name = row["actor"].as<std::string>(),
-                                                       .worker_id = Nullable<int64_t>(row["actor_worker_id"])},
-                                       .challenge = "reverted",
-                                       .reverted = applied,
-                                       .reverted_at = Millis(row["reverted_at"]),
-                                       .reverted_how = std::move(how)});
+          report.challenged.push_back(RevertedCensorship(
+              CensorshipOf(row, "censor_id",
+                           {.name = row["actor"].as<std::string>(),
+                            .worker_id = Nullable<int64_t>(row["actor_worker_id"])}),
+              {.entry_id = row["id"].as<int64_t>(),
+               .reverted_at = Millis(row["reverted_at"]),
+               .reverted_by = row["reverted_by"].as<std::string>(),
+               .justification = row["justification"].as<std::string>(),
+               .censor_on_chain = row["censor_on_chain"].as<bool>(),
+               .confirmed_block = Nullable<int64_t>(row["confirmed_block"])}));
         }
         for (const auto& row : tx.exec_prepared("report.unjustified_censorship", from, to)) {
-          ChallengedCensorship censorship{.entry_id = row["id"].as<int64_t>(),
-                                          .target_kind = row["target_kind"].as<std::string>(),
-                                          .target_id = row["target_id"].as<std::string>(),
-                                          .title = row["title"].as<std::string>(),
-                                          .censored_at = Millis(row["censored_at"]),
-                                          .censored_by = ActorOf(row),
-                                          .challenge = "unjustified"};
-          if (!row["unhidden_at"].is_null()) {
-            censorship.reverted = true;
-            censorship.reverted_at = Millis(row["unhidden_at"]);
-            censorship.reverted_how = absl::StrCat("made visible again on chain in block ",
-                                                   row["unhidden_block"].as<int64_t>());
-          }
-          if (!row["lead_action"].is_null()) {
-            censorship.lead_decision = absl::StrCat(row["lead_action"].as<std::string>(), " (",
-                                                    modlog::EntryReference(row["lead_entry"].as<int64_t>()), ")");
-          }
-          report.challenged.push_back(std::move(censorship));
+          report.challenged.push_back(UnjustifiedCensorship(
+              CensorshipOf(row, "id", ActorOf(row)),
+              {.unhidden_at = OptionalMillis(row["unhidden_at"]),
+               .unhidden_block = Nullable<int64_t>(row["unhidden_block"]).value_or(0),
+               .lead_action = Nullable<std::string>(row["lead_action"]),
+               .lead_entry_id = Nullable<int64_t>(row["lead_entry"]).value_or(0)}));
         }
 
         LogIntegrity& log = report.log;
@@ -361,38 +380,25 @@ absl::StatusOr<Report> ReportStore::Read(const Period& period, TimePoint now, co
         log.last_position = Nullable<int64_t>(stretch["last"]).value_or(0);
         log.unsealed = stretch["unsealed"].as<int64_t>();
         if (!log.intact) {
-          bool position_inside = log.first_position > 0 && log.broken_position >= log.first_position &&
-                                 log.broken_position <= log.last_position;
-          log.break_in_period =
-              position_inside || !tx.exec_prepared("report.entry_in_period", from, to, log.broken_entry_id).empty();
+          log.break_in_period = BreakInPeriod(
+              log, !tx.exec_prepared("report.entry_in_period", from, to, log.broken_entry_id).empty());
         }
         log.unreconciled = tx.exec_prepared1("report.unreconciled", from, to)[0].as<int64_t>();
         log.chain_events_known_until = OptionalMillis(tx.exec_prepared1("report.events_known_until")[0]);
 
         for (const auto& row : tx.exec_prepared("report.incidents", from, to)) {
-          FeaturedIncident incident{.id = row["id"].as<int64_t>(),
-                                    .slot = row["slot"].as<std::string>(),
-                                    .video_id = row["video_id"].as<std::string>(),
-                                    .video_title = row["video_title"].as<std::string>(),
-                                    .category_name = row["category_name"].as<std::string>(),
-                                    .reason = row["reason"].as<std::string>(),
-                                    .broke_at = Millis(row["broke_at"]),
-                                    .opened_at = Millis(row["opened_at"]),
-                                    .deadline = Millis(row["deadline"]),
-                                    .acknowledged_at = OptionalMillis(row["acknowledged_at"]),
-                                    .acknowledged_by = row["acknowledged_by"].as<std::string>(),
-                                    .resolved_at = OptionalMillis(row["resolved_at"]),
-                                    .resolved_by = row["resolved_by"].as<std::string>(),
-                                    .resolution = row["resolution"].as<std::string>()};
-          TimePoint settled = incident.resolved_at.value_or(now);
-          incident.fixed_in_time = !row["breached"].as<bool>() && settled <= incident.deadline;
+          FeaturedIncident incident = ReadIncident(row);
+          if (!IsFeaturedIncident(incident.slot)) {
+            ++report.monitoring_outages;
+            continue;
+          }
+          incident.fixed_in_time = FixedInTime(incident, row["breached"].as<bool>(), now);
           report.incidents.push_back(std::move(incident));
         }
 
         auto counts = tx.exec_prepared1("report.counts", from, to);
         report.uploads = counts[0].as<int64_t>();
         report.channels_created = counts[1].as<int64_t>();
-        report.monitoring_outages = counts[2].as<int64_t>();
         for (const auto& row : tx.exec_prepared("report.curators", from, to)) {
           Actor actor{.name = row["actor"].as<std::string>(), .worker_id = Nullable<int64_t>(row["actor_worker_id"])};
           if (report.curators.empty() || report.curators.back().curator.name != actor.name ||

@@ -173,7 +173,8 @@ int main(int argc, char** argv) {
                 << built->open_past_due.size() << " open past due, " << built->incidents.size() << " incidents, "
                 << built->uploads << " uploads, log of " << verified->entries_checked << " entries "
                 << (verified->intact ? "intact" : "BROKEN") << "\n";
-      for (const char* format : {report::kMarkdown, report::kCsv, report::kJson, report::kHtml}) {
+      for (const auto& entry : report::kReportFormats.entries()) {
+        const std::string format(entry.db);
         auto rendering = Steady::now();
         auto rendered = service.Generate({.from = term.from, .to = term.to, .format = format});
         if (!rendered.ok()) {

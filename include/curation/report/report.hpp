@@ -9,9 +9,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <curation/common/clock.hpp>
+#include <curation/report/vocabulary.hpp>
 
 namespace curation::report {
 
@@ -28,36 +30,21 @@ struct Actor {
   std::optional<int64_t> worker_id;
 };
 
-/// ChainState::status: where an action stands on chain.
-inline constexpr char kPending[] = "pending";  // decided here, not seen on chain yet
-inline constexpr char kConfirmed[] = "confirmed";
-inline constexpr char kUnjustified[] = "unjustified";  // on chain, no justified log entry behind it
-inline constexpr char kPreexisting[] = "preexisting";  // on chain before the log began
-inline constexpr char kOffChain[] = "off_chain";      // needs nothing on chain (a warn)
-
 /// An action's state on chain.
 struct ChainState {
-  std::string status;  // one of the above
+  ChainStatus status = ChainStatus::kOffChain;
   int64_t block = 0;   // confirmed, unjustified, preexisting
   std::string extrinsic;
   std::string rationale;
   std::optional<TimePoint> at;
 };
 
-/// Action kinds, as reports name them.
-inline constexpr char kWarnAction[] = "warn";
-inline constexpr char kCensorAction[] = "censor";
-inline constexpr char kRevertAction[] = "revert";
-inline constexpr char kDeleteAssetsAction[] = "delete_assets";  // on chain only
-inline constexpr char kHideAction[] = "hide";                   // on chain, not from a log entry
-inline constexpr char kUnhideAction[] = "unhide";
-
 /// One moderation action: a warn, censor or revert in the log, an on-chain asset deletion, or
 /// an on-chain hide or unhide no log entry accounts for.
 struct Action {
   int64_t entry_id = 0;  // the log entry recording it
   TimePoint at;          // the decision, or the chain event
-  std::string action;
+  ActionKind action = ActionKind::kWarn;
   Actor curator;
   std::string target_kind;  // video, channel
   std::string target_id;
@@ -92,7 +79,7 @@ struct ChallengedCensorship {
   std::string title;
   TimePoint censored_at;
   Actor censored_by;
-  std::string challenge;  // reverted, unjustified
+  Challenge challenge = Challenge::kReverted;
   bool reverted = false;
   std::optional<TimePoint> reverted_at;
   std::string reverted_how;  // the revert entry or the on-chain unhide, in words
@@ -135,9 +122,14 @@ struct FeaturedIncident {
   bool fixed_in_time = true;  // false once the deadline passed unresolved
 };
 
+/// The decisions counted per curator, in the order the statistics show them.
+inline constexpr std::array<modlog::EntryKind, 5> kCuratorDecisions = {
+    modlog::EntryKind::kApprove, modlog::EntryKind::kWarn, modlog::EntryKind::kCensor, modlog::EntryKind::kEscalate,
+    modlog::EntryKind::kRevert};
+
 struct CuratorActivity {
   Actor curator;
-  std::map<std::string, int64_t> by_action;  // approve, warn, censor, escalate, revert
+  std::map<std::string, int64_t> by_action;  // by kCuratorDecisions' stored text
   int64_t total = 0;
 };
 
@@ -199,10 +191,8 @@ struct Report {
 
   int64_t IncidentsNotFixedInTime() const;
   int64_t ChallengedNotReverted() const;
-  /// The four errors' headline counts, in the council's order: videos due in the period and
-  /// decided late or never; unjustified or challenged censorship left in place (each entry
-  /// once); log problems (a broken chain, entries not sealed, chain events not in the log);
-  /// incidents not fixed within 1 h. Every format shows these.
+  /// The four errors' headline counts, in the council's order (kCouncilErrors; what counts
+  /// toward each: CountOf in rules.hpp). Every format shows these.
   std::array<int64_t, 4> ErrorCounts() const;
   /// Whether chain events were read only until well before the period's end (or before now,
   /// for a period not over): the report cannot vouch for chain actions after that.
@@ -215,7 +205,7 @@ struct Links {
   std::string explorer_url;  // a template with {block} and/or {extrinsic}
   std::string network;       // the CSV's Network column
 
-  std::string Target(const std::string& kind, const std::string& id) const;
+  std::string Target(std::string_view kind, const std::string& id) const;
   /// Empty for an action not on chain.
   std::string Explorer(const ChainState& chain) const;
 };

@@ -7,23 +7,20 @@
 #include <vector>
 
 #include <curation/common/clock.hpp>
-#include <curation/common/config.hpp>
+#include <curation/report/config.hpp>
 #include <curation/modlog/modlog_service.hpp>
 #include <curation/report/report_store.hpp>
+#include <curation/report/vocabulary.hpp>
 
 namespace curation::report {
 
-inline constexpr char kMarkdown[] = "markdown";
-inline constexpr char kCsv[] = "csv";
-inline constexpr char kJson[] = "json";
-inline constexpr char kHtml[] = "html";
-
-/// A period by its bounds or by council term number (one of the two).
+/// A period by its bounds or by council term number (one of the two), and a format by its
+/// name (kReportFormats' stored text).
 struct ReportRequest {
   std::optional<TimePoint> from;
   std::optional<TimePoint> to;
   std::optional<int64_t> term;
-  std::string format = kMarkdown;
+  std::string format{kReportFormats.Db(ReportFormat::kMarkdown)};
 };
 
 struct RenderedReport {
