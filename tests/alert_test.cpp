@@ -5,6 +5,7 @@
 #include <deque>
 #include <functional>
 #include <stop_token>
+#include <thread>
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -55,7 +56,7 @@ class ScriptedProber : public SlotProber {
   int calls = 0;
   std::function<void()> while_probing;  // runs inside each probe, e.g. a shutdown beginning
 
-  absl::StatusOr<v1::ProbeReport> ProbeAsset(const std::string&, const std::string&) override { return Answer(); }
+  absl::StatusOr<v1::ProbeReport> ProbeAsset(const std::string&, AssetRole) override { return Answer(); }
   absl::StatusOr<v1::ProbeReport> ProbeVideo(const std::string&) override { return Answer(); }
 
  private:
@@ -144,7 +145,11 @@ class AlertTest : public testing::DatabaseTest {
                    PutAsset("/posters/" + id + ".jpg", "poster.jpg"), "", "Watch this");
   }
 
-  std::vector<IncidentRow> Incidents(const std::vector<std::string>& states = {}) {
+  std::vector<IncidentRow> Incidents(const std::vector<std::string>& state_names = {}) {
+    std::vector<IncidentState> states;
+    for (const std::string& name : state_names) {
+      states.push_back(*kIncidentStates.FromDb(name));
+    }
     auto incidents = store_->ListIncidents(states, 0, 100);
     EXPECT_TRUE(incidents.ok()) << incidents.status();
     return incidents.ok() ? *incidents : std::vector<IncidentRow>{};
@@ -157,6 +162,28 @@ class AlertTest : public testing::DatabaseTest {
       monitor_->Tick();
       ASSERT_TRUE(courier_->DeliverDue().ok());
     }
+  }
+
+  // The gRPC adapter over the service Start built, listening on a local port, and a stub to it.
+  void Serve() {
+    auth_ = std::make_unique<testing::AuthFixture>(url_);
+    rpc_metrics_ = std::make_unique<server::RpcMetrics>(metrics_);
+    adapter_ = std::make_unique<AlertGrpcService>(*service_, auth_->Env(*rpc_metrics_));
+    host_.Register(adapter_.get(), AlertGrpcService::kName);
+    ASSERT_TRUE(host_.Start({.listen = "127.0.0.1:0"}).ok());
+    stub_ = v1::AlertService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(host_.port()), grpc::InsecureChannelCredentials()));
+  }
+
+  // Starts with `prober` finding the hero unplayable, and ticks once: the id of its incident.
+  int64_t FiringHeroIncident(ScriptedProber& prober) {
+    prober.verdict = v1::VERDICT_UNPLAYABLE;
+    Start(prober);
+    orion_.SetHero("7", "Video 7", "", "", "", "");
+    monitor_->Tick();
+    auto firing = Incidents({"firing"});
+    EXPECT_EQ(firing.size(), 1u);
+    return firing.empty() ? 0 : firing[0].id;
   }
 
   std::vector<std::string> Steps(int64_t incident) {
@@ -187,6 +214,11 @@ class AlertTest : public testing::DatabaseTest {
   std::unique_ptr<AlertMonitor> monitor_;
   std::unique_ptr<Courier> courier_;
   std::unique_ptr<AlertService> service_;
+  std::unique_ptr<testing::AuthFixture> auth_;
+  std::unique_ptr<server::RpcMetrics> rpc_metrics_;
+  std::unique_ptr<AlertGrpcService> adapter_;
+  server::GrpcHost host_;  // after what it serves, so it stops first
+  std::unique_ptr<v1::AlertService::Stub> stub_;
 };
 
 TEST_F(AlertTest, AnUnplayableHeroPagesInTheFirstCycleAndItsFixResolves) {
@@ -220,7 +252,7 @@ TEST_F(AlertTest, AnUnplayableHeroPagesInTheFirstCycleAndItsFixResolves) {
   EXPECT_TRUE(Incidents({"firing", "acknowledged"}).empty());
   auto incident = store_->GetIncident(open[0].id);
   ASSERT_TRUE(incident.ok());
-  EXPECT_EQ(incident->state, "resolved");
+  EXPECT_EQ(kIncidentStates.Db(incident->state), "resolved");
   EXPECT_EQ(incident->resolution, "plays again (two passing probes)");
   ASSERT_EQ(discord_.Accepted(), 2u);
   EXPECT_EQ(Body(discord_.Requests()[1])["allowed_mentions"]["parse"], nlohmann::json::array());
@@ -228,7 +260,7 @@ TEST_F(AlertTest, AnUnplayableHeroPagesInTheFirstCycleAndItsFixResolves) {
   EXPECT_EQ(Body(alertmanager_.Requests()[1])["status"], "resolved");
   std::vector<std::string> kinds;
   for (const auto& event : incident->events) {
-    kinds.push_back(event.kind);
+    kinds.emplace_back(kIncidentEventKinds.Db(event.kind));
   }
   EXPECT_EQ(kinds, (std::vector<std::string>{"opened", "paged", "resolved"}));
 }
@@ -246,13 +278,13 @@ TEST_F(AlertTest, SwitchingTheHeroToAPlayableVideoResolves) {
   RunFor(config_.poll_interval, config_.poll_interval);
   auto all = Incidents();
   ASSERT_EQ(all.size(), 1u);
-  EXPECT_EQ(all[0].state, "resolved");
+  EXPECT_EQ(kIncidentStates.Db(all[0].state), "resolved");
   EXPECT_EQ(all[0].resolution, "no longer featured in this slot");
   auto slots = store_->CurrentFeatured();
   ASSERT_TRUE(slots.ok());
   ASSERT_EQ(slots->size(), 1u);
   EXPECT_EQ((*slots)[0].video.video_id, "8");
-  EXPECT_EQ((*slots)[0].status, "playable");
+  EXPECT_EQ(SlotStatusDb((*slots)[0].status), "playable");
   auto history = store_->FeaturedHistory(10);
   ASSERT_TRUE(history.ok());
   ASSERT_EQ(history->size(), 1u);
@@ -294,7 +326,7 @@ TEST_F(AlertTest, AReceiverDownForTwoMinutesGetsThePageOnceItIsBack) {
   ASSERT_TRUE(incident.ok());
   for (const NotificationRow& notification : incident->notifications) {
     if (notification.receiver == "discord" && notification.step == "page:0") {
-      EXPECT_EQ(notification.state, "sent");
+      EXPECT_EQ(kNotificationStates.Db(notification.state), "sent");
       EXPECT_GT(notification.attempts, 3);
     }
   }
@@ -331,7 +363,7 @@ TEST_F(AlertTest, AReceiverThatRefusesIsNotRetried) {
   ASSERT_TRUE(incident.ok());
   for (const NotificationRow& notification : incident->notifications) {
     if (notification.receiver == "discord") {
-      EXPECT_EQ(notification.state, "failed");
+      EXPECT_EQ(kNotificationStates.Db(notification.state), "failed");
       EXPECT_EQ(notification.last_status, 404);
     }
   }
@@ -355,7 +387,7 @@ TEST_F(AlertTest, AFlappingVideoDoesNotPageTwiceForOneIncident) {
   }
   auto all = Incidents();
   ASSERT_EQ(all.size(), 1u);
-  EXPECT_EQ(all[0].state, "firing");
+  EXPECT_EQ(kIncidentStates.Db(all[0].state), "firing");
   // Within the first 15 minutes of the incident: the first page only, once per receiver.
   EXPECT_EQ(discord_.Accepted(), 2u) << "page:0 and the 15-minute step";
   EXPECT_EQ(pagerduty_.Accepted(), 1u);
@@ -399,7 +431,7 @@ TEST_F(AlertTest, EscalatesUntilAcknowledgedAndStillNoticesTheBreach) {
   auth::Principal curator{.id = 1, .name = "alice", .role = auth::Role::kCurator};
   auto acknowledged = service_->Acknowledge(curator, incident.id, "re-uploading the cut");
   ASSERT_TRUE(acknowledged.ok()) << acknowledged.status();
-  EXPECT_EQ(acknowledged->state, "acknowledged");
+  EXPECT_EQ(kIncidentStates.Db(acknowledged->state), "acknowledged");
   EXPECT_EQ(acknowledged->acknowledged_by, "alice");
   RunFor(45min, 1min);  // past 30 and 45 minutes: no more pages, but past the deadline
   EXPECT_EQ(Steps(incident.id), (std::vector<std::string>{"acknowledged", "breach", "page:0", "page:1"}));
@@ -470,26 +502,19 @@ TEST_F(AlertTest, TheLeadTestsAReceiver) {
   auth::Principal lead{.id = 2, .name = "lena", .role = auth::Role::kLead};
   auto sent = service_->SendTest(lead, "discord");
   ASSERT_TRUE(sent.ok()) << sent.status();
-  EXPECT_EQ(sent->state, "sent");
+  EXPECT_EQ(kNotificationStates.Db(sent->state), "sent");
   EXPECT_EQ(discord_.Accepted(), 1u);
   EXPECT_EQ(service_->SendTest(lead, "nobody").status().code(), absl::StatusCode::kNotFound);
   discord_.RespondNext(404, "{}");
   auto refused = service_->SendTest(lead, "discord");
   ASSERT_TRUE(refused.ok());
-  EXPECT_EQ(refused->state, "failed");
+  EXPECT_EQ(kNotificationStates.Db(refused->state), "failed");
 }
 
 TEST_F(AlertTest, EveryRpcAnswersOnlyItsRoles) {
   ScriptedProber prober;
   Start(prober);
-  auto auth = std::make_unique<testing::AuthFixture>(url_);
-  server::RpcMetrics rpc_metrics(metrics_);
-  AlertGrpcService adapter(*service_, auth->Env(rpc_metrics));
-  server::GrpcHost host;
-  host.Register(&adapter, AlertGrpcService::kName);
-  ASSERT_TRUE(host.Start({.listen = "127.0.0.1:0"}).ok());
-  auto stub = v1::AlertService::NewStub(
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(host.port()), grpc::InsecureChannelCredentials()));
+  Serve();
   v1::ListIncidentsResponse list;
   v1::Incident incident;
   v1::ListSlotsResponse slots;
@@ -504,25 +529,87 @@ TEST_F(AlertTest, EveryRpcAnswersOnlyItsRoles) {
   v1::SendTestNotificationRequest test;
   test.set_receiver("alertmanager");
   testing::ExpectRoleMatrix(
-      *auth, {{"AlertService/ListIncidents", auth::RoleSet::All(),
-               [&](grpc::ClientContext* c) { return stub->ListIncidents(c, {}, &list); }},
-              {"AlertService/GetIncident", auth::RoleSet::All(),
-               [&](grpc::ClientContext* c) { return stub->GetIncident(c, {}, &incident); }},
-              {"AlertService/AcknowledgeIncident", auth::RoleSet{auth::Role::kCurator, auth::Role::kLead},
-               [&](grpc::ClientContext* c) { return stub->AcknowledgeIncident(c, {}, &incident); }},
-              {"AlertService/ResolveIncident", auth::RoleSet{auth::Role::kLead},
-               [&](grpc::ClientContext* c) { return stub->ResolveIncident(c, resolve, &incident); }},
-              {"AlertService/ListSlots", auth::RoleSet::All(),
-               [&](grpc::ClientContext* c) { return stub->ListSlots(c, {}, &slots); }},
-              {"AlertService/SilenceSlot", auth::RoleSet{auth::Role::kLead},
-               [&](grpc::ClientContext* c) { return stub->SilenceSlot(c, silence_request, &silence); }},
-              {"AlertService/SendTestNotification", auth::RoleSet{auth::Role::kLead},
-               [&](grpc::ClientContext* c) { return stub->SendTestNotification(c, test, &notification); }}});
+      *auth_, {{"AlertService/ListIncidents", auth::RoleSet::All(),
+                [&](grpc::ClientContext* c) { return stub_->ListIncidents(c, {}, &list); }},
+               {"AlertService/GetIncident", auth::RoleSet::All(),
+                [&](grpc::ClientContext* c) { return stub_->GetIncident(c, {}, &incident); }},
+               {"AlertService/AcknowledgeIncident", auth::RoleSet{auth::Role::kCurator, auth::Role::kLead},
+                [&](grpc::ClientContext* c) { return stub_->AcknowledgeIncident(c, {}, &incident); }},
+               {"AlertService/ResolveIncident", auth::RoleSet{auth::Role::kLead},
+                [&](grpc::ClientContext* c) { return stub_->ResolveIncident(c, resolve, &incident); }},
+               {"AlertService/ListSlots", auth::RoleSet::All(),
+                [&](grpc::ClientContext* c) { return stub_->ListSlots(c, {}, &slots); }},
+               {"AlertService/SilenceSlot", auth::RoleSet{auth::Role::kLead},
+                [&](grpc::ClientContext* c) { return stub_->SilenceSlot(c, silence_request, &silence); }},
+               {"AlertService/SendTestNotification", auth::RoleSet{auth::Role::kLead},
+                [&](grpc::ClientContext* c) { return stub_->SendTestNotification(c, test, &notification); }}});
   // A span whose milliseconds would wrap round to a valid one is refused, not wrapped.
   silence_request.mutable_duration()->set_seconds(18'446'744'073'709'552);  // in milliseconds, 2^64 + 384
-  grpc::Status wrapped = stub->SilenceSlot(auth->Context(auth::Role::kLead).get(), silence_request, &silence);
+  grpc::Status wrapped = stub_->SilenceSlot(auth_->Context(auth::Role::kLead).get(), silence_request, &silence);
   EXPECT_EQ(wrapped.error_code(), grpc::INVALID_ARGUMENT) << wrapped.error_message();
-  host.Shutdown(1s);
+  host_.Shutdown(1s);
+}
+
+TEST_F(AlertTest, AnExpiredDeadlineIsAnsweredWithoutWork) {
+  ScriptedProber prober;
+  Start(prober);
+  Serve();
+  v1::ListIncidentsResponse response;
+  grpc::Status status = stub_->ListIncidents(auth_->Context(auth::Role::kLead, 0ms).get(), {}, &response);
+  EXPECT_EQ(status.error_code(), grpc::DEADLINE_EXCEEDED);
+}
+
+// Every call takes its caller's deadline: once it has passed, nothing is read or written.
+TEST_F(AlertTest, EveryCallHonoursItsDeadline) {
+  ScriptedProber prober;
+  const int64_t id = FiringHeroIncident(prober);
+  const std::string queued = Scalar("SELECT count(*) FROM alert.outbox");
+
+  const TimePoint passed = SystemClock::Instance().Now() - 1s;
+  auth::Principal lead{.id = 2, .name = "lena", .role = auth::Role::kLead};
+  auto code = [](const auto& result) { return result.status().code(); };
+  EXPECT_EQ(code(service_->ListIncidents({}, 0, "", passed)), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(code(service_->GetIncident(id, passed)), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(code(service_->Acknowledge(lead, id, "on it", passed)), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(code(service_->Resolve(lead, id, "set another hero", passed)), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(code(service_->ListSlots(true, 0, passed)), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(code(service_->Silence(lead, "hero", 1h, "maintenance", passed)), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(code(service_->SendTest(lead, "discord", passed)), absl::StatusCode::kDeadlineExceeded);
+
+  EXPECT_EQ(kIncidentStates.Db(Incidents()[0].state), "firing");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM alert.silences"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM alert.outbox"), queued) << "no notice queued, not even the test's";
+  EXPECT_EQ(discord_.Requests().size(), 0u);
+}
+
+// The adapter passes the call's deadline down: an acknowledgement that waits for a locked row
+// gives up at the deadline instead of acknowledging once the lock goes, long after its caller
+// was told DEADLINE_EXCEEDED.
+TEST_F(AlertTest, AnAcknowledgementWaitingPastItsDeadlineDoesNothing) {
+  ScriptedProber prober;
+  const int64_t id = FiringHeroIncident(prober);
+  Serve();
+
+  pqxx::connection locker(url_);
+  pqxx::work lock(locker);
+  lock.exec("SELECT 1 FROM alert.incidents WHERE id = " + std::to_string(id) + " FOR UPDATE");
+  v1::AcknowledgeIncidentRequest request;
+  request.set_id(id);
+  v1::Incident incident;
+  grpc::Status status = stub_->AcknowledgeIncident(auth_->Context(auth::Role::kCurator, 500ms).get(), request,
+                                                   &incident);
+  EXPECT_EQ(status.error_code(), grpc::DEADLINE_EXCEEDED);
+  // Until the handler's statement stops waiting for the lock (the pool's own timeout is 30 s).
+  bool waiting = true;
+  for (int tries = 0; tries < 200 && waiting; ++tries) {
+    waiting = Scalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                     " AND query LIKE 'UPDATE alert.incidents%'") != "0";
+    std::this_thread::sleep_for(100ms);
+  }
+  lock.abort();
+  host_.Shutdown(5s);  // waits for the handler
+  EXPECT_FALSE(waiting) << "the statement still waited 20 s after the deadline";
+  EXPECT_EQ(kIncidentStates.Db(Incidents()[0].state), "firing");
 }
 
 }  // namespace

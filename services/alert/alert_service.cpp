@@ -49,14 +49,19 @@ AlertService::AlertService(AlertStore& store, Pager& pager, Courier& courier, co
                                             "from an incident opening to its resolution", {},
                                             {60, 300, 900, 1800, 2700, 3600, 7200, 14400})) {}
 
-absl::StatusOr<IncidentPage> AlertService::ListIncidents(const std::vector<std::string>& states, int page_size,
-                                                         const std::string& page_token) {
+absl::StatusOr<IncidentPage> AlertService::ListIncidents(const std::vector<IncidentState>& states, int page_size,
+                                                         const std::string& page_token,
+                                                         std::optional<TimePoint> deadline) {
   ASSIGN_OR_RETURN(int limit, PageSize(page_size));
-  const std::string page_query = PageQuery({"alert.incidents", absl::StrJoin(states, ",")});
+  std::vector<std::string> names;
+  for (IncidentState state : states) {
+    names.emplace_back(kIncidentStates.Db(state));
+  }
+  const std::string page_query = PageQuery({"alert.incidents", absl::StrJoin(names, ",")});
   // The position: the last incident's id.
   ASSIGN_OR_RETURN(auto position, DecodePageToken(page_token, page_query, {PositionRange{.min = 1}}));
   IncidentPage page;
-  ASSIGN_OR_RETURN(page.incidents, store_.ListIncidents(states, position ? (*position)[0] : 0, limit + 1));
+  ASSIGN_OR_RETURN(page.incidents, store_.ListIncidents(states, position ? (*position)[0] : 0, limit + 1, deadline));
   if (static_cast<int>(page.incidents.size()) > limit) {
     page.incidents.resize(static_cast<size_t>(limit));
     page.next_page_token = EncodePageToken(page_query, {page.incidents.back().id});
@@ -64,91 +69,101 @@ absl::StatusOr<IncidentPage> AlertService::ListIncidents(const std::vector<std::
   return page;
 }
 
-absl::StatusOr<IncidentRow> AlertService::GetIncident(int64_t id) { return store_.GetIncident(id); }
+absl::StatusOr<IncidentRow> AlertService::GetIncident(int64_t id, std::optional<TimePoint> deadline) {
+  return store_.GetIncident(id, deadline);
+}
 
 absl::StatusOr<IncidentRow> AlertService::Acknowledge(const auth::Principal& principal, int64_t id,
-                                                      const std::string& note) {
+                                                      const std::string& note, std::optional<TimePoint> deadline) {
   RETURN_IF_ERROR(CheckNote("note", note, false));
   TimePoint now = clock_.Now();
-  ASSIGN_OR_RETURN(auto acknowledged, store_.Acknowledge(id, principal.name, note, now));
+  ASSIGN_OR_RETURN(auto acknowledged, store_.Acknowledge(id, principal.name, note, now, deadline));
   if (acknowledged) {
+    // Stored: the receivers that were paged are told, deadline or not, or they never would be.
     time_to_acknowledge_.Observe(Seconds(now - acknowledged->opened_at));
     ASSIGN_OR_RETURN(auto paged, store_.PagedReceivers(id));
     Notice notice = pager_.NoticeOf(*acknowledged, NoticeKind::kAcknowledged, now);
     notice.note = note;
-    RETURN_IF_ERROR(pager_.Queue(notice, "acknowledged", paged).status());
+    RETURN_IF_ERROR(pager_.Queue(notice, paged).status());
   }
-  return store_.GetIncident(id);
+  return store_.GetIncident(id, deadline);
 }
 
 absl::StatusOr<IncidentRow> AlertService::Resolve(const auth::Principal& principal, int64_t id,
-                                                  const std::string& note) {
+                                                  const std::string& note, std::optional<TimePoint> deadline) {
   RETURN_IF_ERROR(CheckNote("note", note, true));
   TimePoint now = clock_.Now();
-  ASSIGN_OR_RETURN(auto resolved, store_.Resolve(id, principal.name, note, now));
+  ASSIGN_OR_RETURN(auto resolved, store_.Resolve(id, principal.name, note, now, deadline));
   if (!resolved) {
     return absl::FailedPreconditionError(absl::StrCat("incident ", id, " is resolved already"));
   }
+  // Stored: the receivers that were paged are told, deadline or not, or they never would be.
   time_to_resolve_.Observe(Seconds(now - resolved->opened_at));
   ASSIGN_OR_RETURN(auto paged, store_.PagedReceivers(id));
-  RETURN_IF_ERROR(pager_.Queue(pager_.NoticeOf(*resolved, NoticeKind::kResolved, now), "resolved", paged).status());
-  return store_.GetIncident(id);
+  RETURN_IF_ERROR(pager_.Queue(pager_.NoticeOf(*resolved, NoticeKind::kResolved, now), paged).status());
+  return store_.GetIncident(id, deadline);
 }
 
-absl::StatusOr<SlotsView> AlertService::ListSlots(bool include_history, int history_limit) {
+absl::StatusOr<SlotsView> AlertService::ListSlots(bool include_history, int history_limit,
+                                                  std::optional<TimePoint> deadline) {
   if (history_limit < 0 || history_limit > 1000) {
     return absl::InvalidArgumentError("history_limit: from 1 to 1000 (0: 100)");
   }
   TimePoint now = clock_.Now();
   SlotsView view;
-  ASSIGN_OR_RETURN(auto current, store_.CurrentFeatured());
+  ASSIGN_OR_RETURN(auto current, store_.CurrentFeatured(deadline));
   for (FeaturedRow& featured : current) {
     SlotView slot{.featured = std::move(featured)};
-    ASSIGN_OR_RETURN(slot.silence, store_.ActiveSilence(slot.featured.video.slot, now));
-    ASSIGN_OR_RETURN(auto open, store_.OpenIncidentFor(slot.featured.video.slot, slot.featured.video.video_id));
+    ASSIGN_OR_RETURN(slot.silence, store_.ActiveSilence(slot.featured.video.slot, now, deadline));
+    ASSIGN_OR_RETURN(auto open,
+                     store_.OpenIncidentFor(slot.featured.video.slot, slot.featured.video.video_id, deadline));
     slot.open_incident_id = open ? open->id : 0;
     view.current.push_back(std::move(slot));
   }
   if (include_history) {
-    ASSIGN_OR_RETURN(view.history, store_.FeaturedHistory(history_limit == 0 ? 100 : history_limit));
+    ASSIGN_OR_RETURN(view.history, store_.FeaturedHistory(history_limit == 0 ? 100 : history_limit, deadline));
   }
-  ASSIGN_OR_RETURN(view.last_poll_at, store_.LastBeat("orion"));
-  ASSIGN_OR_RETURN(view.last_probe_at, store_.LastBeat("probes"));
+  ASSIGN_OR_RETURN(view.last_poll_at, store_.LastBeat(Heartbeat::kOrion, deadline));
+  ASSIGN_OR_RETURN(view.last_probe_at, store_.LastBeat(Heartbeat::kProbes, deadline));
   return view;
 }
 
 absl::StatusOr<SilenceRow> AlertService::Silence(const auth::Principal& principal, const std::string& slot,
-                                                 std::chrono::milliseconds duration, const std::string& reason) {
-  if (slot != "hero" && slot != "watchdog" && (!slot.starts_with("category:") || slot.size() > 200)) {
-    return absl::InvalidArgumentError("slot: hero, category:<id> or watchdog");
+                                                 std::chrono::milliseconds duration, const std::string& reason,
+                                                 std::optional<TimePoint> deadline) {
+  if (!SlotKindOf(slot) || slot.size() > 200) {
+    return absl::InvalidArgumentError(absl::StrCat("slot: ", SlotName(SlotKind::kHero), ", ",
+                                                   SlotName(SlotKind::kCategory, "<id>"), " or ",
+                                                   SlotName(SlotKind::kWatchdog)));
   }
   if (duration <= std::chrono::milliseconds(0) || duration > std::chrono::hours(24 * 7)) {
     return absl::InvalidArgumentError("duration: more than 0 and at most 7 days");
   }
   RETURN_IF_ERROR(CheckNote("reason", reason, true));
   SilenceRow silence{.slot = slot, .until = clock_.Now() + duration, .reason = reason, .created_by = principal.name};
-  RETURN_IF_ERROR(store_.Silence(silence, clock_.Now()));
+  RETURN_IF_ERROR(store_.Silence(silence, clock_.Now(), deadline));
   return silence;
 }
 
-absl::StatusOr<NotificationRow> AlertService::SendTest(const auth::Principal& principal, const std::string& receiver) {
+absl::StatusOr<NotificationRow> AlertService::SendTest(const auth::Principal& principal, const std::string& receiver,
+                                                       std::optional<TimePoint> deadline) {
   if (pager_.Receiver(receiver) == nullptr) {
     return absl::NotFoundError(absl::StrCat("no receiver '", TruncatedUtf8(receiver, 64), "' in the config"));
   }
   TimePoint now = clock_.Now();
   Notice notice{.kind = NoticeKind::kTest,
-                .incident_key = absl::StrCat("test:", receiver),
-                .alertname = "Test",
-                .slot = "test",
+                .incident_key = absl::StrCat(StepOf(NoticeKind::kTest), ":", receiver),
+                .alertname = std::string(kAlertNames.Db(AlertName::kTest)),
+                .slot = StepOf(NoticeKind::kTest),
                 .reason = absl::StrCat("test notification sent by ", principal.name),
                 .opened_at = now,
                 .deadline = now,
                 .at = now,
                 .actor = principal.name};
-  RETURN_IF_ERROR(pager_.Queue(notice, "test", {receiver}).status());
-  ASSIGN_OR_RETURN(int64_t id, store_.NewestNotification(receiver, "test"));
-  RETURN_IF_ERROR(courier_.DeliverDue().status());
-  return store_.GetNotification(id);
+  RETURN_IF_ERROR(pager_.Queue(notice, {receiver}, deadline).status());
+  ASSIGN_OR_RETURN(int64_t id, store_.NewestNotification(receiver, StepOf(NoticeKind::kTest), deadline));
+  RETURN_IF_ERROR(courier_.DeliverDue(deadline).status());
+  return store_.GetNotification(id, deadline);
 }
 
 void AlertService::RefreshMetrics() {

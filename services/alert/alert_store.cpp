@@ -8,6 +8,7 @@ namespace curation::alert {
 namespace {
 
 using db::FromMillis;
+using db::ValueOf;
 using db::MillisOf;
 using db::OptionalMillis;
 using db::TimeParam;
@@ -33,7 +34,11 @@ FeaturedRow ReadFeatured(const pqxx::row& row) {
   featured.featured_from = FromMillis(row[8].as<int64_t>());
   featured.video.activated_at = featured.featured_from;
   featured.featured_until = OptionalMillis(row[9]);
-  featured.status = row[10].as<std::string>();
+  std::optional<SlotStatus> status = SlotStatusFromDb(row[10].as<std::string>());
+  if (!status) {
+    throw pqxx::conversion_error(absl::StrCat("column status holds '", row[10].c_str(), "', which is not a status"));
+  }
+  featured.status = *status;
   featured.reason = row[11].as<std::string>();
   featured.fail_streak = row[12].as<int>();
   featured.pass_streak = row[13].as<int>();
@@ -68,7 +73,7 @@ IncidentRow ReadIncident(const pqxx::row& row) {
   incident.video_title = row[5].as<std::string>();
   incident.category_name = row[6].as<std::string>();
   incident.reason = row[7].as<std::string>();
-  incident.state = row[8].as<std::string>();
+  incident.state = ValueOf(kIncidentStates, row[8]);
   incident.broke_at = FromMillis(row[9].as<int64_t>());
   incident.opened_at = FromMillis(row[10].as<int64_t>());
   incident.deadline = FromMillis(row[11].as<int64_t>());
@@ -96,7 +101,7 @@ NotificationRow ReadNotification(const pqxx::row& row) {
   notification.receiver = row[2].as<std::string>();
   notification.step = row[3].as<std::string>();
   notification.body = row[4].as<std::string>();
-  notification.state = row[5].as<std::string>();
+  notification.state = ValueOf(kNotificationStates, row[5]);
   notification.attempts = row[6].as<int>();
   notification.last_status = row[7].as<int>();
   notification.last_error = row[8].as<std::string>();
@@ -110,6 +115,16 @@ std::optional<std::string> OptionalText(const std::optional<TimePoint>& time) {
   return time ? std::optional<std::string>(std::to_string(ToMillis(*time))) : std::nullopt;
 }
 
+std::string Text(IncidentEventKind kind) { return std::string(kIncidentEventKinds.Db(kind)); }
+
+const std::string kFiring = kIncidentStates.Sql(IncidentState::kFiring);
+const std::string kResolved = kIncidentStates.Sql(IncidentState::kResolved);
+const std::string kPending = kNotificationStates.Sql(NotificationState::kPending);
+const std::string kNotResolved = absl::StrCat("state <> ", kResolved);
+
+// A probe's status as an SQL literal.
+std::string Sql(SlotStatus status) { return std::string("'").append(SlotStatusDb(status)).append("'"); }
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<db::AdvisoryLease>> AlertStore::TryBecomeMonitor() {
@@ -117,6 +132,10 @@ absl::StatusOr<std::unique_ptr<db::AdvisoryLease>> AlertStore::TryBecomeMonitor(
 }
 
 std::vector<db::PreparedStatement> AlertStore::Statements() {
+  const std::string unplayable = Sql(probe::Verdict::kUnplayable);
+  const std::string unknown = Sql(SlotStatus{});
+  const std::string plays =
+      absl::StrCat("(", Sql(probe::Verdict::kPlayable), ", ", Sql(probe::Verdict::kDegraded), ")");
   return {
       {"alert.current_featured",
        absl::StrCat("SELECT ", kFeaturedColumns, " FROM alert.featured WHERE featured_until IS NULL ORDER BY slot, video_id")},
@@ -139,27 +158,27 @@ std::vector<db::PreparedStatement> AlertStore::Statements() {
        absl::StrCat(
            "UPDATE alert.featured SET status = $2, reason = $3, last_probe_at = ", TimeParam(4),
            ", next_probe_at = ", TimeParam(5),
-           // 'unknown' (the probe itself failed) leaves the streaks as they were.
-           ", fail_streak = CASE $2 WHEN 'unplayable' THEN fail_streak + 1 WHEN 'unknown' THEN fail_streak ELSE 0 END,"
-           " pass_streak = CASE $2 WHEN 'unplayable' THEN 0 WHEN 'unknown' THEN pass_streak ELSE pass_streak + 1 END,"
-           " played_once = played_once OR $2 IN ('playable', 'degraded'),"
-           " first_failure_at = CASE WHEN $2 IN ('playable', 'degraded') THEN NULL"
-           " WHEN $2 = 'unplayable' AND fail_streak = 0 THEN ",
-           TimeParam(4), " ELSE first_failure_at END WHERE id = $1 RETURNING ", kFeaturedColumns)},
+           // No status (the probe itself failed) leaves the streaks as they were.
+           ", fail_streak = CASE $2 WHEN ", unplayable, " THEN fail_streak + 1 WHEN ", unknown,
+           " THEN fail_streak ELSE 0 END, pass_streak = CASE $2 WHEN ", unplayable, " THEN 0 WHEN ", unknown,
+           " THEN pass_streak ELSE pass_streak + 1 END, played_once = played_once OR $2 IN ", plays,
+           ", first_failure_at = CASE WHEN $2 IN ", plays, " THEN NULL WHEN $2 = ", unplayable,
+           " AND fail_streak = 0 THEN ", TimeParam(4), " ELSE first_failure_at END WHERE id = $1 RETURNING ",
+           kFeaturedColumns)},
       {"alert.beat",
        absl::StrCat("INSERT INTO alert.heartbeats (source, at) VALUES ($1, ", TimeParam(2),
                     ") ON CONFLICT (source) DO UPDATE SET at = greatest(alert.heartbeats.at, excluded.at)")},
       {"alert.last_beat", absl::StrCat("SELECT ", MillisOf("at"), " FROM alert.heartbeats WHERE source = $1")},
       {"alert.open_incident",
        absl::StrCat("INSERT INTO alert.incidents (incident_key, alertname, slot, video_id, video_title, category_name,"
-                    " reason, state, broke_at, opened_at, deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, 'firing', ",
-                    TimeParam(8), ", ", TimeParam(9), ", ", TimeParam(10),
-                    ") ON CONFLICT (slot, video_id) WHERE state <> 'resolved' DO NOTHING RETURNING ", kIncidentColumns)},
+                    " reason, state, broke_at, opened_at, deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, ", kFiring,
+                    ", ", TimeParam(8), ", ", TimeParam(9), ", ", TimeParam(10),
+                    ") ON CONFLICT (slot, video_id) WHERE ", kNotResolved, " DO NOTHING RETURNING ", kIncidentColumns)},
       {"alert.open_incident_for",
        absl::StrCat("SELECT ", kIncidentColumns,
-                    " FROM alert.incidents WHERE slot = $1 AND video_id = $2 AND state <> 'resolved'")},
+                    " FROM alert.incidents WHERE slot = $1 AND video_id = $2 AND ", kNotResolved)},
       {"alert.open_incidents",
-       absl::StrCat("SELECT ", kIncidentColumns, " FROM alert.incidents WHERE state <> 'resolved' ORDER BY id")},
+       absl::StrCat("SELECT ", kIncidentColumns, " FROM alert.incidents WHERE ", kNotResolved, " ORDER BY id")},
       {"alert.get_incident", absl::StrCat("SELECT ", kIncidentColumns, " FROM alert.incidents WHERE id = $1")},
       {"alert.list_incidents",
        absl::StrCat("SELECT ", kIncidentColumns,
@@ -171,11 +190,12 @@ std::vector<db::PreparedStatement> AlertStore::Statements() {
       {"alert.incident_notifications",
        absl::StrCat("SELECT ", kNotificationColumns, " FROM alert.outbox WHERE incident_id = $1 ORDER BY id")},
       {"alert.acknowledge",
-       absl::StrCat("UPDATE alert.incidents SET state = 'acknowledged', acknowledged_at = ", TimeParam(3),
-                    ", acknowledged_by = $2 WHERE id = $1 AND state = 'firing' RETURNING ", kIncidentColumns)},
+       absl::StrCat("UPDATE alert.incidents SET state = ", kIncidentStates.Sql(IncidentState::kAcknowledged),
+                    ", acknowledged_at = ", TimeParam(3), ", acknowledged_by = $2 WHERE id = $1 AND state = ", kFiring,
+                    " RETURNING ", kIncidentColumns)},
       {"alert.resolve",
-       absl::StrCat("UPDATE alert.incidents SET state = 'resolved', resolved_at = ", TimeParam(4),
-                    ", resolved_by = $2, resolution = $3 WHERE id = $1 AND state <> 'resolved' RETURNING ",
+       absl::StrCat("UPDATE alert.incidents SET state = ", kResolved, ", resolved_at = ", TimeParam(4),
+                    ", resolved_by = $2, resolution = $3 WHERE id = $1 AND ", kNotResolved, " RETURNING ",
                     kIncidentColumns)},
       {"alert.mark_breached", "UPDATE alert.incidents SET breached = true WHERE id = $1 AND NOT breached"},
       {"alert.record_event",
@@ -187,11 +207,13 @@ std::vector<db::PreparedStatement> AlertStore::Statements() {
                     ") ON CONFLICT (incident_id, receiver, step) DO NOTHING RETURNING id")},
       {"alert.queued_steps", "SELECT DISTINCT step FROM alert.outbox WHERE incident_id = $1 ORDER BY step"},
       {"alert.paged_receivers",
-       "SELECT DISTINCT receiver FROM alert.outbox WHERE incident_id = $1 AND (step LIKE 'page:%' OR step = 'breach')"
-       " ORDER BY receiver"},
+       absl::StrCat("SELECT DISTINCT receiver FROM alert.outbox WHERE incident_id = $1 AND (step LIKE '",
+                    std::string(kNoticeKinds.Db(NoticeKind::kPage)), ":%' OR step = ", kNoticeKinds.Sql(NoticeKind::kBreach),
+                    ") ORDER BY receiver")},
       {"alert.take_due",
-       absl::StrCat("SELECT ", kNotificationColumns, " FROM alert.outbox WHERE state = 'pending' AND next_attempt_at <= ",
-                    TimeParam(1), " ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED")},
+       absl::StrCat("SELECT ", kNotificationColumns, " FROM alert.outbox WHERE state = ", kPending,
+                    " AND next_attempt_at <= ", TimeParam(1),
+                    " ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED")},
       {"alert.record_attempt",
        absl::StrCat("UPDATE alert.outbox SET state = $2, attempts = $3, last_status = nullif($4::integer, 0),"
                     " last_error = $5, sent_at = ", TimeParam(6), ", next_attempt_at = ", TimeParam(7),
@@ -206,9 +228,9 @@ std::vector<db::PreparedStatement> AlertStore::Statements() {
        absl::StrCat("SELECT slot, ", MillisOf("until"), ", reason, created_by FROM alert.silences"
                     " WHERE slot = $1 AND until > ", TimeParam(2), " ORDER BY until DESC LIMIT 1")},
       {"alert.counts",
-       "SELECT (SELECT count(*) FROM alert.incidents WHERE state <> 'resolved'),"
-       " (SELECT count(*) FROM alert.incidents WHERE state = 'firing'),"
-       " (SELECT count(*) FROM alert.outbox WHERE state = 'pending')"},
+       absl::StrCat("SELECT (SELECT count(*) FROM alert.incidents WHERE ", kNotResolved,
+                    "), (SELECT count(*) FROM alert.incidents WHERE state = ", kFiring,
+                    "), (SELECT count(*) FROM alert.outbox WHERE state = ", kPending, ")")},
   };
 }
 
@@ -253,21 +275,25 @@ absl::StatusOr<FeaturedChange> AlertStore::ApplyFeatured(const std::vector<Featu
   return change;
 }
 
-absl::StatusOr<std::vector<FeaturedRow>> AlertStore::CurrentFeatured() {
+absl::StatusOr<std::vector<FeaturedRow>> AlertStore::CurrentFeatured(std::optional<TimePoint> deadline) {
   std::vector<FeaturedRow> rows;
-  RETURN_IF_ERROR(pool_.Autocommit([&](pqxx::nontransaction& tx) {
-    rows = ReadFeaturedRows(tx.exec_prepared("alert.current_featured"));
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(pool_.Autocommit(
+      [&](pqxx::nontransaction& tx) {
+        rows = ReadFeaturedRows(tx.exec_prepared("alert.current_featured"));
+        return absl::OkStatus();
+      },
+      deadline));
   return rows;
 }
 
-absl::StatusOr<std::vector<FeaturedRow>> AlertStore::FeaturedHistory(int limit) {
+absl::StatusOr<std::vector<FeaturedRow>> AlertStore::FeaturedHistory(int limit, std::optional<TimePoint> deadline) {
   std::vector<FeaturedRow> rows;
-  RETURN_IF_ERROR(pool_.Autocommit([&](pqxx::nontransaction& tx) {
-    rows = ReadFeaturedRows(tx.exec_prepared("alert.featured_history", limit));
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(pool_.Autocommit(
+      [&](pqxx::nontransaction& tx) {
+        rows = ReadFeaturedRows(tx.exec_prepared("alert.featured_history", limit));
+        return absl::OkStatus();
+      },
+      deadline));
   return rows;
 }
 
@@ -283,7 +309,8 @@ absl::StatusOr<std::vector<FeaturedRow>> AlertStore::DueForProbe(TimePoint now) 
 absl::StatusOr<FeaturedRow> AlertStore::RecordProbe(int64_t featured_id, const SlotProbeResult& result) {
   FeaturedRow row;
   RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    auto updated = tx.exec_prepared("alert.record_probe", featured_id, result.status, result.reason,
+    auto updated = tx.exec_prepared("alert.record_probe", featured_id, std::string(SlotStatusDb(result.status)),
+                                    result.reason,
                                     ToMillis(result.probed_at), ToMillis(result.next_probe_at));
     if (updated.empty()) {
       return absl::NotFoundError(absl::StrCat("no featured slot row ", featured_id));
@@ -294,22 +321,24 @@ absl::StatusOr<FeaturedRow> AlertStore::RecordProbe(int64_t featured_id, const S
   return row;
 }
 
-absl::Status AlertStore::Beat(const std::string& source, TimePoint at) {
+absl::Status AlertStore::Beat(Heartbeat source, TimePoint at) {
   return pool_.Autocommit([&](pqxx::nontransaction& tx) {
-    tx.exec_prepared("alert.beat", source, ToMillis(at));
+    tx.exec_prepared("alert.beat", std::string(kHeartbeats.Db(source)), ToMillis(at));
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<std::optional<TimePoint>> AlertStore::LastBeat(const std::string& source) {
+absl::StatusOr<std::optional<TimePoint>> AlertStore::LastBeat(Heartbeat source, std::optional<TimePoint> deadline) {
   std::optional<TimePoint> at;
-  RETURN_IF_ERROR(pool_.Autocommit([&](pqxx::nontransaction& tx) {
-    auto result = tx.exec_prepared("alert.last_beat", source);
-    if (!result.empty()) {
-      at = FromMillis(result[0][0].as<int64_t>());
-    }
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(pool_.Autocommit(
+      [&](pqxx::nontransaction& tx) {
+        auto result = tx.exec_prepared("alert.last_beat", std::string(kHeartbeats.Db(source)));
+        if (!result.empty()) {
+          at = FromMillis(result[0][0].as<int64_t>());
+        }
+        return absl::OkStatus();
+      },
+      deadline));
   return at;
 }
 
@@ -321,7 +350,8 @@ absl::StatusOr<std::optional<IncidentRow>> AlertStore::OpenIncident(const NewInc
                                             incident.category_name, incident.reason, ToMillis(incident.broke_at),
                                             ToMillis(incident.opened_at), ToMillis(incident.deadline)));
     if (opened) {
-      tx.exec_prepared("alert.record_event", opened->id, ToMillis(incident.opened_at), "opened", "", incident.reason);
+      tx.exec_prepared("alert.record_event", opened->id, ToMillis(incident.opened_at),
+                       Text(IncidentEventKind::kOpened), "", incident.reason);
     }
     return absl::OkStatus();
   }));
@@ -329,12 +359,15 @@ absl::StatusOr<std::optional<IncidentRow>> AlertStore::OpenIncident(const NewInc
 }
 
 absl::StatusOr<std::optional<IncidentRow>> AlertStore::OpenIncidentFor(const std::string& slot,
-                                                                       const std::string& video_id) {
+                                                                       const std::string& video_id,
+                                                                       std::optional<TimePoint> deadline) {
   std::optional<IncidentRow> found;
-  RETURN_IF_ERROR(pool_.Autocommit([&](pqxx::nontransaction& tx) {
-    found = FirstIncident(tx.exec_prepared("alert.open_incident_for", slot, video_id));
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(pool_.Autocommit(
+      [&](pqxx::nontransaction& tx) {
+        found = FirstIncident(tx.exec_prepared("alert.open_incident_for", slot, video_id));
+        return absl::OkStatus();
+      },
+      deadline));
   return found;
 }
 
@@ -349,79 +382,96 @@ absl::StatusOr<std::vector<IncidentRow>> AlertStore::OpenIncidents() {
   return incidents;
 }
 
-absl::StatusOr<IncidentRow> AlertStore::GetIncident(int64_t id) {
+absl::StatusOr<IncidentRow> AlertStore::GetIncident(int64_t id, std::optional<TimePoint> deadline) {
   std::optional<IncidentRow> incident;
-  RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    incident = FirstIncident(tx.exec_prepared("alert.get_incident", id));
-    if (!incident) {
-      return absl::NotFoundError(absl::StrCat("no incident ", id));
-    }
-    for (const auto& row : tx.exec_prepared("alert.incident_events", id)) {
-      incident->events.push_back({FromMillis(row[0].as<int64_t>()), row[1].as<std::string>(),
-                                  row[2].as<std::string>(), row[3].as<std::string>()});
-    }
-    for (const auto& row : tx.exec_prepared("alert.incident_notifications", id)) {
-      incident->notifications.push_back(ReadNotification(row));
-    }
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(pool_.InTransaction(
+      [&](pqxx::work& tx) -> absl::Status {
+        incident = FirstIncident(tx.exec_prepared("alert.get_incident", id));
+        if (!incident) {
+          return absl::NotFoundError(absl::StrCat("no incident ", id));
+        }
+        for (const auto& row : tx.exec_prepared("alert.incident_events", id)) {
+          incident->events.push_back({FromMillis(row[0].as<int64_t>()), ValueOf(kIncidentEventKinds, row[1]),
+                                      row[2].as<std::string>(), row[3].as<std::string>()});
+        }
+        for (const auto& row : tx.exec_prepared("alert.incident_notifications", id)) {
+          incident->notifications.push_back(ReadNotification(row));
+        }
+        return absl::OkStatus();
+      },
+      deadline));
   return *incident;
 }
 
-absl::StatusOr<std::vector<IncidentRow>> AlertStore::ListIncidents(const std::vector<std::string>& states,
-                                                                   int64_t before_id, int limit) {
+absl::StatusOr<std::vector<IncidentRow>> AlertStore::ListIncidents(const std::vector<IncidentState>& states,
+                                                                   int64_t before_id, int limit,
+                                                                   std::optional<TimePoint> deadline) {
+  std::vector<std::string> names;
+  for (IncidentState state : states) {
+    names.emplace_back(kIncidentStates.Db(state));
+  }
   std::vector<IncidentRow> incidents;
-  RETURN_IF_ERROR(pool_.Autocommit([&](pqxx::nontransaction& tx) {
-    for (const auto& row : tx.exec_prepared("alert.list_incidents", before_id, db::TextArrayLiteral(states), limit)) {
-      incidents.push_back(ReadIncident(row));
-    }
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(pool_.Autocommit(
+      [&](pqxx::nontransaction& tx) {
+        for (const auto& row :
+             tx.exec_prepared("alert.list_incidents", before_id, db::TextArrayLiteral(names), limit)) {
+          incidents.push_back(ReadIncident(row));
+        }
+        return absl::OkStatus();
+      },
+      deadline));
   return incidents;
 }
 
 absl::StatusOr<std::optional<IncidentRow>> AlertStore::Acknowledge(int64_t id, const std::string& actor,
-                                                                   const std::string& note, TimePoint at) {
+                                                                   const std::string& note, TimePoint at,
+                                                                   std::optional<TimePoint> deadline) {
   std::optional<IncidentRow> acknowledged;
-  RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    acknowledged = FirstIncident(tx.exec_prepared("alert.acknowledge", id, actor, ToMillis(at)));
-    if (acknowledged) {
-      tx.exec_prepared("alert.record_event", id, ToMillis(at), "acknowledged", actor, note);
-      return absl::OkStatus();
-    }
-    auto current = FirstIncident(tx.exec_prepared("alert.get_incident", id));
-    if (!current) {
-      return absl::NotFoundError(absl::StrCat("no incident ", id));
-    }
-    if (current->state == "resolved") {
-      return absl::FailedPreconditionError(absl::StrCat("incident ", id, " is resolved already"));
-    }
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(pool_.InTransaction(
+      [&](pqxx::work& tx) -> absl::Status {
+        acknowledged = FirstIncident(tx.exec_prepared("alert.acknowledge", id, actor, ToMillis(at)));
+        if (acknowledged) {
+          tx.exec_prepared("alert.record_event", id, ToMillis(at), Text(IncidentEventKind::kAcknowledged), actor,
+                           note);
+          return absl::OkStatus();
+        }
+        auto current = FirstIncident(tx.exec_prepared("alert.get_incident", id));
+        if (!current) {
+          return absl::NotFoundError(absl::StrCat("no incident ", id));
+        }
+        if (current->state == IncidentState::kResolved) {
+          return absl::FailedPreconditionError(absl::StrCat("incident ", id, " is resolved already"));
+        }
+        return absl::OkStatus();
+      },
+      deadline));
   return acknowledged;
 }
 
 absl::StatusOr<std::optional<IncidentRow>> AlertStore::Resolve(int64_t id, const std::string& actor,
-                                                               const std::string& note, TimePoint at) {
+                                                               const std::string& note, TimePoint at,
+                                                               std::optional<TimePoint> deadline) {
   std::optional<IncidentRow> incident;
-  RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) -> absl::Status {
-    incident = FirstIncident(tx.exec_prepared("alert.resolve", id, actor, note, ToMillis(at)));
-    if (incident) {
-      tx.exec_prepared("alert.record_event", id, ToMillis(at), "resolved", actor, note);
-      return absl::OkStatus();
-    }
-    if (tx.exec_prepared("alert.get_incident", id).empty()) {
-      return absl::NotFoundError(absl::StrCat("no incident ", id));
-    }
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(pool_.InTransaction(
+      [&](pqxx::work& tx) -> absl::Status {
+        incident = FirstIncident(tx.exec_prepared("alert.resolve", id, actor, note, ToMillis(at)));
+        if (incident) {
+          tx.exec_prepared("alert.record_event", id, ToMillis(at), Text(IncidentEventKind::kResolved), actor, note);
+          return absl::OkStatus();
+        }
+        if (tx.exec_prepared("alert.get_incident", id).empty()) {
+          return absl::NotFoundError(absl::StrCat("no incident ", id));
+        }
+        return absl::OkStatus();
+      },
+      deadline));
   return incident;
 }
 
 absl::Status AlertStore::MarkBreached(int64_t id, TimePoint at) {
   return pool_.InTransaction([&](pqxx::work& tx) {
     if (tx.exec_prepared("alert.mark_breached", id).affected_rows() > 0) {
-      tx.exec_prepared("alert.record_event", id, ToMillis(at), "breached", "", "");
+      tx.exec_prepared("alert.record_event", id, ToMillis(at), Text(IncidentEventKind::kBreached), "", "");
     }
     return absl::OkStatus();
   });
@@ -429,22 +479,26 @@ absl::Status AlertStore::MarkBreached(int64_t id, TimePoint at) {
 
 absl::Status AlertStore::RecordEvent(int64_t incident_id, const IncidentEventRow& event) {
   return pool_.Autocommit([&](pqxx::nontransaction& tx) {
-    tx.exec_prepared("alert.record_event", incident_id, ToMillis(event.at), event.kind, event.actor, event.note);
+    tx.exec_prepared("alert.record_event", incident_id, ToMillis(event.at), Text(event.kind), event.actor,
+                     event.note);
     return absl::OkStatus();
   });
 }
 
 absl::StatusOr<bool> AlertStore::Enqueue(std::optional<int64_t> incident_id, const std::string& receiver,
-                                         const std::string& step, const std::string& body, TimePoint at) {
+                                         const std::string& step, const std::string& body, TimePoint at,
+                                         std::optional<TimePoint> deadline) {
   bool queued = false;
-  RETURN_IF_ERROR(pool_.Autocommit([&](pqxx::nontransaction& tx) {
-    std::optional<std::string> incident =
-        incident_id ? std::optional<std::string>(std::to_string(*incident_id)) : std::nullopt;
-    queued = !db::ExecWithParameters(tx, "alert.enqueue",
-                                     {incident, receiver, step, body, std::to_string(ToMillis(at))})
-                  .empty();
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(pool_.Autocommit(
+      [&](pqxx::nontransaction& tx) {
+        std::optional<std::string> incident =
+            incident_id ? std::optional<std::string>(std::to_string(*incident_id)) : std::nullopt;
+        queued = !db::ExecWithParameters(tx, "alert.enqueue",
+                                         {incident, receiver, step, body, std::to_string(ToMillis(at))})
+                      .empty();
+        return absl::OkStatus();
+      },
+      deadline));
   return queued;
 }
 
@@ -459,35 +513,41 @@ absl::StatusOr<std::vector<std::string>> AlertStore::QueuedSteps(int64_t inciden
   return steps;
 }
 
-absl::StatusOr<std::vector<std::string>> AlertStore::PagedReceivers(int64_t incident_id) {
+absl::StatusOr<std::vector<std::string>> AlertStore::PagedReceivers(int64_t incident_id,
+                                                                    std::optional<TimePoint> deadline) {
   std::vector<std::string> receivers;
-  RETURN_IF_ERROR(pool_.Autocommit([&](pqxx::nontransaction& tx) {
-    for (const auto& row : tx.exec_prepared("alert.paged_receivers", incident_id)) {
-      receivers.push_back(row[0].as<std::string>());
-    }
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(pool_.Autocommit(
+      [&](pqxx::nontransaction& tx) {
+        for (const auto& row : tx.exec_prepared("alert.paged_receivers", incident_id)) {
+          receivers.push_back(row[0].as<std::string>());
+        }
+        return absl::OkStatus();
+      },
+      deadline));
   return receivers;
 }
 
 absl::StatusOr<int> AlertStore::DeliverDue(TimePoint now, int limit,
-                                           const std::function<NotificationRow(const NotificationRow&)>& deliver) {
+                                           const std::function<NotificationRow(const NotificationRow&)>& deliver,
+                                           std::optional<TimePoint> deadline) {
   int attempted = 0;
   for (; attempted < limit; ++attempted) {
     bool took = false;
-    RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
-      auto due = tx.exec_prepared("alert.take_due", ToMillis(now));
-      took = !due.empty();
-      if (!took) {
-        return absl::OkStatus();
-      }
-      NotificationRow after = deliver(ReadNotification(due[0]));
-      db::ExecWithParameters(tx, "alert.record_attempt",
-                             {std::to_string(after.id), after.state, std::to_string(after.attempts),
-                              std::to_string(after.last_status), after.last_error, OptionalText(after.sent_at),
-                              std::to_string(ToMillis(after.next_attempt_at))});
-      return absl::OkStatus();
-    }));
+    RETURN_IF_ERROR(pool_.InTransaction(
+        [&](pqxx::work& tx) {
+          auto due = tx.exec_prepared("alert.take_due", ToMillis(now));
+          took = !due.empty();
+          if (!took) {
+            return absl::OkStatus();
+          }
+          NotificationRow after = deliver(ReadNotification(due[0]));
+          db::ExecWithParameters(tx, "alert.record_attempt",
+                                 {std::to_string(after.id), std::string(kNotificationStates.Db(after.state)),
+                                  std::to_string(after.attempts), std::to_string(after.last_status), after.last_error,
+                                  OptionalText(after.sent_at), std::to_string(ToMillis(after.next_attempt_at))});
+          return absl::OkStatus();
+        },
+        deadline));
     if (!took) {
       break;
     }
@@ -495,47 +555,57 @@ absl::StatusOr<int> AlertStore::DeliverDue(TimePoint now, int limit,
   return attempted;
 }
 
-absl::StatusOr<NotificationRow> AlertStore::GetNotification(int64_t id) {
+absl::StatusOr<NotificationRow> AlertStore::GetNotification(int64_t id, std::optional<TimePoint> deadline) {
   std::optional<NotificationRow> notification;
-  RETURN_IF_ERROR(pool_.Autocommit([&](pqxx::nontransaction& tx) -> absl::Status {
-    auto result = tx.exec_prepared("alert.get_notification", id);
-    if (result.empty()) {
-      return absl::NotFoundError(absl::StrCat("no notification ", id));
-    }
-    notification = ReadNotification(result[0]);
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(pool_.Autocommit(
+      [&](pqxx::nontransaction& tx) -> absl::Status {
+        auto result = tx.exec_prepared("alert.get_notification", id);
+        if (result.empty()) {
+          return absl::NotFoundError(absl::StrCat("no notification ", id));
+        }
+        notification = ReadNotification(result[0]);
+        return absl::OkStatus();
+      },
+      deadline));
   return *notification;
 }
 
-absl::StatusOr<int64_t> AlertStore::NewestNotification(const std::string& receiver, const std::string& step) {
+absl::StatusOr<int64_t> AlertStore::NewestNotification(const std::string& receiver, const std::string& step,
+                                                       std::optional<TimePoint> deadline) {
   int64_t id = 0;
-  RETURN_IF_ERROR(pool_.Autocommit([&](pqxx::nontransaction& tx) {
-    auto result = tx.exec_prepared1("alert.newest_notification", receiver, step);
-    id = result[0].is_null() ? 0 : result[0].as<int64_t>();
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(pool_.Autocommit(
+      [&](pqxx::nontransaction& tx) {
+        auto result = tx.exec_prepared1("alert.newest_notification", receiver, step);
+        id = result[0].is_null() ? 0 : result[0].as<int64_t>();
+        return absl::OkStatus();
+      },
+      deadline));
   return id;
 }
 
-absl::Status AlertStore::Silence(const SilenceRow& silence, TimePoint at) {
-  return pool_.Autocommit([&](pqxx::nontransaction& tx) {
-    tx.exec_prepared("alert.silence", silence.slot, ToMillis(silence.until), silence.reason, silence.created_by,
-                     ToMillis(at));
-    return absl::OkStatus();
-  });
+absl::Status AlertStore::Silence(const SilenceRow& silence, TimePoint at, std::optional<TimePoint> deadline) {
+  return pool_.Autocommit(
+      [&](pqxx::nontransaction& tx) {
+        tx.exec_prepared("alert.silence", silence.slot, ToMillis(silence.until), silence.reason, silence.created_by,
+                         ToMillis(at));
+        return absl::OkStatus();
+      },
+      deadline);
 }
 
-absl::StatusOr<std::optional<SilenceRow>> AlertStore::ActiveSilence(const std::string& slot, TimePoint now) {
+absl::StatusOr<std::optional<SilenceRow>> AlertStore::ActiveSilence(const std::string& slot, TimePoint now,
+                                                                    std::optional<TimePoint> deadline) {
   std::optional<SilenceRow> silence;
-  RETURN_IF_ERROR(pool_.Autocommit([&](pqxx::nontransaction& tx) {
-    auto result = tx.exec_prepared("alert.active_silence", slot, ToMillis(now));
-    if (!result.empty()) {
-      silence = SilenceRow{result[0][0].as<std::string>(), FromMillis(result[0][1].as<int64_t>()),
-                           result[0][2].as<std::string>(), result[0][3].as<std::string>()};
-    }
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(pool_.Autocommit(
+      [&](pqxx::nontransaction& tx) {
+        auto result = tx.exec_prepared("alert.active_silence", slot, ToMillis(now));
+        if (!result.empty()) {
+          silence = SilenceRow{result[0][0].as<std::string>(), FromMillis(result[0][1].as<int64_t>()),
+                               result[0][2].as<std::string>(), result[0][3].as<std::string>()};
+        }
+        return absl::OkStatus();
+      },
+      deadline));
   return silence;
 }
 

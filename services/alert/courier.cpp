@@ -35,15 +35,16 @@ NotificationRow Courier::Attempt(const NotificationRow& notification, TimePoint 
   }
   after.last_status = outcome.http_status;
   after.last_error = outcome.error;
-  const char* result = "sent";
+  std::string result;  // the metric's label: the state it ended in, or retried
   switch (outcome.action) {
     case DeliveryOutcome::Action::kDone:
-      after.state = "sent";
+      after.state = NotificationState::kSent;
       after.sent_at = now;
+      result = kNotificationStates.Db(after.state);
       break;
     case DeliveryOutcome::Action::kGiveUp:
-      after.state = "failed";
-      result = "failed";
+      after.state = NotificationState::kFailed;
+      result = kNotificationStates.Db(after.state);
       log->error("notification {} ({} to {}) refused, not retried: {}", notification.id, notification.step,
                  notification.receiver, outcome.error);
       break;
@@ -63,10 +64,16 @@ NotificationRow Courier::Attempt(const NotificationRow& notification, TimePoint 
   return after;
 }
 
-absl::StatusOr<int> Courier::DeliverDue() {
-  std::lock_guard lock(mutex_);
-  return store_.DeliverDue(clock_.Now(), 100,
-                           [&](const NotificationRow& notification) { return Attempt(notification, clock_.Now()); });
+absl::StatusOr<int> Courier::DeliverDue(std::optional<TimePoint> deadline) {
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!deadline) {
+    lock.lock();
+  } else if (!lock.try_lock_until(*deadline)) {  // deadlines are on the system clock, as TimePoint
+    return absl::DeadlineExceededError("deadline passed waiting for the courier");
+  }
+  return store_.DeliverDue(
+      clock_.Now(), 100, [&](const NotificationRow& notification) { return Attempt(notification, clock_.Now()); },
+      deadline);
 }
 
 void Courier::Run(std::stop_token stop, std::chrono::milliseconds period) {

@@ -12,27 +12,26 @@
 namespace curation::alert {
 namespace {
 
-constexpr char kPlayable[] = "playable";
-constexpr char kDegraded[] = "degraded";
-constexpr char kUnplayable[] = "unplayable";
-constexpr char kUnknown[] = "unknown";  // the probe itself failed: counts neither way
+using probe::Verdict;
 
-const char* StatusOf(v1::Verdict verdict) {
-  switch (verdict) {
-    case v1::VERDICT_PLAYABLE:
-      return kPlayable;
-    case v1::VERDICT_DEGRADED:
-      return kDegraded;
-    case v1::VERDICT_UNPLAYABLE:
-      return kUnplayable;
-    default:
-      return kUnknown;
+// The worst part decides a slot's status; a part that could not be probed (no status) is worse
+// than a degraded one, better than an unplayable one.
+int Badness(SlotStatus status) {
+  if (!status) {
+    return 2;
   }
+  switch (*status) {
+    case Verdict::kPlayable:
+      return 0;
+    case Verdict::kDegraded:
+      return 1;
+    case Verdict::kUnplayable:
+      return 3;
+  }
+  return 3;
 }
 
-int Badness(const std::string& status) {
-  return status == kUnplayable ? 3 : status == kUnknown ? 2 : status == kDegraded ? 1 : 0;
-}
+bool Unplayable(SlotStatus status) { return status == Verdict::kUnplayable; }
 
 // "NO_PLAYABLE_SOURCE, NOT_FASTSTART": the codes that made the verdict, failures first.
 std::string CodesOf(const v1::ProbeReport& report) {
@@ -52,12 +51,14 @@ std::string CodesOf(const v1::ProbeReport& report) {
   return absl::StrJoin(failures.empty() ? warnings : failures, ", ");
 }
 
-bool IsWatchdog(const IncidentRow& incident) { return incident.slot == "watchdog"; }
+bool IsWatchdog(const IncidentRow& incident) { return SlotKindOf(incident.slot) == SlotKind::kWatchdog; }
+
+bool IsHero(const FeaturedRow& slot) { return SlotKindOf(slot.video.slot) == SlotKind::kHero; }
 
 }  // namespace
 
-absl::StatusOr<v1::ProbeReport> LocalSlotProber::ProbeAsset(const std::string& url, const std::string& role) {
-  return probes_.ProbeUrl(url, role == "hero_cut", role);
+absl::StatusOr<v1::ProbeReport> LocalSlotProber::ProbeAsset(const std::string& url, AssetRole role) {
+  return probes_.ProbeUrl(url, role == AssetRole::kHeroCut, std::string(kAssetRoles.Db(role)));
 }
 
 absl::StatusOr<v1::ProbeReport> LocalSlotProber::ProbeVideo(const std::string& video_id) {
@@ -99,8 +100,9 @@ Notice Pager::NoticeOf(const IncidentRow& incident, NoticeKind kind, TimePoint a
                 .note = kind == NoticeKind::kResolved ? incident.resolution : ""};
 }
 
-absl::StatusOr<int> Pager::Queue(const Notice& notice, const std::string& step,
-                                 const std::vector<std::string>& receivers) {
+absl::StatusOr<int> Pager::Queue(const Notice& notice, const std::vector<std::string>& receivers,
+                                 std::optional<TimePoint> deadline) {
+  const std::string step = StepOf(notice.kind, notice.step);
   int queued = 0;
   for (const std::string& name : receivers) {
     const ReceiverConfig* receiver = Receiver(name);
@@ -109,7 +111,8 @@ absl::StatusOr<int> Pager::Queue(const Notice& notice, const std::string& step,
     }
     std::optional<int64_t> incident = notice.kind == NoticeKind::kTest ? std::nullopt
                                                                        : std::optional<int64_t>(notice.incident_id);
-    ASSIGN_OR_RETURN(bool fresh, store_.Enqueue(incident, name, step, RenderNotice(*receiver, notice), notice.at));
+    ASSIGN_OR_RETURN(bool fresh,
+                     store_.Enqueue(incident, name, step, RenderNotice(*receiver, notice), notice.at, deadline));
     queued += fresh ? 1 : 0;
   }
   return queued;
@@ -136,7 +139,7 @@ absl::Status AlertMonitor::PollOrion() {
     return featured.status();
   }
   TimePoint now = clock_.Now();
-  RETURN_IF_ERROR(store_.Beat("orion", now));
+  RETURN_IF_ERROR(store_.Beat(Heartbeat::kOrion, now));
   ASSIGN_OR_RETURN(FeaturedChange change, store_.ApplyFeatured(*featured, now));
   auto log = ComponentLogger("alert");
   for (const FeaturedRow& started : change.started) {
@@ -158,26 +161,27 @@ absl::Status AlertMonitor::PollOrion() {
   return absl::OkStatus();
 }
 
-std::string AlertMonitor::ProbeOnce(const FeaturedRow& slot, std::string& reason) {
-  std::string status = kPlayable;
+SlotStatus AlertMonitor::ProbeOnce(const FeaturedRow& slot, std::string& reason) {
+  SlotStatus status = Verdict::kPlayable;
   std::vector<std::string> reasons;
   auto take = [&](const char* what, const absl::StatusOr<v1::ProbeReport>& report) {
-    std::string part = report.ok() ? StatusOf(report->verdict()) : kUnknown;
+    // A probe that failed, or a report without a verdict, says nothing either way.
+    SlotStatus part = report.ok() ? probe::kVerdicts.FromProto(report->verdict()) : std::nullopt;
     if (Badness(part) > Badness(status)) {
       status = part;
     }
     if (!report.ok()) {
       reasons.push_back(absl::StrCat(what, ": could not probe (", report.status().message(), ")"));
-    } else if (part != kPlayable) {
+    } else if (part != Verdict::kPlayable) {
       reasons.push_back(absl::StrCat(what, ": ", CodesOf(*report)));
     }
   };
-  bool hero = slot.video.slot == "hero";
+  const bool hero = IsHero(slot);
   if (!slot.video.cut_url.empty()) {
-    take("cut", prober_.ProbeAsset(slot.video.cut_url, hero ? "hero_cut" : "featured_cut"));
+    take("cut", prober_.ProbeAsset(slot.video.cut_url, hero ? AssetRole::kHeroCut : AssetRole::kFeaturedCut));
   }
   if (hero && !slot.video.poster_url.empty()) {
-    take("poster", prober_.ProbeAsset(slot.video.poster_url, "poster"));
+    take("poster", prober_.ProbeAsset(slot.video.poster_url, AssetRole::kPoster));
   }
   take("video", prober_.ProbeVideo(slot.video.video_id));
   reason = absl::StrJoin(reasons, "; ");
@@ -187,16 +191,16 @@ std::string AlertMonitor::ProbeOnce(const FeaturedRow& slot, std::string& reason
 SlotProbeResult AlertMonitor::ProbeSlot(const FeaturedRow& slot, TimePoint now, std::stop_token stop) {
   SlotProbeResult result;
   result.status = ProbeOnce(slot, result.reason);
-  if (result.status == kUnplayable && !stop.stop_requested()) {
+  if (Unplayable(result.status) && !stop.stop_requested()) {
     // Confirmed by an immediate retry, so one dropped connection does not count.
     result.status = ProbeOnce(slot, result.reason);
   }
   result.probed_at = clock_.Now();
   // A changed result is confirmed soon; a steady one waits for the next round; a probe that
   // could not run is tried again shortly, without hammering.
-  bool changed = result.status == kUnplayable ? slot.fail_streak == 0 : slot.pass_streak == 0;
+  bool changed = Unplayable(result.status) ? slot.fail_streak == 0 : slot.pass_streak == 0;
   result.next_probe_at =
-      now + (result.status == kUnknown ? std::max<std::chrono::milliseconds>(config_.confirm_after, std::chrono::seconds(30))
+      now + (!result.status ? std::max<std::chrono::milliseconds>(config_.confirm_after, std::chrono::seconds(30))
              : changed                 ? config_.confirm_after
                                        : config_.probe_interval);
   return result;
@@ -219,11 +223,11 @@ absl::Status AlertMonitor::ProbeDue(std::stop_token stop) {
         return absl::OkStatus();
       }
       ASSIGN_OR_RETURN(FeaturedRow probed, store_.RecordProbe(slot.id, result));
-      if (result.status == kUnknown) {
+      if (!result.status) {
         continue;
       }
       probes_run_.Inc();
-      RETURN_IF_ERROR(store_.Beat("probes", result.probed_at));
+      RETURN_IF_ERROR(store_.Beat(Heartbeat::kProbes, result.probed_at));
       RETURN_IF_ERROR(OnProbed(probed));
     }
   }
@@ -232,15 +236,15 @@ absl::Status AlertMonitor::ProbeDue(std::stop_token stop) {
 
 absl::Status AlertMonitor::OnProbed(const FeaturedRow& slot) {
   ASSIGN_OR_RETURN(auto open, store_.OpenIncidentFor(slot.video.slot, slot.video.video_id));
-  if (slot.status == kUnplayable && slot.fail_streak >= 2 && !open) {
-    bool hero = slot.video.slot == "hero";
+  if (Unplayable(slot.status) && slot.fail_streak >= 2 && !open) {
     // Broken since it was featured, or since we first saw it fail after it had played.
     TimePoint broke_at = slot.played_once && slot.first_failure_at ? *slot.first_failure_at : slot.featured_from;
     TimePoint now = clock_.Now();
     ASSIGN_OR_RETURN(auto opened,
-                     store_.OpenIncident({.incident_key = hero ? "hero:" + slot.video.video_id
-                                                               : slot.video.slot + ":" + slot.video.video_id,
-                                          .alertname = hero ? "HeroVideoUnplayable" : "FeaturedVideoUnplayable",
+                     store_.OpenIncident({.incident_key = slot.video.slot + ":" + slot.video.video_id,
+                                          .alertname = std::string(kAlertNames.Db(
+                                              IsHero(slot) ? AlertName::kHeroVideoUnplayable
+                                                           : AlertName::kFeaturedVideoUnplayable)),
                                           .slot = slot.video.slot,
                                           .video_id = slot.video.video_id,
                                           .video_title = slot.video.video_title,
@@ -256,7 +260,7 @@ absl::Status AlertMonitor::OnProbed(const FeaturedRow& slot) {
                                      left.count() >= 0 ? "deadline in " + HumanDuration(left)
                                                        : "deadline passed " + HumanDuration(-left) + " ago");
     }
-  } else if (slot.status != kUnplayable && slot.pass_streak >= 2 && open) {
+  } else if (!Unplayable(slot.status) && slot.pass_streak >= 2 && open) {
     RETURN_IF_ERROR(ResolveAutomatically(*open, "plays again (two passing probes)"));
   }
   return absl::OkStatus();
@@ -270,7 +274,7 @@ absl::Status AlertMonitor::ResolveAutomatically(const IncidentRow& incident, con
   }
   ComponentLogger("alert")->info("incident {} resolved: {}", incident.id, why);
   ASSIGN_OR_RETURN(auto paged, store_.PagedReceivers(incident.id));
-  return pager_.Queue(pager_.NoticeOf(*resolved, NoticeKind::kResolved, now), "resolved", paged).status();
+  return pager_.Queue(pager_.NoticeOf(*resolved, NoticeKind::kResolved, now), paged).status();
 }
 
 absl::Status AlertMonitor::Escalate() {
@@ -280,44 +284,46 @@ absl::Status AlertMonitor::Escalate() {
     ASSIGN_OR_RETURN(auto silence, store_.ActiveSilence(incident.slot, now));
     ASSIGN_OR_RETURN(auto queued, store_.QueuedSteps(incident.id));
     auto was_queued = [&](const std::string& step) { return std::find(queued.begin(), queued.end(), step) != queued.end(); };
-    if (incident.state == "firing" && !silence) {
+    if (incident.state == IncidentState::kFiring && !silence) {
       for (size_t i = 0; i < config_.escalation.size(); ++i) {
         const EscalationStep& step = config_.escalation[i];
-        std::string name = absl::StrCat("page:", i);
-        if (now < incident.opened_at + step.after || was_queued(name)) {
-          continue;
-        }
         Notice notice = pager_.NoticeOf(incident, NoticeKind::kPage, now);
         notice.step = static_cast<int>(i);
-        ASSIGN_OR_RETURN(int fresh, pager_.Queue(notice, name, step.receivers));
+        if (now < incident.opened_at + step.after || was_queued(StepOf(notice.kind, notice.step))) {
+          continue;
+        }
+        ASSIGN_OR_RETURN(int fresh, pager_.Queue(notice, step.receivers));
         if (fresh > 0) {
-          RETURN_IF_ERROR(store_.RecordEvent(
-              incident.id, {now, "paged", "", absl::StrCat("step ", i, ": ", absl::StrJoin(step.receivers, ", "))}));
+          RETURN_IF_ERROR(store_.RecordEvent(incident.id, {now, IncidentEventKind::kPaged, "",
+                                                           absl::StrCat("step ", i, ": ",
+                                                                        absl::StrJoin(step.receivers, ", "))}));
         }
       }
     }
     if (now >= incident.deadline && !incident.breached) {
       RETURN_IF_ERROR(store_.MarkBreached(incident.id, now));
-      if (!silence && !was_queued("breach")) {
+      if (!silence && !was_queued(StepOf(NoticeKind::kBreach))) {
         RETURN_IF_ERROR(
-            pager_.Queue(pager_.NoticeOf(incident, NoticeKind::kBreach, now), "breach", pager_.AllReceivers()).status());
+            pager_.Queue(pager_.NoticeOf(incident, NoticeKind::kBreach, now), pager_.AllReceivers()).status());
       }
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status AlertMonitor::Watch(const std::string& what, const std::string& alertname,
-                                 std::optional<TimePoint> last_result, bool expected, const std::string& description) {
+absl::Status AlertMonitor::Watch(Heartbeat what, AlertName alertname, std::optional<TimePoint> last_result,
+                                 bool expected, const std::string& description) {
   TimePoint now = clock_.Now();
   TimePoint since = std::max(last_result.value_or(started_at_), started_at_);
-  ASSIGN_OR_RETURN(auto open, store_.OpenIncidentFor("watchdog", what));
+  const std::string slot = SlotName(SlotKind::kWatchdog);
+  const std::string subject(kHeartbeats.Db(what));
+  ASSIGN_OR_RETURN(auto open, store_.OpenIncidentFor(slot, subject));
   bool stalled = expected && now - since > config_.dead_man_after;
   if (stalled && !open) {
-    ASSIGN_OR_RETURN(auto opened, store_.OpenIncident({.incident_key = "watchdog:" + what,
-                                                       .alertname = alertname,
-                                                       .slot = "watchdog",
-                                                       .video_id = what,
+    ASSIGN_OR_RETURN(auto opened, store_.OpenIncident({.incident_key = slot + ":" + subject,
+                                                       .alertname = std::string(kAlertNames.Db(alertname)),
+                                                       .slot = slot,
+                                                       .video_id = subject,
                                                        .reason = description,
                                                        .broke_at = since,
                                                        .opened_at = now,
@@ -332,12 +338,12 @@ absl::Status AlertMonitor::Watch(const std::string& what, const std::string& ale
 }
 
 absl::Status AlertMonitor::CheckHeartbeats() {
-  ASSIGN_OR_RETURN(auto polled, store_.LastBeat("orion"));
-  RETURN_IF_ERROR(Watch("orion", "FeaturingUnknown", polled, true,
+  ASSIGN_OR_RETURN(auto polled, store_.LastBeat(Heartbeat::kOrion));
+  RETURN_IF_ERROR(Watch(Heartbeat::kOrion, AlertName::kFeaturingUnknown, polled, true,
                         "no answer from Orion: what is featured, and whether it plays, is unknown"));
-  ASSIGN_OR_RETURN(auto probed, store_.LastBeat("probes"));
+  ASSIGN_OR_RETURN(auto probed, store_.LastBeat(Heartbeat::kProbes));
   ASSIGN_OR_RETURN(auto current, store_.CurrentFeatured());
-  return Watch("probes", "ProbesStalled", probed, !current.empty(),
+  return Watch(Heartbeat::kProbes, AlertName::kProbesStalled, probed, !current.empty(),
                "featured videos are not being probed: whether they play is unknown");
 }
 

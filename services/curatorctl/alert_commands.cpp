@@ -9,6 +9,7 @@
 
 #include <iostream>
 
+#include <curation/alert/vocabulary.hpp>
 #include <curation/common/time_format.hpp>
 #include <curation/v1/alert.grpc.pb.h>
 
@@ -19,9 +20,24 @@ namespace {
 
 namespace v1 = curation::v1;
 
-const EnumWords& States() {
-  static const EnumWords words(v1::IncidentState_descriptor(), "INCIDENT_STATE_");
+using alert::kIncidentStates;
+
+// Incident states as people type and read them.
+std::vector<std::string> StateWords() {
+  std::vector<std::string> words;
+  for (const auto& state : kIncidentStates.entries()) {
+    words.emplace_back(state.human);
+  }
   return words;
+}
+
+std::string StateWord(v1::IncidentState state) {
+  auto known = kIncidentStates.FromProto(state);
+  return known ? std::string(kIncidentStates.Human(*known)) : std::to_string(state);
+}
+
+bool IsWatchdog(const v1::Incident& incident) {
+  return alert::SlotKindOf(incident.slot()) == alert::SlotKind::kWatchdog;
 }
 
 std::string VerdictText(v1::Verdict verdict) {
@@ -43,7 +59,7 @@ std::string DeadlineText(const v1::Incident& incident) {
 }
 
 std::string VideoText(const v1::Incident& incident) {
-  return incident.slot() == "watchdog" ? "—" : incident.video_id() + " " + Fit(incident.video_title(), 30);
+  return IsWatchdog(incident) ? "—" : incident.video_id() + " " + Fit(incident.video_title(), 30);
 }
 
 struct ListFlags {
@@ -56,7 +72,7 @@ int List(const Options& options, const ListFlags& flags) {
   auto stub = v1::AlertService::NewStub(Channel(options));
   v1::ListIncidentsRequest request;
   for (const std::string& state : flags.states) {
-    request.add_states(static_cast<v1::IncidentState>(States().Value(state)));
+    request.add_states(kIncidentStates.ToProto(*kIncidentStates.FromHuman(state)));  // CLI11 checked the word
   }
   if (flags.open) {
     request.add_states(v1::INCIDENT_STATE_FIRING);
@@ -81,7 +97,7 @@ int List(const Options& options, const ListFlags& flags) {
   }
   std::vector<std::vector<std::string>> rows = {{"ID", "STATE", "ALERT", "SLOT", "VIDEO", "OPENED", "DEADLINE", "REASON"}};
   for (const auto& incident : all.incidents()) {
-    rows.push_back({std::to_string(incident.id()), States().Word(incident.state()), incident.alertname(),
+    rows.push_back({std::to_string(incident.id()), StateWord(incident.state()), incident.alertname(),
                     incident.slot(), VideoText(incident), TimeText(incident.opened_at()), DeadlineText(incident),
                     Fit(incident.reason(), 60)});
   }
@@ -103,10 +119,10 @@ int Show(const Options& options, int64_t id) {
           options, [&](auto* context) { return stub->GetIncident(context, request, &incident); }, incident)) {
     return *done;
   }
-  std::cout << "incident " << incident.id() << "  " << incident.alertname() << "  " << States().Word(incident.state())
+  std::cout << "incident " << incident.id() << "  " << incident.alertname() << "  " << StateWord(incident.state())
             << "\n\n";
   PrintField("slot", incident.slot() + (incident.category_name().empty() ? "" : " (" + incident.category_name() + ")"));
-  if (incident.slot() != "watchdog") {
+  if (!IsWatchdog(incident)) {
     PrintField("video", incident.video_id() + "  " + incident.video_title());
   }
   PrintField("reason", incident.reason());
@@ -249,7 +265,7 @@ int Test(const Options& options, const std::string& receiver) {
   std::cout << "test notification to " << sent.receiver() << ": " << sent.state()
             << (sent.last_status() > 0 ? " (HTTP " + std::to_string(sent.last_status()) + ")" : "")
             << (sent.last_error().empty() ? "" : ": " + sent.last_error()) << "\n";
-  return sent.state() == "sent" ? 0 : 1;
+  return alert::kNotificationStates.FromDb(sent.state()) == alert::NotificationState::kSent ? 0 : 1;
 }
 
 }  // namespace
@@ -263,7 +279,7 @@ void AddAlertCommands(CLI::App& app, Runner& run) {
   auto* list = alerts->add_subcommand("list", "incidents, newest first");
   list->add_option("--state", list_flags->states, "only these states; repeat or comma-separate")
       ->delimiter(',')
-      ->check(CLI::IsMember(States().All()));
+      ->check(CLI::IsMember(StateWords()));
   list->add_flag("--open", list_flags->open, "only firing and acknowledged ones");
   list->add_option("--limit", list_flags->limit, "most incidents to show")->check(CLI::Range(1, 10000));
   RunsWith(list, run, list_flags, List);

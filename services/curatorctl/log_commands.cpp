@@ -13,6 +13,7 @@
 
 #include <curation/common/csv.hpp>
 #include <curation/common/time_format.hpp>
+#include <curation/modlog/vocabulary.hpp>
 #include <curation/v1/moderation_log.grpc.pb.h>
 
 #include "commands.hpp"
@@ -28,8 +29,10 @@ const EnumWords& Kinds() {
   return words;
 }
 
+// "channel 7" or "video 9" (what a newer server may add reads as a video).
 std::string TargetText(const v1::Entry& entry) {
-  return (entry.target_kind() == v1::TARGET_KIND_CHANNEL ? "channel " : "video ") + entry.target_id();
+  auto kind = modlog::kTargetKinds.FromProto(entry.target_kind()).value_or(modlog::TargetKind::kVideo);
+  return std::string(modlog::kTargetKinds.Human(kind)) + " " + entry.target_id();
 }
 
 std::string ChainStatusText(v1::ChainStatus status) {
@@ -138,7 +141,7 @@ int List(const Options& options, const ListFlags& flags) {
   std::vector<size_t> widths(rows[0].size(), 0);
   for (const auto& row : rows) {
     for (size_t i = 0; i < row.size(); ++i) {
-      widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+      widths[i] = std::max(widths[i], Utf8Length(row[i]));
     }
   }
   size_t used = 0;

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include <curation/common/time_format.hpp>
+#include <curation/report/vocabulary.hpp>
 #include <curation/v1/report.grpc.pb.h>
 
 #include "commands.hpp"
@@ -40,14 +41,18 @@ struct ReportFlags {
   std::string to;
   std::string day;
   int64_t term = -1;
-  std::string format = "md";
+  std::string format{report::kReportFormats.Human(report::ReportFormat::kMarkdown)};
   std::string output;
 };
 
-const std::map<std::string, v1::ReportFormat> kFormats = {{"md", v1::REPORT_FORMAT_MARKDOWN},
-                                                          {"csv", v1::REPORT_FORMAT_CSV},
-                                                          {"json", v1::REPORT_FORMAT_JSON},
-                                                          {"html", v1::REPORT_FORMAT_HTML}};
+// --format takes a format's file extension: md, csv, json, html.
+std::vector<std::string> FormatWords() {
+  std::vector<std::string> words;
+  for (const auto& format : report::kReportFormats.entries()) {
+    words.emplace_back(format.human);
+  }
+  return words;
+}
 
 // One line a council member can act on: the four errors, in the grading's words.
 std::string SummaryText(const v1::Report& report) {
@@ -82,7 +87,8 @@ int Report(Options options, const ReportFlags& flags) {
     *request.mutable_range()->mutable_start_time() = ToTimestamp(*ParseTimeOrDate(flags.from));
     *request.mutable_range()->mutable_end_time() = ToTimestamp(*ParseTimeOrDate(flags.to));
   }
-  request.set_format(kFormats.at(flags.format));
+  const auto& formats = report::kReportFormats;
+  request.set_format(formats.ToProto(*formats.FromHuman(flags.format)));  // CLI11 checked the word
   options.timeout_seconds = std::max(options.timeout_seconds, 600);  // verifying a long log takes a while
   auto stub = v1::ReportService::NewStub(Channel(options));
   v1::Report report;
@@ -133,7 +139,7 @@ void AddReportCommands(CLI::App& app, Runner& run) {
   report->add_option("--from", flags->from, "start (inclusive): a date or an RFC 3339 time")->check(TimeOrDate());
   report->add_option("--to", flags->to, "end (exclusive): a date or an RFC 3339 time")->check(TimeOrDate());
   report->add_option("--format", flags->format, "md (a forum post), csv (the curators' log columns), json or html")
-      ->check(CLI::IsMember({"md", "csv", "json", "html"}));
+      ->check(CLI::IsMember(FormatWords()));
   report->add_option("--output,-o", flags->output, "write to this file instead of standard output");
   auto* terms = report->add_subcommand("terms", "the council terms curationd knows");
   terms->callback([&run] { run = Terms; });

@@ -11,7 +11,7 @@
 #include <curation/alert/monitor.hpp>
 #include <curation/auth/principal.hpp>
 #include <curation/common/clock.hpp>
-#include <curation/common/config.hpp>
+#include <curation/alert/config.hpp>
 #include <curation/common/metrics.hpp>
 
 namespace curation::alert {
@@ -34,22 +34,32 @@ struct SlotsView {
   std::optional<TimePoint> last_probe_at;
 };
 
+/// Each call takes its caller's deadline (nullopt: none) and honours it: DEADLINE_EXCEEDED once
+/// it has passed, every statement cut off at it. A decision once stored is followed through
+/// whatever the deadline, so that its notices are never lost halfway.
 class AlertService {
  public:
   AlertService(AlertStore& store, Pager& pager, Courier& courier, const Clock& clock, const AlertConfig& config,
                MetricsRegistry& metrics);
 
-  absl::StatusOr<IncidentPage> ListIncidents(const std::vector<std::string>& states, int page_size,
-                                             const std::string& page_token);
-  absl::StatusOr<IncidentRow> GetIncident(int64_t id);
-  absl::StatusOr<IncidentRow> Acknowledge(const auth::Principal& principal, int64_t id, const std::string& note);
+  absl::StatusOr<IncidentPage> ListIncidents(const std::vector<IncidentState>& states, int page_size,
+                                             const std::string& page_token,
+                                             std::optional<TimePoint> deadline = std::nullopt);
+  absl::StatusOr<IncidentRow> GetIncident(int64_t id, std::optional<TimePoint> deadline = std::nullopt);
+  absl::StatusOr<IncidentRow> Acknowledge(const auth::Principal& principal, int64_t id, const std::string& note,
+                                          std::optional<TimePoint> deadline = std::nullopt);
   /// The lead; `note` says what was done.
-  absl::StatusOr<IncidentRow> Resolve(const auth::Principal& principal, int64_t id, const std::string& note);
-  absl::StatusOr<SlotsView> ListSlots(bool include_history, int history_limit);
+  absl::StatusOr<IncidentRow> Resolve(const auth::Principal& principal, int64_t id, const std::string& note,
+                                      std::optional<TimePoint> deadline = std::nullopt);
+  absl::StatusOr<SlotsView> ListSlots(bool include_history, int history_limit,
+                                      std::optional<TimePoint> deadline = std::nullopt);
   absl::StatusOr<SilenceRow> Silence(const auth::Principal& principal, const std::string& slot,
-                                     std::chrono::milliseconds duration, const std::string& reason);
-  /// Queues a test notice to `receiver` and sends it now; the notification as it ended.
-  absl::StatusOr<NotificationRow> SendTest(const auth::Principal& principal, const std::string& receiver);
+                                     std::chrono::milliseconds duration, const std::string& reason,
+                                     std::optional<TimePoint> deadline = std::nullopt);
+  /// Queues a test notice to `receiver` and sends what is due now; the notification as it ended.
+  /// A notification still pending at the deadline is the courier's to send.
+  absl::StatusOr<NotificationRow> SendTest(const auth::Principal& principal, const std::string& receiver,
+                                           std::optional<TimePoint> deadline = std::nullopt);
   /// Open incidents and pending notifications into the gauges.
   void RefreshMetrics();
 

@@ -9,7 +9,7 @@
 #include <curation/alert/alert_store.hpp>
 #include <curation/alert/notifiers.hpp>
 #include <curation/common/clock.hpp>
-#include <curation/common/config.hpp>
+#include <curation/alert/config.hpp>
 #include <curation/common/http_client.hpp>
 #include <curation/common/metrics.hpp>
 
@@ -19,8 +19,9 @@ class Courier {
  public:
   Courier(AlertStore& store, HttpClient& http, const Clock& clock, const AlertConfig& config, MetricsRegistry& metrics);
 
-  /// One attempt at every notification that is due; how many were attempted.
-  absl::StatusOr<int> DeliverDue();
+  /// One attempt at every notification that is due; how many were attempted. With a deadline,
+  /// waits for another sender only until then and starts no attempt after it.
+  absl::StatusOr<int> DeliverDue(std::optional<TimePoint> deadline = std::nullopt);
   /// Sends every due notification every `period` until stopped.
   void Run(std::stop_token stop, std::chrono::milliseconds period = std::chrono::milliseconds(250));
 
@@ -33,7 +34,7 @@ class Courier {
   const Clock& clock_;
   const AlertConfig& config_;
   MetricsRegistry& metrics_;
-  std::mutex mutex_;  // the HTTP client is single-threaded
+  std::timed_mutex mutex_;  // the HTTP client is single-threaded
   std::mt19937_64 random_{std::random_device{}()};
 };
 

@@ -10,8 +10,9 @@
 #include <curation/alert/alert_store.hpp>
 #include <curation/alert/notifiers.hpp>
 #include <curation/alert/orion_client.hpp>
+#include <curation/alert/vocabulary.hpp>
 #include <curation/common/clock.hpp>
-#include <curation/common/config.hpp>
+#include <curation/alert/config.hpp>
 #include <curation/common/metrics.hpp>
 #include <curation/probe/probe_service.hpp>
 
@@ -21,9 +22,8 @@ namespace curation::alert {
 class SlotProber {
  public:
   virtual ~SlotProber() = default;
-  /// An asset outside the distributors: role "hero_cut" (held to the stricter checks: starts at
-  /// once, no black or frozen opening), "featured_cut" or "poster".
-  virtual absl::StatusOr<v1::ProbeReport> ProbeAsset(const std::string& url, const std::string& role) = 0;
+  /// An asset outside the distributors (a hero's cut is held to the stricter checks).
+  virtual absl::StatusOr<v1::ProbeReport> ProbeAsset(const std::string& url, AssetRole role) = 0;
   /// A full probe: media and thumbnail from every distributor that serves them.
   virtual absl::StatusOr<v1::ProbeReport> ProbeVideo(const std::string& video_id) = 0;
 };
@@ -32,19 +32,21 @@ class SlotProber {
 class LocalSlotProber : public SlotProber {
  public:
   explicit LocalSlotProber(probe::ProbeService& probes) : probes_(probes) {}
-  absl::StatusOr<v1::ProbeReport> ProbeAsset(const std::string& url, const std::string& role) override;
+  absl::StatusOr<v1::ProbeReport> ProbeAsset(const std::string& url, AssetRole role) override;
   absl::StatusOr<v1::ProbeReport> ProbeVideo(const std::string& video_id) override;
 
  private:
   probe::ProbeService& probes_;
 };
 
-/// Renders notices for receivers and queues them, each (incident, receiver, step) once.
+/// Renders notices for receivers and queues them, each (incident, receiver, step) once: the
+/// step is the notice's (StepOf its kind and escalation step).
 class Pager {
  public:
   Pager(AlertStore& store, const AlertConfig& config) : store_(store), config_(config) {}
   /// Queues `notice` for the named receivers (unknown names are skipped); how many were new.
-  absl::StatusOr<int> Queue(const Notice& notice, const std::string& step, const std::vector<std::string>& receivers);
+  absl::StatusOr<int> Queue(const Notice& notice, const std::vector<std::string>& receivers,
+                            std::optional<TimePoint> deadline = std::nullopt);
   /// The notice of an incident, as of `at`.
   Notice NoticeOf(const IncidentRow& incident, NoticeKind kind, TimePoint at) const;
   const ReceiverConfig* Receiver(const std::string& name) const;
@@ -79,11 +81,11 @@ class AlertMonitor {
 
  private:
   SlotProbeResult ProbeSlot(const FeaturedRow& slot, TimePoint now, std::stop_token stop);
-  std::string ProbeOnce(const FeaturedRow& slot, std::string& reason);
+  SlotStatus ProbeOnce(const FeaturedRow& slot, std::string& reason);
   absl::Status OnProbed(const FeaturedRow& slot);
   absl::Status ResolveAutomatically(const IncidentRow& incident, const std::string& why);
-  absl::Status Watch(const std::string& what, const std::string& alertname, std::optional<TimePoint> last_result,
-                     bool expected, const std::string& description);
+  absl::Status Watch(Heartbeat what, AlertName alertname, std::optional<TimePoint> last_result, bool expected,
+                     const std::string& description);
 
   AlertStore& store_;
   OrionClient& orion_;
