@@ -14,7 +14,7 @@
 
 #include <curation/auth/authenticator.hpp>
 #include <curation/auth/principal_store.hpp>
-#include <curation/common/config.hpp>
+#include <curation/curationd/modules.hpp>
 #include <curation/db/migrations.hpp>
 #include <curation/ingest/ingest_grpc_service.hpp>
 #include <curation/modlog/modlog_grpc_service.hpp>

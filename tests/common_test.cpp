@@ -11,10 +11,11 @@
 #include <atomic>
 
 #include <curation/common/address_guard.hpp>
-#include <curation/common/config.hpp>
+#include <curation/common/graphql.hpp>
 #include <curation/common/http_client.hpp>
 #include <curation/common/metrics.hpp>
 #include <curation/common/page_token.hpp>
+#include <curation/common/table.hpp>
 #include <curation/common/text.hpp>
 #include <curation/common/time_format.hpp>
 
@@ -22,166 +23,6 @@ namespace curation {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string WriteFile(const std::string& name, const std::string& text) {
-  std::string path = ::testing::TempDir() + name;
-  std::ofstream(path) << text;
-  return path;
-}
-
-TEST(ConfigTest, DefaultsNeedNoFile) {
-  auto config = LoadConfig({});
-  ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->query_node.url, "https://query.joystream.org/graphql");
-  EXPECT_EQ(config->ingest.poll_interval, 10s);
-  EXPECT_EQ(config->review.due_after, 36h);
-  EXPECT_TRUE(config->database.url.empty());
-}
-
-TEST(ConfigTest, FlagsBeatEnvironmentBeatFile) {
-  std::string file = WriteFile("precedence.yaml",
-                               "query_node:\n  url: http://file/graphql\n  page_size: 50\n"
-                               "ingest:\n  poll_interval: 3s\ndatabase:\n  url: postgresql://file\n");
-  ConfigSources sources;
-  sources.file = file;
-  sources.environment = {{"CURATION_QUERY_NODE_URL", "http://env/graphql"},
-                         {"CURATION_DATABASE_URL", "postgresql://env"},
-                         {"UNRELATED", "x"}};
-  sources.overrides = {"query_node.url=http://flag/graphql"};
-  auto config = LoadConfig(sources);
-  ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->query_node.url, "http://flag/graphql");
-  EXPECT_EQ(config->database.url, "postgresql://env");
-  EXPECT_EQ(config->query_node.page_size, 50);
-  EXPECT_EQ(config->ingest.poll_interval, 3s);
-}
-
-TEST(ConfigTest, UnknownKeyNamesTheKeyAndSource) {
-  std::string file = WriteFile("unknown.yaml", "ingest:\n  pol_interval: 3s\n");
-  auto config = LoadConfig({.file = file});
-  ASSERT_FALSE(config.ok());
-  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(config.status().message().find("ingest.pol_interval"), std::string::npos) << config.status();
-  EXPECT_NE(config.status().message().find(file), std::string::npos) << config.status();
-
-  auto flag = LoadConfig({.overrides = {"nosuch.key=1"}});
-  ASSERT_FALSE(flag.ok());
-  EXPECT_NE(flag.status().message().find("nosuch.key"), std::string::npos);
-}
-
-TEST(ConfigTest, BadValuesNameTheKey) {
-  for (std::string bad : {"ingest.poll_interval=10x", "query_node.page_size=0", "log.format=xml",
-                                 "server.services=ingest,bogus", "server.reflection=maybe"}) {
-    auto config = LoadConfig({.overrides = {bad}});
-    ASSERT_FALSE(config.ok()) << bad;
-    std::string key = bad.substr(0, bad.find('='));
-    EXPECT_NE(config.status().message().find(key), std::string::npos) << config.status();
-  }
-  auto env = LoadConfig({.environment = {{"CURATION_INGEST_OVERLAP_BLOCKS", "-3"}}});
-  ASSERT_FALSE(env.ok());
-  EXPECT_NE(env.status().message().find("CURATION_INGEST_OVERLAP_BLOCKS"), std::string::npos) << env.status();
-}
-
-TEST(ConfigTest, MalformedFileIsAClearError) {
-  std::string file = WriteFile("malformed.yaml", "ingest: [unclosed\n");
-  auto config = LoadConfig({.file = file});
-  ASSERT_FALSE(config.ok());
-  EXPECT_NE(config.status().message().find(file), std::string::npos);
-}
-
-TEST(ConfigTest, AlertReceiversComeFromTheFileWithSecretsFromTheEnvironment) {
-  std::string file = WriteFile("receivers.yaml",
-                               "alert:\n  receivers:\n"
-                               "    - {name: curators, type: discord, url_env: HOOK, mention_roles: [\"4242\"]}\n"
-                               "    - {name: on-call, type: pagerduty, routing_key_env: KEY}\n");
-  auto config = LoadConfig({.file = file, .environment = {{"HOOK", "https://discord.example/api/webhooks/1/t"},
-                                                         {"KEY", "0123456789abcdef0123456789abcdef"}}});
-  ASSERT_TRUE(config.ok()) << config.status();
-  ASSERT_EQ(config->alert.receivers.size(), 2u);
-  EXPECT_EQ(config->alert.receivers[0].url, "https://discord.example/api/webhooks/1/t");
-  EXPECT_EQ(config->alert.receivers[1].routing_key, "0123456789abcdef0123456789abcdef");
-  ASSERT_EQ(config->alert.escalation.size(), 4u);  // everyone at 0, 15, 30 and 45 minutes
-  EXPECT_EQ(config->alert.escalation[3].after, 45min);
-  std::string described = DescribeConfig(*config);
-  EXPECT_EQ(described.find("discord.example"), std::string::npos) << described;
-  EXPECT_NE(described.find("curators: discord"), std::string::npos) << described;
-
-  const std::pair<const char*, const char*> bad[] = {
-      {"    - {name: a, type: slack, url: https://x}\n", "discord, pagerduty or webhook"},
-      {"    - {name: a, type: discord, url: ftp://x}\n", "http(s) URL"},
-      {"    - {name: a, type: discord, url_env: MISSING}\n", "MISSING is not set"},
-      {"    - {name: a, type: pagerduty}\n", "routing_key"},
-      {"    - {name: a, type: discord, url: https://x, mention_roles: [\"@everyone\"]}\n", "role id"},
-      {"    - {name: a, type: discord, url: https://x}\n    - {name: a, type: webhook, url: https://y}\n", "taken"},
-      {"    - {name: a, type: discord, url: https://x, colour: red}\n", "unknown field 'colour'"},
-      {"    - {name: a, type: discord, url: https://x}\n  escalation:\n    - {after: 0m, notify: [b]}\n",
-       "no receiver is called 'b'"},
-      {"    - {name: a, type: discord, url: https://x}\n  escalation:\n    - {after: 15m, notify: [a]}\n"
-       "    - {after: 5m, notify: [a]}\n",
-       "later"},
-  };
-  for (const auto& [receivers, expected] : bad) {
-    auto refused = LoadConfig({.file = WriteFile("bad-receivers.yaml", std::string("alert:\n  receivers:\n") + receivers)});
-    ASSERT_FALSE(refused.ok()) << receivers;
-    EXPECT_NE(refused.status().message().find(expected), std::string::npos) << refused.status();
-  }
-}
-
-TEST(ConfigTest, TheDocumentedExampleLoadsWithEveryService) {
-  auto config = LoadConfig({.file = EXAMPLE_CONFIG});
-  ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->server.services, Config{}.server.services);
-}
-
-TEST(ConfigTest, CouncilTermsAndTheExplorerLinkAreCheckedAtStart) {
-  std::string file = WriteFile("terms.yaml",
-                               "report:\n  explorer_url: https://explorer.example/extrinsic/{extrinsic}\n  terms:\n"
-                               "    - {number: 42, start: 2026-10-19T00:00:00Z, end: 2026-11-02T00:00:00Z}\n"
-                               "    - {number: 41, start: 2026-10-05T00:00:00Z, end: 2026-10-19T00:00:00Z}\n");
-  auto config = LoadConfig({.file = file});
-  ASSERT_TRUE(config.ok()) << config.status();
-  ASSERT_EQ(config->report.terms.size(), 2u);
-  EXPECT_EQ(config->report.terms[0].number, 41) << "oldest first, whatever the file's order";
-  EXPECT_EQ(config->report.terms[1].number, 42);
-  EXPECT_EQ(config->report.terms[1].start, *ParseIsoTime("2026-10-19T00:00:00Z"));
-  EXPECT_EQ(config->report.explorer_url, "https://explorer.example/extrinsic/{extrinsic}");
-  EXPECT_NE(DescribeConfig(*config).find("term 42: 2026-10-19T00:00:00.000Z to 2026-11-02T00:00:00.000Z"),
-            std::string::npos);
-
-  const std::pair<const char*, const char*> bad[] = {
-      {"    - {number: 1, start: 2026-10-05T00:00:00Z}\n", "expected {number"},
-      {"    - {number: x, start: 2026-10-05T00:00:00Z, end: 2026-10-06T00:00:00Z}\n", "term number"},
-      {"    - {number: 0, start: 2026-10-05T00:00:00Z, end: 2026-10-06T00:00:00Z}\n", "1 or more"},
-      {"    - {number: 1, start: yesterday, end: 2026-10-06T00:00:00Z}\n", "RFC 3339"},
-      {"    - {number: 1, start: 2026-10-06T00:00:00Z, end: 2026-10-05T00:00:00Z}\n", "end must come after start"},
-      {"    - {number: 1, start: 2026-10-05T00:00:00Z, end: 2026-10-08T00:00:00Z}\n"
-       "    - {number: 2, start: 2026-10-07T00:00:00Z, end: 2026-10-09T00:00:00Z}\n",
-       "overlaps term 1"},
-      {"    - {number: 1, start: 2026-10-05T00:00:00Z, end: 2026-10-06T00:00:00Z}\n"
-       "    - {number: 1, start: 2026-10-07T00:00:00Z, end: 2026-10-08T00:00:00Z}\n",
-       "given twice"},
-  };
-  for (const auto& [terms, expected] : bad) {
-    auto refused = LoadConfig({.file = WriteFile("bad-terms.yaml", std::string("report:\n  terms:\n") + terms)});
-    ASSERT_FALSE(refused.ok()) << terms;
-    EXPECT_NE(refused.status().message().find(expected), std::string::npos) << refused.status();
-  }
-  for (const char* url : {"https://explorer.example/block", "javascript:alert({block})"}) {
-    auto refused = LoadConfig({.overrides = {std::string("report.explorer_url=") + url}});
-    ASSERT_FALSE(refused.ok()) << url;
-    EXPECT_NE(refused.status().message().find("report.explorer_url"), std::string::npos) << refused.status();
-  }
-}
-
-TEST(ConfigTest, DescribeMasksTheDatabaseUrl) {
-  auto config = LoadConfig({.overrides = {"database.url=postgresql://user:secret@db/curation"}});
-  ASSERT_TRUE(config.ok());
-  std::string described = DescribeConfig(*config);
-  EXPECT_EQ(described.find("secret"), std::string::npos);
-  EXPECT_NE(described.find("CURATION_QUERY_NODE_URL"), std::string::npos);
-  EXPECT_NE(described.find("review.due_after = 36h"), std::string::npos) << described;
-  EXPECT_NE(described.find("ingest.poll_interval = 10s"), std::string::npos);
-}
 
 TEST(TimeFormatTest, ParsesQueryNodeTimestamps) {
   auto time = ParseIsoTime("2024-03-01T12:00:05.123Z");
@@ -468,6 +309,273 @@ TEST(TextTest, WrittenTextRefusesWhatHidesOrReordersAndNamesIt) {
 
 TEST(TextTest, OneLineNeutralisesWhatCheckWrittenTextRefuses) {
   EXPECT_EQ(OneLine("a\u202Eb\u2066c\nd\u0085e\xFF"), "a b c d e\uFFFD");
+}
+
+// curatorctl prints titles anyone on chain can set into a curator's terminal: an escape
+// sequence there could recolour, hide or rewrite what the table shows.
+TEST(TextTest, TableCellsAreOneLineWithoutControls) {
+  EXPECT_EQ(Fit("red\x1B[31m title\x1B]0;owned\x07\r\nnext\xC2\x9B" "2J\xE2\x80\xAE" "cba", 80),
+            "red [31m title ]0;owned   next 2J cba");
+  EXPECT_EQ(Fit("caf\xE9", 80), "caf\uFFFD");
+  EXPECT_EQ(Fit("Привет, мир", 7), "Привет…");
+  EXPECT_EQ(Fit("Привет", 6), "Привет");
+}
+
+TEST(TextTest, RepairAndStorableText) {
+  EXPECT_EQ(RepairUtf8(std::string("a\xFF" "b\0c\xE2\x82", 7)), "a\uFFFDb\uFFFDc\uFFFD\uFFFD");
+  EXPECT_EQ(RepairUtf8("Привет \U0001F600"), "Привет \U0001F600");
+  bool cut = true;
+  EXPECT_EQ(StorableText(std::string("n\0u\0l", 5), 10, &cut), "nul");
+  EXPECT_FALSE(cut);
+  EXPECT_EQ(StorableText("éé", 3, &cut), "é");  // byte 3 is inside the second é
+  EXPECT_TRUE(cut);
+  EXPECT_EQ(StorableText(std::string("\0\0\0abc", 6), 3, &cut), "abc");
+  EXPECT_FALSE(cut);
+  EXPECT_EQ(StorableText(std::string(1 << 20, 'x'), 1000).size(), 1000u);
+}
+
+TEST(TextTest, OneLineWithACapAndIsOneLine) {
+  EXPECT_EQ(OneLine("ab\u202Ecd", 4), "ab c");
+  EXPECT_EQ(OneLine("aé", 2), "a");  // never half a character
+  EXPECT_EQ(OneLine("a\xFF", 3), "a");  // nor half a replacement
+  EXPECT_EQ(OneLine(std::string(1 << 20, '\n'), 300), std::string(300, ' '));
+  EXPECT_TRUE(IsOneLine(""));
+  EXPECT_TRUE(IsOneLine("Привет, мир \U0001F600 \u200D\u200F"));
+  for (const std::string& broken : {std::string("a\0b", 3), std::string("a\nb"), std::string("a\x7F"),
+                                    std::string("a\u0085"), std::string("a\u009B"), std::string("a\u2028"),
+                                    std::string("a\u202E"), std::string("a\u2066"), std::string("a\xFF")}) {
+    EXPECT_FALSE(IsOneLine(broken)) << broken;
+  }
+}
+
+TEST(TextTest, HttpUrlsToFetchAndShow) {
+  for (const char* url : {"https://node.example/", "http://node.example", "HTTPS://node.example/a?b=c#d",
+                          "https://[::1]:8080/x", "https://例え.jp/パス"}) {
+    EXPECT_TRUE(IsHttpUrl(url)) << url;
+  }
+  for (const char* url : {"", "https://", "https:///etc/passwd", "//node.example/", "ftp://node.example/",
+                          "javascript:alert(1)", "https://node.example/a b", "https://node.example/\r\nX: 1",
+                          "https://node.example/\u0085", "https://node.example/\u202Etxt", "https://a\xFF"}) {
+    EXPECT_FALSE(IsHttpUrl(url)) << url;
+  }
+}
+
+TEST(TextTest, ClipCountsAsAskedAndMarksTheCut) {
+  const std::string faces = "\U0001F600\U0001F600\U0001F600";  // one code point, two UTF-16 units each
+  EXPECT_EQ(Utf8Length(faces), 3u);
+  EXPECT_EQ(Utf16Length(faces), 6u);
+  EXPECT_EQ(Clip(faces, 3, TextMeasure::kCodePoints), faces);
+  EXPECT_EQ(Clip(faces, 3, TextMeasure::kUtf16Units), "\U0001F600\u2026");
+  EXPECT_EQ(Clip("abcdef", 4, TextMeasure::kCodePoints), "abc\u2026");
+  EXPECT_EQ(Clip("abcdef", 1, TextMeasure::kUtf16Units), "\u2026");
+}
+
+// ---------------------------------------------------------------------------------------------
+// GraphQL
+
+const graphql::Upstream kTestUpstream{.name = "test node"};
+
+TEST(GraphqlAnswerTest, ErrorsAreUnavailableWithTheFirstMessageOnOneLine) {
+  graphql::AnswerParser parser(kTestUpstream);
+  auto errors = parser.Parse(R"({"errors":[{"message":"first\n\u0085line \u202Eevil"},{"message":"second"}]})");
+  ASSERT_EQ(errors.status().code(), absl::StatusCode::kUnavailable) << errors.status();
+  EXPECT_EQ(errors.status().message(), "test node reports GraphQL errors: first  line  evil");
+  auto shapeless = parser.Parse(R"({"errors":{"message":"x"},"data":{}})");
+  EXPECT_EQ(shapeless.status().message(), "test node reports GraphQL errors: (no message)");
+  auto none = parser.Parse(R"({"errors":[],"data":{"a":1}})");  // an empty list reports nothing
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ((*none)["a"].Int(0, 10), 1);
+  auto long_message = parser.Parse(R"({"errors":[{"message":")" + std::string(100000, 'e') + R"("}]})");
+  EXPECT_LE(long_message.status().message().size(), 400u);
+}
+
+TEST(GraphqlAnswerTest, BrokenAnswersTakeTheUpstreamsCodeAndSayWhy) {
+  graphql::AnswerParser data_loss(kTestUpstream);
+  graphql::AnswerParser invalid({.name = "Orion", .malformed = absl::StatusCode::kInvalidArgument});
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "(0 bytes) is not valid JSON"},
+      {R"({"data":{"a":tru}})", "is not valid JSON"},
+      {R"({"data":{"a":"x)", "is not valid JSON"},
+      {"[1,2]", "is a JSON array, not an object"},
+      {R"({"data":null})", "has no object at data"},
+      {R"({"data":[]})", "has no object at data"},
+      {"{}", "has no object at data"},
+  };
+  for (const auto& [body, says] : cases) {
+    auto lost = data_loss.Parse(body);
+    EXPECT_EQ(lost.status().code(), absl::StatusCode::kDataLoss) << body;
+    EXPECT_TRUE(std::string(lost.status().message()).starts_with("test node's answer ")) << lost.status();
+    EXPECT_NE(lost.status().message().find(says), std::string::npos) << lost.status();
+    EXPECT_EQ(invalid.Parse(body).status().code(), absl::StatusCode::kInvalidArgument) << body;
+  }
+}
+
+TEST(GraphqlAnswerTest, BrokenTextIsReplacedNotFatal) {
+  graphql::AnswerParser parser(kTestUpstream);
+  auto data = parser.Parse("{\"data\":{\"raw\":\"caf\xE9\",\"lone\":\"a\\ud800b\\udc00\",\"pair\":\"\\ud83d\\ude00\","
+                           "\"escaped\":\"\\\\ud800\"}}");
+  ASSERT_TRUE(data.ok()) << data.status();
+  EXPECT_EQ((*data)["raw"].String(), "caf\uFFFD");
+  EXPECT_EQ((*data)["lone"].String(), "a\uFFFDb\uFFFD");
+  EXPECT_EQ((*data)["pair"].String(), "\U0001F600");
+  EXPECT_EQ((*data)["escaped"].String(), "\\ud800");
+}
+
+TEST(GraphqlValueTest, ReadsTolerantly) {
+  graphql::AnswerParser parser(kTestUpstream);
+  auto data = parser.Parse(R"({"data":{
+      "int":7, "big":"9007199254740993", "float":1.5, "huge":18446744073709551615, "neg":-1, "null":null,
+      "flag":true, "time":"2024-03-01T12:00:00.000Z", "list":[1,"2",{}], "object":{"k":"v"},
+      "ids":["1", "", "a\u0085", "a\u202Eb", "\u0000", 42, "x\ufffd"],
+      "text":"n\u0000ul and more", "url":"https://node.example/", "bad_url":"https://node.example/\u2066"}})");
+  ASSERT_TRUE(data.ok()) << data.status();
+  const graphql::Value d = *data;
+  EXPECT_EQ(d["int"].Int(0, 10), 7);
+  EXPECT_EQ(d["int"].Int(0, 6), std::nullopt);
+  EXPECT_EQ(d["big"].Int(0, std::numeric_limits<int64_t>::max()), std::nullopt);  // Int is a JSON integer
+  EXPECT_EQ(d["big"].BigInt(0, std::numeric_limits<int64_t>::max()), 9007199254740993);
+  EXPECT_EQ(d["int"].BigInt(0, 10), 7);
+  EXPECT_EQ(d["float"].BigInt(0, 10), std::nullopt);
+  EXPECT_EQ(d["huge"].BigInt(0, std::numeric_limits<int64_t>::max()), std::nullopt);
+  EXPECT_EQ(d["neg"].Int(0, 10), std::nullopt);
+  EXPECT_FALSE(d["null"]);
+  EXPECT_TRUE(d.Has("null"));
+  EXPECT_FALSE(d.Has("absent"));
+  EXPECT_EQ(d["null"].TypeName(), std::string("null"));
+  EXPECT_EQ(d["absent"].TypeName(), std::string("nothing"));
+  EXPECT_EQ(d["list"].TypeName(), std::string("array"));
+  EXPECT_EQ(d["flag"].Bool(), true);
+  EXPECT_EQ(d["int"].Bool(), std::nullopt);
+  EXPECT_EQ(d["time"].Time(), ParseIsoTime("2024-03-01T12:00:00.000Z"));
+  EXPECT_EQ(d["list"].Size(), 3u);
+  EXPECT_EQ(d["list"].At(1).String(), "2");
+  EXPECT_FALSE(d["list"].At(3));
+  EXPECT_FALSE(d["object"].At(0));
+  EXPECT_EQ(d["object"]["k"].String(), "v");
+  EXPECT_FALSE(d["list"]["k"]);
+  EXPECT_EQ(d["object"].Json(), R"({"k":"v"})");
+  std::vector<std::optional<std::string>> ids;
+  d["ids"].ForEachElement([&](graphql::Value id) { ids.push_back(id.Id()); });
+  EXPECT_EQ(ids, (std::vector<std::optional<std::string>>{"1", std::nullopt, std::nullopt, std::nullopt,
+                                                          std::nullopt, std::nullopt, std::nullopt}));
+  size_t cut = 0;
+  EXPECT_EQ(d["text"].Text(100, &cut), "nul and more");
+  EXPECT_EQ(d["text"].Text(3, &cut), "nul");
+  EXPECT_EQ(d["int"].Text(100, &cut), std::nullopt);
+  EXPECT_EQ(cut, 1u);
+  EXPECT_EQ(d["url"].HttpUrl(2048), "https://node.example/");
+  EXPECT_EQ(d["url"].HttpUrl(10), std::nullopt);
+  EXPECT_EQ(d["bad_url"].HttpUrl(2048), std::nullopt);
+}
+
+TEST(GraphqlRecordTest, TheFirstReasonWinsAndTheRawRecordIsCutBetweenCharacters) {
+  graphql::AnswerParser parser(kTestUpstream);
+  std::string long_text;
+  while (long_text.size() < 70000) {
+    long_text += "é";
+  }
+  auto data = parser.Parse(R"({"data":{"items":[{"id":"1","n":"x","flag":true,"long":")" + long_text + R"("}]}})");
+  ASSERT_TRUE(data.ok()) << data.status();
+  graphql::Value item = (*data)["items"].At(0);
+  graphql::Record record(item);
+  EXPECT_EQ(record.RequiredId("id"), "1");
+  EXPECT_TRUE(record.RequiredBool("flag"));
+  EXPECT_FALSE(record.Rejected());
+  EXPECT_EQ(record.RequiredBigInt("n", 0, 10), 0);
+  EXPECT_EQ(record.RequiredNestedId("channel"), "");
+  record.Reject("mine");
+  ASSERT_TRUE(record.Rejected());
+  graphql::Rejection rejection = record.SetAside(item);
+  EXPECT_EQ(rejection.item_id, "1");
+  EXPECT_EQ(rejection.reason, "missing or invalid n");
+  EXPECT_LE(rejection.raw.size(), graphql::Rejection::kMaxRawBytes);
+  EXPECT_GE(rejection.raw.size(), graphql::Rejection::kMaxRawBytes - 1);
+  EXPECT_TRUE(IsValidUtf8(rejection.raw));
+  EXPECT_TRUE(rejection.raw.starts_with(R"({"id":"1","n":"x")"));
+}
+
+// A GraphQL endpoint on HttpClientTest's server, whose answer each test sets.
+class GraphqlClientTest : public HttpClientTest {
+ protected:
+  void SetUp() override {
+    HttpClientTest::SetUp();
+    server_.Post("/graphql", [this](const httplib::Request& request, httplib::Response& response) {
+      received_ = request.body;
+      authorization_ = request.get_header_value("Authorization");
+      response.status = status_;
+      for (const auto& [name, value] : headers_) {
+        response.set_header(name, value);
+      }
+      response.set_content(body_, "application/json");
+    });
+  }
+  graphql::ClientOptions Options() {
+    return {.upstream = kTestUpstream, .url = Url("/graphql"), .timeout = 5s, .max_response_bytes = 1 << 16};
+  }
+
+  int status_ = 200;
+  std::string body_ = R"({"data":{}})";
+  std::vector<std::pair<std::string, std::string>> headers_;
+  std::string received_;
+  std::string authorization_;
+};
+
+TEST_F(GraphqlClientTest, PostsTheDocumentWithItsVariablesAndHeaders) {
+  graphql::ClientOptions options = Options();
+  options.headers = {{"Authorization", "Bearer s3ss10n"}};
+  graphql::Client client(options);
+  auto body = client.Execute("query Q($bag: ID!) { bag { id } }", "Q", {{"bag", "dynamic:channel:1"}});
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(*body, R"({"data":{}})");
+  EXPECT_EQ(authorization_, "Bearer s3ss10n");
+  const nlohmann::json sent = nlohmann::json::parse(received_);
+  EXPECT_EQ(sent["query"], "query Q($bag: ID!) { bag { id } }");
+  EXPECT_EQ(sent["operationName"], "Q");
+  EXPECT_EQ(sent["variables"]["bag"], "dynamic:channel:1");
+  ASSERT_TRUE(client.Execute("query R { x }", "R").ok());
+  EXPECT_FALSE(nlohmann::json::parse(received_).contains("variables"));
+}
+
+TEST_F(GraphqlClientTest, HttpFailuresAreClassifiedAndTheirTextIsNeutralised) {
+  HttpClient http;
+  graphql::Client client(http, Options());
+  status_ = 503;
+  headers_ = {{"Retry-After", "7"}};
+  body_ = "<html>\n\xC2\x9B" "2J down \xE2\x80\xAE" "txt.exe</html>" + std::string(1000, 'x');
+  auto down = client.Execute("query Q { x }", "Q");
+  ASSERT_EQ(down.status().code(), absl::StatusCode::kUnavailable) << down.status();
+  const std::string message(down.status().message());
+  EXPECT_TRUE(
+      message.starts_with("test node answered HTTP 503 to Q (Retry-After: 7): <html>  2J down  txt.exe</html>xx"))
+      << message;
+  EXPECT_LT(message.size(), 400u);
+  EXPECT_EQ(graphql::Client::RetryAfter(down.status()), std::chrono::milliseconds(7000));
+
+  status_ = 429;
+  headers_ = {{"Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"}};
+  auto throttled = client.Execute("query Q { x }", "Q");
+  EXPECT_EQ(throttled.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(graphql::Client::RetryAfter(throttled.status()), std::nullopt);  // a date: the caller's backoff
+
+  status_ = 400;
+  headers_.clear();
+  auto refused = client.Execute("query Q { x }", "Q");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+
+  status_ = 200;
+  body_ = std::string(1 << 17, ' ');
+  EXPECT_EQ(client.Execute("query Q { x }", "Q").status().code(), absl::StatusCode::kOutOfRange);
+  graphql::ClientOptions orion = Options();
+  orion.upstream.oversized = absl::StatusCode::kResourceExhausted;
+  EXPECT_EQ(graphql::Client(http, orion).Execute("query Q { x }", "Q").status().code(),
+            absl::StatusCode::kResourceExhausted);
+}
+
+TEST_F(GraphqlClientTest, TheAddressGuardStillDecides) {
+  AddressGuard guard;
+  graphql::Client client(Options(), &guard);
+  EXPECT_EQ(client.Execute("query Q { x }", "Q").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(received_.empty());
 }
 
 TEST(PageTest, OnePageSizeRuleForEveryList) {

@@ -23,11 +23,10 @@ using nlohmann::json;
 using Kind = FakeQueryNode::Fault::Kind;
 
 // The documents the ingestor sends, read from the source tree so the fake is tested against
-// the real text (comments included).
+// the real text (comments included). QUERIES_DIR, not __FILE__: a compiler cache may make
+// __FILE__ relative to the build folder.
 std::string ReadDocument(const std::string& file) {
-  const std::filesystem::path source = std::filesystem::weakly_canonical(__FILE__);
-  const std::filesystem::path path =
-      source.parent_path().parent_path() / "services" / "ingest" / "queries" / file;
+  const std::filesystem::path path = std::filesystem::path(QUERIES_DIR) / file;
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();

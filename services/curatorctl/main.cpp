@@ -23,6 +23,7 @@
 
 #include <curation/common/status.hpp>
 #include <curation/common/time_format.hpp>
+#include <curation/curationd/modules.hpp>
 #include <curation/v1/ingest.grpc.pb.h>
 #include <curation/v1/probe.grpc.pb.h>
 #include <grpc/health/v1/health.grpc.pb.h>
@@ -172,9 +173,10 @@ int Health(const Options& options) {
   auto stub = grpc::health::v1::Health::NewStub(Channel(options));
   bool all_serving = true;
   std::vector<std::vector<std::string>> rows = {{"SERVICE", "STATUS"}};
-  for (const char* service : {"", "curation.v1.IngestService", "curation.v1.ProbeService", "curation.v1.ReviewService",
-                              "curation.v1.ModerationLogService", "curation.v1.AlertService",
-                              "curation.v1.ReportService"}) {
+  // The server as a whole (""), then every service curationd knows, hosted or not.
+  std::vector<std::string> services = {""};
+  services.insert(services.end(), Modules::kGrpcServices.begin(), Modules::kGrpcServices.end());
+  for (const std::string& service : services) {
     grpc::health::v1::HealthCheckRequest request;
     request.set_service(service);
     grpc::health::v1::HealthCheckResponse response;
@@ -185,7 +187,7 @@ int Health(const Options& options) {
     std::string state = rpc.ok() ? grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status())
                                  : "NOT HOSTED";
     all_serving = all_serving && (!rpc.ok() || response.status() == grpc::health::v1::HealthCheckResponse::SERVING);
-    rows.push_back({*service == '\0' ? "(server)" : service, state});
+    rows.push_back({service.empty() ? "(server)" : service, state});
   }
   if (options.json) {
     std::cout << "{\"serving\": " << (all_serving ? "true" : "false") << "}\n";

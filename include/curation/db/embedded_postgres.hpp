@@ -36,6 +36,8 @@ class EmbeddedPostgres {
   std::string Url(const std::string& database = "") const;
   /// The data folder in use (the fallback one when the configured one was out of reach).
   const std::string& data_dir() const { return options_.data_dir; }
+  /// False while the server is another process's (this one uses it, see Supervise).
+  bool owns_server() const { return owns_lock_; }
   /// Reaps a server that died and starts it again, with growing pauses; takes over a folder
   /// whose owner went away. Call it every second or so from one thread. An error means the
   /// server will not come back and the caller should exit.

@@ -9,7 +9,7 @@
 
 #include <curation/auth/principal.hpp>
 #include <curation/common/clock.hpp>
-#include <curation/common/config.hpp>
+#include <curation/review/config.hpp>
 #include <curation/common/metrics.hpp>
 #include <curation/review/review_store.hpp>
 
