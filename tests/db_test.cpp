@@ -8,6 +8,7 @@
 #include <curation/db/feed_follower.hpp>
 #include <curation/db/migrations.hpp>
 #include <curation/db/pool.hpp>
+#include <curation/ingest/vocabulary.hpp>
 
 #include "postgres_fixture.hpp"
 
@@ -42,6 +43,34 @@ TEST_F(MigrationTest, AppliesEveryBundledMigrationOnceWithChecksums) {
   auto again = Migrate(url_, BundledMigrations());
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->applied, 0);
+}
+
+// Until 0012 ingest stored the query node's actor __typename; 0012 converts stored rows to
+// ingest's own spelling (ingest/vocabulary.hpp) and constrains the column to it.
+TEST_F(MigrationTest, StoredActorTypenamesBecomeIngestsActorKinds) {
+  std::vector<Migration> before;
+  for (const Migration& migration : BundledMigrations()) {
+    if (migration.version < 12) {
+      before.push_back(migration);
+    }
+  }
+  ASSERT_TRUE(Migrate(url_, before).ok());
+  auto insert_event = [&](const std::string& id, const std::string& actor_kind) {
+    Scalar("INSERT INTO ingest.moderator_events (id, kind, target_kind, target_id, rationale, actor_kind, in_block,"
+           " index_in_block, created_at) VALUES ('" + id + "', 'video_visibility', 'video', '1', 'r', '" + actor_kind +
+           "', 1, 0, now())");
+  };
+  for (const auto& [kind, type_name] : ingest::kActorTypenames.entries()) {
+    insert_event(std::string(ingest::kActorKinds.Db(kind)), std::string(type_name));
+  }
+  ASSERT_TRUE(Migrate(url_, BundledMigrations()).ok());
+  for (const auto& entry : ingest::kActorKinds.entries()) {
+    EXPECT_EQ(Scalar("SELECT actor_kind FROM ingest.moderator_events WHERE id = '" + std::string(entry.db) + "'"),
+              entry.db);
+  }
+  insert_event("stored", std::string(ingest::kActorKinds.Db(ingest::ActorKind::kLead)));
+  EXPECT_THROW(insert_event("raw", std::string(ingest::kActorTypenames.Of(ingest::ActorKind::kLead))),
+               pqxx::check_violation);
 }
 
 TEST_F(MigrationTest, RefusesADatabaseNewerThanTheBinary) {

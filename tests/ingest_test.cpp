@@ -7,6 +7,7 @@
 #include <curation/ingest/ingest_service.hpp>
 #include <curation/ingest/ingestor.hpp>
 #include <curation/ingest/page_parser.hpp>
+#include <curation/ingest/vocabulary.hpp>
 #include <fakes/fake_query_node.hpp>
 
 #include "postgres_fixture.hpp"
@@ -95,7 +96,7 @@ TEST_F(IngestTest, IngestsEveryEntityAcrossPagesExactlyOnce) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM ingest.cursors"), std::to_string(Streams().size()));
   EXPECT_EQ(Scalar("SELECT actor_kind || ':' || actor_curator_id || ':' || target_id || ':' || rationale"
                    " FROM ingest.moderator_events WHERE id = 'OLYMPIA-20-1'"),
-            "ContentActorCurator:3:3:breaks policy 4.2");
+            std::string(kActorKinds.Db(ActorKind::kCurator)) + ":3:3:breaks policy 4.2");
   EXPECT_EQ(Scalar("SELECT asset_ids::text FROM ingest.moderator_events WHERE id = 'OLYMPIA-22-0'"), "{101,102}");
 
   // A second pass re-reads the overlap and changes nothing.
@@ -491,6 +492,68 @@ TEST_F(IngestTest, AFirstMediaSetAfterUploadIsPartOfTheUpload) {
   ASSERT_TRUE(ingestor_->PollOnce().ok());
   EXPECT_NE(Scalar("SELECT media_object_id FROM ingest.videos WHERE id = '1'"), "");
   EXPECT_EQ(Count("ingest.feed"), 1);
+}
+
+// An actor the query node names in a way ingest's table does not hold is set aside with its name,
+// the events beside it stored; nothing stops.
+TEST_F(IngestTest, AnUnknownActorIsSetAsideWithItsName) {
+  fake_.PutEvent(FakeQueryNode::EventKind::kVideoVisibility,
+                 FakeQueryNode::MakeVideoVisibilityEvent("OLYMPIA-20-0", 20, 0, 3, true, "known", "",
+                                                         FakeQueryNode::LeadActor()));
+  fake_.PutEvent(FakeQueryNode::EventKind::kVideoVisibility,
+                 FakeQueryNode::MakeVideoVisibilityEvent("OLYMPIA-20-1", 20, 1, 4, true, "unknown", "",
+                                                         {{"__typename", "ContentActorCouncil"}}));
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Scalar("SELECT string_agg(id || '=' || actor_kind, ',') FROM ingest.moderator_events"),
+            "OLYMPIA-20-0=" + std::string(kActorKinds.Db(ActorKind::kLead)));
+  EXPECT_EQ(Scalar("SELECT stream || ': ' || reason FROM ingest.rejected_items WHERE item_id = 'OLYMPIA-20-1'"),
+            "events.video_visibility: unknown actor.__typename ContentActorCouncil");
+}
+
+// Each kind of actor is stored in ingest's spelling, on events of either target.
+TEST(PageParserTest, StoresActorsInIngestsSpelling) {
+  const std::vector<std::pair<json, ActorKind>> actors = {{FakeQueryNode::CuratorActor("7"), ActorKind::kCurator},
+                                                          {FakeQueryNode::LeadActor(), ActorKind::kLead},
+                                                          {FakeQueryNode::MemberActor("12"), ActorKind::kMember}};
+  for (const StreamSpec& stream : Streams()) {
+    if (stream.entity != Entity::kModeratorEvent) {
+      EXPECT_FALSE(stream.event_target.has_value()) << stream.name;
+      continue;
+    }
+    ASSERT_TRUE(stream.event_target.has_value()) << stream.name;
+    for (const auto& [actor, kind] : actors) {
+      json event = *stream.event_target == TargetKind::kVideo
+                       ? FakeQueryNode::MakeVideoVisibilityEvent("N-1-0", 1, 0, 5, true, "why", "", actor)
+                       : FakeQueryNode::MakeChannelVisibilityEvent("N-1-0", 1, 0, 5, true, "why", "", actor);
+      json body = {{"data", {{"page", {{"pageInfo", {{"hasNextPage", false}}}, {"edges", {{{"node", event}}}}}}}}};
+      auto page = ParsePage(stream, body.dump());
+      ASSERT_TRUE(page.ok()) << page.status();
+      ASSERT_EQ(page->rows.size(), 1u) << stream.name;
+      EXPECT_EQ(page->rows[0]["actor_kind"].get<std::string>(), kActorKinds.Db(kind)) << stream.name;
+      EXPECT_EQ(page->rows[0]["target_kind"].get<std::string>(), kTargetKinds.Db(*stream.event_target)) << stream.name;
+      EXPECT_EQ(page->rows[0]["target_id"].get<std::string>(), "5") << stream.name;
+    }
+  }
+}
+
+// Without the database: an unknown or missing __typename sets the event aside with the reason.
+TEST(PageParserTest, RejectsAnActorItDoesNotKnow) {
+  const StreamSpec& events = Streams()[6];
+  ASSERT_EQ(events.name, "events.video_visibility");
+  for (const auto& [actor, reason] : std::vector<std::pair<json, std::string>>{
+           {{{"__typename", "ContentActorCouncil"}}, "unknown actor.__typename ContentActorCouncil"},
+           {{{"__typename", "ContentActorCurator\nx"}}, "unknown actor.__typename ContentActorCurator x"},
+           {{{"__typename", 7}}, "missing actor.__typename"},
+           {json::object(), "missing actor.__typename"}}) {
+    json event = FakeQueryNode::MakeVideoVisibilityEvent("N-1-0", 1, 0, 5, true, "why", "", actor);
+    json body = {{"data", {{"page", {{"pageInfo", {{"hasNextPage", false}}}, {"edges", {{{"node", event}}}}}}}}};
+    auto page = ParsePage(events, body.dump());
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_TRUE(page->rows.empty());
+    ASSERT_EQ(page->rejected.size(), 1u);
+    EXPECT_EQ(page->rejected[0].reason, reason);
+    EXPECT_EQ(page->rejected[0].item_id, "N-1-0");
+  }
 }
 
 TEST(PageParserTest, RejectsPagesThatAreNotAnswers) {

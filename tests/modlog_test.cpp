@@ -5,6 +5,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <curation/ingest/vocabulary.hpp>
 #include <curation/modlog/log_store.hpp>
 #include <curation/modlog/modlog_grpc_service.hpp>
 #include <curation/modlog/modlog_service.hpp>
@@ -71,7 +72,8 @@ class ModlogTest : public testing::DatabaseTest {
     Exec("INSERT INTO ingest.moderator_events (id, kind, target_kind, target_id, is_hidden, rationale, actor_kind,"
          " actor_curator_id, in_block, index_in_block, in_extrinsic, network, created_at) VALUES ('" +
          id + "', '" + kind + "', '" + target_kind + "', '" + target + "', " + (hidden ? "true" : "false") + ", '" +
-         rationale + "', 'ContentActorCurator', '7', 4242, 1, '0xabc', 'OLYMPIA', '" + created_at + "')");
+         rationale + "', " + ingest::kActorKinds.Sql(ingest::ActorKind::kCurator) +
+         ", '7', 4242, 1, '0xabc', 'OLYMPIA', '" + created_at + "')");
     Exec("INSERT INTO ingest.feed (kind, target_kind, target_id, occurred_at, event_id) VALUES ('moderator_event', '" +
          target_kind + "', '" + target + "', '" + created_at + "', '" + id + "')");
   }

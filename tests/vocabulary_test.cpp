@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <curation/alert/vocabulary.hpp>
+#include <curation/ingest/vocabulary.hpp>
 #include <curation/modlog/vocabulary.hpp>
 #include <curation/probe/verdict.hpp>
 #include <curation/report/vocabulary.hpp>
@@ -48,6 +49,35 @@ TEST(Vocabulary, EveryCouncilErrorRoundTrips) { ExpectRoundTrips(report::kCounci
 TEST(Vocabulary, EveryActionKindRoundTrips) { ExpectRoundTrips(report::kActionKinds); }
 TEST(Vocabulary, EveryChainStatusRoundTrips) { ExpectRoundTrips(report::kChainStatuses); }
 TEST(Vocabulary, EveryChallengeRoundTrips) { ExpectRoundTrips(report::kChallenges); }
+TEST(Vocabulary, EveryActorKindRoundTrips) { ExpectRoundTrips(ingest::kActorKinds); }
+
+// The query node's actor __typename to ingest's actor kind, and back: every kind has one, the
+// query node's spellings are the ones its schema names, anything else is refused.
+TEST(Vocabulary, ActorTypenamesMapToActorKinds) {
+  for (const auto& entry : ingest::kActorKinds.entries()) {
+    std::string_view type_name = ingest::kActorTypenames.Of(entry.value);
+    EXPECT_FALSE(type_name.empty()) << entry.db;
+    EXPECT_EQ(ingest::kActorTypenames.From(type_name), entry.value) << type_name;
+  }
+  EXPECT_EQ(ingest::kActorTypenames.From("ContentActorCurator"), ingest::ActorKind::kCurator);
+  EXPECT_EQ(ingest::kActorTypenames.From("ContentActorLead"), ingest::ActorKind::kLead);
+  EXPECT_EQ(ingest::kActorTypenames.From("ContentActorMember"), ingest::ActorKind::kMember);
+  for (std::string_view unknown :
+       {"ContentActorCouncil", "contentactorcurator", "ContentActorCurator ", "", "curator"}) {
+    EXPECT_EQ(ingest::kActorTypenames.From(unknown), std::nullopt) << unknown;
+  }
+  // Stored text is ingest's spelling, never the query node's.
+  EXPECT_EQ(ingest::kActorKinds.FromDb("ContentActorLead"), std::nullopt);
+}
+
+// How the log names a chain actor ("curator 7" is what modlog_test reads back from the reconciler).
+TEST(Vocabulary, ActorNamesCarryTheirId) {
+  EXPECT_EQ(ingest::ActorName(ingest::ActorKind::kCurator, "7", ""), "curator 7");
+  EXPECT_EQ(ingest::ActorName(ingest::ActorKind::kLead, "", ""), "lead");
+  EXPECT_EQ(ingest::ActorName(ingest::ActorKind::kLead, "7", "12"), "lead");
+  EXPECT_EQ(ingest::ActorName(ingest::ActorKind::kMember, "7", "12"), "member 12");
+  EXPECT_EQ(ingest::ActorName(ingest::ActorKind::kMember, "", ""), "member");
+}
 
 // Spellings built from a table: slot names, a slot's status (a verdict, or none yet), outbox steps.
 TEST(Vocabulary, AlertingsComposedSpellingsRoundTrip) {

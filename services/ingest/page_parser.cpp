@@ -1,12 +1,15 @@
 #include <curation/ingest/page_parser.hpp>
 
+#include <cassert>
 #include <limits>
 #include <utility>
 
 #include <absl/strings/str_cat.h>
 
+#include <curation/common/text.hpp>
 #include <curation/common/time_format.hpp>
 #include <curation/ingest/query_node_client.hpp>
+#include <curation/ingest/vocabulary.hpp>
 
 namespace curation::ingest {
 namespace {
@@ -111,13 +114,38 @@ json CategoryRow(Record& r, const TextLimits& l) {
   };
 }
 
-json EventRow(const StreamSpec& stream, Record& r, const TextLimits& l) {
-  Value actor = r["actor"];
+// The query node's field holding the id of what `target` names.
+const char* TargetIdField(TargetKind target) {
+  switch (target) {
+    case TargetKind::kVideo:
+      return "videoId";
+    case TargetKind::kChannel:
+      return "channelId";
+  }
+  return "videoId";  // not reached: every target kind is handled above
+}
+
+// Who acted, in ingest's spelling: an actor the query node names in a way the table does not
+// hold sets the event aside with the name it gave.
+json ActorKindOf(Record& r, Value actor, const TextLimits& l) {
   std::optional<std::string> type_name = r.Text(actor["__typename"], l.other);
   if (!type_name) {
     r.Reject("missing actor.__typename");
+    return nullptr;
   }
-  const char* target_field = stream.event_target == "video" ? "videoId" : "channelId";
+  std::optional<ActorKind> kind = kActorTypenames.From(*type_name);
+  if (!kind) {
+    r.Reject(absl::StrCat("unknown actor.__typename ", OneLine(*type_name, 100)));
+    return nullptr;
+  }
+  return std::string(kActorKinds.Db(*kind));
+}
+
+json EventRow(const StreamSpec& stream, Record& r, const TextLimits& l) {
+  assert(stream.event_target && "every moderator event stream names its target (streams.cpp)");
+  const TargetKind target = stream.event_target.value_or(TargetKind::kVideo);
+  Value actor = r["actor"];
+  json actor_kind = ActorKindOf(r, actor, l);
   json asset_ids = nullptr;
   if (Value ids = r["assetIds"]; ids.IsArray()) {
     asset_ids = json::array();
@@ -136,13 +164,13 @@ json EventRow(const StreamSpec& stream, Record& r, const TextLimits& l) {
   return {
       {"id", r.RequiredId("id")},
       {"kind", stream.event_kind},
-      {"target_kind", stream.event_target},
-      {"target_id", std::to_string(r.RequiredBigInt(target_field, 0, kMaxInt64))},
+      {"target_kind", kTargetKinds.Db(target)},
+      {"target_id", std::to_string(r.RequiredBigInt(TargetIdField(target), 0, kMaxInt64))},
       {"is_hidden", Nullable(r["isHidden"].Bool())},
       {"asset_ids", std::move(asset_ids)},
       {"are_nft_assets", Nullable(r["areNftAssets"].Bool())},
       {"rationale", Nullable(std::move(rationale))},
-      {"actor_kind", Nullable(std::move(type_name))},
+      {"actor_kind", std::move(actor_kind)},
       {"actor_curator_id", Nullable(actor["curator"]["id"].Id())},
       {"actor_member_id", Nullable(actor["member"]["id"].Id())},
       {"in_block", r.RequiredBigInt("inBlock", 0, kMaxBlock)},

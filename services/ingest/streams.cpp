@@ -11,20 +11,20 @@ namespace curation::ingest {
 
 const std::vector<StreamSpec>& Streams() {
   static const std::vector<StreamSpec> streams = {
-      {"categories.created", "CategoriesCreated", "categories.graphql", Entity::kCategory, KeyKind::kBlock, "", ""},
-      {"categories.updated", "CategoriesUpdated", "categories.graphql", Entity::kCategory, KeyKind::kTime, "", ""},
-      {"channels.created", "ChannelsCreated", "channels.graphql", Entity::kChannel, KeyKind::kBlock, "", ""},
-      {"channels.updated", "ChannelsUpdated", "channels.graphql", Entity::kChannel, KeyKind::kTime, "", ""},
-      {"videos.created", "VideosCreated", "videos.graphql", Entity::kVideo, KeyKind::kBlock, "", ""},
-      {"videos.updated", "VideosUpdated", "videos.graphql", Entity::kVideo, KeyKind::kTime, "", ""},
+      {"categories.created", "CategoriesCreated", "categories.graphql", Entity::kCategory, KeyKind::kBlock},
+      {"categories.updated", "CategoriesUpdated", "categories.graphql", Entity::kCategory, KeyKind::kTime},
+      {"channels.created", "ChannelsCreated", "channels.graphql", Entity::kChannel, KeyKind::kBlock},
+      {"channels.updated", "ChannelsUpdated", "channels.graphql", Entity::kChannel, KeyKind::kTime},
+      {"videos.created", "VideosCreated", "videos.graphql", Entity::kVideo, KeyKind::kBlock},
+      {"videos.updated", "VideosUpdated", "videos.graphql", Entity::kVideo, KeyKind::kTime},
       {"events.video_visibility", "VideoVisibilityEvents", "moderator_events.graphql", Entity::kModeratorEvent,
-       KeyKind::kBlock, "video_visibility", "video"},
+       KeyKind::kBlock, "video_visibility", TargetKind::kVideo},
       {"events.channel_visibility", "ChannelVisibilityEvents", "moderator_events.graphql", Entity::kModeratorEvent,
-       KeyKind::kBlock, "channel_visibility", "channel"},
+       KeyKind::kBlock, "channel_visibility", TargetKind::kChannel},
       {"events.video_assets_deleted", "VideoAssetsDeletedEvents", "moderator_events.graphql",
-       Entity::kModeratorEvent, KeyKind::kBlock, "video_assets_deleted", "video"},
+       Entity::kModeratorEvent, KeyKind::kBlock, "video_assets_deleted", TargetKind::kVideo},
       {"events.channel_assets_deleted", "ChannelAssetsDeletedEvents", "moderator_events.graphql",
-       Entity::kModeratorEvent, KeyKind::kBlock, "channel_assets_deleted", "channel"},
+       Entity::kModeratorEvent, KeyKind::kBlock, "channel_assets_deleted", TargetKind::kChannel},
   };
   return streams;
 }

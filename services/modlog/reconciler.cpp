@@ -4,6 +4,8 @@
 
 #include <absl/strings/str_cat.h>
 
+#include <curation/common/text.hpp>
+#include <curation/ingest/vocabulary.hpp>
 #include <curation/modlog/log_store.hpp>
 
 namespace curation::modlog {
@@ -27,7 +29,9 @@ std::optional<int64_t> ParseId(const std::string& text) {
   return error == std::errc() && end == text.data() + text.size() ? std::optional<int64_t>(id) : std::nullopt;
 }
 
-ChainAction ReadAction(const pqxx::row& row) {
+// A row whose actor kind is not in ingest's table (sql/0012_actor_kind.sql constrains the column,
+// so none should be) is a DataLoss error rather than a guess at who acted.
+absl::StatusOr<ChainAction> ReadAction(const pqxx::row& row) {
   ChainAction action;
   action.kind = row[2].as<std::string>();
   action.target_kind = row[3].as<std::string>();
@@ -38,16 +42,22 @@ ChainAction ReadAction(const pqxx::row& row) {
     event.is_hidden = row[5].as<bool>();
   }
   event.rationale = row[6].as<std::string>();
-  std::string actor_kind = row[7].as<std::string>();
+  std::string stored_kind = row[7].as<std::string>();
+  std::optional<ingest::ActorKind> actor_kind = ingest::kActorKinds.FromDb(stored_kind);
+  if (!actor_kind) {
+    return absl::DataLossError(absl::StrCat("moderator event ", event.event_id,
+                                            " has an actor kind ingest does not know: ", OneLine(stored_kind, 100)));
+  }
   std::string curator = row[8].as<std::string>();
   std::string member = row[9].as<std::string>();
-  if (actor_kind == "ContentActorCurator") {
-    event.actor = absl::StrCat("curator ", curator);
-    action.curator_id = ParseId(curator);
-  } else if (actor_kind == "ContentActorLead") {
-    event.actor = "lead";
-  } else {
-    event.actor = absl::StrCat("member ", member);
+  event.actor = ingest::ActorName(*actor_kind, curator, member);
+  switch (*actor_kind) {
+    case ingest::ActorKind::kCurator:
+      action.curator_id = ParseId(curator);
+      break;
+    case ingest::ActorKind::kLead:
+    case ingest::ActorKind::kMember:
+      break;
   }
   event.block = row[10].as<int64_t>();
   event.extrinsic = row[11].as<std::string>();
@@ -122,7 +132,7 @@ absl::StatusOr<db::FeedFollower::Batch> Reconciler::ReconcileBatch(pqxx::work& t
     if (row[1].is_null() || !tx.exec_prepared("modlog.event_logged", row[1].c_str()).empty()) {
       continue;
     }
-    ChainAction action = ReadAction(row);
+    ASSIGN_OR_RETURN(ChainAction action, ReadAction(row));
     std::string applied = AppliedKind(action);
     pqxx::result match;
     if (auto reference = FindEntryReference(action.event.rationale)) {

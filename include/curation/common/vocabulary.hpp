@@ -105,4 +105,44 @@ class Vocabulary {
   std::array<Entry, N> entries_;
 };
 
+/// How an outside system (the query node, Orion) spells the values of a set, beside the set's
+/// Vocabulary: what it sends is read with From, refused (nullopt) when the table does not hold it.
+///
+///   inline constexpr ForeignSpellings<ActorKind, 3> kActorTypenames{{{
+///       {ActorKind::kLead, "ContentActorLead"}, ...}}};
+template <typename Enum, std::size_t N>
+class ForeignSpellings {
+ public:
+  struct Entry {
+    Enum value;
+    std::string_view text;
+  };
+
+  constexpr explicit ForeignSpellings(std::array<Entry, N> entries) : entries_(entries) {}
+
+  constexpr std::optional<Enum> From(std::string_view text) const {
+    for (const Entry& entry : entries_) {
+      if (entry.text == text) {
+        return entry.value;
+      }
+    }
+    return std::nullopt;
+  }
+
+  constexpr std::string_view Of(Enum value) const {
+    for (const Entry& entry : entries_) {
+      if (entry.value == value) {
+        return entry.text;
+      }
+    }
+    assert(false && "a ForeignSpellings table lacks one of its enum's values");
+    return entries_[0].text;
+  }
+
+  constexpr const std::array<Entry, N>& entries() const { return entries_; }
+
+ private:
+  std::array<Entry, N> entries_;
+};
+
 }  // namespace curation

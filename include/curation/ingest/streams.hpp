@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <curation/common/clock.hpp>
+#include <curation/ingest/vocabulary.hpp>
 
 namespace curation::ingest {
 
@@ -24,8 +25,8 @@ struct StreamSpec {
   std::string document;       // file in services/ingest/queries
   Entity entity;
   KeyKind key_kind;
-  std::string event_kind;     // moderator events: "video_visibility", ...
-  std::string event_target;   // moderator events: "video" or "channel"
+  std::string event_kind = {};                 // moderator events: "video_visibility", ...
+  std::optional<TargetKind> event_target = {};  // moderator events: what they act on
 };
 
 /// Every stream, in the order a poll reads them (categories and channels before the videos

@@ -1,0 +1,56 @@
+#pragma once
+// Ingest's fixed sets, each spelled once in its Vocabulary (see common/vocabulary.hpp). What a
+// moderator event acts on is the moderation log's TargetKind (modlog/vocabulary.hpp), the same
+// set review and the log use.
+
+#include <string>
+#include <string_view>
+
+#include <curation/common/vocabulary.hpp>
+#include <curation/modlog/vocabulary.hpp>
+
+namespace curation::ingest {
+
+using modlog::kTargetKinds;
+using modlog::TargetKind;
+
+/// Who performed a moderator action on chain: a curator (with a curator id), the content lead,
+/// or a member (with a member id) acting on their own channel.
+enum class ActorKind { kCurator, kLead, kMember };
+
+/// As stored in ingest.moderator_events.actor_kind (sql/0012_actor_kind.sql constrains it).
+inline constexpr Vocabulary<ActorKind, NoProto, 3> kActorKinds{{{
+    {ActorKind::kCurator, "curator", NoProto::kNone, "curator"},
+    {ActorKind::kLead, "lead", NoProto::kNone, "lead"},
+    {ActorKind::kMember, "member", NoProto::kNone, "member"},
+}}};
+
+/// As the query node spells them: the `__typename` of a moderator event's `actor`.
+inline constexpr ForeignSpellings<ActorKind, 3> kActorTypenames{{{
+    {ActorKind::kCurator, "ContentActorCurator"},
+    {ActorKind::kLead, "ContentActorLead"},
+    {ActorKind::kMember, "ContentActorMember"},
+}}};
+
+/// The actor as people read it: "curator 7", "lead", "member 12". A curator or member without
+/// an id (the query node sent none) is named by its kind alone.
+inline std::string ActorName(ActorKind kind, std::string_view curator_id, std::string_view member_id) {
+  std::string name(kActorKinds.Human(kind));
+  std::string_view id;
+  switch (kind) {
+    case ActorKind::kCurator:
+      id = curator_id;
+      break;
+    case ActorKind::kLead:
+      break;
+    case ActorKind::kMember:
+      id = member_id;
+      break;
+  }
+  if (!id.empty()) {
+    name.append(" ").append(id);
+  }
+  return name;
+}
+
+}  // namespace curation::ingest
