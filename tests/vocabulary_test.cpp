@@ -50,6 +50,7 @@ TEST(Vocabulary, EveryActionKindRoundTrips) { ExpectRoundTrips(report::kActionKi
 TEST(Vocabulary, EveryChainStatusRoundTrips) { ExpectRoundTrips(report::kChainStatuses); }
 TEST(Vocabulary, EveryChallengeRoundTrips) { ExpectRoundTrips(report::kChallenges); }
 TEST(Vocabulary, EveryActorKindRoundTrips) { ExpectRoundTrips(ingest::kActorKinds); }
+TEST(Vocabulary, EveryFeedKindRoundTrips) { ExpectRoundTrips(ingest::kFeedKinds); }
 
 // The query node's actor __typename to ingest's actor kind, and back: every kind has one, the
 // query node's spellings are the ones its schema names, anything else is refused.

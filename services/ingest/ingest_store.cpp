@@ -122,8 +122,8 @@ const std::string kUpsertVideos = absl::StrCat(
     Upsert("ingest.videos", kVideoColumns,
            "t.id, t.created_at, t.updated_at, t.created_in_block, t.media_object_id, t.thumbnail_object_id"),
     ") INSERT INTO ingest.feed (kind, target_kind, target_id, occurred_at)"
-    " SELECT CASE WHEN p.id IS NULL THEN 'video_created' ELSE 'video_assets_changed' END, ",
-    kTargetKinds.Sql(TargetKind::kVideo), ", u.id,"
+    " SELECT CASE WHEN p.id IS NULL THEN ", kFeedKinds.Sql(FeedKind::kVideoCreated), " ELSE ",
+    kFeedKinds.Sql(FeedKind::kVideoAssetsChanged), " END, ", kTargetKinds.Sql(TargetKind::kVideo), ", u.id,"
     " CASE WHEN p.id IS NULL THEN u.created_at ELSE coalesce(u.updated_at, u.created_at) END"
     " FROM upserted u LEFT JOIN previous p ON p.id = u.id"
     " WHERE p.id IS NULL"
@@ -137,7 +137,8 @@ const std::string kUpsertChannels = absl::StrCat(
     ", upserted AS (",
     Upsert("ingest.channels", kChannelColumns, "t.id, t.created_at, t.created_in_block"),
     ") INSERT INTO ingest.feed (kind, target_kind, target_id, occurred_at)"
-    " SELECT 'channel_created', ", kTargetKinds.Sql(TargetKind::kChannel), ", u.id, u.created_at FROM upserted u"
+    " SELECT ", kFeedKinds.Sql(FeedKind::kChannelCreated), ", ", kTargetKinds.Sql(TargetKind::kChannel),
+    ", u.id, u.created_at FROM upserted u"
     " WHERE NOT EXISTS (SELECT 1 FROM previous p WHERE p.id = u.id)"
     " ORDER BY u.created_in_block, u.id");
 
@@ -147,7 +148,7 @@ const std::string kInsertEvents = absl::StrCat(
     " FROM incoming ON CONFLICT (id) DO NOTHING RETURNING id, target_kind, target_id, created_at, in_block,"
     " index_in_block)"
     " INSERT INTO ingest.feed (kind, target_kind, target_id, occurred_at, event_id)"
-    " SELECT 'moderator_event', target_kind, target_id, created_at, id FROM inserted"
+    " SELECT ", kFeedKinds.Sql(FeedKind::kModeratorEvent), ", target_kind, target_id, created_at, id FROM inserted"
     " ORDER BY in_block, index_in_block");
 
 std::vector<db::PreparedStatement> BuildStatements() {

@@ -105,13 +105,16 @@ std::vector<db::PreparedStatement> Reconciler::Statements() {
       {"modlog.event_logged", "SELECT 1 FROM modlog.entries WHERE chain_event_id = $1"},
       // The feed entries after the cursor, each with its moderator event if it is one.
       {"modlog.feed_batch",
-       "SELECT f.seq, m.id, m.kind, m.target_kind, m.target_id, m.is_hidden, m.rationale, m.actor_kind,"
-       " coalesce(m.actor_curator_id, ''), coalesce(m.actor_member_id, ''), m.in_block, coalesce(m.in_extrinsic, ''),"
-       " (extract(epoch FROM m.created_at) * 1000000)::bigint, m.created_at < g.started_at"
-       " FROM ingest.feed f"
-       " LEFT JOIN ingest.moderator_events m ON f.kind = 'moderator_event' AND m.id = f.event_id"
-       " CROSS JOIN modlog.genesis g"
-       " WHERE f.seq > $1 ORDER BY f.seq LIMIT $2"},
+       absl::StrCat(
+           "SELECT f.seq, m.id, m.kind, m.target_kind, m.target_id, m.is_hidden, m.rationale, m.actor_kind,"
+           " coalesce(m.actor_curator_id, ''), coalesce(m.actor_member_id, ''), m.in_block,"
+           " coalesce(m.in_extrinsic, ''), (extract(epoch FROM m.created_at) * 1000000)::bigint,"
+           " m.created_at < g.started_at"
+           " FROM ingest.feed f"
+           " LEFT JOIN ingest.moderator_events m ON f.kind = ",
+           ingest::kFeedKinds.Sql(ingest::FeedKind::kModeratorEvent), " AND m.id = f.event_id"
+           " CROSS JOIN modlog.genesis g"
+           " WHERE f.seq > $1 ORDER BY f.seq LIMIT $2")},
       {"modlog.referenced_entry",
        "SELECT id, item_id FROM modlog.entries WHERE id = $1 AND kind = $2 AND target_kind = $3 AND target_id = $4"},
       // The oldest entry of the kind on the target that nothing on chain has applied yet.

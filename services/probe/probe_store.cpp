@@ -9,12 +9,21 @@
 
 #include <curation/db/feed_follower.hpp>
 #include <curation/db/fields.hpp>
+#include <curation/ingest/vocabulary.hpp>
 #include <curation/probe/verdict.hpp>
+#include <curation/review/vocabulary.hpp>
 
 namespace curation::probe {
 namespace {
 
 using db::Nullable;
+// A job raised from the feed gives the reason review gives the item it raises from the same entry.
+using review::ItemReason;
+
+using ingest::FeedKind;
+
+std::string Sql(ItemReason reason) { return review::kItemReasons.Sql(reason); }
+std::string Sql(FeedKind kind) { return ingest::kFeedKinds.Sql(kind); }
 
 std::string DepthName(v1::ProbeDepth depth) { return depth == v1::PROBE_DEPTH_FULL ? "full" : "light"; }
 
@@ -67,13 +76,17 @@ absl::StatusOr<v1::ProbeReport> ParseReport(const pqxx::field& id, const pqxx::f
 std::vector<db::PreparedStatement> ProbeStore::Statements() {
   return db::FeedFollower::Statements("probe", {
       {"probe.jobs_from_feed",
-       "WITH batch AS (SELECT seq, kind, target_id, occurred_at FROM ingest.feed WHERE seq > $1 ORDER BY seq LIMIT $2),"
-       " created AS (INSERT INTO probe.jobs (video_id, depth, uploaded_at, reason, source_seq)"
-       "   SELECT target_id, 'light', occurred_at,"
-       "     CASE kind WHEN 'video_created' THEN 'new_video' ELSE 'assets_changed' END, seq"
-       "   FROM batch WHERE kind IN ('video_created', 'video_assets_changed') ORDER BY seq"
-       "   ON CONFLICT DO NOTHING RETURNING 1)"
-       " SELECT (SELECT max(seq) FROM batch), (SELECT count(*) FROM batch), (SELECT count(*) FROM created)"},
+       absl::StrCat(
+           "WITH batch AS (SELECT seq, kind, target_id, occurred_at FROM ingest.feed WHERE seq > $1 ORDER BY seq"
+           " LIMIT $2),"
+           " created AS (INSERT INTO probe.jobs (video_id, depth, uploaded_at, reason, source_seq)"
+           "   SELECT target_id, 'light', occurred_at,"
+           "     CASE kind WHEN ", Sql(FeedKind::kVideoCreated), " THEN ", Sql(ItemReason::kNewVideo), " ELSE ",
+           Sql(ItemReason::kAssetsChanged), " END, seq"
+           "   FROM batch WHERE kind IN (", Sql(FeedKind::kVideoCreated), ", ", Sql(FeedKind::kVideoAssetsChanged),
+           ") ORDER BY seq"
+           "   ON CONFLICT DO NOTHING RETURNING 1)"
+           " SELECT (SELECT max(seq) FROM batch), (SELECT count(*) FROM batch), (SELECT count(*) FROM created)")},
       {"probe.enqueue",
        "INSERT INTO probe.jobs (video_id, depth, priority, uploaded_at, reason)"
        " VALUES ($1, $2, $3, coalesce((SELECT created_at FROM ingest.videos WHERE id = $1), now()), $4)"

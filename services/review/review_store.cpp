@@ -8,6 +8,7 @@
 
 #include <curation/db/feed_follower.hpp>
 #include <curation/db/fields.hpp>
+#include <curation/ingest/vocabulary.hpp>
 #include <curation/modlog/log_store.hpp>
 #include <curation/review/rules.hpp>
 
@@ -15,11 +16,13 @@ namespace curation::review {
 namespace {
 
 using db::ValueOf;
+using ingest::FeedKind;
 
 // The fixed values the statements spell, as SQL literals from their tables.
 std::string Sql(ItemState state) { return kItemStates.Sql(state); }
 std::string Sql(ItemReason reason) { return kItemReasons.Sql(reason); }
 std::string Sql(TargetKind kind) { return kTargetKinds.Sql(kind); }
+std::string Sql(FeedKind kind) { return ingest::kFeedKinds.Sql(kind); }
 
 // Times travel as milliseconds since the epoch.
 std::string Span(int param) { return absl::StrCat("make_interval(secs => $", param, "::double precision / 1000)"); }
@@ -231,10 +234,12 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
            "   WHERE seq > $1 ORDER BY seq LIMIT $2),"
            " created AS (INSERT INTO review.items (target_kind, target_id, reason, source_seq, uploaded_at, due_at)"
            "   SELECT target_kind, target_id,"
-           "     CASE kind WHEN 'video_created' THEN ", Sql(ItemReason::kNewVideo), " WHEN 'channel_created' THEN ",
-           Sql(ItemReason::kNewChannel), " ELSE ", Sql(ItemReason::kAssetsChanged), " END,"
+           "     CASE kind WHEN ", Sql(FeedKind::kVideoCreated), " THEN ", Sql(ItemReason::kNewVideo),
+           " WHEN ", Sql(FeedKind::kChannelCreated), " THEN ", Sql(ItemReason::kNewChannel), " ELSE ",
+           Sql(ItemReason::kAssetsChanged), " END,"
            "     seq, occurred_at, occurred_at + make_interval(secs => $3::double precision / 1000)"
-           "   FROM batch WHERE kind IN ('video_created', 'channel_created', 'video_assets_changed')"
+           "   FROM batch WHERE kind IN (", Sql(FeedKind::kVideoCreated), ", ", Sql(FeedKind::kChannelCreated), ", ",
+           Sql(FeedKind::kVideoAssetsChanged), ")"
            "   ORDER BY seq"
            "   ON CONFLICT (source_seq) DO NOTHING RETURNING 1)"
            " SELECT (SELECT max(seq) FROM batch), (SELECT count(*) FROM batch), (SELECT count(*) FROM created)")},

@@ -14,6 +14,16 @@ namespace curation::ingest {
 using modlog::kTargetKinds;
 using modlog::TargetKind;
 
+/// What an entry of ingest.feed reports, as its `kind` column (sql/0001_ingest.sql constrains it).
+enum class FeedKind { kVideoCreated, kVideoAssetsChanged, kChannelCreated, kModeratorEvent };
+
+inline constexpr Vocabulary<FeedKind, NoProto, 4> kFeedKinds{{{
+    {FeedKind::kVideoCreated, "video_created", NoProto::kNone, "video created"},
+    {FeedKind::kVideoAssetsChanged, "video_assets_changed", NoProto::kNone, "video assets changed"},
+    {FeedKind::kChannelCreated, "channel_created", NoProto::kNone, "channel created"},
+    {FeedKind::kModeratorEvent, "moderator_event", NoProto::kNone, "moderator event"},
+}}};
+
 /// Who performed a moderator action on chain: a curator (with a curator id), the content lead,
 /// or a member (with a member id) acting on their own channel.
 enum class ActorKind { kCurator, kLead, kMember };
