@@ -34,4 +34,12 @@ std::optional<Role> ParseRole(std::string_view name) {
   return std::nullopt;
 }
 
+std::vector<std::string> RoleNames() {
+  std::vector<std::string> names;
+  for (const auto& [value, name] : kRoleNames) {
+    names.emplace_back(name);
+  }
+  return names;
+}
+
 }  // namespace curation::auth

@@ -66,7 +66,7 @@ CLI::App* AddPrincipalCommand(CLI::App& app, PrincipalCommand& command) {
   add->add_option("--name", command.name, "unique name: letters, digits, ._@- (at most 64)")->required();
   add->add_option("--role", command.role, "curator, lead, council (read-only) or service")
       ->required()
-      ->check(CLI::IsMember({"curator", "lead", "council", "service"}));
+      ->check(CLI::IsMember(RoleNames()));
   add->add_option("--worker-id", command.worker_id, "Joystream content working group worker id")
       ->check(CLI::NonNegativeNumber);
   add->add_option("--contact", command.contact, "how to reach them (shown only to operators)");

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace curation::auth {
 
@@ -12,6 +13,8 @@ enum class Role { kCurator, kLead, kCouncil, kService };
 
 std::string_view RoleName(Role role);
 std::optional<Role> ParseRole(std::string_view name);
+/// Every role's name, in the order of the role table.
+std::vector<std::string> RoleNames();
 
 /// The roles allowed to call one RPC.
 class RoleSet {
