@@ -11,6 +11,7 @@
 
 #include <curation/common/logging.hpp>
 #include <curation/common/page_token.hpp>
+#include <curation/probe/verdict.hpp>
 
 #include "findings.hpp"
 
@@ -41,12 +42,14 @@ bool NodeFault(const SourceReport& report) {
   return false;
 }
 
+// A verdict the table does not hold (unspecified, or from a newer worker) ranks as unplayable.
 int Rank(v1::Verdict verdict) {
-  switch (verdict) {
-    case v1::VERDICT_PLAYABLE: return 0;
-    case v1::VERDICT_DEGRADED: return 1;
-    default: return 2;
+  switch (kVerdicts.FromProto(verdict).value_or(Verdict::kUnplayable)) {
+    case Verdict::kPlayable: return 0;
+    case Verdict::kDegraded: return 1;
+    case Verdict::kUnplayable: return 2;
   }
+  return 2;  // not reached: every verdict is handled above
 }
 
 std::string FirstFailure(const SourceReport& report) {
