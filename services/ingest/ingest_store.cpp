@@ -71,6 +71,19 @@ const std::vector<Column> kEventColumns = {
     {"actor_kind", "text"},   {"actor_curator_id", "text"}, {"actor_member_id", "text"}, {"in_block", "bigint"},
     {"index_in_block", "integer"}, {"in_extrinsic", "text"}, {"network", "text"},      {"created_at", "timestamptz"}};
 
+const std::vector<Column> kDistributionBucketColumns = {
+    {"id", "text"},          {"family_id", "text"},          {"bucket_index", "integer"},
+    {"distributing", "boolean"}, {"accepting_new_bags", "boolean"}, {"created_at", "timestamptz"},
+    {"updated_at", "timestamptz"}};
+
+const std::vector<Column> kDistributionOperatorColumns = {
+    {"id", "text"},          {"bucket_id", "text"},          {"worker_id", "bigint"},    {"status", "text"},
+    {"node_endpoint", "text"}, {"created_at", "timestamptz"}, {"updated_at", "timestamptz"}};
+
+const std::vector<Column> kStorageBagColumns = {
+    {"id", "text"}, {"distribution_bucket_ids", "text[]"}, {"created_at", "timestamptz"},
+    {"updated_at", "timestamptz"}};
+
 std::string Names(const std::vector<Column>& columns, const std::string& prefix = "") {
   std::vector<std::string> names;
   for (const Column& c : columns) {
@@ -163,6 +176,14 @@ std::vector<db::PreparedStatement> BuildStatements() {
       {"ingest.upsert_categories",
        absl::StrCat("WITH ", Incoming(kCategoryColumns), " ", Upsert("ingest.categories", kCategoryColumns, ""))},
       {"ingest.insert_events", kInsertEvents},
+      {"ingest.upsert_distribution_buckets",
+       absl::StrCat("WITH ", Incoming(kDistributionBucketColumns), " ",
+                    Upsert("ingest.distribution_buckets", kDistributionBucketColumns, ""))},
+      {"ingest.upsert_distribution_operators",
+       absl::StrCat("WITH ", Incoming(kDistributionOperatorColumns), " ",
+                    Upsert("ingest.distribution_operators", kDistributionOperatorColumns, ""))},
+      {"ingest.upsert_storage_bags",
+       absl::StrCat("WITH ", Incoming(kStorageBagColumns), " ", Upsert("ingest.storage_bags", kStorageBagColumns, ""))},
       {"ingest.insert_rejected",
        "INSERT INTO ingest.rejected_items AS r (stream, fingerprint, item_id, reason, raw)"
        " SELECT DISTINCT ON (fingerprint) $1, fingerprint, item_id, reason, raw FROM ("
@@ -303,6 +324,11 @@ absl::Status IngestStore::StorePage(const StreamSpec& stream, const EncodedPage&
         case Entity::kChannel: tx.exec_prepared("ingest.upsert_channels", page.rows); break;
         case Entity::kCategory: tx.exec_prepared("ingest.upsert_categories", page.rows); break;
         case Entity::kModeratorEvent: tx.exec_prepared("ingest.insert_events", page.rows); break;
+        case Entity::kDistributionBucket: tx.exec_prepared("ingest.upsert_distribution_buckets", page.rows); break;
+        case Entity::kDistributionOperator:
+          tx.exec_prepared("ingest.upsert_distribution_operators", page.rows);
+          break;
+        case Entity::kStorageBag: tx.exec_prepared("ingest.upsert_storage_bags", page.rows); break;
       }
     }
     if (!page.rejected.empty()) {

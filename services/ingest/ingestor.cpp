@@ -122,6 +122,8 @@ absl::Status Ingestor::PollOnce(std::stop_token stop) {
       cursor = it->second;
     } else if (stream.key_kind == KeyKind::kBlock) {
       cursor.mark = config_.start_block - 1;
+    } else if (stream.from_start) {
+      cursor.mark = 0;  // no created stream reads its history: this one does
     } else {
       // A stream of changes starts at the newest indexed block's time: the created streams
       // read every item in its current state, so older changes need no second read.

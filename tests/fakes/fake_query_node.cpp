@@ -26,10 +26,18 @@ enum CollectionId : size_t {
   kChannelVisibility,
   kVideoAssetsDeleted,
   kChannelAssetsDeleted,
+  kDistributionBuckets,
+  kDistributionOperators,
+  kStorageBags,
   kCollectionIds,
 };
 
-bool IsEventCollection(size_t collection) { return collection >= kVideoVisibility; }
+bool IsEventCollection(size_t collection) {
+  return collection >= kVideoVisibility && collection <= kChannelAssetsDeleted;
+}
+
+// The distribution side carries no block height: IngestHead does not read it.
+bool IsDistributionCollection(size_t collection) { return collection >= kDistributionBuckets; }
 
 // Orders a page operation can ask for; each maps to one index of its collection.
 enum class Order { kCreated, kUpdated, kEvent };
@@ -42,7 +50,7 @@ struct PageOperation {
   Order order;
 };
 
-constexpr std::array<PageOperation, 10> kPageOperations = {{
+constexpr std::array<PageOperation, 13> kPageOperations = {{
     {"VideosCreated", kVideos, Order::kCreated},
     {"VideosUpdated", kVideos, Order::kUpdated},
     {"ChannelsCreated", kChannels, Order::kCreated},
@@ -53,6 +61,9 @@ constexpr std::array<PageOperation, 10> kPageOperations = {{
     {"ChannelVisibilityEvents", kChannelVisibility, Order::kEvent},
     {"VideoAssetsDeletedEvents", kVideoAssetsDeleted, Order::kEvent},
     {"ChannelAssetsDeletedEvents", kChannelAssetsDeleted, Order::kEvent},
+    {"DistributionBucketsUpdated", kDistributionBuckets, Order::kUpdated},
+    {"DistributionOperatorsUpdated", kDistributionOperators, Order::kUpdated},
+    {"StorageBagsUpdated", kStorageBags, Order::kUpdated},
 }};
 
 constexpr std::string_view kHeadOperation = "IngestHead";
@@ -712,7 +723,7 @@ std::shared_ptr<FakeQueryNode::StoredNode> FakeQueryNode::Store(size_t collectio
   } else {
     s->anonymous = true;
   }
-  const bool in_head = collection != kCategories;
+  const bool in_head = collection != kCategories && !IsDistributionCollection(collection);
   if (IsEventCollection(collection)) {
     const json* in_block = Field(node, "inBlock");
     if (const auto block = IntegerKey(in_block)) {
@@ -1129,6 +1140,73 @@ FakeQueryNode::Answer FakeQueryNode::RunPage(const PageRequest& page, bool empty
   }
   body += "]}}}";
   return {200, std::move(body)};
+}
+
+void FakeQueryNode::PutDistributionBucket(json node) {
+  std::vector<json> nodes;
+  nodes.push_back(std::move(node));
+  Put(kDistributionBuckets, std::move(nodes));
+}
+
+void FakeQueryNode::PutDistributionOperator(json node) {
+  std::vector<json> nodes;
+  nodes.push_back(std::move(node));
+  Put(kDistributionOperators, std::move(nodes));
+}
+
+void FakeQueryNode::PutStorageBag(json node) {
+  std::vector<json> nodes;
+  nodes.push_back(std::move(node));
+  Put(kStorageBags, std::move(nodes));
+}
+
+void FakeQueryNode::ServeBag(const std::string& bag_id, const std::vector<std::string>& endpoints) {
+  std::string at;
+  {
+    std::lock_guard lock(mu_);
+    at = IsoTime(distribution_clock_ms_);
+    distribution_clock_ms_ += 1000;
+  }
+  PutDistributionBucket(MakeDistributionBucket("0:0", true, at));
+  for (size_t i = 0; i < endpoints.size(); ++i) {
+    PutDistributionOperator(MakeDistributionOperator("0:0", static_cast<int64_t>(i), "ACTIVE", endpoints[i], at));
+  }
+  PutStorageBag(MakeStorageBag(bag_id, {"0:0"}, at));
+}
+
+json FakeQueryNode::MakeDistributionBucket(const std::string& id, bool distributing, std::string updated_at_iso) {
+  std::string family = id.substr(0, id.find(':'));
+  std::string index = id.find(':') == std::string::npos ? "0" : id.substr(id.find(':') + 1);
+  return {{"id", id},
+          {"createdAt", updated_at_iso},
+          {"updatedAt", updated_at_iso},
+          {"family", {{"id", family}}},
+          {"bucketIndex", std::stoll(index)},
+          {"distributing", distributing},
+          {"acceptingNewBags", true}};
+}
+
+json FakeQueryNode::MakeDistributionOperator(const std::string& bucket_id, int64_t worker_id, std::string status,
+                                             json node_endpoint, std::string updated_at_iso) {
+  return {{"id", bucket_id + "-" + std::to_string(worker_id)},
+          {"createdAt", updated_at_iso},
+          {"updatedAt", updated_at_iso},
+          {"distributionBucket", {{"id", bucket_id}}},
+          {"workerId", worker_id},
+          {"status", std::move(status)},
+          {"metadata", node_endpoint.is_null() ? json(nullptr) : json{{"nodeEndpoint", std::move(node_endpoint)}}}};
+}
+
+json FakeQueryNode::MakeStorageBag(const std::string& bag_id, const std::vector<std::string>& bucket_ids,
+                                   std::string updated_at_iso) {
+  json buckets = json::array();
+  for (const std::string& id : bucket_ids) {
+    buckets.push_back({{"id", id}});
+  }
+  return {{"id", bag_id},
+          {"createdAt", updated_at_iso},
+          {"updatedAt", updated_at_iso},
+          {"distributionBuckets", std::move(buckets)}};
 }
 
 void FakeQueryNode::PutBag(const std::string& bag_id, json bag) {

@@ -125,6 +125,14 @@ class FakeQueryNode {
   void PutChannel(nlohmann::json node);
   void PutCategory(nlohmann::json node);
   void PutEvent(EventKind kind, nlohmann::json node);
+  // The distribution side (services/ingest/queries/distribution.graphql), served by updatedAt
+  // like the other *Updated operations; nodes are served as given so hostile ones reach the client.
+  void PutDistributionBucket(nlohmann::json node);
+  void PutDistributionOperator(nlohmann::json node);
+  void PutStorageBag(nlohmann::json node);
+  // Puts bag `bag_id` in distributing bucket "0:0" whose ACTIVE operators (worker ids 0, 1, ...)
+  // have these node endpoints; every call is stamped one second after the previous one.
+  void ServeBag(const std::string& bag_id, const std::vector<std::string>& endpoints);
   // What BagDistributors (services/probe/queries) answers as `bag` for `bag_id`, served as
   // given so hostile bags reach the client; an unknown bag is answered with null.
   void PutBag(const std::string& bag_id, nlohmann::json bag);
@@ -151,6 +159,13 @@ class FakeQueryNode {
   static nlohmann::json MakeVideo(int64_t id, int64_t block, std::string created_at_iso,
                                   std::string channel_id);
   static nlohmann::json MakeChannel(int64_t id, int64_t block, std::string created_at_iso);
+  // Distribution nodes as distribution.graphql selects them; createdAt equals updatedAt. A
+  // null `node_endpoint` gives an operator without metadata.
+  static nlohmann::json MakeDistributionBucket(const std::string& id, bool distributing, std::string updated_at_iso);
+  static nlohmann::json MakeDistributionOperator(const std::string& bucket_id, int64_t worker_id, std::string status,
+                                                 nlohmann::json node_endpoint, std::string updated_at_iso);
+  static nlohmann::json MakeStorageBag(const std::string& bag_id, const std::vector<std::string>& bucket_ids,
+                                       std::string updated_at_iso);
   // A bag in one distributing bucket whose ACTIVE operators have these node endpoints.
   static nlohmann::json MakeBag(const std::string& bag_id, const std::vector<std::string>& endpoints);
   static nlohmann::json MakeCategory(std::string id, int64_t block, std::string created_at_iso);
@@ -190,9 +205,9 @@ class FakeQueryNode {
   static std::string BlockIso(int64_t block);
 
  private:
-  // One collection per list the documents page through (videos, channels, categories, and the
-  // four event kinds); numbered in the .cpp.
-  static constexpr size_t kCollectionCount = 7;
+  // One collection per list the documents page through (videos, channels, categories, the
+  // four event kinds, distribution buckets, their operators, storage bags); numbered in the .cpp.
+  static constexpr size_t kCollectionCount = 10;
   // Entities have a created and an updated order; events use only the first index.
   static constexpr size_t kIndexCount = 2;
 
@@ -238,6 +253,7 @@ class FakeQueryNode {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   CollectionData collections_[kCollectionCount] ABSL_GUARDED_BY(mu_);
   uint64_t anonymous_ids_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t distribution_clock_ms_ ABSL_GUARDED_BY(mu_) = kGenesisUnixMs;
   std::unordered_map<std::string, std::string> bags_ ABSL_GUARDED_BY(mu_);
   std::deque<PendingFault> faults_ ABSL_GUARDED_BY(mu_);
   bool repeat_last_item_ ABSL_GUARDED_BY(mu_) = false;

@@ -12,7 +12,15 @@
 
 namespace curation::ingest {
 
-enum class Entity { kVideo, kChannel, kCategory, kModeratorEvent };
+enum class Entity {
+  kVideo,
+  kChannel,
+  kCategory,
+  kModeratorEvent,
+  kDistributionBucket,
+  kDistributionOperator,
+  kStorageBag,
+};
 
 /// Block-keyed streams read new items by `createdInBlock`/`inBlock`; time-keyed streams
 /// read changed items by `updatedAt`.
@@ -26,10 +34,13 @@ struct StreamSpec {
   KeyKind key_kind;
   std::string event_kind;     // moderator events: "video_visibility", ...
   std::string event_target;   // moderator events: "video" or "channel"
+  /// A time-keyed stream with no block-keyed partner (the distribution side carries no block
+  /// height): its first pass reads from the beginning instead of from the head's time.
+  bool from_start = false;
 };
 
-/// Every stream, in the order a poll reads them (categories and channels before the videos
-/// that refer to them).
+/// Every stream, in the order a poll reads them (the distribution side, categories and channels
+/// before the videos that refer to them: a new video's probe finds its bag's distributors).
 const std::vector<StreamSpec>& Streams();
 
 /// A stream's high-water mark: a block for block-keyed streams, milliseconds since the
