@@ -67,7 +67,6 @@ constexpr std::array<PageOperation, 13> kPageOperations = {{
 }};
 
 constexpr std::string_view kHeadOperation = "IngestHead";
-constexpr std::string_view kBagOperation = "BagDistributors";
 
 // IngestHead's fields, in the document's order, with the collection each reads.
 constexpr std::array<std::pair<std::string_view, size_t>, 7> kHeadFields = {{
@@ -932,7 +931,7 @@ FakeQueryNode::ParsedRequest FakeQueryNode::Parse(const httplib::Request& req) {
       doc.operations.end()) {
     return fail("Unknown operation named \"" + parsed.operation + "\".");
   }
-  if (parsed.operation != kHeadOperation && parsed.operation != kBagOperation &&
+  if (parsed.operation != kHeadOperation &&
       !FindPageOperation(parsed.operation)) {
     return fail("The fake query node does not implement operation \"" + parsed.operation +
                 "\".");
@@ -1005,9 +1004,6 @@ FakeQueryNode::Answer FakeQueryNode::Execute(const ParsedRequest& request,
                                              bool empty_page_with_next) {
   if (request.operation == kHeadOperation) {
     return RunHead();
-  }
-  if (request.operation == kBagOperation) {
-    return RunBag(request.variables);
   }
   const PageOperation& op = *FindPageOperation(request.operation);
   const json& variables = request.variables;
@@ -1207,32 +1203,6 @@ json FakeQueryNode::MakeStorageBag(const std::string& bag_id, const std::vector<
           {"createdAt", updated_at_iso},
           {"updatedAt", updated_at_iso},
           {"distributionBuckets", std::move(buckets)}};
-}
-
-void FakeQueryNode::PutBag(const std::string& bag_id, json bag) {
-  std::lock_guard lock(mu_);
-  bags_[bag_id] = bag.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-json FakeQueryNode::MakeBag(const std::string& bag_id, const std::vector<std::string>& endpoints) {
-  json operators = json::array();
-  for (size_t i = 0; i < endpoints.size(); ++i) {
-    operators.push_back({{"workerId", static_cast<int64_t>(i)},
-                         {"status", "ACTIVE"},
-                         {"metadata", {{"nodeEndpoint", endpoints[i]}}}});
-  }
-  return {{"id", bag_id},
-          {"distributionBuckets", json::array({{{"id", "0:0"}, {"distributing", true}, {"operators", operators}}})}};
-}
-
-FakeQueryNode::Answer FakeQueryNode::RunBag(const json& variables) const {
-  const json* bag = Field(variables, "bag");
-  if (bag == nullptr || !bag->is_string()) {
-    return Answer{400, ErrorsBody("Variable \"$bag\" of required type \"ID!\" was not provided.", false)};
-  }
-  std::lock_guard lock(mu_);
-  auto found = bags_.find(bag->get<std::string>());
-  return Answer{200, std::string(R"({"data":{"bag":)") + (found == bags_.end() ? "null" : found->second) + "}}"};
 }
 
 FakeQueryNode::Answer FakeQueryNode::RunHead() const {

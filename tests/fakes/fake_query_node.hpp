@@ -133,9 +133,6 @@ class FakeQueryNode {
   // Puts bag `bag_id` in distributing bucket "0:0" whose ACTIVE operators (worker ids 0, 1, ...)
   // have these node endpoints; every call is stamped one second after the previous one.
   void ServeBag(const std::string& bag_id, const std::vector<std::string>& endpoints);
-  // What BagDistributors (services/probe/queries) answers as `bag` for `bag_id`, served as
-  // given so hostile bags reach the client; an unknown bag is answered with null.
-  void PutBag(const std::string& bag_id, nlohmann::json bag);
   // Returns false when no video has that id.
   bool RemoveVideo(const std::string& id);
 
@@ -166,8 +163,6 @@ class FakeQueryNode {
                                                  nlohmann::json node_endpoint, std::string updated_at_iso);
   static nlohmann::json MakeStorageBag(const std::string& bag_id, const std::vector<std::string>& bucket_ids,
                                        std::string updated_at_iso);
-  // A bag in one distributing bucket whose ACTIVE operators have these node endpoints.
-  static nlohmann::json MakeBag(const std::string& bag_id, const std::vector<std::string>& endpoints);
   static nlohmann::json MakeCategory(std::string id, int64_t block, std::string created_at_iso);
 
   // ContentActor union members as the ActorFields fragment selects them.
@@ -240,7 +235,6 @@ class FakeQueryNode {
   Answer Execute(const ParsedRequest& request, bool empty_page_with_next);
   Answer RunPage(const PageRequest& page, bool empty_page_with_next);
   Answer RunHead() const;
-  Answer RunBag(const nlohmann::json& variables) const;
   PageSlice Slice(const PageRequest& page) const;
   void ServeHugeBody(httplib::Response& res);
   // Waits up to `delay`; returns early when the server is stopping.
@@ -254,7 +248,6 @@ class FakeQueryNode {
   CollectionData collections_[kCollectionCount] ABSL_GUARDED_BY(mu_);
   uint64_t anonymous_ids_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t distribution_clock_ms_ ABSL_GUARDED_BY(mu_) = kGenesisUnixMs;
-  std::unordered_map<std::string, std::string> bags_ ABSL_GUARDED_BY(mu_);
   std::deque<PendingFault> faults_ ABSL_GUARDED_BY(mu_);
   bool repeat_last_item_ ABSL_GUARDED_BY(mu_) = false;
   bool reverse_within_page_ ABSL_GUARDED_BY(mu_) = false;
