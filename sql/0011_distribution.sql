@@ -1,7 +1,8 @@
 -- Ingest: the distribution side of the chain, so probe finds a video's distributor nodes in
 -- the database instead of asking the query node itself: distribution buckets, their operators
 -- (with the node endpoint they declare) and each storage bag's distribution buckets. Every
--- row is the query node's latest copy, read by updatedAt (docs/ingest.md).
+-- row is the query node's latest copy; buckets and operators it deleted are deleted here
+-- (docs/ingest.md).
 
 CREATE TABLE ingest.distribution_buckets (
     id                 text PRIMARY KEY,  -- "{familyId}:{bucketIndex}"

@@ -595,11 +595,12 @@ TEST(PageParserTest, TimesATimePointCannotHoldAreRejectedNotWrapped) {
 }
 
 }  // namespace
-// Issue 15: the distribution side is read like the rest, by updatedAt: everything on the first
-// pass, then only what changed since the mark (less the overlap); a bag's buckets and an
-// operator's status and endpoint follow their latest copy. Endpoints are data: stored as the
-// chain gives them, never requested by ingest.
-TEST_F(IngestTest, DistributionSideIsReadIncrementallyAndEndpointsAreKeptAsData) {
+// Issue 15: the distribution side. Bags are read by updatedAt: everything on the first pass,
+// then only what changed since the mark (less the overlap). Buckets and operators, which the
+// query node deletes, are read whole on every pass and what it no longer has is deleted. Every
+// row follows its latest copy. Endpoints are data: stored as the chain gives them, never
+// requested by ingest.
+TEST_F(IngestTest, DistributionSideIsReadAndEndpointsAreKeptAsData) {
   fakes::FakeDistributor trap;  // an operator's endpoint: ingest must never reach it
   const std::string t1 = FakeQueryNode::BlockIso(100), t2 = FakeQueryNode::BlockIso(200);
   fake_.PutDistributionBucket(FakeQueryNode::MakeDistributionBucket("0:0", true, t1));
@@ -635,10 +636,13 @@ TEST_F(IngestTest, DistributionSideIsReadIncrementallyAndEndpointsAreKeptAsData)
   fake_.PutStorageBag(FakeQueryNode::MakeStorageBag("dynamic:channel:1", {"0:0", "0:1"}, t2));
   fake_.ClearRequests();
   ASSERT_TRUE(ingestor_->PollOnce().ok());
+  // Bags are read from their mark; buckets and operators, which the query node deletes, whole.
   for (const auto& request : fake_.Requests()) {
-    if (request.operation == "DistributionBucketsUpdated" || request.operation == "DistributionOperatorsUpdated" ||
-        request.operation == "StorageBagsUpdated") {
-      EXPECT_NE(request.variables["since"], "1970-01-01T00:00:00.000Z") << request.operation << " read from its mark";
+    if (request.operation == "StorageBagsUpdated") {
+      EXPECT_NE(request.variables["since"], "1970-01-01T00:00:00.000Z") << "bags read from their mark";
+    }
+    if (request.operation == "DistributionBucketsUpdated" || request.operation == "DistributionOperatorsUpdated") {
+      EXPECT_EQ(request.variables["since"], "1970-01-01T00:00:00.000Z") << request.operation << " read whole";
     }
   }
   EXPECT_EQ(Scalar("SELECT distributing FROM ingest.distribution_buckets WHERE id = '0:1'"), "t");
@@ -650,10 +654,32 @@ TEST_F(IngestTest, DistributionSideIsReadIncrementallyAndEndpointsAreKeptAsData)
 
   fake_.PutDistributionOperator(FakeQueryNode::MakeDistributionOperator("0:0", 3, "INVITED", "https://stale.example/",
                                                                         FakeQueryNode::BlockIso(150)));
-  Scalar("UPDATE ingest.cursors SET mark_time = '1970-01-01' WHERE stream = 'distribution.operators'");
   ASSERT_TRUE(ingestor_->PollOnce().ok());
   EXPECT_EQ(Scalar("SELECT status || ' ' || node_endpoint FROM ingest.distribution_operators WHERE id = '0:0-3'"),
             "active https://node-c.example/");
+
+  // What the query node deletes (an operator removed, a bucket deleted) no updatedAt shows: the
+  // whole read finds it gone. An operator whose new copy is malformed keeps its last good one.
+  ASSERT_TRUE(fake_.RemoveDistributionOperator("0:0-2"));
+  ASSERT_TRUE(fake_.RemoveDistributionBucket("0:1"));
+  json broken = FakeQueryNode::MakeDistributionOperator("0:0", 1, "RETIRED", "https://broken.example/", t2);
+  fake_.PutDistributionOperator(broken);
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Scalar("SELECT string_agg(id, ',' ORDER BY id) FROM ingest.distribution_operators"), "0:0-1,0:0-3,0:1-4");
+  EXPECT_EQ(Scalar("SELECT node_endpoint FROM ingest.distribution_operators WHERE id = '0:0-1'"), trap.Url());
+  EXPECT_EQ(Scalar("SELECT string_agg(id, ',' ORDER BY id) FROM ingest.distribution_buckets"), "0:0");
+
+  // A whole read that fails on its second page (3 items a page) deletes nothing.
+  ASSERT_TRUE(fake_.RemoveDistributionOperator("0:0-3"));
+  fake_.InjectFault({.kind = Fault::Kind::kDelay, .operation = "DistributionOperatorsUpdated"});
+  fake_.InjectFault({.kind = Fault::Kind::kHttpStatus, .http_status = 503, .operation = "DistributionOperatorsUpdated"});
+  fake_.PutDistributionOperator(FakeQueryNode::MakeDistributionOperator("0:0", 5, "ACTIVE", "https://e.example/", t2));
+  fake_.PutDistributionOperator(FakeQueryNode::MakeDistributionOperator("0:0", 6, "ACTIVE", "https://f.example/", t2));
+  EXPECT_FALSE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Count("ingest.distribution_operators", "id = '0:0-3'"), 1);
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Scalar("SELECT string_agg(id, ',' ORDER BY id) FROM ingest.distribution_operators"),
+            "0:0-1,0:0-5,0:0-6,0:1-4");
 
   EXPECT_TRUE(trap.Requests().empty()) << "ingest requested an operator's endpoint";
 }

@@ -182,6 +182,11 @@ std::vector<db::PreparedStatement> BuildStatements() {
       {"ingest.upsert_distribution_operators",
        absl::StrCat("WITH ", Incoming(kDistributionOperatorColumns), " ",
                     Upsert("ingest.distribution_operators", kDistributionOperatorColumns, ""))},
+      // What a full read did not find, the query node no longer has.
+      {"ingest.delete_absent_distribution_buckets",
+       "DELETE FROM ingest.distribution_buckets WHERE id NOT IN (SELECT json_array_elements_text($1::json))"},
+      {"ingest.delete_absent_distribution_operators",
+       "DELETE FROM ingest.distribution_operators WHERE id NOT IN (SELECT json_array_elements_text($1::json))"},
       {"ingest.upsert_storage_bags",
        absl::StrCat("WITH ", Incoming(kStorageBagColumns), " ", Upsert("ingest.storage_bags", kStorageBagColumns, ""))},
       {"ingest.insert_rejected",
@@ -339,6 +344,25 @@ absl::Status IngestStore::StorePage(const StreamSpec& stream, const EncodedPage&
     if (saved[0].as<int64_t>() == 0) {
       return absl::AbortedError(absl::StrCat("stream ", stream.name, " was rewound by a backfill; reloading its mark"));
     }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status IngestStore::DeleteAbsent(const StreamSpec& stream, const std::vector<std::string>& present) {
+  const char* statement = nullptr;
+  switch (stream.entity) {
+    case Entity::kDistributionBucket: statement = "ingest.delete_absent_distribution_buckets"; break;
+    case Entity::kDistributionOperator: statement = "ingest.delete_absent_distribution_operators"; break;
+    case Entity::kVideo:
+    case Entity::kChannel:
+    case Entity::kCategory:
+    case Entity::kModeratorEvent:
+    case Entity::kStorageBag:
+      return absl::InternalError(absl::StrCat("stream ", stream.name, " is not read whole"));
+  }
+  std::string ids = Dump(json(present));
+  return pool_.InTransaction([&](pqxx::work& tx) {
+    tx.exec_prepared(statement, ids);
     return absl::OkStatus();
   });
 }

@@ -792,9 +792,15 @@ void FakeQueryNode::Put(size_t collection, std::vector<json> nodes) {
   }
 }
 
-bool FakeQueryNode::RemoveVideo(const std::string& id) {
+bool FakeQueryNode::RemoveVideo(const std::string& id) { return Remove(kVideos, id); }
+
+bool FakeQueryNode::RemoveDistributionBucket(const std::string& id) { return Remove(kDistributionBuckets, id); }
+
+bool FakeQueryNode::RemoveDistributionOperator(const std::string& id) { return Remove(kDistributionOperators, id); }
+
+bool FakeQueryNode::Remove(size_t collection, const std::string& id) {
   std::lock_guard lock(mu_);
-  CollectionData& data = collections_[kVideos];
+  CollectionData& data = collections_[collection];
   const auto it = data.by_id.find(id);
   if (it == data.by_id.end()) {
     return false;

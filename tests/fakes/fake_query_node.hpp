@@ -135,6 +135,10 @@ class FakeQueryNode {
   void ServeBag(const std::string& bag_id, const std::vector<std::string>& endpoints);
   // Returns false when no video has that id.
   bool RemoveVideo(const std::string& id);
+  // As the query node deletes them (a bucket deleted, an operator removed or its invitation
+  // cancelled); false when there is none with that id.
+  bool RemoveDistributionBucket(const std::string& id);
+  bool RemoveDistributionOperator(const std::string& id);
 
   void InjectFault(Fault fault, int times = 1);
   void ClearFaults();
@@ -229,6 +233,7 @@ class FakeQueryNode {
   // Serializes `node` and extracts its keys; needs no lock.
   static std::shared_ptr<StoredNode> Store(size_t collection, nlohmann::json node);
   void Put(size_t collection, std::vector<nlohmann::json> nodes);
+  bool Remove(size_t collection, const std::string& id);
   void Handle(const httplib::Request& req, httplib::Response& res);
   void Respond(const httplib::Request& req, httplib::Response& res);
   std::optional<Fault> TakeFault(const std::string& operation);

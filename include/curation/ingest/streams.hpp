@@ -37,7 +37,14 @@ struct StreamSpec {
   /// A time-keyed stream with no block-keyed partner (the distribution side carries no block
   /// height): its first pass reads from the beginning instead of from the head's time.
   bool from_start = false;
+  /// Read whole on every pass (at most kMaxFullReadItems), and rows the query node no longer
+  /// has are deleted: for entities it deletes (distribution buckets and operators), which no
+  /// updatedAt shows.
+  bool full_read = false;
 };
+
+/// The most items a full-read stream may hold; past it the pass fails and deletes nothing.
+inline constexpr size_t kMaxFullReadItems = 10000;
 
 /// Every stream, in the order a poll reads them (the distribution side, categories and channels
 /// before the videos that refer to them: a new video's probe finds its bag's distributors).
