@@ -15,16 +15,15 @@
 #include <curation/alert/alert_service.hpp>
 #include <curation/alert/courier.hpp>
 #include <curation/alert/monitor.hpp>
-#include <curation/ingest/query_node_client.hpp>
 #include <curation/probe/probe_sandbox.hpp>
 #include <curation/probe/probe_store.hpp>
 #include <curation/probe/source_resolver.hpp>
 #include <curation/server/grpc_host.hpp>
 
 #include "auth_fixture.hpp"
+#include "distribution_rows.hpp"
 #include "fakes/fake_distributor.hpp"
 #include "fakes/fake_orion.hpp"
-#include "fakes/fake_query_node.hpp"
 #include "fakes/fake_receiver.hpp"
 #include "media_fixtures.hpp"
 #include "postgres_fixture.hpp"
@@ -34,7 +33,6 @@ namespace {
 
 using fakes::FakeDistributor;
 using fakes::FakeOrion;
-using fakes::FakeQueryNode;
 using fakes::FakeReceiver;
 using testing::MediaFixtures;
 using namespace std::chrono_literals;
@@ -42,6 +40,9 @@ using namespace std::chrono_literals;
 std::vector<db::PreparedStatement> Statements() {
   auto statements = AlertStore::Statements();
   for (auto& statement : probe::ProbeStore::Statements()) {
+    statements.push_back(statement);
+  }
+  for (auto& statement : probe::SourceResolver::Statements()) {
     statements.push_back(statement);
   }
   return statements;
@@ -86,13 +87,12 @@ class AlertTest : public testing::DatabaseTest {
     pool_ = MakePool(Statements());
     store_ = std::make_unique<AlertStore>(*pool_);
     probe_store_ = std::make_unique<probe::ProbeStore>(*pool_);
-    query_node_client_ = std::make_unique<ingest::QueryNodeClient>(query_node_.Url(), 5s, 1 << 20);
-    resolver_ = std::make_unique<probe::SourceResolver>(*query_node_client_, clock_, 1min);
+    resolver_ = std::make_unique<probe::SourceResolver>(*pool_, clock_, 1min);
     sandbox_ = std::make_unique<probe::ProbeSandbox>(
         probe::SandboxOptions{.worker_path = PROBE_WORKER_PATH, .allow_addresses = {"127.0.0.1/32"}, .workers = 1});
     probes_ = std::make_unique<probe::ProbeService>(*probe_store_, *resolver_, *sandbox_, metrics_,
                                                     probe::ProbeServiceOptions{.host_interval = 0ms});
-    query_node_.PutBag("dynamic:channel:1", FakeQueryNode::MakeBag("dynamic:channel:1", {node_a_.Url(), node_b_.Url()}));
+    Scalar(testing::ServeBagSql("dynamic:channel:1", {node_a_.Url(), node_b_.Url()}));
 
     config_.orion_url = orion_.Url();
     config_.orion_timeout = 5s;
@@ -197,14 +197,12 @@ class AlertTest : public testing::DatabaseTest {
   ManualClock clock_{TimePoint(std::chrono::hours(500000))};
   MetricsRegistry metrics_;
   FakeOrion orion_;
-  FakeQueryNode query_node_;
   FakeDistributor node_a_, node_b_, storage_;
   FakeReceiver discord_, pagerduty_, alertmanager_;
   AlertConfig config_;
   std::unique_ptr<db::Pool> pool_;
   std::unique_ptr<AlertStore> store_;
   std::unique_ptr<probe::ProbeStore> probe_store_;
-  std::unique_ptr<ingest::QueryNodeClient> query_node_client_;
   std::unique_ptr<probe::SourceResolver> resolver_;
   std::unique_ptr<probe::ProbeSandbox> sandbox_;
   std::unique_ptr<probe::ProbeService> probes_;

@@ -240,7 +240,8 @@ class RoleMatrixTest : public testing::DatabaseTest {
     DatabaseTest::SetUp();
     auto statements = ingest::IngestStore::Statements();
     for (auto* more :
-         {&probe::ProbeStore::Statements, &review::ReviewStore::Statements, &modlog::LogStore::Statements}) {
+         {&probe::ProbeStore::Statements, &probe::SourceResolver::Statements, &review::ReviewStore::Statements,
+          &modlog::LogStore::Statements}) {
       for (auto& statement : more()) {
         statements.push_back(std::move(statement));
       }
@@ -258,8 +259,7 @@ class RoleMatrixTest : public testing::DatabaseTest {
 
     // Nothing here may reach a node: allowed calls carry arguments refused before any probe.
     probe_store_ = std::make_unique<probe::ProbeStore>(*pool_);
-    query_node_ = std::make_unique<ingest::QueryNodeClient>("http://127.0.0.1:9/graphql", 1s, 1 << 20);
-    resolver_ = std::make_unique<probe::SourceResolver>(*query_node_, clock_, 1min);
+    resolver_ = std::make_unique<probe::SourceResolver>(*pool_, clock_, 1min);
     sandbox_ =
         std::make_unique<probe::ProbeSandbox>(probe::SandboxOptions{.worker_path = "/nonexistent", .workers = 1});
     probe_ = std::make_unique<probe::ProbeService>(*probe_store_, *resolver_, *sandbox_, metrics_,
@@ -423,7 +423,6 @@ class RoleMatrixTest : public testing::DatabaseTest {
   std::unique_ptr<ingest::IngestService> ingest_;
   std::unique_ptr<ingest::IngestGrpcService> ingest_grpc_;
   std::unique_ptr<probe::ProbeStore> probe_store_;
-  std::unique_ptr<ingest::QueryNodeClient> query_node_;
   std::unique_ptr<probe::SourceResolver> resolver_;
   std::unique_ptr<probe::ProbeSandbox> sandbox_;
   std::unique_ptr<probe::ProbeService> probe_;

@@ -614,7 +614,7 @@ TEST_F(CurationdTest, CuratorctlProbeGivesEveryFileItsVerdictAndNewVideosCarryOn
   video["thumbnailPhoto"]["size"] = std::to_string(fixtures["thumbnail.webp"].bytes.size());
   node.Put("/api/v1/assets/10", fixtures["h264_high10.mp4"].bytes, "video/mp4");
   node.Put("/api/v1/assets/11", fixtures["thumbnail.webp"].bytes, "image/webp");
-  fake_.PutBag("dynamic:channel:1", FakeQueryNode::MakeBag("dynamic:channel:1", {node.Url()}));
+  fake_.ServeBag("dynamic:channel:1", {node.Url()});
   fake_.PutVideos({video});
   auto daemon = StartDaemon("probe", {"--set", "probe.allow_addresses=127.0.0.1/32", "--set", "probe.host_interval=0ms"});
 
@@ -673,7 +673,7 @@ void CurationdTest::ExpectAnInterruptedProbeRecordsNothing(const std::function<v
   nlohmann::json video = FakeQueryNode::MakeVideo(5, 20, FakeQueryNode::BlockIso(20), "1");
   video["media"]["size"] = std::to_string(media.size());
   video["thumbnailPhoto"] = nullptr;
-  fake_.PutBag("dynamic:channel:1", FakeQueryNode::MakeBag("dynamic:channel:1", {node.Url()}));
+  fake_.ServeBag("dynamic:channel:1", {node.Url()});
   fake_.PutVideos({video});
   auto daemon = StartDaemon("probe-sigterm", {"--services", "ingest,probe", "--set", "probe.allow_addresses=127.0.0.1/32",
                                               "--set", "probe.host_interval=0ms", "--set", "probe.deadline=60s"});
@@ -1157,7 +1157,7 @@ TEST_F(CurationdTest, AClusterWithOneProcessPerServiceSurvivesAKillOfEachKind) {
   FakeDistributor node, second_node, storage;
   fakes::FakeReceiver discord;
   fake_.PutChannel(FakeQueryNode::MakeChannel(1, 1, FakeQueryNode::BlockIso(1)));
-  fake_.PutBag("dynamic:channel:1", FakeQueryNode::MakeBag("dynamic:channel:1", {node.Url(), second_node.Url()}));
+  fake_.ServeBag("dynamic:channel:1", {node.Url(), second_node.Url()});
   std::vector<nlohmann::json> videos;
   for (int id = 1; id <= kVideos; ++id) {
     nlohmann::json video = FakeQueryNode::MakeVideo(id, 10 + id, FakeQueryNode::BlockIso(10 + id), "1");

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -43,6 +44,8 @@ class FakeQueryNodeTest : public ::testing::Test {
     videos_doc_ = ReadDocument("videos.graphql");
     events_doc_ = ReadDocument("moderator_events.graphql");
     head_doc_ = ReadDocument("head.graphql");
+    distribution_doc_ = ReadDocument("distribution.graphql");
+    ASSERT_NE(distribution_doc_.find("query StorageBagsUpdated"), std::string::npos);
     ASSERT_NE(videos_doc_.find("query VideosCreated"), std::string::npos);
     ASSERT_NE(events_doc_.find("query VideoVisibilityEvents"), std::string::npos);
     ASSERT_NE(head_doc_.find("query IngestHead"), std::string::npos);
@@ -96,6 +99,7 @@ class FakeQueryNodeTest : public ::testing::Test {
   static inline std::string videos_doc_;
   static inline std::string events_doc_;
   static inline std::string head_doc_;
+  static inline std::string distribution_doc_;
 
   FakeQueryNode qn_;
   httplib::Client client_;
@@ -327,6 +331,54 @@ TEST_F(FakeQueryNodeTest, HeadReportsTheNewestItemOfEachStream) {
   EXPECT_EQ(data["channelVisibilitySetByModeratorEvents"], json::array());
   EXPECT_EQ(data["channelAssetsDeletedByModeratorEvents"], json::array());
   EXPECT_EQ(qn_.Requests().back().operation, "IngestHead");
+}
+
+// The distribution side (services/ingest/queries/distribution.graphql) is paged by updatedAt like
+// the other *Updated operations; nodes carry exactly the fields the document selects; a node
+// without updatedAt is never matched by `updatedAt_gt`; the head ignores these entities.
+TEST_F(FakeQueryNodeTest, DistributionOperationsPageByUpdatedAt) {
+  const std::string t1 = FakeQueryNode::BlockIso(10), t2 = FakeQueryNode::BlockIso(20);
+  qn_.PutDistributionBucket(FakeQueryNode::MakeDistributionBucket("0:1", true, t2));
+  qn_.PutDistributionBucket(FakeQueryNode::MakeDistributionBucket("0:0", false, t1));
+  json never_updated = FakeQueryNode::MakeDistributionBucket("0:2", true, t1);
+  never_updated["updatedAt"] = nullptr;
+  qn_.PutDistributionBucket(never_updated);
+  qn_.PutDistributionOperator(FakeQueryNode::MakeDistributionOperator("0:0", 4, "ACTIVE", "https://a.example/", t1));
+  qn_.ServeBag("dynamic:channel:1", {"https://b.example/"});
+
+  json buckets = Page(distribution_doc_, "DistributionBucketsUpdated", "1970-01-01T00:00:00.000Z", 10);
+  EXPECT_EQ(Ids(buckets), (std::vector<std::string>{"0:0", "0:1"}));
+  json later = Page(distribution_doc_, "DistributionBucketsUpdated", t1, 10);
+  EXPECT_EQ(Ids(later), (std::vector<std::string>{"0:1"}));
+
+  auto keys = [](const json& node) {
+    std::set<std::string> names;
+    for (const auto& [key, value] : node.items()) {
+      names.insert(key);
+    }
+    return names;
+  };
+  EXPECT_EQ(keys(buckets["edges"][0]["node"]),
+            (std::set<std::string>{"id", "createdAt", "updatedAt", "family", "bucketIndex", "distributing",
+                                   "acceptingNewBags"}));
+  json operators = Page(distribution_doc_, "DistributionOperatorsUpdated", "1970-01-01T00:00:00.000Z", 1);
+  ASSERT_EQ(operators["edges"].size(), 1u);
+  EXPECT_TRUE(operators["pageInfo"]["hasNextPage"].get<bool>());
+  EXPECT_EQ(keys(operators["edges"][0]["node"]),
+            (std::set<std::string>{"id", "createdAt", "updatedAt", "distributionBucket", "workerId", "status",
+                                   "metadata"}));
+  EXPECT_EQ(Ids(Page(distribution_doc_, "DistributionOperatorsUpdated", "1970-01-01T00:00:00.000Z", 1,
+                     operators["pageInfo"]["endCursor"].get<std::string>())),
+            (std::vector<std::string>{"0:0-4"}));
+  json bags = Page(distribution_doc_, "StorageBagsUpdated", "1970-01-01T00:00:00.000Z", 10);
+  ASSERT_EQ(Ids(bags), (std::vector<std::string>{"dynamic:channel:1"}));
+  EXPECT_EQ(bags["edges"][0]["node"]["distributionBuckets"], json::parse(R"([{"id":"0:0"}])"));
+  EXPECT_EQ(keys(bags["edges"][0]["node"]),
+            (std::set<std::string>{"id", "createdAt", "updatedAt", "distributionBuckets"}));
+
+  auto head = Post(head_doc_, "IngestHead", json::object());
+  ASSERT_TRUE(head);
+  EXPECT_EQ(json::parse(head->body)["data"]["videos"], json::array());
 }
 
 TEST_F(FakeQueryNodeTest, RejectsWhatARealServerRejects) {

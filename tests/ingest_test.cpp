@@ -8,6 +8,7 @@
 #include <curation/ingest/ingestor.hpp>
 #include <curation/ingest/page_parser.hpp>
 #include <curation/ingest/vocabulary.hpp>
+#include <fakes/fake_distributor.hpp>
 #include <fakes/fake_query_node.hpp>
 
 #include "postgres_fixture.hpp"
@@ -19,6 +20,15 @@ using namespace std::chrono_literals;
 using fakes::FakeQueryNode;
 using Fault = FakeQueryNode::Fault;
 using nlohmann::json;
+
+const StreamSpec& StreamNamed(const std::string& name) {
+  for (const StreamSpec& stream : Streams()) {
+    if (stream.name == name) {
+      return stream;
+    }
+  }
+  throw std::out_of_range("no stream " + name);
+}
 
 class IngestTest : public testing::DatabaseTest {
  protected:
@@ -320,7 +330,7 @@ TEST_F(IngestTest, BackfillRereadsWithoutDuplicatingAndWinsOverAnInFlightPoll) {
   EXPECT_EQ(Scalar("SELECT mark_block FROM ingest.cursors WHERE stream = 'videos.created'"), "-1");
 
   // A poll that loaded its cursor before the rewind may not overwrite it.
-  EXPECT_EQ(store_->StorePage(Streams()[4], EncodedPage{}, stale).code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(store_->StorePage(StreamNamed("videos.created"), EncodedPage{}, stale).code(), absl::StatusCode::kAborted);
   EXPECT_EQ(Scalar("SELECT mark_block FROM ingest.cursors WHERE stream = 'videos.created'"), "-1");
 
   fake_.ClearRequests();
@@ -466,7 +476,7 @@ TEST_F(IngestTest, AStaleCopyNeverOverwritesANewerOne) {
   auto page_of = [](const json& node) {
     return json{{"data", {{"page", {{"pageInfo", {{"hasNextPage", false}}}, {"edges", {{{"node", node}}}}}}}}}.dump();
   };
-  const StreamSpec& updated = Streams()[5];
+  const StreamSpec& updated = StreamNamed("videos.updated");
   ASSERT_EQ(updated.name, "videos.updated");
   auto store = [&](const json& node) {
     auto page = ParsePage(updated, page_of(node));
@@ -538,8 +548,7 @@ TEST(PageParserTest, StoresActorsInIngestsSpelling) {
 
 // Without the database: an unknown or missing __typename sets the event aside with the reason.
 TEST(PageParserTest, RejectsAnActorItDoesNotKnow) {
-  const StreamSpec& events = Streams()[6];
-  ASSERT_EQ(events.name, "events.video_visibility");
+  const StreamSpec& events = StreamNamed("events.video_visibility");
   for (const auto& [actor, reason] : std::vector<std::pair<json, std::string>>{
            {{{"__typename", "ContentActorCouncil"}}, "unknown actor.__typename ContentActorCouncil"},
            {{{"__typename", "ContentActorCurator\nx"}}, "unknown actor.__typename ContentActorCurator x"},
@@ -557,7 +566,7 @@ TEST(PageParserTest, RejectsAnActorItDoesNotKnow) {
 }
 
 TEST(PageParserTest, RejectsPagesThatAreNotAnswers) {
-  const StreamSpec& videos = Streams()[4];
+  const StreamSpec& videos = StreamNamed("videos.created");
   ASSERT_EQ(videos.name, "videos.created");
   EXPECT_EQ(ParsePage(videos, "").status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(ParsePage(videos, "[1,2]").status().code(), absl::StatusCode::kDataLoss);
@@ -579,7 +588,7 @@ TEST(PageParserTest, CutsLongTextAtACharacterBoundary) {
   }
   video["title"] = title + "x";
   json body = {{"data", {{"page", {{"pageInfo", {{"hasNextPage", false}}}, {"edges", {{{"node", video}}}}}}}}};
-  auto page = ParsePage(Streams()[4], body.dump(), TextLimits{.title = 999});
+  auto page = ParsePage(StreamNamed("videos.created"), body.dump(), TextLimits{.title = 999});
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->rows.size(), 1u);
   std::string stored = page->rows[0]["title"];
@@ -599,7 +608,7 @@ TEST(PageParserTest, ARejectedItemIsCutBetweenCharacters) {
     }
     video["description"] = description;
     json body = {{"data", {{"page", {{"pageInfo", {{"hasNextPage", false}}}, {"edges", {{{"node", video}}}}}}}}};
-    auto page = ParsePage(Streams()[4], body.dump());
+    auto page = ParsePage(StreamNamed("videos.created"), body.dump());
     ASSERT_TRUE(page.ok()) << page.status();
     ASSERT_EQ(page->rejected.size(), 1u);
     const std::string& raw = page->rejected[0].raw;
@@ -614,7 +623,7 @@ TEST(PageParserTest, ARejectedItemIsCutBetweenCharacters) {
 TEST(PageParserTest, GraphqlErrorTextIsNeutralised) {
   const json body = {{"errors", json::array({{{"message", "resolver\nfailed\xC2\x9B" "2J \xE2\x80\xAE" "txt"}}})},
                      {"data", nullptr}};
-  auto page = ParsePage(Streams()[4], body.dump());
+  auto page = ParsePage(StreamNamed("videos.created"), body.dump());
   ASSERT_FALSE(page.ok());
   EXPECT_EQ(page.status().code(), absl::StatusCode::kUnavailable);
   const std::string message(page.status().message());
@@ -631,12 +640,12 @@ TEST(PageParserTest, TimesATimePointCannotHoldAreRejectedNotWrapped) {
   json video = FakeQueryNode::MakeVideo(1, 1, "4048-03-01T12:00:06.000Z", "1");
   video["updatedAt"] = "2262-04-12T00:00:00.000Z";
   json body = {{"data", {{"page", {{"pageInfo", {{"hasNextPage", false}}}, {"edges", {{{"node", video}}}}}}}}};
-  auto created = ParsePage(Streams()[4], body.dump());
+  auto created = ParsePage(StreamNamed("videos.created"), body.dump());
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_TRUE(created->rows.empty());
   ASSERT_EQ(created->rejected.size(), 1u);
   EXPECT_EQ(created->rejected[0].reason, "missing or invalid createdAt");
-  const StreamSpec& updated = Streams()[5];
+  const StreamSpec& updated = StreamNamed("videos.updated");
   ASSERT_EQ(updated.name, "videos.updated");
   video["createdAt"] = FakeQueryNode::BlockIso(1);
   body["data"]["page"]["edges"][0]["node"] = video;
@@ -648,4 +657,147 @@ TEST(PageParserTest, TimesATimePointCannotHoldAreRejectedNotWrapped) {
 }
 
 }  // namespace
+// Issue 15: the distribution side. Bags are read by updatedAt: everything on the first pass,
+// then only what changed since the mark (less the overlap). Buckets and operators, which the
+// query node deletes, are read whole on every pass and what it no longer has is deleted. Every
+// row follows its latest copy. Endpoints are data: stored as the chain gives them, never
+// requested by ingest.
+TEST_F(IngestTest, DistributionSideIsReadAndEndpointsAreKeptAsData) {
+  fakes::FakeDistributor trap;  // an operator's endpoint: ingest must never reach it
+  const std::string t1 = FakeQueryNode::BlockIso(100), t2 = FakeQueryNode::BlockIso(200);
+  fake_.PutDistributionBucket(FakeQueryNode::MakeDistributionBucket("0:0", true, t1));
+  fake_.PutDistributionBucket(FakeQueryNode::MakeDistributionBucket("0:1", false, t1));
+  fake_.PutDistributionOperator(FakeQueryNode::MakeDistributionOperator("0:0", 1, "ACTIVE", trap.Url(), t1));
+  fake_.PutDistributionOperator(
+      FakeQueryNode::MakeDistributionOperator("0:0", 2, "ACTIVE", "http://169.254.169.254/latest/meta-data/", t1));
+  fake_.PutDistributionOperator(FakeQueryNode::MakeDistributionOperator("0:0", 3, "INVITED", "file:///etc/passwd", t1));
+  fake_.PutDistributionOperator(FakeQueryNode::MakeDistributionOperator("0:1", 4, "ACTIVE", nullptr, t1));
+  fake_.PutStorageBag(FakeQueryNode::MakeStorageBag("dynamic:channel:1", {"0:0"}, t1));
+  fake_.PutStorageBag(FakeQueryNode::MakeStorageBag("static:council", {}, t1));
+
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Count("ingest.distribution_buckets"), 2);
+  EXPECT_EQ(Scalar("SELECT string_agg(id || ':' || distributing, ',' ORDER BY id) FROM ingest.distribution_buckets"),
+            "0:0:true,0:1:false");
+  EXPECT_EQ(Count("ingest.distribution_operators"), 4);
+  EXPECT_EQ(Scalar("SELECT node_endpoint FROM ingest.distribution_operators WHERE id = '0:0-2'"),
+            "http://169.254.169.254/latest/meta-data/");
+  EXPECT_EQ(Scalar("SELECT status || ' ' || node_endpoint FROM ingest.distribution_operators WHERE id = '0:0-3'"),
+            "invited file:///etc/passwd");
+  EXPECT_EQ(Scalar("SELECT node_endpoint IS NULL FROM ingest.distribution_operators WHERE id = '0:1-4'"), "t");
+  EXPECT_EQ(Scalar("SELECT distribution_bucket_ids::text FROM ingest.storage_bags WHERE id = 'dynamic:channel:1'"),
+            "{0:0}");
+  EXPECT_EQ(Scalar("SELECT distribution_bucket_ids::text FROM ingest.storage_bags WHERE id = 'static:council'"), "{}");
+  EXPECT_EQ(Count("ingest.feed"), 0) << "the distribution side raises no review items";
+
+  // Changes: the bag joins bucket 0:1, which starts distributing; operator 3 becomes active at a
+  // new endpoint. A stale copy of operator 1 arriving late changes nothing.
+  fake_.PutDistributionBucket(FakeQueryNode::MakeDistributionBucket("0:1", true, t2));
+  fake_.PutDistributionOperator(
+      FakeQueryNode::MakeDistributionOperator("0:0", 3, "ACTIVE", "https://node-c.example/", t2));
+  fake_.PutStorageBag(FakeQueryNode::MakeStorageBag("dynamic:channel:1", {"0:0", "0:1"}, t2));
+  fake_.ClearRequests();
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  // Bags are read from their mark; buckets and operators, which the query node deletes, whole.
+  for (const auto& request : fake_.Requests()) {
+    if (request.operation == "StorageBagsUpdated") {
+      EXPECT_NE(request.variables["since"], "1970-01-01T00:00:00.000Z") << "bags read from their mark";
+    }
+    if (request.operation == "DistributionBucketsUpdated" || request.operation == "DistributionOperatorsUpdated") {
+      EXPECT_EQ(request.variables["since"], "1970-01-01T00:00:00.000Z") << request.operation << " read whole";
+    }
+  }
+  EXPECT_EQ(Scalar("SELECT distributing FROM ingest.distribution_buckets WHERE id = '0:1'"), "t");
+  EXPECT_EQ(Scalar("SELECT status || ' ' || node_endpoint FROM ingest.distribution_operators WHERE id = '0:0-3'"),
+            "active https://node-c.example/");
+  EXPECT_EQ(Scalar("SELECT distribution_bucket_ids::text FROM ingest.storage_bags WHERE id = 'dynamic:channel:1'"),
+            "{0:0,0:1}");
+  EXPECT_NE(Scalar("SELECT mark_time FROM ingest.cursors WHERE stream = 'distribution.operators'"), "");
+
+  fake_.PutDistributionOperator(FakeQueryNode::MakeDistributionOperator("0:0", 3, "INVITED", "https://stale.example/",
+                                                                        FakeQueryNode::BlockIso(150)));
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Scalar("SELECT status || ' ' || node_endpoint FROM ingest.distribution_operators WHERE id = '0:0-3'"),
+            "active https://node-c.example/");
+
+  // What the query node deletes (an operator removed, a bucket deleted) no updatedAt shows: the
+  // whole read finds it gone. An operator whose new copy is malformed keeps its last good one.
+  ASSERT_TRUE(fake_.RemoveDistributionOperator("0:0-2"));
+  ASSERT_TRUE(fake_.RemoveDistributionBucket("0:1"));
+  json broken = FakeQueryNode::MakeDistributionOperator("0:0", 1, "RETIRED", "https://broken.example/", t2);
+  fake_.PutDistributionOperator(broken);
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Scalar("SELECT string_agg(id, ',' ORDER BY id) FROM ingest.distribution_operators"), "0:0-1,0:0-3,0:1-4");
+  EXPECT_EQ(Scalar("SELECT node_endpoint FROM ingest.distribution_operators WHERE id = '0:0-1'"), trap.Url());
+  EXPECT_EQ(Scalar("SELECT string_agg(id, ',' ORDER BY id) FROM ingest.distribution_buckets"), "0:0");
+
+  // A whole read that fails on its second page (3 items a page) deletes nothing.
+  ASSERT_TRUE(fake_.RemoveDistributionOperator("0:0-3"));
+  fake_.InjectFault({.kind = Fault::Kind::kDelay, .operation = "DistributionOperatorsUpdated"});
+  fake_.InjectFault({.kind = Fault::Kind::kHttpStatus, .http_status = 503, .operation = "DistributionOperatorsUpdated"});
+  fake_.PutDistributionOperator(FakeQueryNode::MakeDistributionOperator("0:0", 5, "ACTIVE", "https://e.example/", t2));
+  fake_.PutDistributionOperator(FakeQueryNode::MakeDistributionOperator("0:0", 6, "ACTIVE", "https://f.example/", t2));
+  EXPECT_FALSE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Count("ingest.distribution_operators", "id = '0:0-3'"), 1);
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Scalar("SELECT string_agg(id, ',' ORDER BY id) FROM ingest.distribution_operators"),
+            "0:0-1,0:0-5,0:0-6,0:1-4");
+
+  EXPECT_TRUE(trap.Requests().empty()) << "ingest requested an operator's endpoint";
+}
+
+// A distribution record the chain or a broken query node sends malformed is set aside with its
+// reason; the good ones beside it are stored (what probe's own parser once dropped quietly).
+TEST_F(IngestTest, MalformedDistributionRecordsAreSetAsideWithTheirReason) {
+  const std::string t = FakeQueryNode::BlockIso(100);
+  json yes = FakeQueryNode::MakeDistributionBucket("0:0", true, t);
+  yes["distributing"] = "yes";
+  fake_.PutDistributionBucket(yes);
+  json nul = FakeQueryNode::MakeDistributionBucket("0:9", true, t);
+  nul["id"] = std::string("\0", 1);
+  fake_.PutDistributionBucket(nul);
+  fake_.PutDistributionBucket(FakeQueryNode::MakeDistributionBucket("0:2", true, t));
+
+  json retired = FakeQueryNode::MakeDistributionOperator("0:2", 1, "RETIRED", "https://retired.example/", t);
+  json listed = FakeQueryNode::MakeDistributionOperator("0:2", 3, "ACTIVE", "https://list-status.example/", t);
+  listed["status"] = json::array({"ACTIVE"});
+  json digits = FakeQueryNode::MakeDistributionOperator("0:2", 4, "ACTIVE", "https://wrong-type.example/", t);
+  digits["workerId"] = "4";
+  json fraction = FakeQueryNode::MakeDistributionOperator("0:2", 5, "ACTIVE", "https://float-worker.example/", t);
+  fraction["workerId"] = 5.5;
+  fraction["id"] = "0:2-5.5";
+  json string_metadata = FakeQueryNode::MakeDistributionOperator("0:2", 6, "ACTIVE", nullptr, t);
+  string_metadata["metadata"] = "https://string-metadata.example/";
+  fake_.PutDistributionOperator(retired);
+  fake_.PutDistributionOperator(listed);
+  fake_.PutDistributionOperator(digits);
+  fake_.PutDistributionOperator(fraction);
+  fake_.PutDistributionOperator(string_metadata);
+  fake_.PutDistributionOperator(FakeQueryNode::MakeDistributionOperator("0:2", 7, "ACTIVE", "https://good.example", t));
+
+  json object_buckets = FakeQueryNode::MakeStorageBag("dynamic:channel:2", {}, t);
+  object_buckets["distributionBuckets"] = json::object();
+  fake_.PutStorageBag(object_buckets);
+  json bad_entry = FakeQueryNode::MakeStorageBag("dynamic:channel:3", {"0:2"}, t);
+  bad_entry["distributionBuckets"].push_back("garbage");
+  fake_.PutStorageBag(bad_entry);
+  fake_.PutStorageBag(FakeQueryNode::MakeStorageBag("dynamic:channel:1", {"0:2"}, t));
+
+  ASSERT_TRUE(ingestor_->PollOnce().ok());
+  EXPECT_EQ(Scalar("SELECT string_agg(id, ',' ORDER BY id) FROM ingest.distribution_buckets"), "0:2");
+  EXPECT_EQ(Scalar("SELECT string_agg(id, ',' ORDER BY id) FROM ingest.distribution_operators"), "0:2-6,0:2-7");
+  EXPECT_EQ(Scalar("SELECT node_endpoint IS NULL FROM ingest.distribution_operators WHERE id = '0:2-6'"), "t");
+  EXPECT_EQ(Scalar("SELECT string_agg(id, ',' ORDER BY id) FROM ingest.storage_bags"), "dynamic:channel:1");
+  EXPECT_EQ(Scalar("SELECT string_agg(reason, ' | ' ORDER BY reason) FROM ingest.rejected_items"
+                   " WHERE stream = 'distribution.buckets'"),
+            "missing or invalid distributing | missing or invalid id");
+  EXPECT_EQ(Scalar("SELECT string_agg(coalesce(item_id, '?') || ': ' || reason, ' | ' ORDER BY item_id)"
+                   " FROM ingest.rejected_items WHERE stream = 'distribution.operators'"),
+            "0:2-1: missing or unknown status | 0:2-3: missing or unknown status | "
+            "0:2-4: missing or invalid workerId | 0:2-5.5: missing or invalid workerId");
+  EXPECT_EQ(Scalar("SELECT string_agg(item_id || ': ' || reason, ' | ' ORDER BY item_id) FROM ingest.rejected_items"
+                   " WHERE stream = 'distribution.bags'"),
+            "dynamic:channel:2: missing distributionBuckets | dynamic:channel:3: invalid distributionBuckets entry");
+}
+
 }  // namespace curation::ingest

@@ -22,9 +22,10 @@
 #include <curation/probe/probe_service.hpp>
 #include <curation/probe/probe_store.hpp>
 #include <curation/probe/source_resolver.hpp>
+#include <curation/server/module.hpp>
 
 #include "fakes/fake_distributor.hpp"
-#include "fakes/fake_query_node.hpp"
+#include "distribution_rows.hpp"
 #include "media_fixtures.hpp"
 #include "postgres_fixture.hpp"
 
@@ -32,7 +33,6 @@ namespace curation::probe {
 namespace {
 
 using fakes::FakeDistributor;
-using fakes::FakeQueryNode;
 using testing::MediaFixtures;
 using namespace std::chrono_literals;
 
@@ -414,64 +414,113 @@ TEST(ProbeSandboxTest, TheGuardHoldsInsideTheWorker) {
   EXPECT_TRUE(node.Requests().empty());
 }
 
-TEST(BagDistributorsTest, KeepsOnlyActiveOperatorsWithPlausibleEndpoints) {
-  auto parsed = ParseBagDistributors(R"({"data":{"bag":{"id":"dynamic:channel:1","distributionBuckets":[
-    {"id":"0:0","distributing":true,"operators":[
-      {"workerId":1,"status":"ACTIVE","metadata":{"nodeEndpoint":"https://node-a.example/"}},
-      {"workerId":2,"status":"ACTIVE","metadata":{"nodeEndpoint":"https://node-b.example"}},
-      {"workerId":3,"status":"INVITED","metadata":{"nodeEndpoint":"https://invited.example/"}},
-      {"workerId":4,"status":"ACTIVE","metadata":{"nodeEndpoint":"file:///etc/passwd"}},
-      {"workerId":5,"status":"ACTIVE","metadata":{"nodeEndpoint":"http://a b/"}},
-      {"workerId":6,"status":"ACTIVE","metadata":null},
-      {"workerId":"7","status":"ACTIVE","metadata":{"nodeEndpoint":"https://wrong-type.example/"}},
-      {"workerId":8,"status":"ACTIVE","metadata":{"nodeEndpoint":42}}]},
-    {"id":"0:1","distributing":false,"operators":[
-      {"workerId":9,"status":"ACTIVE","metadata":{"nodeEndpoint":"https://not-distributing.example/"}}]},
-    "garbage"]}}})");
+// The selection rules that once read the query node's answer now read ingest's rows
+// (ingest.storage_bags, distribution_buckets, distribution_operators): the same cases, the same
+// distributors kept, in the bag's bucket order and each bucket's worker order.
+class BagDistributorsTest : public testing::DatabaseTest {
+ protected:
+  void SetUp() override {
+    DatabaseTest::SetUp();
+    pool_ = MakePool(SourceResolver::Statements());
+    resolver_ = std::make_unique<SourceResolver>(*pool_, clock_, 1min);
+  }
+
+  void PutBucket(const std::string& id, bool distributing) {
+    Scalar("INSERT INTO ingest.distribution_buckets (id, family_id, distributing, accepting_new_bags, created_at)"
+           " VALUES ('" + id + "', '0', " + (distributing ? "true" : "false") + ", true, now())");
+  }
+  // `endpoint` is an SQL expression (NULL for an operator without metadata).
+  void PutOperator(const std::string& bucket, int worker, const std::string& status, const std::string& endpoint) {
+    Scalar("INSERT INTO ingest.distribution_operators (id, bucket_id, worker_id, status, node_endpoint, created_at)"
+           " VALUES ('" + bucket + "-" + std::to_string(worker) + "', '" + bucket + "', " + std::to_string(worker) +
+           ", '" + status + "', " + endpoint + ", now())");
+  }
+
+  ManualClock clock_{TimePoint(std::chrono::hours(500000))};
+  std::unique_ptr<db::Pool> pool_;
+  std::unique_ptr<SourceResolver> resolver_;
+};
+
+TEST_F(BagDistributorsTest, KeepsOnlyActiveOperatorsWithPlausibleEndpoints) {
+  PutBucket("0:0", true);
+  PutOperator("0:0", 1, "active", "'https://node-a.example/'");
+  PutOperator("0:0", 2, "active", "'https://node-b.example'");
+  PutOperator("0:0", 3, "invited", "'https://invited.example/'");
+  PutOperator("0:0", 4, "active", "'file:///etc/passwd'");
+  PutOperator("0:0", 5, "active", "'http://a b/'");
+  PutOperator("0:0", 6, "active", "NULL");
+  PutOperator("0:0", 8, "active", "'42'");
+  PutBucket("0:1", false);
+  PutOperator("0:1", 9, "active", "'https://not-distributing.example/'");
+  Scalar("INSERT INTO ingest.storage_bags (id, distribution_bucket_ids, created_at)"
+         " VALUES ('dynamic:channel:1', '{0:0,0:1,garbage}', now())");
+  auto parsed = resolver_->Distributors("dynamic:channel:1");
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   ASSERT_EQ(parsed->size(), 2u);
   EXPECT_EQ((*parsed)[0].AssetUrl("42"), "https://node-a.example/api/v1/assets/42");
   EXPECT_EQ((*parsed)[1].AssetUrl("42"), "https://node-b.example/api/v1/assets/42");
 
-  EXPECT_TRUE(ParseBagDistributors(R"({"data":{"bag":null}})")->empty());
-  EXPECT_FALSE(ParseBagDistributors("<html>").ok());
-  EXPECT_FALSE(ParseBagDistributors(R"({"data":{"bag":{"distributionBuckets":{}}}})").ok());
-  EXPECT_FALSE(ParseBagDistributors(R"({"errors":[{"message":"boom"}]})").ok());
+  // A bag ingest has not stored: nobody serves it, until ingest reads it (not held for the TTL).
+  auto unknown = resolver_->Distributors("dynamic:channel:404");
+  ASSERT_TRUE(unknown.ok()) << unknown.status();
+  EXPECT_TRUE(unknown->empty());
+  Scalar("INSERT INTO ingest.storage_bags (id, distribution_bucket_ids, created_at)"
+         " VALUES ('dynamic:channel:404', '{0:0}', now())");
+  EXPECT_EQ(resolver_->Distributors("dynamic:channel:404")->size(), 2u);
 }
 
-// The query node relays what anyone on chain writes into a bucket's metadata, and a broken or
-// hostile query node can send any type anywhere: a field of the wrong type costs that bucket or
-// operator, never the answer (a value of the wrong type used to throw out of the parser).
-TEST(BagDistributorsTest, FieldsOfTheWrongTypeCostOnlyTheirBucketOrOperator) {
-  auto parsed = ParseBagDistributors(R"({"data":{"bag":{"id":"dynamic:channel:1","distributionBuckets":[
-    {"id":"0:0","distributing":"yes","operators":[
-      {"workerId":1,"status":"ACTIVE","metadata":{"nodeEndpoint":"https://string-flag.example/"}}]},
-    {"id":"0:1","distributing":true,"operators":{"workerId":2}},
-    {"id":"0:2","distributing":true,"operators":[
-      {"workerId":3,"status":["ACTIVE"],"metadata":{"nodeEndpoint":"https://list-status.example/"}},
-      {"workerId":4,"status":"ACTIVE","metadata":"https://string-metadata.example/"},
-      {"workerId":5.5,"status":"ACTIVE","metadata":{"nodeEndpoint":"https://float-worker.example/"}},
-      {"workerId":6,"status":"ACTIVE","metadata":{"nodeEndpoint":"https://node-\u202Eevil.example/"}},
-      {"workerId":7,"status":"ACTIVE","metadata":{"nodeEndpoint":"https://good.example"}}]},
-    {"id":"\u0000","distributing":true,"operators":[
-      {"workerId":8,"status":"ACTIVE","metadata":{"nodeEndpoint":"https://nul-bucket.example/"}}]}]}}})");
+// Endpoints are stored as the chain gives them: a control or bidi character, an overlong URL
+// costs that operator when probe reads them; the bag's order of buckets is kept.
+TEST_F(BagDistributorsTest, EndpointsAreCheckedWhenUsedAndTheBagsOrderKept) {
+  PutBucket("0:2", true);
+  PutOperator("0:2", 6, "active", "'https://node-' || chr(8238) || 'evil.example/'");
+  PutOperator("0:2", 5, "active", "'https://line' || chr(10) || 'break.example/'");
+  PutOperator("0:2", 4, "active", "'https://' || repeat('a', 2100) || '.example/'");
+  PutOperator("0:2", 7, "active", "'https://good.example'");
+  PutBucket("1:0", true);
+  PutOperator("1:0", 1, "active", "'http://other-family.example/'");
+  Scalar("INSERT INTO ingest.storage_bags (id, distribution_bucket_ids, created_at)"
+         " VALUES ('dynamic:channel:1', '{1:0,0:2}', now())");
+  auto parsed = resolver_->Distributors("dynamic:channel:1");
   ASSERT_TRUE(parsed.ok()) << parsed.status();
-  ASSERT_EQ(parsed->size(), 1u);
-  EXPECT_EQ((*parsed)[0].bucket_id, "0:2");
-  EXPECT_EQ((*parsed)[0].worker_id, 7);
-  EXPECT_EQ((*parsed)[0].endpoint, "https://good.example/");
+  ASSERT_EQ(parsed->size(), 2u);
+  EXPECT_EQ((*parsed)[0].bucket_id, "1:0");
+  EXPECT_EQ((*parsed)[0].endpoint, "http://other-family.example/");
+  EXPECT_EQ((*parsed)[1].bucket_id, "0:2");
+  EXPECT_EQ((*parsed)[1].worker_id, 7);
+  EXPECT_EQ((*parsed)[1].endpoint, "https://good.example/");
 }
 
-// The service over a real database: videos as ingest stored them, bags from a fake query
-// node, media from fake distributors, probes in sandboxed workers.
+// What was read is cached for the TTL, and a cached answer beats none while the database is away.
+TEST_F(BagDistributorsTest, CachesForItsTtlAndServesStaleWhenTheDatabaseFails) {
+  PutBucket("0:0", true);
+  PutOperator("0:0", 1, "active", "'https://node-a.example/'");
+  Scalar("INSERT INTO ingest.storage_bags (id, distribution_bucket_ids, created_at)"
+         " VALUES ('dynamic:channel:1', '{0:0}', now())");
+  ASSERT_EQ(resolver_->Distributors("dynamic:channel:1")->size(), 1u);
+  PutOperator("0:0", 2, "active", "'https://node-b.example/'");
+  EXPECT_EQ(resolver_->Distributors("dynamic:channel:1")->size(), 1u) << "cached";
+  clock_.Advance(2min);
+  EXPECT_EQ(resolver_->Distributors("dynamic:channel:1")->size(), 2u) << "read again after the TTL";
+
+  Scalar("ALTER TABLE ingest.storage_bags RENAME TO storage_bags_away");
+  clock_.Advance(2min);
+  auto stale = resolver_->Distributors("dynamic:channel:1");
+  ASSERT_TRUE(stale.ok()) << stale.status();
+  EXPECT_EQ(stale->size(), 2u);
+  EXPECT_EQ(resolver_->Distributors("dynamic:channel:2").status().code(), absl::StatusCode::kUnavailable);
+  Scalar("ALTER TABLE ingest.storage_bags_away RENAME TO storage_bags");
+}
+
+// The service over a real database: videos and bags as ingest stored them, media from fake
+// distributors, probes in sandboxed workers.
 class ProbeServiceTest : public testing::DatabaseTest {
  protected:
   void SetUp() override {
     DatabaseTest::SetUp();
-    pool_ = MakePool(ProbeStore::Statements());
+    pool_ = MakePool(server::JoinStatements({ProbeStore::Statements(), SourceResolver::Statements()}));
     store_ = std::make_unique<ProbeStore>(*pool_);
-    query_node_client_ = std::make_unique<ingest::QueryNodeClient>(query_node_.Url(), 5s, 1 << 20);
-    resolver_ = std::make_unique<SourceResolver>(*query_node_client_, clock_, 1min);
+    resolver_ = std::make_unique<SourceResolver>(*pool_, clock_, 1min);
     sandbox_ = std::make_unique<ProbeSandbox>(SandboxFor());
     service_ = std::make_unique<ProbeService>(*store_, *resolver_, *sandbox_, metrics_,
                                               ProbeServiceOptions{.host_interval = 0ms});
@@ -494,20 +543,18 @@ class ProbeServiceTest : public testing::DatabaseTest {
     }
   }
 
-  FakeQueryNode query_node_;
   FakeDistributor node_a_, node_b_;
   ManualClock clock_{TimePoint(std::chrono::hours(500000))};
   MetricsRegistry metrics_;
   std::unique_ptr<db::Pool> pool_;
   std::unique_ptr<ProbeStore> store_;
-  std::unique_ptr<ingest::QueryNodeClient> query_node_client_;
   std::unique_ptr<SourceResolver> resolver_;
   std::unique_ptr<ProbeSandbox> sandbox_;
   std::unique_ptr<ProbeService> service_;
 };
 
 TEST_F(ProbeServiceTest, AFullProbeTriesEveryNodeAndKeepsTheVerdict) {
-  query_node_.PutBag("dynamic:channel:1", FakeQueryNode::MakeBag("dynamic:channel:1", {node_a_.Url(), node_b_.Url()}));
+  Scalar(testing::ServeBagSql("dynamic:channel:1", {node_a_.Url(), node_b_.Url()}));
   PutVideo(7, "h264_faststart.mp4");
   node_b_.Put("/api/v1/assets/14", "", "video/mp4", {.status = 404});
 
@@ -544,7 +591,7 @@ TEST_F(ProbeServiceTest, AFullProbeTriesEveryNodeAndKeepsTheVerdict) {
 }
 
 TEST_F(ProbeServiceTest, NewVideosGetALightProbeFromTheFeed) {
-  query_node_.PutBag("dynamic:channel:1", FakeQueryNode::MakeBag("dynamic:channel:1", {node_a_.Url(), node_b_.Url()}));
+  Scalar(testing::ServeBagSql("dynamic:channel:1", {node_a_.Url(), node_b_.Url()}));
   PutVideo(1, "h264_faststart.mp4");
   PutVideo(2, "h264_high10.mp4");
   PutVideo(3, "h264_faststart.mp4", /*accepted=*/false);
@@ -570,7 +617,7 @@ TEST_F(ProbeServiceTest, NewVideosGetALightProbeFromTheFeed) {
 }
 
 TEST_F(ProbeServiceTest, AWorkerThatDiesLeavesItsJobToAnother) {
-  query_node_.PutBag("dynamic:channel:1", FakeQueryNode::MakeBag("dynamic:channel:1", {node_a_.Url()}));
+  Scalar(testing::ServeBagSql("dynamic:channel:1", {node_a_.Url()}));
   PutVideo(1, "h264_faststart.mp4");
   ASSERT_TRUE(store_->Enqueue("1", v1::PROBE_DEPTH_FULL, 10, "featured").ok());
   auto claimed = store_->Claim("dead-worker", 1ms);
@@ -582,7 +629,7 @@ TEST_F(ProbeServiceTest, AWorkerThatDiesLeavesItsJobToAnother) {
 }
 
 TEST_F(ProbeServiceTest, NoDistributorMeansNoSource) {
-  PutVideo(1, "h264_faststart.mp4");  // the query node knows no such bag
+  PutVideo(1, "h264_faststart.mp4");  // ingest has read no such bag
   auto report = service_->ProbeVideo("1", v1::PROBE_DEPTH_LIGHT);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->verdict(), v1::VERDICT_UNPLAYABLE);
@@ -661,7 +708,7 @@ TEST_F(ProbeServiceTest, VideoProbeStopsWaitingForAWorkerAtItsDeadline) {
   const auto& good = MediaFixtures::Get()["h264_faststart.mp4"];
   node_a_.Put("/slow.mp4", good.bytes, good.content_type, {.trickle_bytes = 10, .trickle_interval = 100ms});
   PutVideo(7, "h264_faststart.mp4");
-  query_node_.PutBag("dynamic:channel:1", FakeQueryNode::MakeBag("dynamic:channel:1", {node_b_.Url()}));
+  Scalar(testing::ServeBagSql("dynamic:channel:1", {node_b_.Url()}));
   absl::StatusOr<v1::ProbeReport> slow;
   std::thread busy([&] { slow = service_->ProbeUrl(node_a_.UrlFor("/slow.mp4"), false); });
   for (int i = 0; i < 1000 && node_a_.Requests().empty(); ++i) {

@@ -72,6 +72,19 @@ const std::vector<Column> kEventColumns = {
     {"actor_kind", "text"},   {"actor_curator_id", "text"}, {"actor_member_id", "text"}, {"in_block", "bigint"},
     {"index_in_block", "integer"}, {"in_extrinsic", "text"}, {"network", "text"},      {"created_at", "timestamptz"}};
 
+const std::vector<Column> kDistributionBucketColumns = {
+    {"id", "text"},          {"family_id", "text"},          {"bucket_index", "integer"},
+    {"distributing", "boolean"}, {"accepting_new_bags", "boolean"}, {"created_at", "timestamptz"},
+    {"updated_at", "timestamptz"}};
+
+const std::vector<Column> kDistributionOperatorColumns = {
+    {"id", "text"},          {"bucket_id", "text"},          {"worker_id", "bigint"},    {"status", "text"},
+    {"node_endpoint", "text"}, {"created_at", "timestamptz"}, {"updated_at", "timestamptz"}};
+
+const std::vector<Column> kStorageBagColumns = {
+    {"id", "text"}, {"distribution_bucket_ids", "text[]"}, {"created_at", "timestamptz"},
+    {"updated_at", "timestamptz"}};
+
 std::string Names(const std::vector<Column>& columns, const std::string& prefix = "") {
   std::vector<std::string> names;
   for (const Column& c : columns) {
@@ -166,6 +179,19 @@ std::vector<db::PreparedStatement> BuildStatements() {
       {"ingest.upsert_categories",
        absl::StrCat("WITH ", Incoming(kCategoryColumns), " ", Upsert("ingest.categories", kCategoryColumns, ""))},
       {"ingest.insert_events", kInsertEvents},
+      {"ingest.upsert_distribution_buckets",
+       absl::StrCat("WITH ", Incoming(kDistributionBucketColumns), " ",
+                    Upsert("ingest.distribution_buckets", kDistributionBucketColumns, ""))},
+      {"ingest.upsert_distribution_operators",
+       absl::StrCat("WITH ", Incoming(kDistributionOperatorColumns), " ",
+                    Upsert("ingest.distribution_operators", kDistributionOperatorColumns, ""))},
+      // What a full read did not find, the query node no longer has.
+      {"ingest.delete_absent_distribution_buckets",
+       "DELETE FROM ingest.distribution_buckets WHERE id NOT IN (SELECT json_array_elements_text($1::json))"},
+      {"ingest.delete_absent_distribution_operators",
+       "DELETE FROM ingest.distribution_operators WHERE id NOT IN (SELECT json_array_elements_text($1::json))"},
+      {"ingest.upsert_storage_bags",
+       absl::StrCat("WITH ", Incoming(kStorageBagColumns), " ", Upsert("ingest.storage_bags", kStorageBagColumns, ""))},
       {"ingest.insert_rejected",
        "INSERT INTO ingest.rejected_items AS r (stream, fingerprint, item_id, reason, raw)"
        " SELECT DISTINCT ON (fingerprint) $1, fingerprint, item_id, reason, raw FROM ("
@@ -306,6 +332,11 @@ absl::Status IngestStore::StorePage(const StreamSpec& stream, const EncodedPage&
         case Entity::kChannel: tx.exec_prepared("ingest.upsert_channels", page.rows); break;
         case Entity::kCategory: tx.exec_prepared("ingest.upsert_categories", page.rows); break;
         case Entity::kModeratorEvent: tx.exec_prepared("ingest.insert_events", page.rows); break;
+        case Entity::kDistributionBucket: tx.exec_prepared("ingest.upsert_distribution_buckets", page.rows); break;
+        case Entity::kDistributionOperator:
+          tx.exec_prepared("ingest.upsert_distribution_operators", page.rows);
+          break;
+        case Entity::kStorageBag: tx.exec_prepared("ingest.upsert_storage_bags", page.rows); break;
       }
     }
     if (!page.rejected.empty()) {
@@ -316,6 +347,25 @@ absl::Status IngestStore::StorePage(const StreamSpec& stream, const EncodedPage&
     if (saved[0].as<int64_t>() == 0) {
       return absl::AbortedError(absl::StrCat("stream ", stream.name, " was rewound by a backfill; reloading its mark"));
     }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status IngestStore::DeleteAbsent(const StreamSpec& stream, const std::vector<std::string>& present) {
+  const char* statement = nullptr;
+  switch (stream.entity) {
+    case Entity::kDistributionBucket: statement = "ingest.delete_absent_distribution_buckets"; break;
+    case Entity::kDistributionOperator: statement = "ingest.delete_absent_distribution_operators"; break;
+    case Entity::kVideo:
+    case Entity::kChannel:
+    case Entity::kCategory:
+    case Entity::kModeratorEvent:
+    case Entity::kStorageBag:
+      return absl::InternalError(absl::StrCat("stream ", stream.name, " is not read whole"));
+  }
+  std::string ids = Dump(json(present));
+  return pool_.InTransaction([&](pqxx::work& tx) {
+    tx.exec_prepared(statement, ids);
     return absl::OkStatus();
   });
 }

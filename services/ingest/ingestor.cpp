@@ -122,6 +122,8 @@ absl::Status Ingestor::PollOnce(std::stop_token stop) {
       cursor = it->second;
     } else if (stream.key_kind == KeyKind::kBlock) {
       cursor.mark = config_.start_block - 1;
+    } else if (stream.from_start) {
+      cursor.mark = 0;  // no created stream reads its history: this one does
     } else {
       // A stream of changes starts at the newest indexed block's time: the created streams
       // read every item in its current state, so older changes need no second read.
@@ -181,12 +183,24 @@ absl::Status Ingestor::FetchPages(const StreamSpec& stream, Mark mark, std::stop
       single_key = first == last;
       mark = std::max(mark, page.has_next_page ? last - 1 : newest);
     }
+    std::vector<std::string> ids;
+    if (stream.full_read) {
+      for (const nlohmann::json& row : page.rows) {
+        ids.push_back(row["id"].get<std::string>());
+      }
+      for (const RejectedItem& item : page.rejected) {
+        if (item.item_id) {
+          ids.push_back(*item.item_id);  // its last good copy stays: the query node still has it
+        }
+      }
+    }
     FetchedPage out{.encoded = IngestStore::Encode(page),
                     .rows = page.rows.size(),
                     .has_next_page = page.has_next_page,
                     .rejected = std::move(page.rejected),
                     .truncated = page.truncated_fields,
                     .mark = mark,
+                    .ids = std::move(ids),
                     .bytes = body->size(),
                     .fetch = fetched - started,
                     .parse = std::chrono::steady_clock::now() - fetched};
@@ -214,9 +228,13 @@ absl::Status Ingestor::PollStream(const StreamSpec& stream, Cursor& cursor, cons
   // query node, the parser and PostgreSQL work at once. Two pages ahead bound the memory.
   BoundedQueue<FetchedPage> pages(2);
   absl::Status fetch_status;
+  // A full read starts from the beginning every pass; the mark it keeps only shows how recent
+  // the newest item was.
+  Mark from = stream.full_read ? 0 : cursor.mark;
+  std::vector<std::string> present;  // full reads: every id the query node holds
   std::jthread fetcher([&] {
     try {
-      fetch_status = FetchPages(stream, cursor.mark, stop, [&](FetchedPage&& page) { return pages.Push(std::move(page)); });
+      fetch_status = FetchPages(stream, from, stop, [&](FetchedPage&& page) { return pages.Push(std::move(page)); });
     } catch (const std::exception& e) {
       fetch_status = absl::InternalError(absl::StrCat("fetching pages failed: ", e.what()));
     }
@@ -225,8 +243,16 @@ absl::Status Ingestor::PollStream(const StreamSpec& stream, Cursor& cursor, cons
   absl::Status store_status;
   while (auto fetched = pages.Pop()) {
     auto started = std::chrono::steady_clock::now();
+    if (stream.full_read) {
+      present.insert(present.end(), fetched->ids.begin(), fetched->ids.end());
+      if (present.size() > kMaxFullReadItems) {
+        store_status = absl::FailedPreconditionError(
+            absl::StrCat("more than ", kMaxFullReadItems, " items to read whole; nothing deleted"));
+        break;
+      }
+    }
     Cursor next = cursor;
-    next.mark = fetched->mark;
+    next.mark = std::max(cursor.mark, fetched->mark);
     if (fetched->encoded.item_count > 0) {
       store_status = store_.StorePage(stream, fetched->encoded, next);
       if (!store_status.ok()) {
@@ -262,6 +288,9 @@ absl::Status Ingestor::PollStream(const StreamSpec& stream, Cursor& cursor, cons
     return fetch_status;
   }
   // The fetcher ends cleanly only after delivering the last page.
+  if (stream.full_read) {
+    RETURN_IF_ERROR(store_.DeleteAbsent(stream, present));
+  }
   return FinishPass(stream, cursor, head);
 }
 

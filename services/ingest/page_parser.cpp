@@ -181,6 +181,70 @@ json EventRow(const StreamSpec& stream, Record& r, const TextLimits& l) {
   };
 }
 
+json DistributionBucketRow(Record& r) {
+  return {
+      {"id", r.RequiredId("id")},
+      {"family_id", r.RequiredNestedId("family")},
+      {"bucket_index", Nullable(r["bucketIndex"].Int(0, kMaxInt32))},
+      {"distributing", r.RequiredBool("distributing")},
+      {"accepting_new_bags", r.RequiredBool("acceptingNewBags")},
+      {"created_at", FormatIsoTime(r.RequiredTime("createdAt"))},
+      {"updated_at", OptTime(r["updatedAt"])},
+  };
+}
+
+// workerId is a GraphQL Int: a JSON integer, not digits in a string.
+json WorkerId(Record& r) {
+  std::optional<int64_t> id = r["workerId"].Int(0, kMaxInt32);
+  if (!id) {
+    r.Reject("missing or invalid workerId");
+    return nullptr;
+  }
+  return *id;
+}
+
+// The endpoint is kept as the text the chain gives (cut, NUL-free), whatever it says: whoever
+// uses it checks it (common/text's IsHttpUrl), ingest never requests it.
+json DistributionOperatorRow(Record& r, const TextLimits& l) {
+  std::optional<std::string_view> status_text = r["status"].String();
+  std::optional<OperatorStatus> status =
+      status_text ? kOperatorStatusNames.From(*status_text) : std::nullopt;
+  if (!status) {
+    r.Reject("missing or unknown status");
+  }
+  return {
+      {"id", r.RequiredId("id")},
+      {"bucket_id", r.RequiredNestedId("distributionBucket")},
+      {"worker_id", WorkerId(r)},
+      {"status", status ? std::string(kOperatorStatuses.Db(*status)) : std::string()},
+      {"node_endpoint", Nullable(r.Text(r["metadata"]["nodeEndpoint"], l.other))},
+      {"created_at", FormatIsoTime(r.RequiredTime("createdAt"))},
+      {"updated_at", OptTime(r["updatedAt"])},
+  };
+}
+
+// A bag with its distribution buckets in the order the query node lists them.
+json StorageBagRow(Record& r) {
+  json bucket_ids = json::array();
+  if (Value buckets = r["distributionBuckets"]; buckets.IsArray()) {
+    buckets.ForEachElement([&](Value bucket) {
+      if (std::optional<std::string> id = bucket["id"].Id()) {
+        bucket_ids.push_back(std::move(*id));
+      } else {
+        r.Reject("invalid distributionBuckets entry");
+      }
+    });
+  } else {
+    r.Reject("missing distributionBuckets");
+  }
+  return {
+      {"id", r.RequiredId("id")},
+      {"distribution_bucket_ids", std::move(bucket_ids)},
+      {"created_at", FormatIsoTime(r.RequiredTime("createdAt"))},
+      {"updated_at", OptTime(r["updatedAt"])},
+  };
+}
+
 // The ordering key of a raw item, if it has a readable one.
 std::optional<Mark> KeyOf(const StreamSpec& stream, Value node) {
   if (stream.key_kind == KeyKind::kTime) {
@@ -243,6 +307,9 @@ absl::StatusOr<ParsedPage> ParsePage(const StreamSpec& stream, const std::string
         case Entity::kChannel: row = ChannelRow(record, limits, objects); break;
         case Entity::kCategory: row = CategoryRow(record, limits); break;
         case Entity::kModeratorEvent: row = EventRow(stream, record, limits); break;
+        case Entity::kDistributionBucket: row = DistributionBucketRow(record); break;
+        case Entity::kDistributionOperator: row = DistributionOperatorRow(record, limits); break;
+        case Entity::kStorageBag: row = StorageBagRow(record); break;
       }
     }
     if (record.Rejected()) {

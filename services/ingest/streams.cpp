@@ -11,6 +11,12 @@ namespace curation::ingest {
 
 const std::vector<StreamSpec>& Streams() {
   static const std::vector<StreamSpec> streams = {
+      {"distribution.buckets", "DistributionBucketsUpdated", "distribution.graphql", Entity::kDistributionBucket,
+       KeyKind::kTime, {}, {}, true, true},
+      {"distribution.operators", "DistributionOperatorsUpdated", "distribution.graphql",
+       Entity::kDistributionOperator, KeyKind::kTime, {}, {}, true, true},
+      {"distribution.bags", "StorageBagsUpdated", "distribution.graphql", Entity::kStorageBag, KeyKind::kTime, {}, {},
+       true},
       {"categories.created", "CategoriesCreated", "categories.graphql", Entity::kCategory, KeyKind::kBlock},
       {"categories.updated", "CategoriesUpdated", "categories.graphql", Entity::kCategory, KeyKind::kTime},
       {"channels.created", "ChannelsCreated", "channels.graphql", Entity::kChannel, KeyKind::kBlock},

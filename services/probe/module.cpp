@@ -7,13 +7,14 @@
 #include <absl/strings/str_cat.h>
 
 #include <curation/db/pool.hpp>
-#include <curation/ingest/query_node_client.hpp>
 #include <curation/probe/probe_grpc_service.hpp>
 #include <curation/probe/probe_service.hpp>
 
 namespace curation::probe {
 
-std::vector<db::PreparedStatement> Module::Statements() { return ProbeStore::Statements(); }
+std::vector<db::PreparedStatement> Module::Statements() {
+  return server::JoinStatements({ProbeStore::Statements(), SourceResolver::Statements()});
+}
 
 namespace {
 
@@ -43,9 +44,7 @@ struct LocalProbing::Pieces {
   const server::ModuleDeps& deps;
   const ProbeConfig& config = deps.config.Section<ProbeConfig>();
   ProbeStore store{deps.pool};
-  ingest::QueryNodeClient query_node{deps.config.query_node.url, deps.config.query_node.request_timeout,
-                                     deps.config.query_node.max_response_bytes};
-  SourceResolver resolver{query_node, deps.clock, config.sources_ttl};
+  SourceResolver resolver{deps.pool, deps.clock, config.sources_ttl};
   ProbeSandbox sandbox{{.worker_path = WorkerPath(config),
                         .allow_addresses = config.allow_addresses,
                         .deadline = config.deadline,

@@ -16,7 +16,6 @@
 
 #include <curation/alert/courier.hpp>
 #include <curation/alert/monitor.hpp>
-#include <curation/ingest/query_node_client.hpp>
 #include <curation/probe/probe_sandbox.hpp>
 #include <curation/probe/probe_store.hpp>
 #include <curation/probe/source_resolver.hpp>
@@ -25,8 +24,8 @@
 
 #include "fakes/fake_distributor.hpp"
 #include "fakes/fake_orion.hpp"
-#include "fakes/fake_query_node.hpp"
 #include "fakes/fake_receiver.hpp"
+#include "distribution_rows.hpp"
 #include "media_fixtures.hpp"
 
 namespace {
@@ -53,6 +52,9 @@ int main(int argc, char** argv) {
   for (auto& statement : probe::ProbeStore::Statements()) {
     statements.push_back(statement);
   }
+  for (auto& statement : probe::SourceResolver::Statements()) {
+    statements.push_back(statement);
+  }
   auto pool = db::Pool::Create({.url = url, .size = 4, .statements = statements});
   if (!pool.ok()) {
     std::cerr << pool.status() << "\n";
@@ -60,12 +62,17 @@ int main(int argc, char** argv) {
   }
 
   const auto& media = testing::MediaFixtures::Get();
-  fakes::FakeQueryNode query_node;
   fakes::FakeDistributor node_a, node_b, storage;
   fakes::FakeOrion orion;
   fakes::FakeReceiver discord;
-  query_node.PutBag("dynamic:channel:1",
-                    fakes::FakeQueryNode::MakeBag("dynamic:channel:1", {node_a.Url(), node_b.Url()}));
+  if (auto served = (*pool)->InTransaction([&](pqxx::work& tx) {
+        tx.exec(testing::ServeBagSql("dynamic:channel:1", {node_a.Url(), node_b.Url()}));
+        return absl::OkStatus();
+      });
+      !served.ok()) {
+    std::cerr << served << "\n";
+    return 1;
+  }
   // Video 1 plays; videos 2.. have a cut with its index at the end (unplayable as a hero cut).
   for (int id = 1; id <= samples + 1; ++id) {
     std::string media_id = std::to_string(2 * id), thumbnail = std::to_string(2 * id + 1);
@@ -97,8 +104,7 @@ int main(int argc, char** argv) {
   MetricsRegistry metrics;
   alert::AlertStore store(**pool);
   probe::ProbeStore probe_store(**pool);
-  ingest::QueryNodeClient query_node_client(query_node.Url(), 5s, 1 << 20);
-  probe::SourceResolver resolver(query_node_client, SystemClock::Instance(), 1min);
+  probe::SourceResolver resolver(**pool, SystemClock::Instance(), 1min);
   std::string worker =
       (std::filesystem::path(argv[0]).parent_path() / "../../services/curationd/curation-probe-worker").string();
   probe::ProbeSandbox sandbox({.worker_path = worker, .allow_addresses = {"127.0.0.1/32"}, .workers = 2});

@@ -26,10 +26,18 @@ enum CollectionId : size_t {
   kChannelVisibility,
   kVideoAssetsDeleted,
   kChannelAssetsDeleted,
+  kDistributionBuckets,
+  kDistributionOperators,
+  kStorageBags,
   kCollectionIds,
 };
 
-bool IsEventCollection(size_t collection) { return collection >= kVideoVisibility; }
+bool IsEventCollection(size_t collection) {
+  return collection >= kVideoVisibility && collection <= kChannelAssetsDeleted;
+}
+
+// The distribution side carries no block height: IngestHead does not read it.
+bool IsDistributionCollection(size_t collection) { return collection >= kDistributionBuckets; }
 
 // Orders a page operation can ask for; each maps to one index of its collection.
 enum class Order { kCreated, kUpdated, kEvent };
@@ -42,7 +50,7 @@ struct PageOperation {
   Order order;
 };
 
-constexpr std::array<PageOperation, 10> kPageOperations = {{
+constexpr std::array<PageOperation, 13> kPageOperations = {{
     {"VideosCreated", kVideos, Order::kCreated},
     {"VideosUpdated", kVideos, Order::kUpdated},
     {"ChannelsCreated", kChannels, Order::kCreated},
@@ -53,10 +61,12 @@ constexpr std::array<PageOperation, 10> kPageOperations = {{
     {"ChannelVisibilityEvents", kChannelVisibility, Order::kEvent},
     {"VideoAssetsDeletedEvents", kVideoAssetsDeleted, Order::kEvent},
     {"ChannelAssetsDeletedEvents", kChannelAssetsDeleted, Order::kEvent},
+    {"DistributionBucketsUpdated", kDistributionBuckets, Order::kUpdated},
+    {"DistributionOperatorsUpdated", kDistributionOperators, Order::kUpdated},
+    {"StorageBagsUpdated", kStorageBags, Order::kUpdated},
 }};
 
 constexpr std::string_view kHeadOperation = "IngestHead";
-constexpr std::string_view kBagOperation = "BagDistributors";
 
 // IngestHead's fields, in the document's order, with the collection each reads.
 constexpr std::array<std::pair<std::string_view, size_t>, 7> kHeadFields = {{
@@ -712,7 +722,7 @@ std::shared_ptr<FakeQueryNode::StoredNode> FakeQueryNode::Store(size_t collectio
   } else {
     s->anonymous = true;
   }
-  const bool in_head = collection != kCategories;
+  const bool in_head = collection != kCategories && !IsDistributionCollection(collection);
   if (IsEventCollection(collection)) {
     const json* in_block = Field(node, "inBlock");
     if (const auto block = IntegerKey(in_block)) {
@@ -782,9 +792,15 @@ void FakeQueryNode::Put(size_t collection, std::vector<json> nodes) {
   }
 }
 
-bool FakeQueryNode::RemoveVideo(const std::string& id) {
+bool FakeQueryNode::RemoveVideo(const std::string& id) { return Remove(kVideos, id); }
+
+bool FakeQueryNode::RemoveDistributionBucket(const std::string& id) { return Remove(kDistributionBuckets, id); }
+
+bool FakeQueryNode::RemoveDistributionOperator(const std::string& id) { return Remove(kDistributionOperators, id); }
+
+bool FakeQueryNode::Remove(size_t collection, const std::string& id) {
   std::lock_guard lock(mu_);
-  CollectionData& data = collections_[kVideos];
+  CollectionData& data = collections_[collection];
   const auto it = data.by_id.find(id);
   if (it == data.by_id.end()) {
     return false;
@@ -921,7 +937,7 @@ FakeQueryNode::ParsedRequest FakeQueryNode::Parse(const httplib::Request& req) {
       doc.operations.end()) {
     return fail("Unknown operation named \"" + parsed.operation + "\".");
   }
-  if (parsed.operation != kHeadOperation && parsed.operation != kBagOperation &&
+  if (parsed.operation != kHeadOperation &&
       !FindPageOperation(parsed.operation)) {
     return fail("The fake query node does not implement operation \"" + parsed.operation +
                 "\".");
@@ -994,9 +1010,6 @@ FakeQueryNode::Answer FakeQueryNode::Execute(const ParsedRequest& request,
                                              bool empty_page_with_next) {
   if (request.operation == kHeadOperation) {
     return RunHead();
-  }
-  if (request.operation == kBagOperation) {
-    return RunBag(request.variables);
   }
   const PageOperation& op = *FindPageOperation(request.operation);
   const json& variables = request.variables;
@@ -1131,30 +1144,71 @@ FakeQueryNode::Answer FakeQueryNode::RunPage(const PageRequest& page, bool empty
   return {200, std::move(body)};
 }
 
-void FakeQueryNode::PutBag(const std::string& bag_id, json bag) {
-  std::lock_guard lock(mu_);
-  bags_[bag_id] = bag.dump(-1, ' ', false, json::error_handler_t::replace);
+void FakeQueryNode::PutDistributionBucket(json node) {
+  std::vector<json> nodes;
+  nodes.push_back(std::move(node));
+  Put(kDistributionBuckets, std::move(nodes));
 }
 
-json FakeQueryNode::MakeBag(const std::string& bag_id, const std::vector<std::string>& endpoints) {
-  json operators = json::array();
+void FakeQueryNode::PutDistributionOperator(json node) {
+  std::vector<json> nodes;
+  nodes.push_back(std::move(node));
+  Put(kDistributionOperators, std::move(nodes));
+}
+
+void FakeQueryNode::PutStorageBag(json node) {
+  std::vector<json> nodes;
+  nodes.push_back(std::move(node));
+  Put(kStorageBags, std::move(nodes));
+}
+
+void FakeQueryNode::ServeBag(const std::string& bag_id, const std::vector<std::string>& endpoints) {
+  std::string at;
+  {
+    std::lock_guard lock(mu_);
+    at = IsoTime(distribution_clock_ms_);
+    distribution_clock_ms_ += 1000;
+  }
+  PutDistributionBucket(MakeDistributionBucket("0:0", true, at));
   for (size_t i = 0; i < endpoints.size(); ++i) {
-    operators.push_back({{"workerId", static_cast<int64_t>(i)},
-                         {"status", "ACTIVE"},
-                         {"metadata", {{"nodeEndpoint", endpoints[i]}}}});
+    PutDistributionOperator(MakeDistributionOperator("0:0", static_cast<int64_t>(i), "ACTIVE", endpoints[i], at));
+  }
+  PutStorageBag(MakeStorageBag(bag_id, {"0:0"}, at));
+}
+
+json FakeQueryNode::MakeDistributionBucket(const std::string& id, bool distributing, std::string updated_at_iso) {
+  std::string family = id.substr(0, id.find(':'));
+  std::string index = id.find(':') == std::string::npos ? "0" : id.substr(id.find(':') + 1);
+  return {{"id", id},
+          {"createdAt", updated_at_iso},
+          {"updatedAt", updated_at_iso},
+          {"family", {{"id", family}}},
+          {"bucketIndex", std::stoll(index)},
+          {"distributing", distributing},
+          {"acceptingNewBags", true}};
+}
+
+json FakeQueryNode::MakeDistributionOperator(const std::string& bucket_id, int64_t worker_id, std::string status,
+                                             json node_endpoint, std::string updated_at_iso) {
+  return {{"id", bucket_id + "-" + std::to_string(worker_id)},
+          {"createdAt", updated_at_iso},
+          {"updatedAt", updated_at_iso},
+          {"distributionBucket", {{"id", bucket_id}}},
+          {"workerId", worker_id},
+          {"status", std::move(status)},
+          {"metadata", node_endpoint.is_null() ? json(nullptr) : json{{"nodeEndpoint", std::move(node_endpoint)}}}};
+}
+
+json FakeQueryNode::MakeStorageBag(const std::string& bag_id, const std::vector<std::string>& bucket_ids,
+                                   std::string updated_at_iso) {
+  json buckets = json::array();
+  for (const std::string& id : bucket_ids) {
+    buckets.push_back({{"id", id}});
   }
   return {{"id", bag_id},
-          {"distributionBuckets", json::array({{{"id", "0:0"}, {"distributing", true}, {"operators", operators}}})}};
-}
-
-FakeQueryNode::Answer FakeQueryNode::RunBag(const json& variables) const {
-  const json* bag = Field(variables, "bag");
-  if (bag == nullptr || !bag->is_string()) {
-    return Answer{400, ErrorsBody("Variable \"$bag\" of required type \"ID!\" was not provided.", false)};
-  }
-  std::lock_guard lock(mu_);
-  auto found = bags_.find(bag->get<std::string>());
-  return Answer{200, std::string(R"({"data":{"bag":)") + (found == bags_.end() ? "null" : found->second) + "}}"};
+          {"createdAt", updated_at_iso},
+          {"updatedAt", updated_at_iso},
+          {"distributionBuckets", std::move(buckets)}};
 }
 
 FakeQueryNode::Answer FakeQueryNode::RunHead() const {

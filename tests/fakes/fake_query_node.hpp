@@ -125,11 +125,20 @@ class FakeQueryNode {
   void PutChannel(nlohmann::json node);
   void PutCategory(nlohmann::json node);
   void PutEvent(EventKind kind, nlohmann::json node);
-  // What BagDistributors (services/probe/queries) answers as `bag` for `bag_id`, served as
-  // given so hostile bags reach the client; an unknown bag is answered with null.
-  void PutBag(const std::string& bag_id, nlohmann::json bag);
+  // The distribution side (services/ingest/queries/distribution.graphql), served by updatedAt
+  // like the other *Updated operations; nodes are served as given so hostile ones reach the client.
+  void PutDistributionBucket(nlohmann::json node);
+  void PutDistributionOperator(nlohmann::json node);
+  void PutStorageBag(nlohmann::json node);
+  // Puts bag `bag_id` in distributing bucket "0:0" whose ACTIVE operators (worker ids 0, 1, ...)
+  // have these node endpoints; every call is stamped one second after the previous one.
+  void ServeBag(const std::string& bag_id, const std::vector<std::string>& endpoints);
   // Returns false when no video has that id.
   bool RemoveVideo(const std::string& id);
+  // As the query node deletes them (a bucket deleted, an operator removed or its invitation
+  // cancelled); false when there is none with that id.
+  bool RemoveDistributionBucket(const std::string& id);
+  bool RemoveDistributionOperator(const std::string& id);
 
   void InjectFault(Fault fault, int times = 1);
   void ClearFaults();
@@ -151,8 +160,13 @@ class FakeQueryNode {
   static nlohmann::json MakeVideo(int64_t id, int64_t block, std::string created_at_iso,
                                   std::string channel_id);
   static nlohmann::json MakeChannel(int64_t id, int64_t block, std::string created_at_iso);
-  // A bag in one distributing bucket whose ACTIVE operators have these node endpoints.
-  static nlohmann::json MakeBag(const std::string& bag_id, const std::vector<std::string>& endpoints);
+  // Distribution nodes as distribution.graphql selects them; createdAt equals updatedAt. A
+  // null `node_endpoint` gives an operator without metadata.
+  static nlohmann::json MakeDistributionBucket(const std::string& id, bool distributing, std::string updated_at_iso);
+  static nlohmann::json MakeDistributionOperator(const std::string& bucket_id, int64_t worker_id, std::string status,
+                                                 nlohmann::json node_endpoint, std::string updated_at_iso);
+  static nlohmann::json MakeStorageBag(const std::string& bag_id, const std::vector<std::string>& bucket_ids,
+                                       std::string updated_at_iso);
   static nlohmann::json MakeCategory(std::string id, int64_t block, std::string created_at_iso);
 
   // ContentActor union members as the ActorFields fragment selects them.
@@ -190,9 +204,9 @@ class FakeQueryNode {
   static std::string BlockIso(int64_t block);
 
  private:
-  // One collection per list the documents page through (videos, channels, categories, and the
-  // four event kinds); numbered in the .cpp.
-  static constexpr size_t kCollectionCount = 7;
+  // One collection per list the documents page through (videos, channels, categories, the
+  // four event kinds, distribution buckets, their operators, storage bags); numbered in the .cpp.
+  static constexpr size_t kCollectionCount = 10;
   // Entities have a created and an updated order; events use only the first index.
   static constexpr size_t kIndexCount = 2;
 
@@ -219,13 +233,13 @@ class FakeQueryNode {
   // Serializes `node` and extracts its keys; needs no lock.
   static std::shared_ptr<StoredNode> Store(size_t collection, nlohmann::json node);
   void Put(size_t collection, std::vector<nlohmann::json> nodes);
+  bool Remove(size_t collection, const std::string& id);
   void Handle(const httplib::Request& req, httplib::Response& res);
   void Respond(const httplib::Request& req, httplib::Response& res);
   std::optional<Fault> TakeFault(const std::string& operation);
   Answer Execute(const ParsedRequest& request, bool empty_page_with_next);
   Answer RunPage(const PageRequest& page, bool empty_page_with_next);
   Answer RunHead() const;
-  Answer RunBag(const nlohmann::json& variables) const;
   PageSlice Slice(const PageRequest& page) const;
   void ServeHugeBody(httplib::Response& res);
   // Waits up to `delay`; returns early when the server is stopping.
@@ -238,7 +252,7 @@ class FakeQueryNode {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   CollectionData collections_[kCollectionCount] ABSL_GUARDED_BY(mu_);
   uint64_t anonymous_ids_ ABSL_GUARDED_BY(mu_) = 0;
-  std::unordered_map<std::string, std::string> bags_ ABSL_GUARDED_BY(mu_);
+  int64_t distribution_clock_ms_ ABSL_GUARDED_BY(mu_) = kGenesisUnixMs;
   std::deque<PendingFault> faults_ ABSL_GUARDED_BY(mu_);
   bool repeat_last_item_ ABSL_GUARDED_BY(mu_) = false;
   bool reverse_within_page_ ABSL_GUARDED_BY(mu_) = false;

@@ -69,6 +69,10 @@ class IngestStore {
   /// ABORTED, storing nothing, when a backfill rewound the stream since `cursor` was loaded.
   absl::Status StorePage(const StreamSpec& stream, const EncodedPage& page, const Cursor& cursor);
 
+  /// After a complete full read of `stream` (StreamSpec::full_read): deletes its rows whose id
+  /// is not in `present`.
+  absl::Status DeleteAbsent(const StreamSpec& stream, const std::vector<std::string>& present);
+
   /// A pass over `stream` that ended with "nothing more": a success, complete up to `head_block`.
   absl::Status RecordCaughtUp(const std::string& stream, int64_t head_block);
   /// `stream` may also be "head", the query that reads the query node's newest block.

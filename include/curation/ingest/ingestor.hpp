@@ -42,6 +42,7 @@ class Ingestor {
     std::vector<RejectedItem> rejected;
     size_t truncated = 0;
     Mark mark = 0;
+    std::vector<std::string> ids;  // of every item, stored or set aside (full-read streams)
     size_t bytes = 0;
     std::chrono::steady_clock::duration fetch{}, parse{};
   };

@@ -13,7 +13,15 @@
 
 namespace curation::ingest {
 
-enum class Entity { kVideo, kChannel, kCategory, kModeratorEvent };
+enum class Entity {
+  kVideo,
+  kChannel,
+  kCategory,
+  kModeratorEvent,
+  kDistributionBucket,
+  kDistributionOperator,
+  kStorageBag,
+};
 
 /// Block-keyed streams read new items by `createdInBlock`/`inBlock`; time-keyed streams
 /// read changed items by `updatedAt`.
@@ -27,10 +35,20 @@ struct StreamSpec {
   KeyKind key_kind;
   std::string event_kind = {};                 // moderator events: "video_visibility", ...
   std::optional<TargetKind> event_target = {};  // moderator events: what they act on
+  /// A time-keyed stream with no block-keyed partner (the distribution side carries no block
+  /// height): its first pass reads from the beginning instead of from the head's time.
+  bool from_start = false;
+  /// Read whole on every pass (at most kMaxFullReadItems), and rows the query node no longer
+  /// has are deleted: for entities it deletes (distribution buckets and operators), which no
+  /// updatedAt shows.
+  bool full_read = false;
 };
 
-/// Every stream, in the order a poll reads them (categories and channels before the videos
-/// that refer to them).
+/// The most items a full-read stream may hold; past it the pass fails and deletes nothing.
+inline constexpr size_t kMaxFullReadItems = 10000;
+
+/// Every stream, in the order a poll reads them (the distribution side, categories and channels
+/// before the videos that refer to them: a new video's probe finds its bag's distributors).
 const std::vector<StreamSpec>& Streams();
 
 /// A stream's high-water mark: a block for block-keyed streams, milliseconds since the

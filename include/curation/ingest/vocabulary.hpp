@@ -63,4 +63,20 @@ inline std::string ActorName(ActorKind kind, std::string_view curator_id, std::s
   return name;
 }
 
+/// A distribution bucket operator's status on chain (DistributionBucketOperatorStatus). Only an
+/// ACTIVE operator serves the bucket's bags.
+enum class OperatorStatus { kInvited, kActive };
+
+/// As stored in ingest.distribution_operators.status (sql/0011_distribution.sql).
+inline constexpr Vocabulary<OperatorStatus, NoProto, 2> kOperatorStatuses{{{
+    {OperatorStatus::kInvited, "invited", NoProto::kNone, "invited"},
+    {OperatorStatus::kActive, "active", NoProto::kNone, "active"},
+}}};
+
+/// As the query node spells them: an operator's `status`.
+inline constexpr ForeignSpellings<OperatorStatus, 2> kOperatorStatusNames{{{
+    {OperatorStatus::kInvited, "INVITED"},
+    {OperatorStatus::kActive, "ACTIVE"},
+}}};
+
 }  // namespace curation::ingest

@@ -1,16 +1,19 @@
 #pragma once
-// Where a storage bag is served: the ACTIVE operators of its distributing buckets, read from
-// the query node and cached for a short time. Endpoints are on-chain metadata anyone can set:
-// only well-formed http(s) URLs are kept; the address guard judges where they lead.
+// Where a storage bag is served: the ACTIVE operators of its distributing buckets, as ingest
+// stored them (ingest.storage_bags, ingest.distribution_buckets, ingest.distribution_operators),
+// cached for a short time. Endpoints are on-chain metadata anyone can set, stored as given:
+// only well-formed http(s) URLs are used; the address guard judges where they lead.
 
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <curation/common/clock.hpp>
-#include <curation/ingest/query_node_client.hpp>
+#include <curation/common/status.hpp>
+#include <curation/db/pool.hpp>
 
 namespace curation::probe {
 
@@ -22,10 +25,23 @@ struct Distributor {
   std::string AssetUrl(const std::string& object_id) const { return endpoint + "api/v1/assets/" + object_id; }
 };
 
+/// The node of one ACTIVE operator of a distributing bucket, if its endpoint as stored is a
+/// plausible one (an http(s) URL by common/text's IsHttpUrl, at most 2 KiB); the root gains a
+/// trailing '/'.
+std::optional<Distributor> UsableDistributor(std::string bucket_id, int64_t worker_id, std::string_view endpoint);
+
+/// Thread-safe (its cache under a mutex, every read on its own pooled connection).
 class SourceResolver {
  public:
-  SourceResolver(ingest::QueryNodeClient& query_node, const Clock& clock, std::chrono::milliseconds ttl);
-  /// Thread-safe. UNAVAILABLE when the query node cannot answer and nothing is cached.
+  /// `pool` must carry Statements().
+  SourceResolver(db::Pool& pool, const Clock& clock, std::chrono::milliseconds ttl);
+
+  static std::vector<db::PreparedStatement> Statements();
+
+  /// The bag's distributors: its buckets in the order the query node listed them, each
+  /// bucket's operators by worker id. Empty for a bag ingest has not stored (nobody serves it
+  /// yet, and that answer is not cached). UNAVAILABLE when the database cannot answer and
+  /// nothing is cached.
   absl::StatusOr<std::vector<Distributor>> Distributors(const std::string& bag_id);
 
  private:
@@ -33,16 +49,11 @@ class SourceResolver {
     std::vector<Distributor> distributors;
     TimePoint fetched_at;
   };
-  ingest::QueryNodeClient& query_node_;
+  db::Pool& pool_;
   const Clock& clock_;
   std::chrono::milliseconds ttl_;
-  std::mutex mutex_;  // also serializes query node calls: its client is single-threaded
+  std::mutex mutex_;
   std::map<std::string, Entry> cache_;
 };
-
-/// Parses a BagDistributors answer (graphql::AnswerParser's statuses for the query node: DATA_LOSS
-/// names what is malformed, UNAVAILABLE the error it reports). Buckets and operators that cannot
-/// be used (no id, not distributing, not ACTIVE, no worker id or plausible endpoint) are left out.
-absl::StatusOr<std::vector<Distributor>> ParseBagDistributors(const std::string& body);
 
 }  // namespace curation::probe
