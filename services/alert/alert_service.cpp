@@ -73,18 +73,24 @@ absl::StatusOr<IncidentRow> AlertService::GetIncident(int64_t id, std::optional<
   return store_.GetIncident(id, deadline);
 }
 
+absl::Status AlertService::DealtWith(const IncidentRow& incident, NoticeKind kind, const std::string& note,
+                                     TimePoint now) {
+  (kind == NoticeKind::kResolved ? time_to_resolve_ : time_to_acknowledge_)
+      .Observe(Seconds(now - incident.opened_at));
+  // Stored already: the receivers that were paged are told, deadline or not, or they never would be.
+  ASSIGN_OR_RETURN(auto paged, store_.PagedReceivers(incident.id));
+  Notice notice = pager_.NoticeOf(incident, kind, now);
+  notice.note = note;
+  return pager_.Queue(notice, paged).status();
+}
+
 absl::StatusOr<IncidentRow> AlertService::Acknowledge(const auth::Principal& principal, int64_t id,
                                                       const std::string& note, std::optional<TimePoint> deadline) {
   RETURN_IF_ERROR(CheckNote("note", note, false));
   TimePoint now = clock_.Now();
   ASSIGN_OR_RETURN(auto acknowledged, store_.Acknowledge(id, principal.name, note, now, deadline));
   if (acknowledged) {
-    // Stored: the receivers that were paged are told, deadline or not, or they never would be.
-    time_to_acknowledge_.Observe(Seconds(now - acknowledged->opened_at));
-    ASSIGN_OR_RETURN(auto paged, store_.PagedReceivers(id));
-    Notice notice = pager_.NoticeOf(*acknowledged, NoticeKind::kAcknowledged, now);
-    notice.note = note;
-    RETURN_IF_ERROR(pager_.Queue(notice, paged).status());
+    RETURN_IF_ERROR(DealtWith(*acknowledged, NoticeKind::kAcknowledged, note, now));
   }
   return store_.GetIncident(id, deadline);
 }
@@ -97,10 +103,7 @@ absl::StatusOr<IncidentRow> AlertService::Resolve(const auth::Principal& princip
   if (!resolved) {
     return absl::FailedPreconditionError(absl::StrCat("incident ", id, " is resolved already"));
   }
-  // Stored: the receivers that were paged are told, deadline or not, or they never would be.
-  time_to_resolve_.Observe(Seconds(now - resolved->opened_at));
-  ASSIGN_OR_RETURN(auto paged, store_.PagedReceivers(id));
-  RETURN_IF_ERROR(pager_.Queue(pager_.NoticeOf(*resolved, NoticeKind::kResolved, now), paged).status());
+  RETURN_IF_ERROR(DealtWith(*resolved, NoticeKind::kResolved, note, now));
   return store_.GetIncident(id, deadline);
 }
 

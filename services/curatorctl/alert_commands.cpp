@@ -79,21 +79,14 @@ int List(const Options& options, const ListFlags& flags) {
     request.add_states(v1::INCIDENT_STATE_ACKNOWLEDGED);
   }
   v1::ListIncidentsResponse all;
-  grpc::Status status = ListPages<v1::ListIncidentsRequest, v1::ListIncidentsResponse>(
+  if (auto done = AskPages<v1::ListIncidentsRequest, v1::ListIncidentsResponse>(
       options, flags.limit, request, all,
       [&](auto* context, const auto& page_request, auto* page) {
         return stub->ListIncidents(context, page_request, page);
       },
-      [](auto& response) { return response.mutable_incidents(); });
-  if (!status.ok()) {
-    return Failed(options, status);
-  }
-  if (options.json) {
-    return PrintJson(all);
-  }
-  if (all.incidents().empty()) {
-    std::cout << "No incidents.\n";
-    return 0;
+      [](auto& response) { return response.mutable_incidents(); },
+      "No incidents.")) {
+    return *done;
   }
   std::vector<std::vector<std::string>> rows = {{"ID", "STATE", "ALERT", "SLOT", "VIDEO", "OPENED", "DEADLINE", "REASON"}};
   for (const auto& incident : all.incidents()) {

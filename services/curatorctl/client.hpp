@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,31 +64,6 @@ grpc::Status CallWithRetry(const Options& options, const std::function<grpc::Sta
 std::optional<int> Ask(const Options& options, const std::function<grpc::Status(grpc::ClientContext*)>& call,
                        const google::protobuf::Message& answer);
 
-/// Reads a paginated list (AIP-158) page after page into `all` until `limit` results or the
-/// last page; `results` names the repeated field (`[](auto& r) { return r.mutable_items(); }`).
-/// all.next_page_token() stays set when more remain.
-template <typename Request, typename Response, typename Results>
-grpc::Status ListPages(const Options& options, int limit, Request request, Response& all,
-                       const std::function<grpc::Status(grpc::ClientContext*, const Request&, Response*)>& call,
-                       Results results) {
-  while (results(all)->size() < limit) {
-    request.set_page_size(std::min(limit - results(all)->size(), 1000));
-    Response page;
-    if (grpc::Status status = call(Context(options).get(), request, &page); !status.ok()) {
-      return status;
-    }
-    for (auto& result : *results(page)) {
-      *results(all)->Add() = std::move(result);
-    }
-    all.set_next_page_token(page.next_page_token());
-    if (page.next_page_token().empty()) {
-      break;
-    }
-    request.set_page_token(page.next_page_token());
-  }
-  return grpc::Status::OK;
-}
-
 /// Makes `command`, when given, choose `fn(options, *flags)` as the run.
 template <typename Flags, typename Fn>
 void RunsWith(CLI::App* command, Runner& run, std::shared_ptr<Flags> flags, Fn fn) {
@@ -108,6 +84,40 @@ int UsageError(const std::string& message);
 std::string ToJson(const google::protobuf::Message& message, bool pretty);
 /// Prints ToJson(message, pretty) on stdout; returns 0.
 int PrintJson(const google::protobuf::Message& message);
+
+/// Reads a paginated list (AIP-158) page after page into `all` until `limit` results or the
+/// last page; `results` names the repeated field (`[](auto& r) { return r.mutable_items(); }`);
+/// all.next_page_token() stays set when more remain. Returns the exit code when the command is
+/// done, as Ask does: 1 after printing a failure, 0 after printing `all` as JSON under --json,
+/// 0 after printing `none` when the list is empty; nullopt when the caller is to print `all`.
+template <typename Request, typename Response, typename Results>
+std::optional<int> AskPages(const Options& options, int limit, Request request, Response& all,
+                            const std::function<grpc::Status(grpc::ClientContext*, const Request&, Response*)>& call,
+                            Results results, std::string_view none) {
+  while (results(all)->size() < limit) {
+    request.set_page_size(std::min(limit - results(all)->size(), 1000));
+    Response page;
+    if (grpc::Status status = call(Context(options).get(), request, &page); !status.ok()) {
+      return Failed(options, status);
+    }
+    for (auto& result : *results(page)) {
+      *results(all)->Add() = std::move(result);
+    }
+    all.set_next_page_token(page.next_page_token());
+    if (page.next_page_token().empty()) {
+      break;
+    }
+    request.set_page_token(page.next_page_token());
+  }
+  if (options.json) {
+    return PrintJson(all);
+  }
+  if (results(all)->empty()) {
+    std::cout << none << "\n";
+    return 0;
+  }
+  return std::nullopt;
+}
 
 using curation::Fit;
 /// curation::PrintTable to stdout.

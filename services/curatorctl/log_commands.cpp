@@ -115,21 +115,14 @@ int List(const Options& options, const ListFlags& flags) {
   v1::ListEntriesRequest request;
   *request.mutable_filter() = ToFilter(flags.filter);
   v1::ListEntriesResponse all;
-  grpc::Status status = ListPages<v1::ListEntriesRequest, v1::ListEntriesResponse>(
+  if (auto done = AskPages<v1::ListEntriesRequest, v1::ListEntriesResponse>(
       options, flags.limit, request, all,
       [&](auto* context, const auto& page_request, auto* page) {
         return stub->ListEntries(context, page_request, page);
       },
-      [](auto& response) { return response.mutable_entries(); });
-  if (!status.ok()) {
-    return Failed(options, status);
-  }
-  if (options.json) {
-    return PrintJson(all);
-  }
-  if (all.entries().empty()) {
-    std::cout << "No entries match.\n";
-    return 0;
+      [](auto& response) { return response.mutable_entries(); },
+      "No entries match.")) {
+    return *done;
   }
   std::vector<std::vector<std::string>> rows = {{"ID", "TIME", "KIND", "ACTOR", "TARGET", "CODES", "CHAIN"}};
   for (const auto& entry : all.entries()) {

@@ -164,19 +164,12 @@ int List(const Options& options, const ListFlags& flags) {
   }
   request.set_claimed_by(flags.claimed_by);
   v1::ListItemsResponse all;
-  grpc::Status status = ListPages<v1::ListItemsRequest, v1::ListItemsResponse>(
+  if (auto done = AskPages<v1::ListItemsRequest, v1::ListItemsResponse>(
       options, flags.limit, request, all,
       [&](auto* context, const auto& page_request, auto* page) { return stub->ListItems(context, page_request, page); },
-      [](auto& response) { return response.mutable_items(); });
-  if (!status.ok()) {
-    return Failed(options, status);
-  }
-  if (options.json) {
-    return PrintJson(all);
-  }
-  if (all.items().empty()) {
-    std::cout << "No items match.\n";
-    return 0;
+      [](auto& response) { return response.mutable_items(); },
+      "No items match.")) {
+    return *done;
   }
   std::vector<std::vector<std::string>> rows = {
       {"ID", "KIND", "TARGET", "REASON", "TITLE", "CHANNEL", "CATEGORY", "PLAYS", "AGE", "DUE", "CLAIMED BY"}};

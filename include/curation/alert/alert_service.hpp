@@ -64,6 +64,10 @@ class AlertService {
   void RefreshMetrics();
 
  private:
+  // A person acknowledged or resolved `incident`, as stored: the time it took is observed and
+  // the receivers it paged are queued the notice, with the note they wrote.
+  absl::Status DealtWith(const IncidentRow& incident, NoticeKind kind, const std::string& note, TimePoint now);
+
   AlertStore& store_;
   Pager& pager_;
   Courier& courier_;
