@@ -82,6 +82,8 @@ const Spellings& AllSpellings() {
     s.Add("report::kChallenges", "Challenge", report::kChallenges);
     s.Add("ingest::kFeedKinds", "FeedKind", ingest::kFeedKinds);
     s.Add("ingest::kActorKinds", "ActorKind", ingest::kActorKinds);
+    s.Add("ingest::kModeratorEventKinds", "ModeratorEventKind", ingest::kModeratorEventKinds);
+    s.Add("ingest::kOperatorStatuses", "OperatorStatus", ingest::kOperatorStatuses);
     s.AddForeign("ingest::kActorTypenames", ingest::kActorTypenames);
     return s;
   }();

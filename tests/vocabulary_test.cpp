@@ -51,6 +51,19 @@ TEST(Vocabulary, EveryChainStatusRoundTrips) { ExpectRoundTrips(report::kChainSt
 TEST(Vocabulary, EveryChallengeRoundTrips) { ExpectRoundTrips(report::kChallenges); }
 TEST(Vocabulary, EveryActorKindRoundTrips) { ExpectRoundTrips(ingest::kActorKinds); }
 TEST(Vocabulary, EveryFeedKindRoundTrips) { ExpectRoundTrips(ingest::kFeedKinds); }
+TEST(Vocabulary, EveryModeratorEventKindRoundTrips) { ExpectRoundTrips(ingest::kModeratorEventKinds); }
+TEST(Vocabulary, EveryOperatorStatusRoundTrips) { ExpectRoundTrips(ingest::kOperatorStatuses); }
+
+// Only an asset deletion carries out a censor; a kind that is none (no event) deletes nothing.
+TEST(Vocabulary, OnlyAssetDeletionsDeleteAssets) {
+  EXPECT_TRUE(ingest::DeletesAssets(ingest::ModeratorEventKind::kVideoAssetsDeleted));
+  EXPECT_TRUE(ingest::DeletesAssets(ingest::ModeratorEventKind::kChannelAssetsDeleted));
+  EXPECT_FALSE(ingest::DeletesAssets(ingest::ModeratorEventKind::kVideoVisibility));
+  EXPECT_FALSE(ingest::DeletesAssets(ingest::ModeratorEventKind::kChannelVisibility));
+  EXPECT_TRUE(ingest::DeletesAssets("channel_assets_deleted"));
+  EXPECT_FALSE(ingest::DeletesAssets(""));
+  EXPECT_FALSE(ingest::DeletesAssets("x_assets_deleted"));
+}
 
 // The query node's actor __typename to ingest's actor kind, and back: every kind has one, the
 // query node's spellings are the ones its schema names, anything else is refused.

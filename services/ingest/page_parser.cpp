@@ -163,7 +163,7 @@ json EventRow(const StreamSpec& stream, Record& r, const TextLimits& l) {
   }
   return {
       {"id", r.RequiredId("id")},
-      {"kind", stream.event_kind},
+      {"kind", std::string(kModeratorEventKinds.Db(*stream.event_kind))},
       {"target_kind", kTargetKinds.Db(target)},
       {"target_id", std::to_string(r.RequiredBigInt(TargetIdField(target), 0, kMaxInt64))},
       {"is_hidden", Nullable(r["isHidden"].Bool())},

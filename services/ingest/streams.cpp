@@ -24,13 +24,13 @@ const std::vector<StreamSpec>& Streams() {
       {"videos.created", "VideosCreated", "videos.graphql", Entity::kVideo, KeyKind::kBlock},
       {"videos.updated", "VideosUpdated", "videos.graphql", Entity::kVideo, KeyKind::kTime},
       {"events.video_visibility", "VideoVisibilityEvents", "moderator_events.graphql", Entity::kModeratorEvent,
-       KeyKind::kBlock, "video_visibility", TargetKind::kVideo},
+       KeyKind::kBlock, ModeratorEventKind::kVideoVisibility, TargetKind::kVideo},
       {"events.channel_visibility", "ChannelVisibilityEvents", "moderator_events.graphql", Entity::kModeratorEvent,
-       KeyKind::kBlock, "channel_visibility", TargetKind::kChannel},
+       KeyKind::kBlock, ModeratorEventKind::kChannelVisibility, TargetKind::kChannel},
       {"events.video_assets_deleted", "VideoAssetsDeletedEvents", "moderator_events.graphql",
-       Entity::kModeratorEvent, KeyKind::kBlock, "video_assets_deleted", TargetKind::kVideo},
+       Entity::kModeratorEvent, KeyKind::kBlock, ModeratorEventKind::kVideoAssetsDeleted, TargetKind::kVideo},
       {"events.channel_assets_deleted", "ChannelAssetsDeletedEvents", "moderator_events.graphql",
-       Entity::kModeratorEvent, KeyKind::kBlock, "channel_assets_deleted", TargetKind::kChannel},
+       Entity::kModeratorEvent, KeyKind::kBlock, ModeratorEventKind::kChannelAssetsDeleted, TargetKind::kChannel},
   };
   return streams;
 }

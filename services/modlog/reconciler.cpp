@@ -72,7 +72,7 @@ std::string AppliedKind(const ChainAction& action) {
 }
 
 std::string Describe(const ChainAction& action) {
-  std::string what = action.kind.ends_with("_assets_deleted") ? "asset deletion"
+  std::string what = ingest::DeletesAssets(action.kind) ? "asset deletion"
                      : action.event.is_hidden.value_or(true) ? "hide"
                                                              : "unhide";
   return absl::StrCat(what, " of ", action.target_kind, " ", action.target_id, " by ", action.event.actor);

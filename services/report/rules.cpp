@@ -6,6 +6,7 @@
 #include <absl/strings/str_cat.h>
 
 #include <curation/alert/vocabulary.hpp>
+#include <curation/ingest/vocabulary.hpp>
 #include <curation/modlog/entry.hpp>
 
 namespace curation::report {
@@ -28,7 +29,7 @@ bool OpenPastDue(const LateVideo& video, const Period& period, TimePoint now) {
 
 namespace {
 
-bool DeletedAssets(const LoggedEntry& entry) { return entry.event_kind.ends_with("_assets_deleted"); }
+bool DeletedAssets(const LoggedEntry& entry) { return ingest::DeletesAssets(entry.event_kind); }
 
 ChainState ChainStateOf(const ChainRecord& record, ChainStatus status) {
   return {.status = status, .block = record.block, .extrinsic = record.extrinsic, .rationale = record.rationale,

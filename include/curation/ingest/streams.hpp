@@ -33,7 +33,7 @@ struct StreamSpec {
   std::string document;       // file in services/ingest/queries
   Entity entity;
   KeyKind key_kind;
-  std::string event_kind = {};                 // moderator events: "video_visibility", ...
+  std::optional<ModeratorEventKind> event_kind = {};  // moderator events: which
   std::optional<TargetKind> event_target = {};  // moderator events: what they act on
   /// A time-keyed stream with no block-keyed partner (the distribution side carries no block
   /// height): its first pass reads from the beginning instead of from the head's time.

@@ -3,6 +3,7 @@
 // moderator event acts on is the moderation log's TargetKind (modlog/vocabulary.hpp), the same
 // set review and the log use.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,36 @@ inline constexpr Vocabulary<FeedKind, NoProto, 4> kFeedKinds{{{
     {FeedKind::kChannelCreated, "channel_created", NoProto::kNone, "channel created"},
     {FeedKind::kModeratorEvent, "moderator_event", NoProto::kNone, "moderator event"},
 }}};
+
+/// A moderator action on chain that ingest reads, as ingest.moderator_events.kind
+/// (sql/0001_ingest.sql constrains it).
+enum class ModeratorEventKind { kVideoVisibility, kChannelVisibility, kVideoAssetsDeleted, kChannelAssetsDeleted };
+
+inline constexpr Vocabulary<ModeratorEventKind, NoProto, 4> kModeratorEventKinds{{{
+    {ModeratorEventKind::kVideoVisibility, "video_visibility", NoProto::kNone, "video visibility"},
+    {ModeratorEventKind::kChannelVisibility, "channel_visibility", NoProto::kNone, "channel visibility"},
+    {ModeratorEventKind::kVideoAssetsDeleted, "video_assets_deleted", NoProto::kNone, "video assets deleted"},
+    {ModeratorEventKind::kChannelAssetsDeleted, "channel_assets_deleted", NoProto::kNone, "channel assets deleted"},
+}}};
+
+/// Whether the event deleted assets (a censor carried out), rather than hiding or showing.
+inline bool DeletesAssets(ModeratorEventKind kind) {
+  switch (kind) {
+    case ModeratorEventKind::kVideoVisibility:
+    case ModeratorEventKind::kChannelVisibility:
+      return false;
+    case ModeratorEventKind::kVideoAssetsDeleted:
+    case ModeratorEventKind::kChannelAssetsDeleted:
+      return true;
+  }
+  return false;
+}
+
+/// DeletesAssets of a kind as stored; false for text that is no kind (no event: "").
+inline bool DeletesAssets(std::string_view stored_kind) {
+  std::optional<ModeratorEventKind> kind = kModeratorEventKinds.FromDb(stored_kind);
+  return kind && DeletesAssets(*kind);
+}
 
 /// Who performed a moderator action on chain: a curator (with a curator id), the content lead,
 /// or a member (with a member id) acting on their own channel.
