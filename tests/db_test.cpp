@@ -195,14 +195,17 @@ TEST_F(DatabaseTest, ANearDeadlineLeavesNoShortTimeoutOnThePooledConnection) {
         SystemClock::Instance().Now() + 301ms);
     EXPECT_EQ(status.code(), statement_fails ? absl::StatusCode::kDeadlineExceeded : absl::StatusCode::kOk) << status;
     ASSERT_FALSE(backend.empty());
-    // What the pooled session ran last, read from outside it.
-    EXPECT_EQ(Scalar("SELECT query FROM pg_stat_activity WHERE pid = " + backend), "SET statement_timeout=30000")
+    // What the pooled session ran last, read from outside it: the statement that takes a
+    // timeout fired too late, after the SET that raised the timeout again.
+    EXPECT_EQ(Scalar("SELECT query FROM pg_stat_activity WHERE pid = " + backend), "SELECT")
         << "after a statement that " << (statement_fails ? "ran past" : "met") << " the deadline";
     auto next = (*pool)->Autocommit([](pqxx::nontransaction& tx) {
       EXPECT_EQ(tx.exec1("SHOW statement_timeout")[0].as<std::string>(), "30s");
       return absl::OkStatus();
     });
     EXPECT_TRUE(next.ok()) << next;
+    // The next caller found the configured timeout in force and sent no SET of its own first.
+    EXPECT_EQ(Scalar("SELECT query FROM pg_stat_activity WHERE pid = " + backend), "SHOW statement_timeout");
   }
 }
 
@@ -290,6 +293,66 @@ TEST_F(DatabaseTest, SurvivesAPostgresRestart) {
   ASSERT_TRUE(PostgresEnvironment::Get().server().Restart().ok());
   // The pooled connection died with the old server; the retry on a new one succeeds.
   EXPECT_TRUE(ping().ok()) << ping();
+}
+
+// libpqxx prepared a statement on its first use, inside the caller's transaction and under its
+// deadline; a statement timeout arriving after PostgreSQL had stored the statement left libpqxx
+// believing it unprepared, and the connection failed every later use with 42P05 (seen in CI,
+// review's decisions at 1 ms deadlines). Statements are on the server before any transaction
+// runs, on the first connection and on the one that replaces a lost one.
+TEST_F(DatabaseTest, StatementsArePreparedBeforeTheFirstTransaction) {
+  auto pool = MakePool({{"one", "SELECT 1"}, {"two", "SELECT 2"}});
+  ASSERT_TRUE(pool);
+  auto prepared = [&] {
+    std::string names;
+    auto status = pool->InTransaction([&](pqxx::work& tx) {
+      names = tx.exec1("SELECT string_agg(name, ' ' ORDER BY name) FROM pg_prepared_statements")[0].as<std::string>();
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(status.ok()) << status;
+    return names;
+  };
+  EXPECT_EQ(prepared(), "db.lower_statement_timeout one two");
+  ASSERT_TRUE(PostgresEnvironment::Get().server().Restart().ok());
+  EXPECT_EQ(prepared(), "db.lower_statement_timeout one two") << "on the connection that replaced the lost one";
+  auto used = pool->InTransaction([](pqxx::work& tx) {
+    EXPECT_EQ(tx.exec_prepared1("two")[0].as<int>(), 2);
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(used.ok()) << used;
+}
+
+// A statement timer that fires during the last statement of a near deadline's call (the
+// COMMIT, or the SET raising the session's timeout again) but after PostgreSQL's last check
+// stays pending in the server, which then cancels the next caller's first statement, whatever
+// that caller's deadline (seen in CI: a decision with 5 s left failed at once with 57014).
+TEST_F(DatabaseTest, ANearDeadlineNeverCancelsTheNextCaller) {
+  auto pool = MakePool({{"one", "SELECT 1"}}, 1);  // one connection: the next caller gets the same session
+  ASSERT_TRUE(pool);
+  int spurious = 0;
+  for (int round = 0; round < 400; ++round) {
+    auto near = SystemClock::Instance().Now() + std::chrono::microseconds(1000 + (round % 7) * 300);
+    auto work = [](auto& tx) {
+      tx.exec("SELECT pg_sleep(0.001)");
+      return absl::OkStatus();
+    };
+    if (round % 2 == 0) {
+      pool->Autocommit(work, near).IgnoreError();
+    } else {
+      pool->InTransaction(work, near).IgnoreError();
+    }
+    auto next = pool->Autocommit(
+        [](pqxx::nontransaction& tx) {
+          tx.exec_prepared("one");
+          return absl::OkStatus();
+        },
+        SystemClock::Instance().Now() + 5s);
+    if (!next.ok()) {
+      ++spurious;
+      ADD_FAILURE() << "round " << round << ": " << next;
+    }
+  }
+  EXPECT_EQ(spurious, 0);
 }
 
 TEST(PoolTest, BadUrlFailsFast) {

@@ -139,15 +139,21 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Open() const {
   ASSIGN_OR_RETURN(auto connection, Connect());
   try {
     // The session default; a transaction with a nearer deadline lowers it for itself.
-    // set_variable, unlike a plain SET, is restored when libpqxx reconnects by itself.
     connection->set_variable("statement_timeout", std::to_string(options_.statement_timeout.count()));
     // Every statement here is prepared once and run many times with different values; left
     // to itself PostgreSQL re-plans many of them on every call (custom plans), which cost
     // more CPU than running them.
     connection->set_variable("plan_cache_mode", "force_generic_plan");
+    // Prepared now, outside any transaction and under the session's timeout: libpqxx would
+    // prepare each on first use, inside a transaction whose deadline may be a millisecond
+    // away, and a timeout that arrives after PostgreSQL stored the statement leaves libpqxx
+    // believing it unprepared; every later use on that connection then failed with 42P05
+    // (seen in CI).
     connection->prepare(kLowerStatementTimeout, "SELECT set_config('statement_timeout', $1, true)");
+    connection->prepare_now(kLowerStatementTimeout);
     for (const PreparedStatement& statement : options_.statements) {
       connection->prepare(statement.name, statement.sql);
+      connection->prepare_now(statement.name);
     }
   } catch (const std::exception& e) {
     return StatusFromException(e);
@@ -271,7 +277,6 @@ absl::Status Pool::WithConnection(std::optional<TimePoint> deadline, bool retry_
 
 void Pool::SetSessionTimeoutIfNeeded(pqxx::connection& connection, int64_t millis) {
   if (SessionTimeout(connection) != millis) {
-    // set_variable, unlike a plain SET, is restored when libpqxx reconnects by itself.
     connection.set_variable("statement_timeout", std::to_string(millis));
     SetSessionTimeout(connection, millis);
   }
@@ -284,6 +289,12 @@ absl::Status Pool::InTransactionOf(const TxWork& work, std::optional<TimePoint> 
     bool near = timeout_ms && *timeout_ms < kSessionTimeoutFloorMs;
     SetSessionTimeoutIfNeeded(connection,
                               timeout_ms && !near ? TimeoutStep(*timeout_ms) : options_.statement_timeout.count());
+    // Declared before the transaction, so it runs once that has ended (committed or not).
+    absl::Cleanup settle = [&] {
+      if (near) {
+        SettleAfterNearDeadline(connection);
+      }
+    };
     Tx tx(connection);
     if (near) {
       tx.exec_prepared(kLowerStatementTimeout, std::to_string(*timeout_ms));
@@ -335,7 +346,35 @@ void Pool::RaiseNearSessionTimeout(pqxx::connection& connection) {
   } catch (const std::exception& e) {
     Log()->debug("closing a connection whose near statement timeout could not be raised: {}", e.what());
     connection.disconnect();  // Release drops a closed connection, and what the pool knew of it
+    return;
   }
+  SettleAfterNearDeadline(connection);
+}
+
+void Pool::SettleAfterNearDeadline(pqxx::connection& connection) {
+  // A statement timer that fires after the last check for interrupts of a statement (the
+  // COMMIT, the SET above: PostgreSQL holds interrupts during parts of them) stays pending in
+  // the server once the statement is done, and cancels whatever the session runs next: the
+  // next caller's first statement, whatever its deadline (seen in CI as 57014 on a call with
+  // seconds left). One cheap statement takes it, if there is one; a second must then pass.
+  if (!connection.is_open()) {
+    return;
+  }
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      pqxx::nontransaction tx(connection);
+      tx.exec("SELECT");
+      return;
+    } catch (const pqxx::sql_error& e) {
+      if (e.sqlstate() != "57014") {
+        break;
+      }
+    } catch (const std::exception&) {
+      break;
+    }
+  }
+  Log()->debug("closing a connection that would not settle after a near deadline");
+  connection.disconnect();  // Release drops a closed connection, and what the pool knew of it
 }
 
 int64_t Pool::SessionTimeout(const pqxx::connection& connection) const {

@@ -93,6 +93,9 @@ class Pool {
   absl::Status InTransactionOf(const TxWork& work, std::optional<TimePoint> deadline);
   // Puts back the configured timeout after work under a near deadline, or closes the connection.
   void RaiseNearSessionTimeout(pqxx::connection& connection);
+  // Takes a statement timeout that fired too late to cancel its own statement, or closes the
+  // connection, so that it cannot cancel the next caller's first statement.
+  void SettleAfterNearDeadline(pqxx::connection& connection);
   int64_t SessionTimeout(const pqxx::connection& connection) const;  // -1: not known
   void SetSessionTimeout(const pqxx::connection& connection, int64_t millis);
   void Forget(const pqxx::connection& connection);
