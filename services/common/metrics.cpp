@@ -1,5 +1,7 @@
 #include <curation/common/metrics.hpp>
 
+#include <curation/common/listen_address.hpp>
+
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -112,32 +114,35 @@ MetricsRegistry::Family& MetricsRegistry::FamilyFor(const std::string& name, con
   return family;
 }
 
-Counter& MetricsRegistry::GetCounter(const std::string& name, const std::string& help, const Labels& labels) {
-  std::lock_guard lock(mutex_);
-  auto& slot = FamilyFor(name, "counter", help).counters[labels];
+namespace {
+
+// The metric a family keeps under one set of labels, made by `make` the first time it is asked for.
+template <typename Metric, typename Make>
+Metric& SlotFor(std::map<Labels, std::unique_ptr<Metric>>& metrics, const Labels& labels, const Make& make) {
+  auto& slot = metrics[labels];
   if (!slot) {
-    slot = std::make_unique<Counter>();
+    slot = make();
   }
   return *slot;
 }
 
+}  // namespace
+
+Counter& MetricsRegistry::GetCounter(const std::string& name, const std::string& help, const Labels& labels) {
+  std::lock_guard lock(mutex_);
+  return SlotFor(FamilyFor(name, "counter", help).counters, labels, [] { return std::make_unique<Counter>(); });
+}
+
 Gauge& MetricsRegistry::GetGauge(const std::string& name, const std::string& help, const Labels& labels) {
   std::lock_guard lock(mutex_);
-  auto& slot = FamilyFor(name, "gauge", help).gauges[labels];
-  if (!slot) {
-    slot = std::make_unique<Gauge>();
-  }
-  return *slot;
+  return SlotFor(FamilyFor(name, "gauge", help).gauges, labels, [] { return std::make_unique<Gauge>(); });
 }
 
 Histogram& MetricsRegistry::GetHistogram(const std::string& name, const std::string& help, const Labels& labels,
                                          std::vector<double> upper_bounds) {
   std::lock_guard lock(mutex_);
-  auto& slot = FamilyFor(name, "histogram", help).histograms[labels];
-  if (!slot) {
-    slot = std::make_unique<Histogram>(std::move(upper_bounds));
-  }
-  return *slot;
+  return SlotFor(FamilyFor(name, "histogram", help).histograms, labels,
+                 [&] { return std::make_unique<Histogram>(std::move(upper_bounds)); });
 }
 
 void MetricsRegistry::AddRefresher(std::function<void()> refresher) {
@@ -255,21 +260,6 @@ std::string ResponseText(absl::string_view status, absl::string_view extra_heade
                          bool with_body, bool close) {
   return absl::StrCat("HTTP/1.1 ", status, "\r\n", extra_headers, "Content-Length: ", body.size(), "\r\n",
                       close ? "Connection: close\r\n" : "", "\r\n", with_body ? body : "");
-}
-
-absl::StatusOr<std::pair<std::string, std::string>> SplitListen(const std::string& listen) {
-  auto colon = listen.rfind(':');
-  std::string host = colon == std::string::npos ? "" : listen.substr(0, colon);
-  std::string port = colon == std::string::npos ? "" : listen.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  int number = 0;
-  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), absl::ascii_isdigit) ||
-      !absl::SimpleAtoi(port, &number) || number > 65535) {
-    return absl::InvalidArgumentError("server.metrics_listen: expected host:port, got '" + listen + "'");
-  }
-  return std::pair{host, port};
 }
 
 }  // namespace
@@ -557,7 +547,7 @@ absl::Status MetricsServer::Start(const std::string& listen) {
   if (impl_->listen_fd >= 0) {
     return absl::FailedPreconditionError("the metrics server starts once");
   }
-  ASSIGN_OR_RETURN(auto host_port, SplitListen(listen));
+  ASSIGN_OR_RETURN(auto host_port, SplitListen(listen, "server.metrics_listen"));
   auto& [host, port] = host_port;
   addrinfo hints{};
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;

@@ -44,6 +44,14 @@ void ToProto(const QueueItem& item, v1::Item* out) {
   }
 }
 
+// Every item of a list, in order, into a response's repeated `items`.
+template <typename Response>
+void AddItems(const std::vector<QueueItem>& items, Response* response) {
+  for (const QueueItem& item : items) {
+    ToProto(item, response->add_items());
+  }
+}
+
 void ToProto(const Decision& decision, v1::Decision* out) {
   const DecisionRecord& record = decision.record;
   out->set_item_id(record.item_id);
@@ -87,9 +95,7 @@ grpc::Status ReviewGrpcService::ListItems(grpc::ServerContext* context, const v1
     }
     query.filter.claimed_by = request->claimed_by();
     ASSIGN_OR_RETURN(ItemPage page, logic_.ListItems(query, server::DeadlineOf(*context)));
-    for (const QueueItem& item : page.items) {
-      ToProto(item, response->add_items());
-    }
+    AddItems(page.items, response);
     response->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
   });
@@ -109,9 +115,7 @@ grpc::Status ReviewGrpcService::ClaimItems(grpc::ServerContext* context, const v
   return server::Serve(env_, "ClaimItems", kWorkers, context, [&](const auth::Principal& principal) -> absl::Status {
     ASSIGN_OR_RETURN(auto lease, server::FromDuration(request->lease(), "lease"));
     ASSIGN_OR_RETURN(auto items, logic_.ClaimItems(principal, request->count(), lease, server::DeadlineOf(*context)));
-    for (const QueueItem& item : items) {
-      ToProto(item, response->add_items());
-    }
+    AddItems(items, response);
     return absl::OkStatus();
   });
 }
@@ -122,9 +126,7 @@ grpc::Status ReviewGrpcService::RenewClaims(grpc::ServerContext* context, const 
     ASSIGN_OR_RETURN(auto lease, server::FromDuration(request->lease(), "lease"));
     ASSIGN_OR_RETURN(auto items,
                      logic_.RenewClaims(principal, Ids(request->item_ids()), lease, server::DeadlineOf(*context)));
-    for (const QueueItem& item : items) {
-      ToProto(item, response->add_items());
-    }
+    AddItems(items, response);
     return absl::OkStatus();
   });
 }
