@@ -1,0 +1,235 @@
+// The Connect bridge and the console's HTTP listener, over an in-process gRPC server whose
+// one service is gRPC health (no database): the status table, both encodings, what is refused
+// before a call is made (unknown procedure, media type, body, deadline, size, method), and the
+// headers every answer carries. The path through authentication and the role matrix is the
+// gRPC one: see the services' tests.
+
+#include <httplib.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <curation/console/connect_bridge.hpp>
+#include <curation/console/console_server.hpp>
+#include <curation/server/grpc_host.hpp>
+#include <grpc/health/v1/health.pb.h>
+
+namespace curation::console {
+namespace {
+
+constexpr char kCheck[] = "grpc.health.v1.Health/Check";
+
+// Every gRPC code, as the Connect specification's table (2023 revision) writes it.
+TEST(ConnectCodeTest, EveryGrpcCodeHasTheSpecificationsNameAndHttpStatus) {
+  const std::vector<std::tuple<grpc::StatusCode, std::string, int>> table = {
+      {grpc::StatusCode::CANCELLED, "canceled", 499},
+      {grpc::StatusCode::UNKNOWN, "unknown", 500},
+      {grpc::StatusCode::INVALID_ARGUMENT, "invalid_argument", 400},
+      {grpc::StatusCode::DEADLINE_EXCEEDED, "deadline_exceeded", 504},
+      {grpc::StatusCode::NOT_FOUND, "not_found", 404},
+      {grpc::StatusCode::ALREADY_EXISTS, "already_exists", 409},
+      {grpc::StatusCode::PERMISSION_DENIED, "permission_denied", 403},
+      {grpc::StatusCode::RESOURCE_EXHAUSTED, "resource_exhausted", 429},
+      {grpc::StatusCode::FAILED_PRECONDITION, "failed_precondition", 400},
+      {grpc::StatusCode::ABORTED, "aborted", 409},
+      {grpc::StatusCode::OUT_OF_RANGE, "out_of_range", 400},
+      {grpc::StatusCode::UNIMPLEMENTED, "unimplemented", 501},
+      {grpc::StatusCode::INTERNAL, "internal", 500},
+      {grpc::StatusCode::UNAVAILABLE, "unavailable", 503},
+      {grpc::StatusCode::DATA_LOSS, "data_loss", 500},
+      {grpc::StatusCode::UNAUTHENTICATED, "unauthenticated", 401},
+  };
+  for (const auto& [code, name, http_status] : table) {
+    EXPECT_EQ(ConnectCodeOf(code).name, name) << code;
+    EXPECT_EQ(ConnectCodeOf(code).http_status, http_status) << name;
+    ConnectResponse error = ConnectError(code, "why \"quoted\"\n");
+    EXPECT_EQ(error.http_status, http_status);
+    EXPECT_EQ(error.content_type, "application/json");
+    auto body = nlohmann::json::parse(error.body);
+    EXPECT_EQ(body["code"], name);
+    EXPECT_EQ(body["message"], "why \"quoted\"\n");
+  }
+  EXPECT_EQ(ConnectCodeOf(static_cast<grpc::StatusCode>(99)).name, "unknown");
+}
+
+class ConnectBridgeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(host_.Start({.listen = "127.0.0.1:0", .reflection = false}).ok());
+    host_.SetServing(true);
+    bridge_ = std::make_unique<ConnectBridge>(host_.InProcessChannel(), std::vector<std::string>{"grpc.health.v1.Health"});
+  }
+  void TearDown() override { host_.Shutdown(std::chrono::milliseconds(100)); }
+
+  ConnectResponse Call(std::string procedure, std::string content_type, std::string body,
+                       std::optional<std::string> timeout_ms = std::nullopt, std::string authorization = "") {
+    return bridge_->Call({.procedure = std::move(procedure),
+                          .content_type = std::move(content_type),
+                          .body = std::move(body),
+                          .authorization = std::move(authorization),
+                          .timeout_ms = std::move(timeout_ms)});
+  }
+
+  static std::string CodeOf(const ConnectResponse& response) {
+    return nlohmann::json::parse(response.body).value("code", "");
+  }
+
+  server::GrpcHost host_;
+  std::unique_ptr<ConnectBridge> bridge_;
+};
+
+TEST_F(ConnectBridgeTest, JsonAndBinaryBodiesGiveTheSameAnswer) {
+  ConnectResponse json = Call(kCheck, "application/json", "{}");
+  ASSERT_EQ(json.http_status, 200) << json.body;
+  EXPECT_EQ(json.content_type, "application/json");
+  EXPECT_EQ(nlohmann::json::parse(json.body), nlohmann::json::parse(R"({"status":"SERVING"})"));
+
+  ConnectResponse binary = Call(kCheck, "application/proto", grpc::health::v1::HealthCheckRequest().SerializeAsString());
+  ASSERT_EQ(binary.http_status, 200) << binary.body;
+  EXPECT_EQ(binary.content_type, "application/proto");
+  grpc::health::v1::HealthCheckResponse answer;
+  ASSERT_TRUE(answer.ParseFromString(binary.body));
+  EXPECT_EQ(answer.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  // Parameters of the media type and an empty JSON body (the empty message) are taken too.
+  EXPECT_EQ(Call(kCheck, "Application/JSON; charset=utf-8", "").http_status, 200);
+}
+
+TEST_F(ConnectBridgeTest, AHandlersErrorTravelsWithItsConnectCodeAndHttpStatus) {
+  ConnectResponse unknown_service = Call(kCheck, "application/json", R"({"service":"no.such.Service"})");
+  EXPECT_EQ(unknown_service.http_status, 404);
+  EXPECT_EQ(CodeOf(unknown_service), "not_found");
+  ConnectResponse binary = Call(kCheck, "application/proto", [] {
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service("no.such.Service");
+    return request.SerializeAsString();
+  }());
+  EXPECT_EQ(binary.http_status, 404);
+  EXPECT_EQ(binary.content_type, "application/json") << "errors are JSON whatever the request's encoding";
+  EXPECT_EQ(CodeOf(binary), "not_found");
+}
+
+TEST_F(ConnectBridgeTest, AnUnknownOrUnhostedProcedureIs404) {
+  for (const char* procedure : {"grpc.health.v1.Health/Nope", "curation.v1.ReviewService/GetQueueStats",
+                                "no.such.Service/Method", "grpc.health.v1.Health", ""}) {
+    ConnectResponse response = Call(procedure, "application/json", "{}");
+    EXPECT_EQ(response.http_status, 404) << procedure;
+    EXPECT_EQ(CodeOf(response), "not_found") << procedure;
+  }
+}
+
+TEST_F(ConnectBridgeTest, AnotherMediaTypeIs415WithTheTypesTaken) {
+  for (const char* type : {"text/plain", "", "application/x-www-form-urlencoded", "application/connect+json"}) {
+    ConnectResponse response = Call(kCheck, type, "{}");
+    EXPECT_EQ(response.http_status, 415) << type;
+    ASSERT_EQ(response.headers.size(), 1u);
+    EXPECT_EQ(response.headers[0].first, "Accept-Post");
+    EXPECT_EQ(response.headers[0].second, "application/json, application/proto");
+  }
+  // A streaming method has no unary form.
+  EXPECT_EQ(Call("grpc.health.v1.Health/Watch", "application/json", "{}").http_status, 415);
+}
+
+TEST_F(ConnectBridgeTest, AMalformedBodyIsInvalidArgumentAndNoCallIsMade) {
+  for (const char* body : {"{", "[]", "not json", R"({"service": 7})", R"({"unknownField": 1})", "{\"service\":\"\xff\"}"}) {
+    ConnectResponse response = Call(kCheck, "application/json", body);
+    EXPECT_EQ(response.http_status, 400) << body;
+    EXPECT_EQ(CodeOf(response), "invalid_argument") << body;
+  }
+  ConnectResponse binary = Call(kCheck, "application/proto", std::string("\x0a\xff\xff\xff", 4));
+  EXPECT_EQ(binary.http_status, 400);
+  EXPECT_EQ(CodeOf(binary), "invalid_argument");
+}
+
+TEST_F(ConnectBridgeTest, TheTimeoutHeaderIsTheCallsDeadline) {
+  EXPECT_EQ(Call(kCheck, "application/json", "{}", "5000").http_status, 200);
+  ConnectResponse expired = Call(kCheck, "application/json", "{}", "0");
+  EXPECT_EQ(expired.http_status, 504) << expired.body;
+  EXPECT_EQ(CodeOf(expired), "deadline_exceeded");
+  for (const char* bad : {"", "soon", "-1", "12345678901", "1.5"}) {
+    ConnectResponse response = Call(kCheck, "application/json", "{}", bad);
+    EXPECT_EQ(response.http_status, 400) << bad;
+  }
+}
+
+TEST_F(ConnectBridgeTest, AnAuthorizationHeaderNoTokenCouldHoldIsRefused) {
+  ConnectResponse response = Call(kCheck, "application/json", "{}", std::nullopt, std::string("Bearer a\x01b", 10));
+  EXPECT_EQ(response.http_status, 401);
+  EXPECT_EQ(CodeOf(response), "unauthenticated");
+}
+
+class ConsoleServerTest : public ConnectBridgeTest {
+ protected:
+  void SetUp() override {
+    ConnectBridgeTest::SetUp();
+    server_ = std::make_unique<ConsoleServer>(*bridge_);
+    ASSERT_TRUE(server_->Start({.listen = "127.0.0.1:0", .max_request_bytes = 1024}).ok());
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  }
+  void TearDown() override {
+    server_->Stop();
+    ConnectBridgeTest::TearDown();
+  }
+
+  std::unique_ptr<ConsoleServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(ConsoleServerTest, ACallOverHttpAnswersWithTheBrowsersSafetyHeaders) {
+  auto result = client_->Post("/grpc.health.v1.Health/Check", "{}", "application/json");
+  ASSERT_TRUE(result) << httplib::to_string(result.error());
+  EXPECT_EQ(result->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(result->body)["status"], "SERVING");
+  EXPECT_NE(result->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_NE(result->get_header_value("Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_EQ(result->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(result->get_header_value("Referrer-Policy"), "no-referrer");
+}
+
+TEST_F(ConsoleServerTest, TheHttpLayerRefusesWhatIsNoConnectCall) {
+  auto get = client_->Get("/grpc.health.v1.Health/Check");
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->status, 405);
+  EXPECT_EQ(get->get_header_value("Allow"), "POST");
+
+  auto unknown = client_->Post("/not a procedure", "{}", "application/json");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(nlohmann::json::parse(unknown->body)["code"], "not_found");
+
+  auto media = client_->Post("/grpc.health.v1.Health/Check", "{}", "text/plain");
+  ASSERT_TRUE(media);
+  EXPECT_EQ(media->status, 415);
+  EXPECT_EQ(media->get_header_value("Accept-Post"), "application/json, application/proto");
+
+  // Over the limit (1 KiB here): refused from its Content-Length, before the body is read.
+  auto large = client_->Post("/grpc.health.v1.Health/Check", std::string(4096, ' '), "application/json");
+  ASSERT_TRUE(large);
+  EXPECT_EQ(large->status, 413);
+  EXPECT_EQ(nlohmann::json::parse(large->body)["code"], "resource_exhausted");
+  EXPECT_EQ(large->get_header_value("X-Content-Type-Options"), "nosniff");
+
+  // And it still serves.
+  auto after = client_->Post("/grpc.health.v1.Health/Check", "{}", "application/json");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+}
+
+TEST_F(ConsoleServerTest, TheTimeoutHeaderReachesTheBridge) {
+  auto expired = client_->Post("/grpc.health.v1.Health/Check", httplib::Headers{{"Connect-Timeout-Ms", "0"}}, "{}",
+                               "application/json");
+  ASSERT_TRUE(expired);
+  EXPECT_EQ(expired->status, 504);
+}
+
+TEST(ConsoleServerStartTest, AMalformedAddressOrHalfATlsSetupIsRefused) {
+  ConnectBridge bridge(nullptr, {});
+  ConsoleServer server(bridge);
+  EXPECT_EQ(server.Start({.listen = "localhost"}).code(), absl::StatusCode::kInvalidArgument);
+  ConsoleServer half_tls(bridge);
+  EXPECT_EQ(half_tls.Start({.listen = "127.0.0.1:0", .tls_cert_file = "cert.pem"}).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace curation::console
