@@ -13,6 +13,7 @@
 #include <thread>
 
 #include <grpcpp/grpcpp.h>
+#include <httplib.h>
 #include <absl/strings/str_join.h>
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -116,6 +117,7 @@ class CurationdTest : public testing::DatabaseTest {
                                      "--query-node-url", fake_.Url(),
                                      "--set", "server.listen=" + addr_,
                                      "--set", "server.metrics_listen=",
+                                     "--set", "console.listen=127.0.0.1:0",
                                      "--set", "ingest.poll_interval=100ms",
                                      "--set", "ingest.backoff_initial=10ms",
                                      "--set", "ingest.backoff_max=100ms",
@@ -135,7 +137,7 @@ class CurationdTest : public testing::DatabaseTest {
   std::string OwnPostgresConfig(const std::string& name, const std::string& dir) {
     std::string config = ::testing::TempDir() + name + ".yaml";
     std::ofstream(config) << "query_node:\n  url: " << fake_.Url() << "\nserver:\n  listen: " << addr_
-                          << "\n  metrics_listen: \"\"\ndatabase:\n  embedded_dir: " << dir
+                          << "\n  metrics_listen: \"\"\nconsole:\n  listen: 127.0.0.1:0\ndatabase:\n  embedded_dir: " << dir
                           << "\ningest:\n  poll_interval: 200ms\nalert:\n  orion_url: " << orion_.Url() << "\n";
     return config;
   }
@@ -246,6 +248,63 @@ TEST_F(CurationdTest, ASecondCurationdOnTheSameAddressRefusesToStart) {
   EXPECT_EQ(second->Output().find("serving"), std::string::npos) << second->Output();
   first->Signal(SIGTERM);
   EXPECT_EQ(first->Wait(15s), 0) << first->Output();
+}
+
+// Issue 16: the Connect API, as curl calls it, takes the gRPC path: the same tokens and roles.
+TEST_F(CurationdTest, TheConnectApiAnswersWithTheSameTokensAndRolesAsGrpc) {
+  const int console_port = FreePort();
+  auto daemon = StartDaemon("connect", {"--set", "console.listen=127.0.0.1:" + std::to_string(console_port)});
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"health"}).code == 0; }, 20s)) << daemon->Output();
+  EXPECT_NE(daemon->Output().find("console and Connect API on http://127.0.0.1:" + std::to_string(console_port)),
+            std::string::npos)
+      << daemon->Output();
+  const std::string lead = AddPrincipal({"--database-url", url_}, "connect-lead", "lead");
+  const std::string council = AddPrincipal({"--database-url", url_}, "connect-council", "council");
+  httplib::Client client("127.0.0.1", console_port);
+  auto call = [&](const std::string& procedure, const std::string& token) {
+    httplib::Headers headers;
+    if (!token.empty()) {
+      headers.emplace("Authorization", "Bearer " + token);
+    }
+    return client.Post("/" + procedure, headers, "{}", "application/json");
+  };
+  auto stats = call("curation.v1.ReviewService/GetQueueStats", lead);
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->status, 200) << stats->body;
+  EXPECT_TRUE(nlohmann::json::parse(stats->body).is_object()) << stats->body;
+  auto refused = call("curation.v1.ReviewService/DecideItem", council);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403) << refused->body;
+  EXPECT_EQ(nlohmann::json::parse(refused->body)["code"], "permission_denied");
+  auto anonymous = call("curation.v1.ReviewService/GetQueueStats", "");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401) << anonymous->body;
+  EXPECT_EQ(nlohmann::json::parse(anonymous->body)["code"], "unauthenticated");
+  // Every hosted service is there by itself; health lists no service for the console.
+  auto log = call("curation.v1.ModerationLogService/ListEntries", council);
+  ASSERT_TRUE(log);
+  EXPECT_EQ(log->status, 200) << log->body;
+  EXPECT_EQ(Ctl({"health"}).output.find("console"), std::string::npos);
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(15s), 0) << daemon->Output();
+}
+
+// A console address already taken stops curationd at start, saying which.
+TEST_F(CurationdTest, AConsoleAddressInUseStopsCurationdAtStart) {
+  int taken = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(taken, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(listen(taken, 1), 0);
+  socklen_t size = sizeof address;
+  getsockname(taken, reinterpret_cast<sockaddr*>(&address), &size);
+  const std::string busy = "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+  auto daemon = StartDaemon("console-taken", {"--set", "console.listen=" + busy});
+  EXPECT_EQ(daemon->Wait(30s), 1) << daemon->Output();
+  EXPECT_NE(daemon->Output().find("cannot listen for the console on " + busy), std::string::npos)
+      << daemon->Output();
+  close(taken);
 }
 
 // The postmaster's pid, once the embedded server has written its lock file (0 before).
@@ -367,7 +426,8 @@ TEST_F(CurationdTest, AsRootInAPrivateHomeFolderTheEmbeddedServerLivesWhereItsAc
 TEST_F(CurationdTest, StatusBeforeAnySuccessSaysSoInsteadOfClaimingNoLag) {
   std::vector<std::string> argv = {CURATIOND_PATH, "--database-url", url_, "--query-node-url",
                                    "http://127.0.0.1:9/graphql", "--set", "server.listen=" + addr_,
-                                   "--set", "server.metrics_listen=", "--set", "alert.orion_url=http://127.0.0.1:9/graphql"};
+                                   "--set", "server.metrics_listen=", "--set", "console.listen=127.0.0.1:0",
+                                   "--set", "alert.orion_url=http://127.0.0.1:9/graphql"};
   testing::ChildProcess daemon(argv, ::testing::TempDir() + "unreachable.log");
   ASSERT_TRUE(WaitFor([&] { return Ctl({"health"}).code == 0; }, 20s)) << daemon.Output();
   ASSERT_TRUE(WaitFor([&] { return Ctl({"ingest", "status"}).output.find("Couldn't connect") != std::string::npos; },

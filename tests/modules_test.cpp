@@ -177,16 +177,16 @@ TEST(ConfigTest, DescribeMasksTheDatabaseUrl) {
 
 TEST(ModuleTableTest, EveryServiceOfTheTableIsKnownAndHostedByDefault) {
   std::vector<std::string> names(Modules::kNames.begin(), Modules::kNames.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"ingest", "probe", "review", "modlog", "alert", "report"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"ingest", "probe", "review", "modlog", "alert", "report", "console"}));
   auto config = LoadConfig({});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->server.services, names);
-  EXPECT_NE(DescribeConfig(*config).find("comma-separated: ingest,probe,review,modlog,alert,report"),
+  EXPECT_NE(DescribeConfig(*config).find("comma-separated: ingest,probe,review,modlog,alert,report,console"),
             std::string::npos);
   auto one = LoadConfig({.overrides = {"server.services=report"}});
   ASSERT_TRUE(one.ok()) << one.status();
   EXPECT_EQ(one->server.services, std::vector<std::string>{"report"});
-  EXPECT_EQ(Modules::kGrpcServices.back(), "curation.v1.ReportService");
+  EXPECT_EQ(Modules::kGrpcServices.back(), "") << "the console calls the others' services and has none";
 }
 
 TEST(ModuleTableTest, OnlyTheHostedServicesAreBuiltInTheTablesOrder) {

@@ -62,7 +62,13 @@ int Run(const Config& config) {
   server::RpcEnv rpc_env{.metrics = rpc_metrics, .authenticator = authenticator};
   server::GrpcHost host;
   server::SharedParts shared;
-  server::ModuleDeps deps{config, **pool, SystemClock::Instance(), metrics, rpc_env, shared};
+  std::vector<std::string> grpc_services;
+  for (const server::ModuleEntry& module : hosted) {
+    if (!module.grpc_service.empty()) {
+      grpc_services.emplace_back(module.grpc_service);
+    }
+  }
+  server::ModuleDeps deps{config, **pool, SystemClock::Instance(), metrics, rpc_env, shared, host, grpc_services};
   server::Hosting hosting(hosted, deps, host);
   // The metrics server's refreshers read the services: it stops before they go, on every way out.
   absl::Cleanup stop_metrics_server = [&metrics_server] { metrics_server.Stop(); };
@@ -74,7 +80,11 @@ int Run(const Config& config) {
       !started.ok()) {
     return Fail(started);
   }
-  hosting.Start();
+  if (auto started = hosting.Start(); !started.ok()) {
+    hosting.RequestStop();
+    host.Shutdown(kShutdownGrace);
+    return Fail(started);
+  }
   log->info("serving {} on port {}{}{}", absl::StrJoin(config.server.services, ","), host.port(),
             config.server.tls_cert_file.empty() ? " (plaintext)" : " (TLS)",
             config.server.metrics_listen.empty() ? "" : ", metrics on " + config.server.metrics_listen);

@@ -175,7 +175,11 @@ int Health(const Options& options) {
   std::vector<std::vector<std::string>> rows = {{"SERVICE", "STATUS"}};
   // The server as a whole (""), then every service curationd knows, hosted or not.
   std::vector<std::string> services = {""};
-  services.insert(services.end(), Modules::kGrpcServices.begin(), Modules::kGrpcServices.end());
+  for (std::string_view service : Modules::kGrpcServices) {
+    if (!service.empty()) {  // the console has none
+      services.emplace_back(service);
+    }
+  }
   for (const std::string& service : services) {
     grpc::health::v1::HealthCheckRequest request;
     request.set_service(service);

@@ -31,16 +31,24 @@ std::vector<db::PreparedStatement> StatementsOf(const std::vector<ModuleEntry>& 
 Hosting::Hosting(const std::vector<ModuleEntry>& modules, const ModuleDeps& deps, GrpcHost& host) {
   for (const ModuleEntry& module : modules) {
     services_.push_back(module.build(deps));
-    host.Register(services_.back().grpc, std::string(module.grpc_service));
+    if (services_.back().grpc != nullptr) {
+      host.Register(services_.back().grpc, std::string(module.grpc_service));
+    }
   }
 }
 
-void Hosting::Start() {
+absl::Status Hosting::Start() {
+  for (const HostedService& service : services_) {
+    if (service.start) {
+      RETURN_IF_ERROR(service.start());
+    }
+  }
   for (const HostedService& service : services_) {
     for (const auto& work : service.work) {
       workers_.emplace_back(work);
     }
   }
+  return absl::OkStatus();
 }
 
 void Hosting::RequestStop() {

@@ -5,6 +5,7 @@
 // and the config fuzz target load the whole configuration linking only the sections' code.
 
 #include <curation/alert/module.hpp>
+#include <curation/console/module.hpp>
 #include <curation/ingest/module.hpp>
 #include <curation/modlog/module.hpp>
 #include <curation/probe/module.hpp>
@@ -19,7 +20,8 @@ using Modules = server::ModuleList<ingest::Module,  //
                                    review::Module,  //
                                    modlog::Module,  //
                                    alert::Module,   //
-                                   report::Module>;
+                                   report::Module,  //
+                                   console::Module>;
 
 /// The configuration with every service's section (see LoadConfig(sources, schema)).
 inline absl::StatusOr<Config> LoadConfig(const ConfigSources& sources) {

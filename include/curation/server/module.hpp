@@ -28,6 +28,7 @@
 #include <vector>
 
 #include <curation/common/config.hpp>
+#include <curation/common/status.hpp>
 
 namespace grpc {
 class Service;
@@ -57,6 +58,8 @@ struct ModuleDeps {
   MetricsRegistry& metrics;
   RpcEnv& rpc;  // authentication and per-method metrics for the gRPC adapters
   SharedParts& shared;
+  GrpcHost& host;                              // its in-process channel, once it serves (the console's calls)
+  const std::vector<std::string>& grpc_services;  // the full names of the gRPC services hosted
 };
 
 /// Pieces of one service that another hosted in the same process uses too (alert probes
@@ -93,7 +96,10 @@ class SharedParts {
 /// A service built for hosting: what curationd registers, runs and stops (see Hosting).
 struct HostedService {
   std::shared_ptr<void> parts;    // everything built, kept until every worker has been joined
-  grpc::Service* grpc = nullptr;  // registered under the module's kGrpcService
+  grpc::Service* grpc = nullptr;  // registered under the module's kGrpcService; none for the console
+  /// Once the host serves, before the background work: what must be up for curationd to run
+  /// (the console's listener). A failure stops curationd. May be empty.
+  std::function<absl::Status()> start;
   /// Background work, a thread each: started once the host serves, asked to stop on the way out.
   std::vector<std::function<void(std::stop_token)>> work;
   /// Once every worker was asked to stop: ends what would hold the stop up (probe: kills busy
@@ -122,8 +128,9 @@ class Hosting {
  public:
   /// Builds every module's service and registers it on `host` (which has not started yet).
   Hosting(const std::vector<ModuleEntry>& modules, const ModuleDeps& deps, GrpcHost& host);
-  /// Starts every service's background work.
-  void Start();
+  /// Runs every service's start, then starts every service's background work; the first
+  /// start that fails is returned, and no work is started.
+  absl::Status Start();
   /// Asks every worker to stop taking new work, then interrupts what would hold the stop up.
   void RequestStop();
   /// Waits for every worker to end.

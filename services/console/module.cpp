@@ -1,0 +1,47 @@
+#include <curation/console/module.hpp>
+
+#include <curation/console/console_server.hpp>
+#include <curation/db/pool.hpp>
+#include <curation/server/grpc_host.hpp>
+
+namespace curation::console {
+
+std::vector<db::PreparedStatement> Module::Statements() { return {}; }
+
+namespace {
+
+// What the console builds: the bridge and its listener, once the gRPC host serves.
+struct Parts {
+  const server::ModuleDeps& deps;
+  const ConsoleConfig& config = deps.config.Section<ConsoleConfig>();
+  std::unique_ptr<ConnectBridge> bridge;
+  std::unique_ptr<ConsoleServer> server;
+
+  absl::Status Start() {
+    if (config.listen.empty()) {
+      return absl::OkStatus();
+    }
+    bridge = std::make_unique<ConnectBridge>(deps.host.InProcessChannel(), deps.grpc_services);
+    server = std::make_unique<ConsoleServer>(*bridge);
+    return server->Start({.listen = config.listen,
+                          .max_request_bytes = static_cast<size_t>(config.max_request_bytes),
+                          .tls_cert_file = deps.config.server.tls_cert_file,
+                          .tls_key_file = deps.config.server.tls_key_file});
+  }
+};
+
+}  // namespace
+
+server::HostedService Module::Build(const server::ModuleDeps& deps) {
+  auto parts = std::make_shared<Parts>(deps);
+  return {.parts = parts,
+          .start = [parts] { return parts->Start(); },
+          // Stops taking calls; those under way end on the gRPC host, which still serves.
+          .interrupt = [parts] {
+            if (parts->server) {
+              parts->server->Stop();
+            }
+          }};
+}
+
+}  // namespace curation::console
