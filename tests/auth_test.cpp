@@ -14,6 +14,7 @@
 
 #include <curation/auth/authenticator.hpp>
 #include <curation/auth/principal_store.hpp>
+#include <curation/common/time_format.hpp>
 #include <curation/curationd/modules.hpp>
 #include <curation/db/migrations.hpp>
 #include <curation/ingest/ingest_grpc_service.hpp>
@@ -121,6 +122,51 @@ TEST_F(PrincipalStoreTest, RevokeEndsTheTokenAndKeepsTheName) {
   EXPECT_TRUE((*list)[0].revoked_at.has_value());
   EXPECT_EQ(store_->Add({.name = "frank", .role = Role::kService}).status().code(), absl::StatusCode::kAlreadyExists)
       << "a revoked name stays taken, so the log's actor names stay unambiguous";
+}
+
+// A console session lasts while it is used (idle limit) and no longer than its lifetime.
+TEST_F(PrincipalStoreTest, ASessionEndsWhenIdleOldSignedOutOrItsPrincipalRevoked) {
+  auto token = store_->Add({.name = "grace", .role = Role::kCurator});
+  ASSERT_TRUE(token.ok());
+  auto grace = store_->FindByToken(*token);
+  ASSERT_TRUE(grace.ok() && grace->has_value());
+  const SessionLimits limits{.idle = std::chrono::minutes(30), .lifetime = std::chrono::hours(12)};
+  const TimePoint signed_in = *ParseIsoTime("2026-12-07T08:00:00Z");
+  auto session = store_->StartSession((*grace)->id, signed_in);
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_TRUE(session->starts_with("ses_")) << *session;
+  EXPECT_NE(*session, *token);
+  auto at = [&](TimePoint now) {
+    auto found = store_->FindBySession(*session, now, limits);
+    EXPECT_TRUE(found.ok()) << found.status();
+    return found.ok() && found->has_value() ? (*found)->name : std::string("(none)");
+  };
+  // Used every 20 minutes it lives on past 30 minutes, each use marking it seen...
+  for (int minutes = 20; minutes <= 11 * 60; minutes += 20) {
+    ASSERT_EQ(at(signed_in + std::chrono::minutes(minutes)), "grace") << minutes << " min";
+  }
+  // ...but not past its lifetime, however busy.
+  EXPECT_EQ(at(signed_in + std::chrono::hours(12) + std::chrono::minutes(1)), "(none)");
+
+  auto idle = store_->StartSession((*grace)->id, signed_in);
+  ASSERT_TRUE(idle.ok());
+  EXPECT_FALSE(store_->FindBySession(*idle, signed_in + std::chrono::minutes(31), limits)->has_value())
+      << "31 minutes without a call";
+
+  auto ended = store_->StartSession((*grace)->id, signed_in);
+  ASSERT_TRUE(ended.ok());
+  ASSERT_TRUE(store_->EndSession(*ended, signed_in + std::chrono::minutes(1)).ok());
+  EXPECT_FALSE(store_->FindBySession(*ended, signed_in + std::chrono::minutes(2), limits)->has_value());
+  EXPECT_TRUE(store_->EndSession(*ended, signed_in).ok()) << "signing out twice is fine";
+  EXPECT_FALSE(store_->FindBySession("ses_neverissued", signed_in, limits)->has_value());
+
+  auto live = store_->StartSession((*grace)->id, signed_in);
+  ASSERT_TRUE(live.ok());
+  ASSERT_TRUE(store_->Revoke("grace").ok());
+  EXPECT_FALSE(store_->FindBySession(*live, signed_in + std::chrono::minutes(1), limits)->has_value())
+      << "a revoked principal's sessions end with its token";
+  EXPECT_EQ(store_->StartSession((*grace)->id, signed_in).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM auth.sessions WHERE length(id_hash) = 32"), "4") << "only hashes stored";
 }
 
 TEST(RoleTest, NamesRoundTrip) {

@@ -14,6 +14,9 @@
 #include <curation/server/grpc_host.hpp>
 #include <grpc/health/v1/health.pb.h>
 
+#include "auth_fixture.hpp"
+#include "postgres_fixture.hpp"
+
 namespace curation::console {
 namespace {
 
@@ -158,21 +161,58 @@ TEST_F(ConnectBridgeTest, AnAuthorizationHeaderNoTokenCouldHoldIsRefused) {
   EXPECT_EQ(CodeOf(response), "unauthenticated");
 }
 
-class ConsoleServerTest : public ConnectBridgeTest {
+// The listener over gRPC health, with sign-in against real principals (AuthFixture).
+class ConsoleServerTest : public testing::DatabaseTest {
  protected:
   void SetUp() override {
-    ConnectBridgeTest::SetUp();
-    server_ = std::make_unique<ConsoleServer>(*bridge_);
+    DatabaseTest::SetUp();
+    auth_ = std::make_unique<testing::AuthFixture>(url_);
+    ASSERT_TRUE(host_.Start({.listen = "127.0.0.1:0", .reflection = false}).ok());
+    host_.SetServing(true);
+    bridge_ = std::make_unique<ConnectBridge>(host_.InProcessChannel(), std::vector<std::string>{"grpc.health.v1.Health"});
+    server_ = std::make_unique<ConsoleServer>(*bridge_, auth_->authenticator());
     ASSERT_TRUE(server_->Start({.listen = "127.0.0.1:0", .max_request_bytes = 1024}).ok());
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    origin_ = "http://127.0.0.1:" + std::to_string(server_->port());
   }
   void TearDown() override {
     server_->Stop();
-    ConnectBridgeTest::TearDown();
+    host_.Shutdown(std::chrono::milliseconds(100));
   }
 
+  // Signs in as this site's page would; returns the session cookie ("name=value"), or "".
+  std::string SignIn(auth::Role role) {
+    nlohmann::json body = {{"token", auth_->Token(role)}};
+    auto result = client_->Post("/console/session/start", httplib::Headers{{"Origin", origin_}}, body.dump(),
+                                "application/json");
+    if (!result || result->status != 200) {
+      ADD_FAILURE() << (result ? result->body : httplib::to_string(result.error()));
+      return "";
+    }
+    std::string set_cookie = result->get_header_value("Set-Cookie");
+    return set_cookie.substr(0, set_cookie.find(';'));
+  }
+
+  // A POST as this site's page makes it: the cookie, its Origin, Connect's header.
+  httplib::Result PostAsPage(const std::string& path, const std::string& cookie, httplib::Headers extra = {},
+                             bool connect_header = true) {
+    httplib::Headers headers = {{"Cookie", cookie}, {"Origin", origin_}};
+    if (connect_header) {
+      headers.emplace("Connect-Protocol-Version", "1");
+    }
+    for (auto& [name, value] : extra) {
+      headers.erase(name);
+      headers.emplace(name, value);
+    }
+    return client_->Post(path, headers, "{}", "application/json");
+  }
+
+  server::GrpcHost host_;
+  std::unique_ptr<testing::AuthFixture> auth_;
+  std::unique_ptr<ConnectBridge> bridge_;
   std::unique_ptr<ConsoleServer> server_;
   std::unique_ptr<httplib::Client> client_;
+  std::string origin_;
 };
 
 TEST_F(ConsoleServerTest, ACallOverHttpAnswersWithTheBrowsersSafetyHeaders) {
@@ -222,13 +262,127 @@ TEST_F(ConsoleServerTest, TheTimeoutHeaderReachesTheBridge) {
   EXPECT_EQ(expired->status, 504);
 }
 
-TEST(ConsoleServerStartTest, AMalformedAddressOrHalfATlsSetupIsRefused) {
-  ConnectBridge bridge(nullptr, {});
-  ConsoleServer server(bridge);
+TEST_F(ConsoleServerTest, AMalformedAddressOrHalfATlsSetupIsRefused) {
+  ConsoleServer server(*bridge_, auth_->authenticator());
   EXPECT_EQ(server.Start({.listen = "localhost"}).code(), absl::StatusCode::kInvalidArgument);
-  ConsoleServer half_tls(bridge);
+  ConsoleServer half_tls(*bridge_, auth_->authenticator());
   EXPECT_EQ(half_tls.Start({.listen = "127.0.0.1:0", .tls_cert_file = "cert.pem"}).code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// ---- Signing in ----------------------------------------------------------------------------
+
+TEST_F(ConsoleServerTest, SigningInSetsAStrictHttpOnlyCookieBoundToThePrincipal) {
+  nlohmann::json body = {{"token", auth_->Token(auth::Role::kCurator)}};
+  auto result = client_->Post("/console/session/start", httplib::Headers{{"Origin", origin_}}, body.dump(),
+                              "application/json");
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->status, 200) << result->body;
+  EXPECT_EQ(nlohmann::json::parse(result->body), nlohmann::json::parse(R"({"name":"test-curator","role":"curator"})"));
+  const std::string set_cookie = result->get_header_value("Set-Cookie");
+  EXPECT_TRUE(set_cookie.starts_with("curation_session=ses_")) << set_cookie;
+  for (const char* flag : {"; HttpOnly", "; SameSite=Strict", "; Path=/", "; Max-Age=43200"}) {
+    EXPECT_NE(set_cookie.find(flag), std::string::npos) << flag << " in " << set_cookie;
+  }
+  EXPECT_EQ(set_cookie.find("Secure"), std::string::npos) << "plain HTTP: a Secure cookie would never come back";
+  EXPECT_EQ(set_cookie.find(auth_->Token(auth::Role::kCurator)), std::string::npos) << "the token is not the cookie";
+  const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  // Only the session id's hash is stored.
+  const std::string id = cookie.substr(cookie.find('=') + 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM auth.sessions WHERE strpos(encode(id_hash, 'escape'), '" + id + "') > 0"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM auth.sessions s JOIN auth.principals p ON p.id = s.principal_id"
+                   " WHERE p.name = 'test-curator'"),
+            "1");
+
+  auto current = PostAsPage("/console/session/current", cookie);
+  ASSERT_TRUE(current);
+  EXPECT_EQ(current->status, 200) << current->body;
+  EXPECT_EQ(nlohmann::json::parse(current->body)["name"], "test-curator");
+}
+
+TEST_F(ConsoleServerTest, AWrongTokenOrAnotherSitesPageCannotSignIn) {
+  auto wrong = client_->Post("/console/session/start", httplib::Headers{{"Origin", origin_}},
+                             R"({"token":"cur_nobodyhasthis"})", "application/json");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  EXPECT_FALSE(wrong->has_header("Set-Cookie"));
+  nlohmann::json body = {{"token", auth_->Token(auth::Role::kLead)}};
+  auto elsewhere = client_->Post("/console/session/start", httplib::Headers{{"Origin", "https://evil.example"}},
+                                 body.dump(), "application/json");
+  ASSERT_TRUE(elsewhere);
+  EXPECT_EQ(elsewhere->status, 403);
+  EXPECT_FALSE(elsewhere->has_header("Set-Cookie"));
+  auto malformed = client_->Post("/console/session/start", httplib::Headers{{"Origin", origin_}}, "token=x",
+                                 "application/json");
+  ASSERT_TRUE(malformed);
+  EXPECT_EQ(malformed->status, 400);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM auth.sessions"), "0");
+}
+
+// A page on another site can make the browser send the cookie (it is the browser's), but not
+// with this site's Origin, nor with Connect's header through a simple form post.
+TEST_F(ConsoleServerTest, ACallWithTheCookieMustBeThisSitesOwn) {
+  const std::string cookie = SignIn(auth::Role::kCurator);
+  ASSERT_FALSE(cookie.empty());
+  auto own = PostAsPage("/grpc.health.v1.Health/Check", cookie);
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 200) << own->body;
+  auto cross_site = PostAsPage("/grpc.health.v1.Health/Check", cookie, {{"Origin", "https://evil.example"}});
+  ASSERT_TRUE(cross_site);
+  EXPECT_EQ(cross_site->status, 403);
+  EXPECT_EQ(nlohmann::json::parse(cross_site->body)["code"], "permission_denied");
+  auto no_origin = client_->Post("/grpc.health.v1.Health/Check",
+                                 httplib::Headers{{"Cookie", cookie}, {"Connect-Protocol-Version", "1"}}, "{}",
+                                 "application/json");
+  ASSERT_TRUE(no_origin);
+  EXPECT_EQ(no_origin->status, 403);
+  auto form_like = PostAsPage("/grpc.health.v1.Health/Check", cookie, {}, /*connect_header=*/false);
+  ASSERT_TRUE(form_like);
+  EXPECT_EQ(form_like->status, 403);
+  auto current = PostAsPage("/console/session/current", cookie, {{"Origin", "https://evil.example"}});
+  ASSERT_TRUE(current);
+  EXPECT_EQ(current->status, 403);
+}
+
+TEST_F(ConsoleServerTest, SigningOutEndsTheSessionAtOnce) {
+  const std::string cookie = SignIn(auth::Role::kLead);
+  ASSERT_FALSE(cookie.empty());
+  auto ended = PostAsPage("/console/session/end", cookie);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->status, 200) << ended->body;
+  EXPECT_NE(ended->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  auto after = PostAsPage("/console/session/current", cookie);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401) << "the cache forgot it too: " << after->body;
+  EXPECT_EQ(Scalar("SELECT count(*) FROM auth.sessions WHERE ended_at IS NOT NULL"), "1");
+}
+
+TEST_F(ConsoleServerTest, ARevokedPrincipalsSessionEnds) {
+  // An authenticator that remembers nothing, so the revocation is seen at the next call.
+  auth::Authenticator uncached(auth_->store(), SystemClock::Instance(), std::chrono::milliseconds(0));
+  auto token = auth_->store().Add({.name = "leaving-council", .role = auth::Role::kCouncil});
+  ASSERT_TRUE(token.ok()) << token.status();
+  ConsoleServer server(*bridge_, uncached);
+  ASSERT_TRUE(server.Start({.listen = "127.0.0.1:0"}).ok());
+  httplib::Client client("127.0.0.1", server.port());
+  const std::string origin = "http://127.0.0.1:" + std::to_string(server.port());
+  nlohmann::json body = {{"token", *token}};
+  auto signed_in = client.Post("/console/session/start", httplib::Headers{{"Origin", origin}}, body.dump(),
+                               "application/json");
+  ASSERT_TRUE(signed_in);
+  ASSERT_EQ(signed_in->status, 200) << signed_in->body;
+  const std::string set_cookie = signed_in->get_header_value("Set-Cookie");
+  const httplib::Headers as_page = {
+      {"Cookie", set_cookie.substr(0, set_cookie.find(';'))}, {"Origin", origin}, {"Connect-Protocol-Version", "1"}};
+  auto before = client.Post("/console/session/current", as_page, "{}", "application/json");
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->status, 200) << before->body;
+  EXPECT_EQ(nlohmann::json::parse(before->body)["name"], "leaving-council");
+  ASSERT_TRUE(auth_->store().Revoke("leaving-council").ok());
+  auto after = client.Post("/console/session/current", as_page, "{}", "application/json");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401) << after->body;
+  server.Stop();
 }
 
 }  // namespace

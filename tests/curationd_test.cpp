@@ -285,6 +285,35 @@ TEST_F(CurationdTest, TheConnectApiAnswersWithTheSameTokensAndRolesAsGrpc) {
   ASSERT_TRUE(log);
   EXPECT_EQ(log->status, 200) << log->body;
   EXPECT_EQ(Ctl({"health"}).output.find("console"), std::string::npos);
+
+  // The console's way: the token once, then the session cookie, which reaches the roles too.
+  const std::string origin = "http://127.0.0.1:" + std::to_string(console_port);
+  auto sign_in = [&](const std::string& token) {
+    auto result = client.Post("/console/session/start", httplib::Headers{{"Origin", origin}},
+                              nlohmann::json({{"token", token}}).dump(), "application/json");
+    EXPECT_TRUE(result && result->status == 200) << (result ? result->body : "no answer");
+    std::string set_cookie = result ? result->get_header_value("Set-Cookie") : "";
+    return set_cookie.substr(0, set_cookie.find(';'));
+  };
+  auto as_page = [&](const std::string& procedure, const std::string& cookie) {
+    return client.Post("/" + procedure,
+                       httplib::Headers{{"Cookie", cookie}, {"Origin", origin}, {"Connect-Protocol-Version", "1"}},
+                       "{}", "application/json");
+  };
+  const std::string lead_cookie = sign_in(lead);
+  auto by_cookie = as_page("curation.v1.ReviewService/GetQueueStats", lead_cookie);
+  ASSERT_TRUE(by_cookie);
+  EXPECT_EQ(by_cookie->status, 200) << by_cookie->body;
+  auto council_decides = as_page("curation.v1.ReviewService/DecideItem", sign_in(council));
+  ASSERT_TRUE(council_decides);
+  EXPECT_EQ(council_decides->status, 403) << council_decides->body;
+  auto signed_out = as_page("console/session/end", lead_cookie);
+  ASSERT_TRUE(signed_out);
+  EXPECT_EQ(signed_out->status, 200);
+  auto after = as_page("curation.v1.ReviewService/GetQueueStats", lead_cookie);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401) << after->body;
+  EXPECT_EQ(daemon->Output().find(lead), std::string::npos) << "a token in the log";
   daemon->Signal(SIGTERM);
   EXPECT_EQ(daemon->Wait(15s), 0) << daemon->Output();
 }

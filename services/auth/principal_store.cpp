@@ -5,6 +5,8 @@
 
 #include <absl/strings/str_cat.h>
 
+#include <curation/db/fields.hpp>
+
 #include "token.hpp"
 
 namespace curation::auth {
@@ -49,6 +51,23 @@ std::vector<db::PreparedStatement> PrincipalStore::Statements() {
       {"auth.find_by_token",
        "SELECT id, name, role, worker_id FROM auth.principals"
        " WHERE token_hash = decode($1, 'hex') AND revoked_at IS NULL"},
+      // Only for a live principal: a session never outlives its principal's token.
+      {"auth.start_session",
+       absl::StrCat("INSERT INTO auth.sessions (id_hash, principal_id, created_at, last_seen_at)"
+                    " SELECT decode($1, 'hex'), id, ",
+                    db::TimeParam(3), ", ", db::TimeParam(3),
+                    " FROM auth.principals WHERE id = $2 AND revoked_at IS NULL RETURNING principal_id")},
+      // $3 and $4: the idle and absolute limits in milliseconds. Marks the session seen.
+      {"auth.find_by_session",
+       absl::StrCat("UPDATE auth.sessions s SET last_seen_at = ", db::TimeParam(2),
+                    " FROM auth.principals p WHERE s.id_hash = decode($1, 'hex') AND p.id = s.principal_id"
+                    " AND p.revoked_at IS NULL AND s.ended_at IS NULL"
+                    " AND s.last_seen_at > ",
+                    db::TimeParam(2), " - $3 * interval '1 millisecond' AND s.created_at > ", db::TimeParam(2),
+                    " - $4 * interval '1 millisecond' RETURNING p.id, p.name, p.role, p.worker_id")},
+      {"auth.end_session",
+       absl::StrCat("UPDATE auth.sessions SET ended_at = ", db::TimeParam(2),
+                    " WHERE id_hash = decode($1, 'hex') AND ended_at IS NULL")},
   };
 }
 
@@ -120,6 +139,41 @@ absl::StatusOr<std::optional<Principal>> PrincipalStore::FindByToken(const std::
       },
       deadline));
   return found;
+}
+
+absl::StatusOr<std::string> PrincipalStore::StartSession(int64_t principal_id, TimePoint now) {
+  ASSIGN_OR_RETURN(std::string id, NewSessionId());
+  RETURN_IF_ERROR(pool_.InTransaction([&](pqxx::work& tx) {
+    if (tx.exec_prepared("auth.start_session", TokenHash(id), principal_id, db::ToMillis(now)).empty()) {
+      return absl::UnauthenticatedError("the principal was revoked");
+    }
+    return absl::OkStatus();
+  }));
+  return id;
+}
+
+absl::StatusOr<std::optional<Principal>> PrincipalStore::FindBySession(const std::string& session_id, TimePoint now,
+                                                                       const SessionLimits& limits,
+                                                                       std::optional<TimePoint> deadline) {
+  std::optional<Principal> found;
+  RETURN_IF_ERROR(pool_.InTransaction(
+      [&](pqxx::work& tx) {
+        pqxx::result rows = tx.exec_prepared("auth.find_by_session", TokenHash(session_id), db::ToMillis(now),
+                                             limits.idle.count(), limits.lifetime.count());
+        if (!rows.empty()) {
+          found = ReadPrincipal(rows[0]);
+        }
+        return absl::OkStatus();
+      },
+      deadline));
+  return found;
+}
+
+absl::Status PrincipalStore::EndSession(const std::string& session_id, TimePoint now) {
+  return pool_.InTransaction([&](pqxx::work& tx) {
+    tx.exec_prepared("auth.end_session", TokenHash(session_id), db::ToMillis(now));
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace curation::auth

@@ -6,11 +6,15 @@
 #include <thread>
 
 #include <absl/strings/numbers.h>
+#include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_split.h>
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include <curation/common/listen_address.hpp>
 #include <curation/common/logging.hpp>
+#include <curation/server/rpc.hpp>
 
 namespace curation::console {
 namespace {
@@ -33,6 +37,43 @@ void Answer(const ConnectResponse& answer, httplib::Response& response) {
   response.set_content(answer.body, answer.content_type);
 }
 
+void AnswerJson(const nlohmann::json& body, httplib::Response& response) {
+  response.status = 200;
+  response.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+}
+
+// The value of cookie `name` in a Cookie header ("a=1; b=2"), or "".
+std::string CookieValue(const std::string& header, std::string_view name) {
+  for (absl::string_view pair : absl::StrSplit(header, ';')) {
+    pair = absl::StripAsciiWhitespace(pair);
+    if (pair.size() > name.size() && pair[name.size()] == '=' &&
+        pair.substr(0, name.size()) == absl::string_view(name.data(), name.size())) {
+      return std::string(pair.substr(name.size() + 1));
+    }
+  }
+  return "";
+}
+
+// Why a call made with the session cookie is not this site's own, or "" when it is: the page
+// that made it is on this origin (Origin, which browsers always send on a POST) and it went
+// through fetch with Connect's header, which a form or a simple cross-site request cannot set.
+std::string CrossSiteReason(const httplib::Request& request, bool tls) {
+  const std::string expected = absl::StrCat(tls ? "https://" : "http://", request.get_header_value("Host"));
+  if (request.get_header_value("Origin") != expected) {
+    return "a call with the session cookie must come from this site's own pages (Origin)";
+  }
+  if (request.get_header_value("Connect-Protocol-Version") != "1") {
+    return "a call with the session cookie needs the header Connect-Protocol-Version: 1";
+  }
+  return "";
+}
+
+// A status of the session's own work (sign-in, sign-out), as the Connect error gRPC's would be.
+ConnectResponse ErrorOf(const absl::Status& status) {
+  grpc::Status mapped = server::ToGrpcStatus(status);
+  return ConnectError(mapped.error_code(), mapped.error_message());
+}
+
 }  // namespace
 
 struct ConsoleServer::Impl {
@@ -41,7 +82,8 @@ struct ConsoleServer::Impl {
   std::thread thread;
 };
 
-ConsoleServer::ConsoleServer(const ConnectBridge& bridge) : bridge_(bridge), impl_(std::make_unique<Impl>()) {}
+ConsoleServer::ConsoleServer(const ConnectBridge& bridge, auth::Authenticator& authenticator)
+    : bridge_(bridge), authenticator_(authenticator), impl_(std::make_unique<Impl>()) {}
 
 ConsoleServer::~ConsoleServer() { Stop(); }
 
@@ -89,11 +131,82 @@ absl::Status ConsoleServer::Start(const ConsoleServerOptions& options) {
     response.set_header("Referrer-Policy", "no-referrer");
     response.set_header("Cache-Control", "no-store");
   });
-  http.Post(kProcedurePath, [this](const httplib::Request& request, httplib::Response& response) {
+  const bool tls = !options.tls_cert_file.empty();
+  // __Host-: the browser keeps it only from a secure origin, for this host and path / alone.
+  const std::string cookie = tls ? "__Host-curation_session" : "curation_session";
+  const std::string cookie_flags =
+      absl::StrCat("; Path=/; HttpOnly; SameSite=Strict", tls ? "; Secure" : "");
+  const int64_t max_age = options.session_lifetime.count();
+
+  // The session's principal, when the call carries the cookie and is this site's own.
+  auto session_of = [this, tls, cookie](const httplib::Request& request) -> absl::StatusOr<std::string> {
+    std::string session = CookieValue(request.get_header_value("Cookie"), cookie);
+    if (session.empty()) {
+      return absl::UnauthenticatedError("not signed in");
+    }
+    if (std::string why = CrossSiteReason(request, tls); !why.empty()) {
+      return absl::PermissionDeniedError(why);
+    }
+    return session;
+  };
+
+  http.Post("/console/session/start", [this, tls, cookie, cookie_flags, max_age](const httplib::Request& request,
+                                                                                  httplib::Response& response) {
+    if (request.get_header_value("Origin") != absl::StrCat(tls ? "https://" : "http://", request.get_header_value("Host"))) {
+      return Answer(ConnectError(grpc::StatusCode::PERMISSION_DENIED, "sign in from this site's own page (Origin)"),
+                    response);
+    }
+    nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+    if (!body.is_object() || !body.contains("token") || !body["token"].is_string()) {
+      return Answer(ConnectError(grpc::StatusCode::INVALID_ARGUMENT, R"(the body is {"token": "<your token>"})"), response);
+    }
+    auto signed_in = authenticator_.StartSession(body["token"].get<std::string>());
+    if (!signed_in.ok()) {
+      return Answer(ErrorOf(signed_in.status()),
+                    response);
+    }
+    response.set_header("Set-Cookie",
+                        absl::StrCat(cookie, "=", signed_in->session_id, cookie_flags, "; Max-Age=", max_age));
+    AnswerJson({{"name", signed_in->principal.name}, {"role", auth::RoleName(signed_in->principal.role)}}, response);
+  });
+  http.Post("/console/session/current", [this, session_of](const httplib::Request& request,
+                                                           httplib::Response& response) {
+    auto session = session_of(request);
+    auto principal = session.ok() ? authenticator_.Authenticate("Session " + *session) : session.status();
+    if (!principal.ok()) {
+      return Answer(ErrorOf(principal.status()),
+                    response);
+    }
+    AnswerJson({{"name", principal->name}, {"role", auth::RoleName(principal->role)}}, response);
+  });
+  http.Post("/console/session/end", [this, session_of, cookie, cookie_flags](const httplib::Request& request,
+                                                                             httplib::Response& response) {
+    auto session = session_of(request);
+    if (!session.ok()) {
+      return Answer(ErrorOf(session.status()),
+                    response);
+    }
+    if (absl::Status ended = authenticator_.EndSession(*session); !ended.ok()) {
+      return Answer(ErrorOf(ended), response);
+    }
+    response.set_header("Set-Cookie", absl::StrCat(cookie, "=", cookie_flags, "; Max-Age=0"));
+    AnswerJson(nlohmann::json::object(), response);
+  });
+
+  http.Post(kProcedurePath, [this, session_of](const httplib::Request& request, httplib::Response& response) {
     ConnectRequest call{.procedure = request.matches[1],
                         .content_type = request.get_header_value("Content-Type"),
                         .body = request.body,
                         .authorization = request.get_header_value("Authorization")};
+    if (call.authorization.empty() && request.has_header("Cookie")) {
+      auto session = session_of(request);
+      if (!session.ok() && session.status().code() == absl::StatusCode::kPermissionDenied) {
+        return Answer(ErrorOf(session.status()), response);
+      }
+      if (session.ok()) {
+        call.authorization = "Session " + *session;
+      }
+    }
     if (request.has_header("Connect-Timeout-Ms")) {
       call.timeout_ms = request.get_header_value("Connect-Timeout-Ms");
     }

@@ -3,6 +3,7 @@
 #include <curation/console/console_server.hpp>
 #include <curation/db/pool.hpp>
 #include <curation/server/grpc_host.hpp>
+#include <curation/server/rpc.hpp>
 
 namespace curation::console {
 
@@ -22,9 +23,11 @@ struct Parts {
       return absl::OkStatus();
     }
     bridge = std::make_unique<ConnectBridge>(deps.host.InProcessChannel(), deps.grpc_services);
-    server = std::make_unique<ConsoleServer>(*bridge);
+    server = std::make_unique<ConsoleServer>(*bridge, deps.rpc.authenticator);
     return server->Start({.listen = config.listen,
                           .max_request_bytes = static_cast<size_t>(config.max_request_bytes),
+                          .session_lifetime = std::chrono::duration_cast<std::chrono::seconds>(
+                              deps.config.auth.session_lifetime),
                           .tls_cert_file = deps.config.server.tls_cert_file,
                           .tls_key_file = deps.config.server.tls_key_file});
   }

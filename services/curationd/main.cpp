@@ -58,7 +58,9 @@ int Run(const Config& config) {
   server::RpcMetrics rpc_metrics(metrics);
   // A bearer token's principal is cached for auth.cache_ttl; each adapter names the roles allowed per method.
   auth::PrincipalStore principal_store(**pool);
-  auth::Authenticator authenticator(principal_store, SystemClock::Instance(), config.auth.cache_ttl);
+  auth::Authenticator authenticator(
+      principal_store, SystemClock::Instance(), config.auth.cache_ttl,
+      {.idle = config.auth.session_idle, .lifetime = config.auth.session_lifetime});
   server::RpcEnv rpc_env{.metrics = rpc_metrics, .authenticator = authenticator};
   server::GrpcHost host;
   server::SharedParts shared;

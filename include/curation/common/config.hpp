@@ -46,6 +46,9 @@ struct ServerConfig {
 
 struct AuthConfig {
   std::chrono::milliseconds cache_ttl = 10s;  // a revoked token stops working within this
+  // A console session ends after this long without a call, and this long after sign-in.
+  std::chrono::milliseconds session_idle = std::chrono::minutes(30);
+  std::chrono::milliseconds session_lifetime = std::chrono::hours(12);
 };
 
 struct LogConfig {

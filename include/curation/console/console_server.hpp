@@ -2,11 +2,19 @@
 // The console's HTTP listener (config console.listen): the Connect bridge at
 // POST /<package>.<Service>/<Method>, with the browser's safety headers on every answer.
 // Over TLS when the gRPC server's certificate is configured.
+//
+// Signing in: POST /console/session/start with {"token": "..."} answers the principal's name
+// and role and sets an HttpOnly, SameSite=Strict session cookie (Secure and __Host- under
+// TLS); /console/session/current says who the cookie belongs to; /console/session/end signs
+// out. A call that carries the cookie instead of an Authorization header must come from this
+// origin (Origin) with Connect-Protocol-Version: 1, so a page on another site cannot act for
+// a signed-in person; the bridge forwards it as "Session <id>" to the gRPC path.
 
 #include <chrono>
 #include <memory>
 #include <string>
 
+#include <curation/auth/authenticator.hpp>
 #include <curation/common/status.hpp>
 #include <curation/console/connect_bridge.hpp>
 
@@ -16,6 +24,8 @@ struct ConsoleServerOptions {
   std::string listen = "127.0.0.1:7680";
   /// A body longer than this is refused with 413 before it is read whole.
   size_t max_request_bytes = 4 << 20;
+  /// The session cookie's Max-Age: the session's absolute lifetime (auth.session_lifetime).
+  std::chrono::seconds session_lifetime{std::chrono::hours(12)};
   /// PEM certificate chain and private key: both set serves HTTPS only, both empty plain HTTP.
   std::string tls_cert_file;
   std::string tls_key_file;
@@ -23,7 +33,7 @@ struct ConsoleServerOptions {
 
 class ConsoleServer {
  public:
-  explicit ConsoleServer(const ConnectBridge& bridge);
+  ConsoleServer(const ConnectBridge& bridge, auth::Authenticator& authenticator);
   ~ConsoleServer();
   ConsoleServer(const ConsoleServer&) = delete;
   ConsoleServer& operator=(const ConsoleServer&) = delete;
@@ -38,6 +48,7 @@ class ConsoleServer {
  private:
   struct Impl;
   const ConnectBridge& bridge_;
+  auth::Authenticator& authenticator_;
   std::unique_ptr<Impl> impl_;
   int port_ = 0;
 };
