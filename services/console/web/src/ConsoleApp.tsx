@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useCallback, useState } from "preact/hooks";
 import type { ReviewClient } from "./api";
 import { QueueScreen } from "./QueueScreen";
 import { SignInScreen } from "./SignInScreen";
@@ -9,25 +9,19 @@ export function ConsoleApp() {
   // Why the last session ended, when the server ended it (an expired or revoked token).
   const [endedBecause, setEndedBecause] = useState("");
 
+  // Stable across renders, so the queue's refresh timer is not restarted by one.
+  const signIn = useCallback((signedInClient: ReviewClient) => {
+    setEndedBecause("");
+    setClient(signedInClient);
+  }, []);
+  const signOut = useCallback(() => setClient(null), []);
+  const endSession = useCallback((message: string) => {
+    setEndedBecause(message);
+    setClient(null);
+  }, []);
+
   if (client === null) {
-    return (
-      <SignInScreen
-        initialError={endedBecause}
-        onSignedIn={(signedInClient) => {
-          setEndedBecause("");
-          setClient(signedInClient);
-        }}
-      />
-    );
+    return <SignInScreen initialError={endedBecause} onSignedIn={signIn} />;
   }
-  return (
-    <QueueScreen
-      client={client}
-      onSignOut={() => setClient(null)}
-      onSessionEnded={(message) => {
-        setEndedBecause(message);
-        setClient(null);
-      }}
-    />
-  );
+  return <QueueScreen client={client} onSignOut={signOut} onSessionEnded={endSession} />;
 }

@@ -120,12 +120,13 @@ export function QueueScreen({ client, onSignOut, onSessionEnded }: QueueScreenPr
   useEffect(() => {
     const screenLifetime = lifetime.current;
     heading.current?.focus();
+    return () => screenLifetime.abort();
+  }, []);
+
+  useEffect(() => {
     void refresh();
     const timer = window.setInterval(() => void refresh(), refreshIntervalMs);
-    return () => {
-      window.clearInterval(timer);
-      screenLifetime.abort();
-    };
+    return () => window.clearInterval(timer);
   }, [refresh]);
 
   useEffect(() => {
@@ -188,7 +189,7 @@ export function QueueScreen({ client, onSignOut, onSessionEnded }: QueueScreenPr
             min={minClaimCount}
             max={maxClaimCount}
             value={claimCount}
-            onChange={onClaimCountInput}
+            onInput={onClaimCountInput}
           />
           <button type="submit" disabled={claiming} aria-keyshortcuts={claimShortcutKey}>
             Claim next {claimCount} <kbd>{claimShortcutKey}</kbd>
