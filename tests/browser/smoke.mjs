@@ -203,8 +203,10 @@ await step("a refused claim shows the Connect error's message", async () => {
     code: "permission_denied",
     message: "curator-7 may not claim: the role is viewer",
   });
-  await page.getByRole("button", { name: /^Claim next 5/ }).click();
+  await page.getByLabel("Items to claim").fill("2");
+  await page.getByRole("button", { name: /^Claim next 2/ }).click();
   await alert.filter({ hasText: "Permission denied: curator-7 may not claim: the role is viewer" }).waitFor();
+  expect(callsOf("ClaimItems").at(-1).body.count === 2, "the claim did not ask for 2");
   await screenshot("05-claim-refused");
 });
 
@@ -214,7 +216,18 @@ await step("the queue refreshes by itself every 15 s", async () => {
   await waitUntil(() => callsOf("ListItems").length > listCallsBefore, "ListItems is called again");
 });
 
-await step("signing out forgets the token and shows the sign-in screen", async () => {
+await step("a token refused mid-session returns to sign-in with the reason", async () => {
+  fake.failNext("ListItems", { status: 401, code: "unauthenticated", message: "the token was revoked" });
+  await page.clock.fastForward("00:16");
+  await alert.filter({ hasText: "Unauthenticated: the token was revoked" }).waitFor();
+  await tokenField.waitFor();
+  await screenshot("06-session-ended");
+});
+
+await step("signing in again, then out, forgets the token", async () => {
+  await tokenField.fill(token);
+  await signInButton.click();
+  await page.getByRole("heading", { name: "Review queue" }).waitFor();
   await page.getByRole("button", { name: "Sign out" }).click();
   await tokenField.waitFor();
   expect((await tokenField.inputValue()) === "", "the token field is not empty");
