@@ -15,6 +15,14 @@ mkdir -p "$1"
 out_dir=$(cd "$1" && pwd)
 cd "$web_dir"
 
+# protoc-gen-es 2.13 needs Node.js 20 (so does the browser test's playwright-core); Debian 12's
+# own nodejs is 18.
+node_major=$(node --version | sed -E 's/^v([0-9]+).*/\1/')
+if ((node_major < 20)); then
+  echo "build.sh: Node.js 20 or later is needed, this is $(node --version)" >&2
+  exit 1
+fi
+
 # The bundle is sent to every curator; past this the stack has grown by something to look at.
 readonly max_gzipped_bytes=$((250 * 1024))
 
