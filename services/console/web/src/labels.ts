@@ -1,0 +1,51 @@
+// Words for the protos' enums and durations. Each table is a Record over the whole enum, so a
+// value added to a .proto fails the type check until it has its words here.
+import { ItemState } from "../gen/curation/v1/review_pb";
+import { Verdict } from "../gen/curation/v1/probe_pb";
+
+export const itemStateLabels: Record<ItemState, string> = {
+  [ItemState.UNSPECIFIED]: "Unknown",
+  [ItemState.OPEN]: "Open",
+  [ItemState.CLAIMED]: "Claimed",
+  [ItemState.DECIDED]: "Decided",
+  [ItemState.ESCALATED]: "Escalated",
+};
+
+export const verdictLabels: Record<Verdict, string> = {
+  [Verdict.UNSPECIFIED]: "Not probed",
+  [Verdict.PLAYABLE]: "Playable",
+  [Verdict.DEGRADED]: "Degraded",
+  [Verdict.UNPLAYABLE]: "Unplayable",
+};
+
+/** A CSS class per verdict; the badge's words carry the meaning, the colour only repeats it. */
+export const verdictBadgeClasses: Record<Verdict, string> = {
+  [Verdict.UNSPECIFIED]: "badge badge-unprobed",
+  [Verdict.PLAYABLE]: "badge badge-playable",
+  [Verdict.DEGRADED]: "badge badge-degraded",
+  [Verdict.UNPLAYABLE]: "badge badge-unplayable",
+};
+
+/** "in 4 h 12 min" or "3 min 5 s overdue": the time from `nowMs` to `dueMs`, coarser when far. */
+export function describeDue(dueMs: number, nowMs: number): string {
+  const secondsLeft = Math.trunc((dueMs - nowMs) / 1000);
+  const span = describeSpan(Math.abs(secondsLeft));
+  return secondsLeft >= 0 ? `in ${span}` : `${span} overdue`;
+}
+
+function describeSpan(totalSeconds: number): string {
+  const days = Math.floor(totalSeconds / 86_400);
+  const hours = Math.floor((totalSeconds % 86_400) / 3_600);
+  const minutes = Math.floor((totalSeconds % 3_600) / 60);
+  const seconds = totalSeconds % 60;
+  if (days > 0) {
+    return `${days} d ${hours} h`;
+  }
+  if (hours > 0) {
+    return `${hours} h ${minutes} min`;
+  }
+  if (minutes > 0) {
+    return `${minutes} min ${seconds} s`;
+  }
+  return `${seconds} s`;
+}

@@ -1,0 +1,249 @@
+// A stand-in for curationd's console listener, for the browser tests: it serves the built
+// console (/, /app.js, /app.css) with the headers services/console/console_server.cpp sends,
+// and answers ReviewService's GetQueueStats, ListItems and ClaimItems over Connect's unary JSON
+// protocol from a small queue in memory, the way proto/curation/v1/review.proto describes them.
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { join } from "node:path";
+
+// Kept equal to console_server.cpp's kContentSecurityPolicy, so the test sees what a curator's
+// browser will enforce.
+const contentSecurityPolicy =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
+  "media-src 'self' https: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; " +
+  "form-action 'self'";
+
+const staticFiles = new Map([
+  ["/", { file: "index.html", contentType: "text/html; charset=utf-8" }],
+  ["/app.js", { file: "app.js", contentType: "text/javascript; charset=utf-8" }],
+  ["/app.css", { file: "app.css", contentType: "text/css; charset=utf-8" }],
+]);
+
+const servicePath = "/curation.v1.ReviewService/";
+const hour = 3_600_000;
+const principal = "curator-7";
+const defaultLeaseMs = 10 * 60_000;
+const atRiskWindowMs = 6 * hour;
+
+// The JSON field names each request may carry (proto3 canonical JSON, lowerCamelCase): the real
+// bridge refuses unknown fields, so a client sending a misspelt field fails here too.
+const requestFields = {
+  GetQueueStats: [],
+  ListItems: [
+    "pageSize",
+    "pageToken",
+    "states",
+    "dueBefore",
+    "breachedOnly",
+    "categoryId",
+    "channelId",
+    "playability",
+    "claimedBy",
+  ],
+  ClaimItems: ["count", "lease"],
+};
+
+/** The title that must stay inert: markup that would run a script, then a right-to-left override. */
+export const hostileTitle = "<img src=x onerror=alert(1)>\u202Egpj.exe";
+
+/** Six items not yet decided, due from 2 h ago to 30 h ahead of `nowMs`, in no particular order. */
+function makeQueue(nowMs) {
+  const video = (id, title, channelTitle, dueInHours, playability, extra = {}) => ({
+    id,
+    targetKind: "TARGET_KIND_VIDEO",
+    targetId: String(id + 9000),
+    reason: "ITEM_REASON_NEW_VIDEO",
+    title,
+    channelId: String(id + 500),
+    channelTitle,
+    dueMs: nowMs + dueInHours * hour,
+    state: "ITEM_STATE_OPEN",
+    playability,
+    playabilitySummary: playability === "VERDICT_UNPLAYABLE" ? "hevc in mp4 with hev1 tag" : "",
+    priority: 0,
+    claimedBy: "",
+    leaseExpireMs: 0,
+    ...extra,
+  });
+  return [
+    video(104, "Cooking with Joy, part 2", "Joy's kitchen", 20, "VERDICT_PLAYABLE"),
+    video(101, hostileTitle, "Totally normal channel", 1, "VERDICT_PLAYABLE"),
+    video(106, "A".repeat(600), "Long titles", 26, "VERDICT_UNSPECIFIED"),
+    video(102, "Unplayable upload", "Night owls", -2, "VERDICT_UNPLAYABLE", { priority: 1 }),
+    video(103, "Mountain timelapse", "\u05E2\u05E8\u05D5\u05E5 \u05D4\u05E8\u05D9\u05DD", 3, "VERDICT_DEGRADED"),
+    {
+      ...video(105, "", "A channel to look at", 30, "VERDICT_UNSPECIFIED"),
+      targetKind: "TARGET_KIND_CHANNEL",
+      reason: "ITEM_REASON_NEW_CHANNEL",
+      state: "ITEM_STATE_CLAIMED",
+      claimedBy: "curator-3",
+      leaseExpireMs: nowMs + hour,
+    },
+  ];
+}
+
+// Proto3 JSON leaves out fields at their default value; int64 is a string, Timestamp RFC 3339.
+function itemJson(item, nowMs) {
+  const json = {
+    id: String(item.id),
+    targetKind: item.targetKind,
+    targetId: item.targetId,
+    reason: item.reason,
+    channelId: item.channelId,
+    uploadTime: new Date(item.dueMs - 36 * hour).toISOString(),
+    dueTime: new Date(item.dueMs).toISOString(),
+    state: item.state,
+    createTime: new Date(item.dueMs - 36 * hour).toISOString(),
+  };
+  if (item.title !== "") json.title = item.title;
+  if (item.channelTitle !== "") json.channelTitle = item.channelTitle;
+  if (isBreached(item, nowMs)) json.breached = true;
+  else if (isAtRisk(item, nowMs)) json.atRisk = true;
+  if (item.playability !== "VERDICT_UNSPECIFIED") json.playability = item.playability;
+  if (item.playabilitySummary !== "") json.playabilitySummary = item.playabilitySummary;
+  if (item.claimedBy !== "") {
+    json.claimedBy = item.claimedBy;
+    json.leaseExpireTime = new Date(item.leaseExpireMs).toISOString();
+  }
+  if (item.priority !== 0) json.priority = item.priority;
+  return json;
+}
+
+const isBreached = (item, nowMs) => item.dueMs < nowMs;
+const isAtRisk = (item, nowMs) => !isBreached(item, nowMs) && item.dueMs - nowMs <= atRiskWindowMs;
+
+// ReviewService's order: earliest due first, raised items first among those due together.
+const queueOrder = (a, b) => a.dueMs - b.dueMs || b.priority - a.priority || a.id - b.id;
+
+function connectError(status, code, message) {
+  return { status, body: { code, message } };
+}
+
+/**
+ * Starts the fake on 127.0.0.1 and an ephemeral port. It accepts `Authorization: Bearer
+ * <token>` only. Returns its `origin`, the `calls` it answered ({method, body}), `failNext`
+ * to make the next call of a method fail with a Connect error, and `close`.
+ */
+export async function startFakeCurationd({ distDir, token }) {
+  const files = new Map();
+  for (const [path, { file, contentType }] of staticFiles) {
+    files.set(path, { body: await readFile(join(distDir, file)), contentType });
+  }
+  const queue = makeQueue(Date.now());
+  const calls = [];
+  const failures = new Map();
+
+  const methods = {
+    GetQueueStats() {
+      const nowMs = Date.now();
+      const count = (predicate) => String(queue.filter(predicate).length);
+      const oldestDueMs = Math.min(...queue.map((item) => item.dueMs));
+      return {
+        depth: String(queue.length),
+        open: count((item) => item.state === "ITEM_STATE_OPEN"),
+        claimed: count((item) => item.state === "ITEM_STATE_CLAIMED"),
+        escalated: count((item) => item.state === "ITEM_STATE_ESCALATED"),
+        atRisk: count((item) => isAtRisk(item, nowMs)),
+        breached: count((item) => isBreached(item, nowMs)),
+        medianTimeToDecision: "19800s",
+        decidedLast7Days: "42",
+        oldestDueTime: new Date(oldestDueMs).toISOString(),
+      };
+    },
+    ListItems(request) {
+      const pageSize = request.pageSize ?? 0;
+      if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > 1000) {
+        return connectError(400, "invalid_argument", "page_size must be 0 to 1000");
+      }
+      const nowMs = Date.now();
+      const items = [...queue].sort(queueOrder).slice(0, pageSize === 0 ? 100 : pageSize);
+      return { items: items.map((item) => itemJson(item, nowMs)) };
+    },
+    ClaimItems(request) {
+      const count = request.count ?? 0;
+      if (!Number.isInteger(count) || count < 1 || count > 100) {
+        return connectError(400, "invalid_argument", "count must be 1 to 100");
+      }
+      const nowMs = Date.now();
+      const claimed = [...queue]
+        .sort(queueOrder)
+        .filter((item) => item.state === "ITEM_STATE_OPEN")
+        .slice(0, count);
+      for (const item of claimed) {
+        item.state = "ITEM_STATE_CLAIMED";
+        item.claimedBy = principal;
+        item.leaseExpireMs = nowMs + defaultLeaseMs;
+      }
+      return { items: claimed.map((item) => itemJson(item, nowMs)) };
+    },
+  };
+
+  const answerCall = (method, headers, rawBody) => {
+    if (!(method in methods)) {
+      return connectError(404, "unimplemented", `no procedure ${servicePath}${method}`);
+    }
+    if (headers["content-type"] !== "application/json") {
+      return connectError(415, "unknown", "this fake takes application/json only");
+    }
+    if (headers["connect-protocol-version"] !== "1") {
+      return connectError(400, "invalid_argument", "missing Connect-Protocol-Version: 1");
+    }
+    if (headers.authorization !== `Bearer ${token}`) {
+      return connectError(401, "unauthenticated", "the token is not valid");
+    }
+    let body;
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      return connectError(400, "invalid_argument", "the body is not JSON");
+    }
+    const unknown = Object.keys(body).filter((field) => !requestFields[method].includes(field));
+    if (unknown.length > 0) {
+      return connectError(400, "invalid_argument", `unknown fields: ${unknown.join(", ")}`);
+    }
+    calls.push({ method, body });
+    const failure = failures.get(method);
+    if (failure) {
+      failures.delete(method);
+      return connectError(failure.status, failure.code, failure.message);
+    }
+    const answer = methods[method](body);
+    return "status" in answer ? answer : { status: 200, body: answer };
+  };
+
+  const server = createServer((request, response) => {
+    response.setHeader("Content-Security-Policy", contentSecurityPolicy);
+    response.setHeader("X-Content-Type-Options", "nosniff");
+    response.setHeader("Referrer-Policy", "no-referrer");
+    response.setHeader("Cache-Control", "no-store");
+    const path = new URL(request.url, "http://fake").pathname;
+
+    if (request.method === "GET" && files.has(path)) {
+      const { body, contentType } = files.get(path);
+      response.writeHead(200, { "Content-Type": contentType }).end(body);
+      return;
+    }
+    if (request.method !== "POST" || !path.startsWith(servicePath)) {
+      response.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
+      return;
+    }
+    const chunks = [];
+    request.on("data", (chunk) => chunks.push(chunk));
+    request.on("end", () => {
+      const method = path.slice(servicePath.length);
+      const rawBody = Buffer.concat(chunks).toString("utf8");
+      const { status, body } = answerCall(method, request.headers, rawBody);
+      response.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+    });
+  });
+
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    calls,
+    failNext(method, { status, code, message }) {
+      failures.set(method, { status, code, message });
+    },
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
