@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package curation needs to build, test and run. Safe to repeat.
+# Installs every Debian 12 package curation needs to build and run, and with --tests what its
+# tests need too. Safe to repeat.
 set -euo pipefail
 sudo=""
 if [ "$(id -u)" != 0 ]; then
@@ -19,8 +20,13 @@ $sudo "${apt[@]}" install -y -qq --no-install-recommends \
   ffmpeg \
   libgtest-dev libgmock-dev prometheus \
   clang libclang-rt-14-dev llvm-14
-# Node.js validates the GraphQL documents against the Joystream schemas in the tests.
-# Machines that already have Node.js (e.g. from NodeSource, which bundles npm) keep theirs.
+# The console's browser tests drive Debian's Chromium: only the test command needs it.
+if [ "${1:-}" = "--tests" ]; then
+  $sudo "${apt[@]}" install -y -qq --no-install-recommends chromium
+fi
+# Node.js builds the console (services/console/web, Node.js 20 or later) and runs the GraphQL
+# and browser checks of the tests. Machines that already have Node.js (e.g. from NodeSource,
+# which bundles npm) keep theirs.
 if ! command -v npm > /dev/null; then
   $sudo "${apt[@]}" install -y -qq --no-install-recommends nodejs npm
 fi

@@ -11,6 +11,7 @@
 
 #include <curation/console/connect_bridge.hpp>
 #include <curation/console/console_server.hpp>
+#include <curation/console/web_files.hpp>
 #include <curation/server/grpc_host.hpp>
 #include <grpc/health/v1/health.pb.h>
 
@@ -268,6 +269,56 @@ TEST_F(ConsoleServerTest, AMalformedAddressOrHalfATlsSetupIsRefused) {
   ConsoleServer half_tls(*bridge_, auth_->authenticator());
   EXPECT_EQ(half_tls.Start({.listen = "127.0.0.1:0", .tls_cert_file = "cert.pem"}).code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ConsoleServerTest, TheAppsFilesAreReadWithGetAndEverythingElseIsACall) {
+  ConsoleServer server(*bridge_, auth_->authenticator());
+  ASSERT_TRUE(server
+                  .Start({.listen = "127.0.0.1:0",
+                          .files = {{"/", "text/html; charset=utf-8", "<!doctype html><title>console</title>"},
+                                    {"/app.js", "text/javascript; charset=utf-8", "export {};"}}})
+                  .ok());
+  httplib::Client client("127.0.0.1", server.port());
+  auto page = client.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(page->body, "<!doctype html><title>console</title>");
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_EQ(page->get_header_value("X-Content-Type-Options"), "nosniff");
+  auto script = client.Head("/app.js");
+  ASSERT_TRUE(script);
+  EXPECT_EQ(script->status, 200);
+  EXPECT_EQ(script->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  auto posted = client.Post("/", "{}", "application/json");
+  ASSERT_TRUE(posted);
+  EXPECT_EQ(posted->status, 405);
+  EXPECT_EQ(posted->get_header_value("Allow"), "GET, HEAD");
+  auto elsewhere = client.Get("/index.html");
+  ASSERT_TRUE(elsewhere);
+  EXPECT_EQ(elsewhere->status, 405) << "no other file, and no page for any path";
+  EXPECT_EQ(elsewhere->get_header_value("Allow"), "POST");
+  server.Stop();
+}
+
+// The embedded app: the three files web/build.sh made, each with its type.
+TEST(WebFilesTest, TheEmbeddedAppIsThePageItsScriptAndItsStyle) {
+  auto files = EmbeddedWebFiles();
+  ASSERT_TRUE(files.ok()) << files.status();
+  std::map<std::string, std::string> types;
+  for (const WebFile& file : *files) {
+    types[file.path] = file.content_type;
+    EXPECT_FALSE(file.body.empty()) << file.path;
+  }
+  EXPECT_EQ(types, (std::map<std::string, std::string>{{"/", "text/html; charset=utf-8"},
+                                                       {"/app.css", "text/css; charset=utf-8"},
+                                                       {"/app.js", "text/javascript; charset=utf-8"}}));
+  for (const WebFile& file : *files) {
+    if (file.path == "/") {
+      EXPECT_EQ(file.body.find("<script>"), std::string::npos) << "no inline script: the CSP would block it";
+      EXPECT_NE(file.body.find("src=\"/app.js\""), std::string::npos) << file.body;
+    }
+  }
 }
 
 // ---- Signing in ----------------------------------------------------------------------------

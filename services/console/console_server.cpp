@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include <absl/strings/numbers.h>
@@ -77,6 +78,7 @@ ConnectResponse ErrorOf(const absl::Status& status) {
 }  // namespace
 
 struct ConsoleServer::Impl {
+  std::vector<WebFile> files;
   std::unique_ptr<httplib::Server> http;
   std::atomic<bool> ended{false};
   std::thread thread;
@@ -116,11 +118,24 @@ absl::Status ConsoleServer::Start(const ConsoleServerOptions& options) {
   http.set_read_timeout(std::chrono::seconds(10));
   http.set_write_timeout(std::chrono::seconds(10));
   http.set_keep_alive_timeout(30);
-  http.set_pre_routing_handler([](const httplib::Request& request, httplib::Response& response) {
-    if (request.method != "POST") {
-      Answer(ConnectError(grpc::StatusCode::UNIMPLEMENTED, "calls are POST"), response);
+  // The app's files are read (GET, HEAD); everything else is a call (POST).
+  impl_->files = options.files;  // the handlers refer to them for as long as the server runs
+  std::set<std::string> file_paths;
+  for (const WebFile& file : impl_->files) {
+    file_paths.insert(file.path);
+    http.Get(file.path, [&file](const httplib::Request&, httplib::Response& response) {
+      response.set_content(file.body, file.content_type);
+    });
+  }
+  http.set_pre_routing_handler([file_paths](const httplib::Request& request, httplib::Response& response) {
+    const bool file = file_paths.contains(request.path);
+    const bool allowed = file ? request.method == "GET" || request.method == "HEAD" : request.method == "POST";
+    if (!allowed) {
+      Answer(ConnectError(grpc::StatusCode::UNIMPLEMENTED, file ? "the console's files are read with GET"
+                                                                : "calls are POST"),
+             response);
       response.status = 405;
-      response.set_header("Allow", "POST");
+      response.set_header("Allow", file ? "GET, HEAD" : "POST");
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;

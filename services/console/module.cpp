@@ -1,6 +1,7 @@
 #include <curation/console/module.hpp>
 
 #include <curation/console/console_server.hpp>
+#include <curation/console/web_files.hpp>
 #include <curation/db/pool.hpp>
 #include <curation/server/grpc_host.hpp>
 #include <curation/server/rpc.hpp>
@@ -22,10 +23,12 @@ struct Parts {
     if (config.listen.empty()) {
       return absl::OkStatus();
     }
+    ASSIGN_OR_RETURN(std::vector<WebFile> files, EmbeddedWebFiles());
     bridge = std::make_unique<ConnectBridge>(deps.host.InProcessChannel(), deps.grpc_services);
     server = std::make_unique<ConsoleServer>(*bridge, deps.rpc.authenticator);
     return server->Start({.listen = config.listen,
                           .max_request_bytes = static_cast<size_t>(config.max_request_bytes),
+                          .files = std::move(files),
                           .session_lifetime = std::chrono::duration_cast<std::chrono::seconds>(
                               deps.config.auth.session_lifetime),
                           .tls_cert_file = deps.config.server.tls_cert_file,

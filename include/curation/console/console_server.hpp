@@ -1,6 +1,7 @@
 #pragma once
-// The console's HTTP listener (config console.listen): the Connect bridge at
-// POST /<package>.<Service>/<Method>, with the browser's safety headers on every answer.
+// The console's HTTP listener (config console.listen): the browser app's files at GET /,
+// /app.js and /app.css, the Connect bridge at POST /<package>.<Service>/<Method>, and the
+// browser's safety headers on every answer.
 // Over TLS when the gRPC server's certificate is configured.
 //
 // Signing in: POST /console/session/start with {"token": "..."} answers the principal's name
@@ -17,6 +18,7 @@
 #include <curation/auth/authenticator.hpp>
 #include <curation/common/status.hpp>
 #include <curation/console/connect_bridge.hpp>
+#include <curation/console/web_files.hpp>
 
 namespace curation::console {
 
@@ -24,6 +26,8 @@ struct ConsoleServerOptions {
   std::string listen = "127.0.0.1:7680";
   /// A body longer than this is refused with 413 before it is read whole.
   size_t max_request_bytes = 4 << 20;
+  /// Served by GET (and HEAD) at their paths; every other path is a procedure, POST only.
+  std::vector<WebFile> files;
   /// The session cookie's Max-Age: the session's absolute lifetime (auth.session_lifetime).
   std::chrono::seconds session_lifetime{std::chrono::hours(12)};
   /// PEM certificate chain and private key: both set serves HTTPS only, both empty plain HTTP.
