@@ -1,7 +1,10 @@
 // A stand-in for curationd's console listener, for the browser tests: it serves the built
 // console (/, /app.js, /app.css) with the headers services/console/console_server.cpp sends,
-// and answers ReviewService's GetQueueStats, ListItems and ClaimItems over Connect's unary JSON
-// protocol from a small queue in memory, the way proto/curation/v1/review.proto describes them.
+// keeps cookie sessions the way that file's /console/session/ routes do, and answers
+// ReviewService's GetQueueStats, ListItems and ClaimItems over Connect's unary JSON protocol
+// from a small queue in memory, the way proto/curation/v1/review.proto describes them. A second
+// listener, on another port, plays another site that tries to use the session.
+import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { join } from "node:path";
@@ -20,8 +23,14 @@ const staticFiles = new Map([
 ]);
 
 const servicePath = "/curation.v1.ReviewService/";
+const sessionPath = "/console/session/";
+// Plain HTTP, so the cookie has no __Host- prefix and no Secure flag, as curationd without TLS.
+const sessionCookie = "curation_session";
+const sessionCookieFlags = "; Path=/; HttpOnly; SameSite=Strict";
+const sessionLifetimeSeconds = 43_200;
+// auth's kWorkers: the roles that may claim and decide.
+const workerRoles = ["curator", "lead"];
 const hour = 3_600_000;
-const principal = "curator-7";
 const defaultLeaseMs = 10 * 60_000;
 const atRiskWindowMs = 6 * hour;
 
@@ -115,23 +124,43 @@ const isAtRisk = (item, nowMs) => !isBreached(item, nowMs) && item.dueMs - nowMs
 // ReviewService's order: earliest due first, raised items first among those due together.
 const queueOrder = (a, b) => a.dueMs - b.dueMs || b.priority - a.priority || a.id - b.id;
 
+// The calls only the roles in workerRoles may make (review_grpc_service.cpp's kWorkers).
+const workerMethods = ["ClaimItems", "RenewClaims", "ReleaseItems", "DecideItem"];
+
 function connectError(status, code, message) {
   return { status, body: { code, message } };
 }
 
+// The value of cookie `name` in a Cookie header ("a=1; b=2"), or "".
+function cookieValue(header, name) {
+  for (const pair of (header ?? "").split(";")) {
+    const trimmed = pair.trim();
+    if (trimmed.startsWith(`${name}=`)) {
+      return trimmed.slice(name.length + 1);
+    }
+  }
+  return "";
+}
+
 /**
- * Starts the fake on 127.0.0.1 and an ephemeral port. It accepts `Authorization: Bearer
- * <token>` only. Returns its `origin`, the `calls` it answered ({method, body}), `failNext`
- * to make the next call of a method fail with a Connect error, and `close`.
+ * Starts the fake on 127.0.0.1 and an ephemeral port, with `principals` ({token, name, role})
+ * able to sign in. Returns its `origin`; `otherSitePort`, where a plain page of another site is
+ * served; the `calls` it answered ({method, body, principal}); `refused`, the requests its
+ * session and origin checks turned away ({path, status, code, origin}); `sessions`, the live
+ * sessions by id; `failNext` to make the next call of a method fail with a Connect error; and
+ * `close`.
  */
-export async function startFakeCurationd({ distDir, token }) {
+export async function startFakeCurationd({ distDir, principals }) {
   const files = new Map();
   for (const [path, { file, contentType }] of staticFiles) {
     files.set(path, { body: await readFile(join(distDir, file)), contentType });
   }
   const queue = makeQueue(Date.now());
   const calls = [];
+  const refused = [];
   const failures = new Map();
+  // Session id to principal; curationd keeps a hash of the id in its database instead.
+  const sessions = new Map();
 
   const methods = {
     GetQueueStats() {
@@ -159,7 +188,7 @@ export async function startFakeCurationd({ distDir, token }) {
       const items = [...queue].sort(queueOrder).slice(0, pageSize === 0 ? 100 : pageSize);
       return { items: items.map((item) => itemJson(item, nowMs)) };
     },
-    ClaimItems(request) {
+    ClaimItems(request, principal) {
       const count = request.count ?? 0;
       if (!Number.isInteger(count) || count < 1 || count > 100) {
         return connectError(400, "invalid_argument", "count must be 1 to 100");
@@ -171,16 +200,123 @@ export async function startFakeCurationd({ distDir, token }) {
         .slice(0, count);
       for (const item of claimed) {
         item.state = "ITEM_STATE_CLAIMED";
-        item.claimedBy = principal;
+        item.claimedBy = principal.name;
         item.leaseExpireMs = nowMs + defaultLeaseMs;
       }
       return { items: claimed.map((item) => itemJson(item, nowMs)) };
     },
   };
 
+  const refuse = (path, headers, status, code, message) => {
+    refused.push({ path, status, code, origin: headers.origin ?? "" });
+    return connectError(status, code, message);
+  };
+
+  // console_server.cpp's session_of: the session id in the cookie, when the request is this
+  // site's own (its Origin, and Connect's header, which no form or simple request can send).
+  const sessionOf = (path, headers) => {
+    const id = cookieValue(headers.cookie, sessionCookie);
+    if (id === "") {
+      return { error: refuse(path, headers, 401, "unauthenticated", "not signed in") };
+    }
+    if (headers.origin !== `http://${headers.host}`) {
+      const why = "a call with the session cookie must come from this site's own pages (Origin)";
+      return { error: refuse(path, headers, 403, "permission_denied", why) };
+    }
+    if (headers["connect-protocol-version"] !== "1") {
+      const why = "a call with the session cookie needs the header Connect-Protocol-Version: 1";
+      return { error: refuse(path, headers, 403, "permission_denied", why) };
+    }
+    return { id };
+  };
+
+  const sessionEnded = (path, headers) =>
+    refuse(
+      path,
+      headers,
+      401,
+      "unauthenticated",
+      "the session has ended (signed out, idle or old, or its principal revoked): sign in again",
+    );
+
+  const startSession = (path, headers, rawBody) => {
+    if (headers.origin !== `http://${headers.host}`) {
+      return refuse(path, headers, 403, "permission_denied", "sign in from this site's own page (Origin)");
+    }
+    let body;
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      body = undefined;
+    }
+    if (typeof body?.token !== "string") {
+      return connectError(400, "invalid_argument", 'the body is {"token": "<your token>"}');
+    }
+    const principal = principals.find((candidate) => candidate.token === body.token);
+    if (!principal) {
+      const why =
+        "unknown or revoked token: check --token-file or CURATION_TOKEN, or ask the lead for a new token";
+      return refuse(path, headers, 401, "unauthenticated", why);
+    }
+    const id = `ses_${randomBytes(24).toString("base64url")}`;
+    sessions.set(id, principal);
+    return {
+      status: 200,
+      body: { name: principal.name, role: principal.role },
+      cookie: `${sessionCookie}=${id}${sessionCookieFlags}; Max-Age=${sessionLifetimeSeconds}`,
+    };
+  };
+
+  const answerSession = (what, headers, rawBody) => {
+    const path = `${sessionPath}${what}`;
+    if (what === "start") {
+      return startSession(path, headers, rawBody);
+    }
+    if (what !== "current" && what !== "end") {
+      return connectError(404, "not_found", `no procedure ${path}`);
+    }
+    const session = sessionOf(path, headers);
+    if (session.error) {
+      return session.error;
+    }
+    const principal = sessions.get(session.id);
+    if (!principal) {
+      return sessionEnded(path, headers);
+    }
+    if (what === "current") {
+      return { status: 200, body: { name: principal.name, role: principal.role } };
+    }
+    sessions.delete(session.id);
+    return { status: 200, body: {}, cookie: `${sessionCookie}=${sessionCookieFlags}; Max-Age=0` };
+  };
+
+  // Who makes a Connect call: the bearer token's principal, or the session cookie's as above.
+  const callerOf = (path, headers) => {
+    if (headers.authorization !== undefined) {
+      const principal = principals.find(
+        (candidate) => headers.authorization === `Bearer ${candidate.token}`,
+      );
+      return principal
+        ? { principal }
+        : { error: refuse(path, headers, 401, "unauthenticated", "unknown or revoked token") };
+    }
+    const session = sessionOf(path, headers);
+    if (session.error) {
+      return session;
+    }
+    const principal = sessions.get(session.id);
+    return principal ? { principal } : { error: sessionEnded(path, headers) };
+  };
+
   const answerCall = (method, headers, rawBody) => {
+    const path = `${servicePath}${method}`;
+    const caller = callerOf(path, headers);
+    if (caller.error) {
+      return caller.error;
+    }
+    const { principal } = caller;
     if (!(method in methods)) {
-      return connectError(404, "unimplemented", `no procedure ${servicePath}${method}`);
+      return connectError(404, "unimplemented", `no procedure ${path}`);
     }
     if (headers["content-type"] !== "application/json") {
       return connectError(415, "unknown", "this fake takes application/json only");
@@ -188,8 +324,8 @@ export async function startFakeCurationd({ distDir, token }) {
     if (headers["connect-protocol-version"] !== "1") {
       return connectError(400, "invalid_argument", "missing Connect-Protocol-Version: 1");
     }
-    if (headers.authorization !== `Bearer ${token}`) {
-      return connectError(401, "unauthenticated", "the token is not valid");
+    if (workerMethods.includes(method) && !workerRoles.includes(principal.role)) {
+      return connectError(403, "permission_denied", `the ${principal.role} role may not call ${method}`);
     }
     let body;
     try {
@@ -201,13 +337,13 @@ export async function startFakeCurationd({ distDir, token }) {
     if (unknown.length > 0) {
       return connectError(400, "invalid_argument", `unknown fields: ${unknown.join(", ")}`);
     }
-    calls.push({ method, body });
+    calls.push({ method, body, principal: principal.name });
     const failure = failures.get(method);
     if (failure) {
       failures.delete(method);
       return connectError(failure.status, failure.code, failure.message);
     }
-    const answer = methods[method](body);
+    const answer = methods[method](body, principal);
     return "status" in answer ? answer : { status: 200, body: answer };
   };
 
@@ -223,27 +359,46 @@ export async function startFakeCurationd({ distDir, token }) {
       response.writeHead(200, { "Content-Type": contentType }).end(body);
       return;
     }
-    if (request.method !== "POST" || !path.startsWith(servicePath)) {
+    if (request.method !== "POST" || !(path.startsWith(servicePath) || path.startsWith(sessionPath))) {
       response.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
       return;
     }
     const chunks = [];
     request.on("data", (chunk) => chunks.push(chunk));
     request.on("end", () => {
-      const method = path.slice(servicePath.length);
       const rawBody = Buffer.concat(chunks).toString("utf8");
-      const { status, body } = answerCall(method, request.headers, rawBody);
+      const { status, body, cookie } = path.startsWith(sessionPath)
+        ? answerSession(path.slice(sessionPath.length), request.headers, rawBody)
+        : answerCall(path.slice(servicePath.length), request.headers, rawBody);
+      if (cookie) {
+        response.setHeader("Set-Cookie", cookie);
+      }
       response.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
     });
   });
 
+  // Another site: one empty page, from which a test makes requests to the console's origin.
+  const otherSite = createServer((request, response) => {
+    response
+      .writeHead(200, { "Content-Type": "text/html; charset=utf-8" })
+      .end("<!doctype html><html lang=en><title>Another site</title><p>Nothing to see here.</p>");
+  });
+
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise((resolve) => otherSite.listen(0, "127.0.0.1", resolve));
   return {
     origin: `http://127.0.0.1:${server.address().port}`,
+    otherSitePort: otherSite.address().port,
     calls,
+    refused,
+    sessions,
     failNext(method, { status, code, message }) {
       failures.set(method, { status, code, message });
     },
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: () =>
+      Promise.all([
+        new Promise((resolve) => server.close(resolve)),
+        new Promise((resolve) => otherSite.close(resolve)),
+      ]),
   };
 }

@@ -1,7 +1,15 @@
 import { timestampDate, timestampMs, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ItemState, type Item, type QueueStats } from "../gen/curation/v1/review_pb";
-import { describeCallError, isCanceled, isUnauthenticated, type ReviewClient } from "./api";
+import {
+  describeCallError,
+  endSession,
+  isCanceled,
+  isUnauthenticated,
+  mayWork,
+  type ReviewClient,
+  type SessionPrincipal,
+} from "./api";
 import { describeDue, itemStateLabels, verdictBadgeClasses, verdictLabels } from "./labels";
 import { clip, neutralise } from "./untrusted_text";
 import { UntrustedText } from "./UntrustedText";
@@ -19,17 +27,21 @@ const maxSummaryCodePoints = 300;
 
 interface QueueScreenProps {
   client: ReviewClient;
-  onSignOut: () => void;
-  /** The server no longer accepts the token; `message` says why. */
+  /** Who is signed in; a council member or a service may look but not claim. */
+  principal: SessionPrincipal;
+  /** The curator signed out and curationd ended the session. */
+  onSignedOut: () => void;
+  /** The server no longer accepts the session; `message` says why. */
   onSessionEnded: (message: string) => void;
 }
 
 /**
  * The review queue: its counts (GetQueueStats), the first page of items not yet decided in the
  * server's order (ListItems: earliest due first), refreshed every 15 s, and claiming the next N
- * (ClaimItems) with a button or the key "c".
+ * (ClaimItems) with a button or the key "c" for those whose role may claim.
  */
-export function QueueScreen({ client, onSignOut, onSessionEnded }: QueueScreenProps) {
+export function QueueScreen({ client, principal, onSignedOut, onSessionEnded }: QueueScreenProps) {
+  const mayClaim = mayWork(principal);
   const [stats, setStats] = useState<QueueStats | null>(null);
   const [items, setItems] = useState<Item[]>([]);
   const [morePages, setMorePages] = useState(false);
@@ -89,8 +101,22 @@ export function QueueScreen({ client, onSignOut, onSessionEnded }: QueueScreenPr
     state.inFlight = false;
   }, [client, showCallError]);
 
+  const signOut = useCallback(async () => {
+    try {
+      await endSession();
+      onSignedOut();
+    } catch (callError) {
+      // Already ended on the server: signed out all the same.
+      if (isUnauthenticated(callError)) {
+        onSignedOut();
+        return;
+      }
+      setError(`Still signed in. ${describeCallError(callError)}`);
+    }
+  }, [onSignedOut]);
+
   const claim = useCallback(async () => {
-    if (claimInFlight.current) {
+    if (claimInFlight.current || !mayClaim) {
       return;
     }
     claimInFlight.current = true;
@@ -115,7 +141,7 @@ export function QueueScreen({ client, onSignOut, onSessionEnded }: QueueScreenPr
       claimInFlight.current = false;
       setClaiming(false);
     }
-  }, [client, claimCount, refresh, showCallError]);
+  }, [client, claimCount, mayClaim, refresh, showCallError]);
 
   useEffect(() => {
     const screenLifetime = lifetime.current;
@@ -169,32 +195,38 @@ export function QueueScreen({ client, onSignOut, onSessionEnded }: QueueScreenPr
         <button type="button" onClick={() => void refresh()}>
           Refresh now
         </button>
-        <button type="button" onClick={onSignOut}>
+        <p class="who">
+          Signed in as <UntrustedText text={principal.name} maxCodePoints={60} placeholder="" />{" "}
+          <span class="role">({principal.role})</span>
+        </p>
+        <button type="button" onClick={() => void signOut()}>
           Sign out
         </button>
       </header>
       <main>
         <QueueCounts stats={stats} nowMs={nowMs} />
-        <form
-          class="claim"
-          onSubmit={(event) => {
-            event.preventDefault();
-            void claim();
-          }}
-        >
-          <label for="claim-count">Items to claim</label>
-          <input
-            id="claim-count"
-            type="number"
-            min={minClaimCount}
-            max={maxClaimCount}
-            value={claimCount}
-            onInput={onClaimCountInput}
-          />
-          <button type="submit" disabled={claiming} aria-keyshortcuts={claimShortcutKey}>
-            Claim next {claimCount} <kbd>{claimShortcutKey}</kbd>
-          </button>
-        </form>
+        {mayClaim && (
+          <form
+            class="claim"
+            onSubmit={(event) => {
+              event.preventDefault();
+              void claim();
+            }}
+          >
+            <label for="claim-count">Items to claim</label>
+            <input
+              id="claim-count"
+              type="number"
+              min={minClaimCount}
+              max={maxClaimCount}
+              value={claimCount}
+              onInput={onClaimCountInput}
+            />
+            <button type="submit" disabled={claiming} aria-keyshortcuts={claimShortcutKey}>
+              Claim next {claimCount} <kbd>{claimShortcutKey}</kbd>
+            </button>
+          </form>
+        )}
         <p role="status" class="notice">
           {notice}
         </p>
