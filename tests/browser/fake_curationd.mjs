@@ -1,7 +1,8 @@
 // A stand-in for curationd's console listener, for the browser tests: it serves the built
 // console (/, /app.js, /app.css) with the headers services/console/console_server.cpp sends,
 // keeps cookie sessions the way that file's /console/session/ routes do, and answers
-// ReviewService's GetQueueStats, ListItems and ClaimItems over Connect's unary JSON protocol
+// ReviewService's GetQueueStats, ListItems, ClaimItems, GetItem, ListPolicyCodes and
+// DecideItem over Connect's unary JSON protocol
 // from a small queue in memory, the way proto/curation/v1/review.proto describes them. A second
 // listener, on another port, plays another site that tries to use the session.
 import { randomBytes } from "node:crypto";
@@ -50,7 +51,19 @@ const requestFields = {
     "claimedBy",
   ],
   ClaimItems: ["count", "lease"],
+  GetItem: ["id"],
+  ListPolicyCodes: [],
+  DecideItem: ["itemId", "action", "justification", "policyCodes", "note", "censorScope", "requestId"],
 };
+
+// review.policy_codes as ListPolicyCodes answers them (lead's table; a few for the test).
+const policyCodes = [
+  { code: "copyright", action: "ACTION_CENSOR", appliesTo: "any", title: "Infringes copyright" },
+  { code: "csam", action: "ACTION_CENSOR", appliesTo: "any", title: "Sexual content involving minors" },
+  { code: "spam_channel", action: "ACTION_CENSOR", appliesTo: "channel", title: "A channel that only spams" },
+  { code: "metadata", action: "ACTION_WARN", appliesTo: "video", title: "Misleading title or thumbnail" },
+];
+const minJustificationChars = 20;
 
 /** The title that must stay inert: markup that would run a script, then a right-to-left override. */
 export const hostileTitle = "<img src=x onerror=alert(1)>\u202Egpj.exe";
@@ -72,10 +85,15 @@ function makeQueue(nowMs) {
     priority: 0,
     claimedBy: "",
     leaseExpireMs: 0,
+    categoryId: "",
+    categoryName: "",
     ...extra,
   });
   return [
-    video(104, "Cooking with Joy, part 2", "Joy's kitchen", 20, "VERDICT_PLAYABLE"),
+    video(104, "Cooking with Joy, part 2", "Joy's kitchen", 20, "VERDICT_PLAYABLE", {
+      categoryId: "7",
+      categoryName: "Food <b>&amp;</b> drink",
+    }),
     video(101, hostileTitle, "Totally normal channel", 1, "VERDICT_PLAYABLE"),
     video(106, "A".repeat(600), "Long titles", 26, "VERDICT_UNSPECIFIED"),
     video(102, "Unplayable upload", "Night owls", -2, "VERDICT_UNPLAYABLE", { priority: 1 }),
@@ -106,6 +124,8 @@ function itemJson(item, nowMs) {
   };
   if (item.title !== "") json.title = item.title;
   if (item.channelTitle !== "") json.channelTitle = item.channelTitle;
+  if (item.categoryId !== "") json.categoryId = item.categoryId;
+  if (item.categoryName !== "") json.categoryName = item.categoryName;
   if (isBreached(item, nowMs)) json.breached = true;
   else if (isAtRisk(item, nowMs)) json.atRisk = true;
   if (item.playability !== "VERDICT_UNSPECIFIED") json.playability = item.playability;
@@ -147,7 +167,7 @@ function cookieValue(header, name) {
  * able to sign in. Returns its `origin`; `otherSitePort`, where a plain page of another site is
  * served; the `calls` it answered ({method, body, principal}); `refused`, the requests its
  * session and origin checks turned away ({path, status, code, origin}); `sessions`, the live
- * sessions by id; `failNext` to make the next call of a method fail with a Connect error; and
+ * sessions by id; the `decisions` made ({itemId, action, chainCommand, justification, ...}); `failNext` to make the next call of a method fail with a Connect error; and
  * `close`.
  */
 export async function startFakeCurationd({ distDir, principals }) {
@@ -158,6 +178,7 @@ export async function startFakeCurationd({ distDir, principals }) {
   const queue = makeQueue(Date.now());
   const calls = [];
   const refused = [];
+  const decisions = [];
   const failures = new Map();
   // Session id to principal; curationd keeps a hash of the id in its database instead.
   const sessions = new Map();
@@ -185,7 +206,10 @@ export async function startFakeCurationd({ distDir, principals }) {
         return connectError(400, "invalid_argument", "page_size must be 0 to 1000");
       }
       const nowMs = Date.now();
-      const items = [...queue].sort(queueOrder).slice(0, pageSize === 0 ? 100 : pageSize);
+      const items = [...queue]
+        .filter((item) => item.state !== "ITEM_STATE_DECIDED")
+        .sort(queueOrder)
+        .slice(0, pageSize === 0 ? 100 : pageSize);
       return { items: items.map((item) => itemJson(item, nowMs)) };
     },
     ClaimItems(request, principal) {
@@ -205,6 +229,78 @@ export async function startFakeCurationd({ distDir, principals }) {
       }
       return { items: claimed.map((item) => itemJson(item, nowMs)) };
     },
+    GetItem(request) {
+      const item = queue.find((candidate) => String(candidate.id) === request.id);
+      return item ? itemJson(item, Date.now()) : connectError(404, "not_found", `no item ${request.id}`);
+    },
+    ListPolicyCodes() {
+      return { codes: policyCodes };
+    },
+    DecideItem(request, principal) {
+      return decide(request, principal);
+    },
+  };
+
+  let lastEntryId = 1000;
+  // review_service.cpp's DecideItem in short: the lease holder (or the lead) decides; warn and
+  // censor need a justification and a code of their action; escalate needs a note.
+  const decide = (request, principal) => {
+    const item = queue.find((candidate) => String(candidate.id) === request.itemId);
+    if (!item) {
+      return connectError(404, "not_found", `no item ${request.itemId}`);
+    }
+    const action = request.action ?? "ACTION_UNSPECIFIED";
+    if (!["ACTION_APPROVE", "ACTION_WARN", "ACTION_CENSOR", "ACTION_ESCALATE"].includes(action)) {
+      return connectError(400, "invalid_argument", "action: approve, warn, censor or escalate");
+    }
+    if (item.state === "ITEM_STATE_DECIDED") {
+      return connectError(400, "failed_precondition", "the item is already decided");
+    }
+    if (principal.role !== "lead" && !(item.state === "ITEM_STATE_CLAIMED" && item.claimedBy === principal.name)) {
+      return connectError(400, "failed_precondition", `${principal.name} does not hold the item's lease`);
+    }
+    const justification = Buffer.from(request.justification ?? "", "base64").toString("utf8");
+    const note = Buffer.from(request.note ?? "", "base64").toString("utf8");
+    const codes = request.policyCodes ?? [];
+    const cites = action === "ACTION_WARN" || action === "ACTION_CENSOR";
+    if (cites) {
+      if (justification === "") {
+        return connectError(400, "invalid_argument", "justification is required");
+      }
+      if (justification.replace(/\s+/g, " ").trim().length < minJustificationChars) {
+        return connectError(400, "invalid_argument",
+          `justification is too short: say in at least ${minJustificationChars} visible characters what breaks the policy and where`);
+      }
+      if (!codes.some((code) => policyCodes.some((known) => known.code === code && known.action === action))) {
+        return connectError(400, "invalid_argument", "policy_codes: cite a code of this action");
+      }
+    } else if (codes.length > 0) {
+      return connectError(400, "invalid_argument", "policy_codes: only a warn or a censor cites codes");
+    }
+    if (action === "ACTION_ESCALATE" && note.trim() === "") {
+      return connectError(400, "invalid_argument", "note is required");
+    }
+    lastEntryId += 1;
+    const nowMs = Date.now();
+    item.state = action === "ACTION_ESCALATE" ? "ITEM_STATE_ESCALATED" : "ITEM_STATE_DECIDED";
+    const reference = `curation-log#${lastEntryId}`;
+    const channelWide = request.censorScope === "CENSOR_SCOPE_CHANNEL" || item.targetKind === "TARGET_KIND_CHANNEL";
+    const decision = {
+      itemId: String(item.id),
+      action,
+      entryId: String(lastEntryId),
+      entryReference: reference,
+      decideTime: new Date(nowMs).toISOString(),
+      decidedBy: principal.name,
+    };
+    if (action === "ACTION_CENSOR") {
+      const rationale = `${reference} [${codes.join(",")}]: ${justification.replace(/\s+/g, " ")}`;
+      decision.chainCommand =
+        `joystream-cli ${channelWide ? "content:setChannelVisibilityAsModerator -c " + item.channelId : "content:setVideoVisibilityAsModerator -v " + item.targetId}` +
+        ` -s HIDDEN -r '${rationale.replaceAll("'", "'\\''")}'`;
+    }
+    decisions.push({ ...decision, justification, note, policyCodes: codes });
+    return decision;
   };
 
   const refuse = (path, headers, status, code, message) => {
@@ -391,6 +487,7 @@ export async function startFakeCurationd({ distDir, principals }) {
     otherSitePort: otherSite.address().port,
     calls,
     refused,
+    decisions,
     sessions,
     failNext(method, { status, code, message }) {
       failures.set(method, { status, code, message });

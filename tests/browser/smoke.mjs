@@ -53,6 +53,7 @@ const browser = await chromium.launch({
   args: process.getuid?.() === 0 ? ["--no-sandbox"] : [],
 });
 const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: fake.origin });
 const page = await context.newPage();
 page.setDefaultTimeout(10_000);
 
@@ -297,6 +298,108 @@ await step("the queue refreshes by itself every 15 s", async () => {
   await waitUntil(() => callsOf("ListItems").length > listCallsBefore, "ListItems is called again");
 });
 
+const itemHeading = (id) => page.getByRole("heading", { name: `Item ${id}`, exact: true });
+
+await step("j moves down the rows and Enter opens one: its facts as inert text, the lease counting down", async () => {
+  await page.keyboard.press("j");
+  await page.keyboard.press("j");
+  const focused = await page.evaluate(() => document.activeElement?.getAttribute("data-item-id"));
+  expect(focused === "101", `the second row is not focused: ${focused}`);
+  await page.keyboard.press("Enter");
+  await itemHeading(101).waitFor();
+  const title = await page.locator("#item-title").innerText();
+  expect(title === hostileTitle.replace("\u202E", "\uFFFD"), `title shown as ${JSON.stringify(title)}`);
+  expect((await page.locator("img").count()) === 0, "an img element was created");
+  const lease = page.locator("dd.lease");
+  const leaseBefore = await lease.innerText();
+  expect(/^ends in \d+ min \d+ s$/.test(leaseBefore), `lease: ${leaseBefore}`);
+  await page.clock.fastForward("00:03");
+  await waitUntil(async () => (await lease.innerText()) !== leaseBefore, "the lease counts down");
+  const topBar = await page.locator("header.top-bar").innerText();
+  expect(topBar.includes("2 of 6 in the queue"), `no position shown: ${topBar}`);
+  await screenshot("08-item");
+});
+
+await step("axe finds nothing serious or critical on the item screen", expectAccessible);
+
+await step("? lists the keys, and j and k step through the queue's items", async () => {
+  await page.keyboard.press("?");
+  const help = page.getByRole("region", { name: "Keyboard shortcuts" });
+  await help.waitFor();
+  const listed = await help.innerText();
+  for (const expected of ["Choose approve", "Choose warn", "Choose censor", "Choose escalate", "Next item"]) {
+    expect(listed.includes(expected), `the key list lacks ${expected}`);
+  }
+  await page.keyboard.press("?");
+  await help.waitFor({ state: "detached" });
+  await page.keyboard.press("j");
+  await itemHeading(103).waitFor();
+  await page.keyboard.press("k");
+  await itemHeading(101).waitFor();
+  await page.keyboard.press("k");
+  await itemHeading(102).waitFor();
+});
+
+await step("x chooses censor; the justification is counted as typed; the server's refusal is shown", async () => {
+  await page.keyboard.press("x");
+  expect(await page.getByRole("radio", { name: /^Censor/ }).isChecked(), "censor is not chosen");
+  const justification = page.getByLabel("Justification");
+  await justification.fill("too short");
+  const count = page.locator("#justification-count");
+  expect((await count.innerText()).includes("11 more visible characters needed"), `count: ${await count.innerText()}`);
+  await page.getByRole("checkbox", { name: /copyright/ }).check();
+  expect((await page.getByRole("checkbox", { name: /spam_channel/ }).count()) === 0, "a channel-only code is offered for a video");
+  const decisionsBefore = callsOf("DecideItem").length;
+  await page.getByRole("button", { name: "Censor", exact: true }).click();
+  await page.getByText("Justification: 11 more visible characters needed.").waitFor();
+  expect(callsOf("DecideItem").length === decisionsBefore, "a short justification was sent");
+  await justification.fill("Re-upload of a film under copyright, whole runtime, from 00:00.");
+  expect(!(await count.innerText()).includes("needed"), `count: ${await count.innerText()}`);
+  fake.failNext("DecideItem", { status: 400, code: "failed_precondition", message: "alice's lease on item 102 has expired" });
+  await page.getByRole("button", { name: "Censor", exact: true }).click();
+  await alert.filter({ hasText: "Failed precondition: alice's lease on item 102 has expired" }).waitFor();
+});
+
+await step("a censor shows the joystream-cli command, and the copy button copies it", async () => {
+  await page.getByRole("button", { name: "Censor", exact: true }).click();
+  await page.getByRole("heading", { name: "Decided: censor" }).waitFor();
+  expect((await alert.filter({ hasText: "lease" }).count()) === 0, "the earlier refusal is still shown");
+  const decision = fake.decisions.at(-1);
+  expect(decision.itemId === "102" && decision.action === "ACTION_CENSOR", `decision: ${JSON.stringify(decision)}`);
+  expect(decision.justification.startsWith("Re-upload of a film"), "the justification did not arrive as UTF-8");
+  expect(JSON.stringify(decision.policyCodes) === '["copyright"]', `codes: ${decision.policyCodes}`);
+  const shown = await page.locator(".chain-command").innerText();
+  expect(shown.trim() === decision.chainCommand, `command shown as ${shown}`);
+  expect(shown.startsWith("joystream-cli content:setVideoVisibilityAsModerator -v 9102 -s HIDDEN"), shown);
+  await page.getByRole("button", { name: "Copy the command" }).click();
+  await page.getByRole("status").filter({ hasText: "Copied." }).waitFor();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  expect(copied === decision.chainCommand, `clipboard: ${copied}`);
+  await screenshot("09-censored");
+});
+
+await step("axe finds nothing serious or critical after a decision", expectAccessible);
+
+await step("Escape returns to the queue, without the decided item", async () => {
+  await page.keyboard.press("Escape");
+  await page.getByRole("heading", { name: "Review queue" }).waitFor();
+  await waitUntil(async () => (await bodyRows.count()) === 5, "the queue has 5 rows");
+  expect((await bodyRows.filter({ hasText: "Unplayable upload" }).count()) === 0, "the censored item is still listed");
+});
+
+await step("a approves an item; its markup-laden category stays text", async () => {
+  await page.getByRole("button", { name: "Cooking with Joy, part 2" }).click();
+  await itemHeading(104).waitFor();
+  const facts = await page.locator("dl.facts").innerText();
+  expect(facts.includes("Food <b>&amp;</b> drink"), `category: ${facts}`);
+  await page.keyboard.press("a");
+  await page.getByRole("button", { name: "Approve", exact: true }).click();
+  await page.getByRole("heading", { name: "Decided: approve" }).waitFor();
+  expect((await page.locator(".chain-command").count()) === 0, "an approval has a chain command");
+  await page.getByRole("button", { name: "Back to the queue" }).click();
+  await page.getByRole("heading", { name: "Review queue" }).waitFor();
+});
+
 await step("a session refused mid-way returns to sign-in with the reason", async () => {
   fake.failNext("ListItems", { status: 401, code: "unauthenticated", message: "the principal was revoked" });
   await page.clock.fastForward("00:16");
@@ -340,7 +443,8 @@ await step("a council member sees the queue but no claim control", async () => {
   await tokenField.fill(councilToken);
   await signInButton.click();
   await page.getByText("Signed in as carol (council)").waitFor();
-  await bodyRows.nth(5).waitFor();
+  // Six items less the two decided above.
+  await bodyRows.nth(3).waitFor();
   expect((await page.getByLabel("Items to claim").count()) === 0, "the claim count field is shown");
   expect((await page.getByRole("button", { name: /^Claim/ }).count()) === 0, "a Claim button is shown");
   const claimsBefore = callsOf("ClaimItems").length;
@@ -349,6 +453,14 @@ await step("a council member sees the queue but no claim control", async () => {
   await waitUntil(() => callsOf("GetQueueStats").at(-1).principal === "carol", "carol refreshed");
   expect(callsOf("ClaimItems").length === claimsBefore, "the key c claimed for a council member");
   await screenshot("07-council");
+  await page.getByRole("button", { name: "Mountain timelapse" }).click();
+  await itemHeading(103).waitFor();
+  await page.locator("dl.facts").waitFor();
+  expect((await page.getByRole("heading", { name: "Decision" }).count()) === 0, "the council sees a decision form");
+  await page.keyboard.press("a");
+  expect((await page.getByRole("radio").count()) === 0, "a chose something for the council");
+  await page.keyboard.press("Escape");
+  await page.getByRole("heading", { name: "Review queue" }).waitFor();
 });
 
 await step("axe finds nothing serious or critical on the council's queue", expectAccessible);

@@ -7,6 +7,7 @@ import {
   isUnauthenticated,
   type SessionPrincipal,
 } from "./api";
+import { ItemScreen } from "./ItemScreen";
 import { QueueScreen } from "./QueueScreen";
 import { SignInScreen } from "./SignInScreen";
 
@@ -68,12 +69,59 @@ export function ConsoleApp() {
       return <SignInScreen initialError={session.because} onSignedIn={signedIn} />;
     case "signed-in":
       return (
-        <QueueScreen
-          client={client}
-          principal={session.principal}
-          onSignedOut={signedOut}
-          onSessionEnded={sessionEnded}
-        />
+        <Workspace principal={session.principal} onSignedOut={signedOut} onSessionEnded={sessionEnded} />
       );
   }
+}
+
+interface WorkspaceProps {
+  principal: SessionPrincipal;
+  onSignedOut: () => void;
+  onSessionEnded: (message: string) => void;
+}
+
+/** The queue, or one of its items with the queue's rows (as they were) to step through. */
+function Workspace({ principal, onSignedOut, onSessionEnded }: WorkspaceProps) {
+  const [open, setOpen] = useState<{ ids: bigint[]; index: number } | null>(null);
+  const [lastSeen, setLastSeen] = useState<bigint | null>(null);
+
+  const openItem = useCallback((ids: bigint[], index: number) => setOpen({ ids, index }), []);
+  const back = useCallback(() => {
+    setLastSeen(open === null ? null : (open.ids[open.index] ?? null));
+    setOpen(null);
+  }, [open]);
+  const navigate = useCallback((step: 1 | -1) => {
+    setOpen((current) =>
+      current === null
+        ? null
+        : { ...current, index: Math.min(current.ids.length - 1, Math.max(0, current.index + step)) },
+    );
+  }, []);
+
+  if (open === null) {
+    return (
+      <QueueScreen
+        client={client}
+        principal={principal}
+        onSignedOut={onSignedOut}
+        onSessionEnded={onSessionEnded}
+        onOpenItem={openItem}
+        focusItemId={lastSeen}
+      />
+    );
+  }
+  const itemId = open.ids[open.index] as bigint;
+  return (
+    <ItemScreen
+      key={itemId.toString()}
+      client={client}
+      principal={principal}
+      itemId={itemId}
+      position={{ index: open.index, count: open.ids.length }}
+      onNavigate={navigate}
+      onBack={back}
+      onSignedOut={onSignedOut}
+      onSessionEnded={onSessionEnded}
+    />
+  );
 }
