@@ -186,6 +186,15 @@ export function ItemScreen({
   );
 }
 
+/**
+ * 128 random bits in hex for DecideItemRequest.request_id. crypto.getRandomValues, unlike
+ * crypto.randomUUID, also works on a page served over plain HTTP from a host other than loopback.
+ */
+function newRequestId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 function ItemDetails({ item, nowMs }: { item: Item; nowMs: number }) {
   const leaseMs = item.leaseExpireTime === undefined ? null : timestampMs(item.leaseExpireTime);
   return (
@@ -346,7 +355,7 @@ function DecisionForm({
             : [],
           note: action === Action.WARN || needsNote ? utf8Bytes(note) : new Uint8Array(),
           censorScope: action === Action.CENSOR ? scope : CensorScope.UNSPECIFIED,
-          requestId: crypto.randomUUID(),
+          requestId: newRequestId(),
         },
         { signal },
       );
