@@ -1,7 +1,11 @@
 // A stand-in for curationd's console listener, for the browser tests: it serves the built
 // console (/, /app.js, /app.css) with the headers services/console/console_server.cpp sends,
-// and answers ReviewService's GetQueueStats, ListItems and ClaimItems over Connect's unary JSON
-// protocol from a small queue in memory, the way proto/curation/v1/review.proto describes them.
+// keeps cookie sessions the way that file's /console/session/ routes do, and answers
+// ReviewService's GetQueueStats, ListItems, ClaimItems, GetItem, ListPolicyCodes and
+// DecideItem over Connect's unary JSON protocol
+// from a small queue in memory, the way proto/curation/v1/review.proto describes them. A second
+// listener, on another port, plays another site that tries to use the session.
+import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { join } from "node:path";
@@ -20,8 +24,14 @@ const staticFiles = new Map([
 ]);
 
 const servicePath = "/curation.v1.ReviewService/";
+const sessionPath = "/console/session/";
+// Plain HTTP, so the cookie has no __Host- prefix and no Secure flag, as curationd without TLS.
+const sessionCookie = "curation_session";
+const sessionCookieFlags = "; Path=/; HttpOnly; SameSite=Strict";
+const sessionLifetimeSeconds = 43_200;
+// auth's kWorkers: the roles that may claim and decide.
+const workerRoles = ["curator", "lead"];
 const hour = 3_600_000;
-const principal = "curator-7";
 const defaultLeaseMs = 10 * 60_000;
 const atRiskWindowMs = 6 * hour;
 
@@ -41,7 +51,19 @@ const requestFields = {
     "claimedBy",
   ],
   ClaimItems: ["count", "lease"],
+  GetItem: ["id"],
+  ListPolicyCodes: [],
+  DecideItem: ["itemId", "action", "justification", "policyCodes", "note", "censorScope", "requestId"],
 };
+
+// review.policy_codes as ListPolicyCodes answers them (lead's table; a few for the test).
+const policyCodes = [
+  { code: "copyright", action: "ACTION_CENSOR", appliesTo: "any", title: "Infringes copyright" },
+  { code: "csam", action: "ACTION_CENSOR", appliesTo: "any", title: "Sexual content involving minors" },
+  { code: "spam_channel", action: "ACTION_CENSOR", appliesTo: "channel", title: "A channel that only spams" },
+  { code: "metadata", action: "ACTION_WARN", appliesTo: "video", title: "Misleading title or thumbnail" },
+];
+const minJustificationChars = 20;
 
 /** The title that must stay inert: markup that would run a script, then a right-to-left override. */
 export const hostileTitle = "<img src=x onerror=alert(1)>\u202Egpj.exe";
@@ -63,10 +85,15 @@ function makeQueue(nowMs) {
     priority: 0,
     claimedBy: "",
     leaseExpireMs: 0,
+    categoryId: "",
+    categoryName: "",
     ...extra,
   });
   return [
-    video(104, "Cooking with Joy, part 2", "Joy's kitchen", 20, "VERDICT_PLAYABLE"),
+    video(104, "Cooking with Joy, part 2", "Joy's kitchen", 20, "VERDICT_PLAYABLE", {
+      categoryId: "7",
+      categoryName: "Food <b>&amp;</b> drink",
+    }),
     video(101, hostileTitle, "Totally normal channel", 1, "VERDICT_PLAYABLE"),
     video(106, "A".repeat(600), "Long titles", 26, "VERDICT_UNSPECIFIED"),
     video(102, "Unplayable upload", "Night owls", -2, "VERDICT_UNPLAYABLE", { priority: 1 }),
@@ -97,6 +124,8 @@ function itemJson(item, nowMs) {
   };
   if (item.title !== "") json.title = item.title;
   if (item.channelTitle !== "") json.channelTitle = item.channelTitle;
+  if (item.categoryId !== "") json.categoryId = item.categoryId;
+  if (item.categoryName !== "") json.categoryName = item.categoryName;
   if (isBreached(item, nowMs)) json.breached = true;
   else if (isAtRisk(item, nowMs)) json.atRisk = true;
   if (item.playability !== "VERDICT_UNSPECIFIED") json.playability = item.playability;
@@ -115,23 +144,44 @@ const isAtRisk = (item, nowMs) => !isBreached(item, nowMs) && item.dueMs - nowMs
 // ReviewService's order: earliest due first, raised items first among those due together.
 const queueOrder = (a, b) => a.dueMs - b.dueMs || b.priority - a.priority || a.id - b.id;
 
+// The calls only the roles in workerRoles may make (review_grpc_service.cpp's kWorkers).
+const workerMethods = ["ClaimItems", "RenewClaims", "ReleaseItems", "DecideItem"];
+
 function connectError(status, code, message) {
   return { status, body: { code, message } };
 }
 
+// The value of cookie `name` in a Cookie header ("a=1; b=2"), or "".
+function cookieValue(header, name) {
+  for (const pair of (header ?? "").split(";")) {
+    const trimmed = pair.trim();
+    if (trimmed.startsWith(`${name}=`)) {
+      return trimmed.slice(name.length + 1);
+    }
+  }
+  return "";
+}
+
 /**
- * Starts the fake on 127.0.0.1 and an ephemeral port. It accepts `Authorization: Bearer
- * <token>` only. Returns its `origin`, the `calls` it answered ({method, body}), `failNext`
- * to make the next call of a method fail with a Connect error, and `close`.
+ * Starts the fake on 127.0.0.1 and an ephemeral port, with `principals` ({token, name, role})
+ * able to sign in. Returns its `origin`; `otherSitePort`, where a plain page of another site is
+ * served; the `calls` it answered ({method, body, principal}); `refused`, the requests its
+ * session and origin checks turned away ({path, status, code, origin}); `sessions`, the live
+ * sessions by id; the `decisions` made ({itemId, action, chainCommand, justification, ...}); `failNext` to make the next call of a method fail with a Connect error; and
+ * `close`.
  */
-export async function startFakeCurationd({ distDir, token }) {
+export async function startFakeCurationd({ distDir, principals }) {
   const files = new Map();
   for (const [path, { file, contentType }] of staticFiles) {
     files.set(path, { body: await readFile(join(distDir, file)), contentType });
   }
   const queue = makeQueue(Date.now());
   const calls = [];
+  const refused = [];
+  const decisions = [];
   const failures = new Map();
+  // Session id to principal; curationd keeps a hash of the id in its database instead.
+  const sessions = new Map();
 
   const methods = {
     GetQueueStats() {
@@ -156,10 +206,13 @@ export async function startFakeCurationd({ distDir, token }) {
         return connectError(400, "invalid_argument", "page_size must be 0 to 1000");
       }
       const nowMs = Date.now();
-      const items = [...queue].sort(queueOrder).slice(0, pageSize === 0 ? 100 : pageSize);
+      const items = [...queue]
+        .filter((item) => item.state !== "ITEM_STATE_DECIDED")
+        .sort(queueOrder)
+        .slice(0, pageSize === 0 ? 100 : pageSize);
       return { items: items.map((item) => itemJson(item, nowMs)) };
     },
-    ClaimItems(request) {
+    ClaimItems(request, principal) {
       const count = request.count ?? 0;
       if (!Number.isInteger(count) || count < 1 || count > 100) {
         return connectError(400, "invalid_argument", "count must be 1 to 100");
@@ -171,16 +224,195 @@ export async function startFakeCurationd({ distDir, token }) {
         .slice(0, count);
       for (const item of claimed) {
         item.state = "ITEM_STATE_CLAIMED";
-        item.claimedBy = principal;
+        item.claimedBy = principal.name;
         item.leaseExpireMs = nowMs + defaultLeaseMs;
       }
       return { items: claimed.map((item) => itemJson(item, nowMs)) };
     },
+    GetItem(request) {
+      const item = queue.find((candidate) => String(candidate.id) === request.id);
+      return item ? itemJson(item, Date.now()) : connectError(404, "not_found", `no item ${request.id}`);
+    },
+    ListPolicyCodes() {
+      return { codes: policyCodes };
+    },
+    DecideItem(request, principal) {
+      return decide(request, principal);
+    },
+  };
+
+  let lastEntryId = 1000;
+  // review_service.cpp's DecideItem in short: the lease holder (or the lead) decides; warn and
+  // censor need a justification and a code of their action; escalate needs a note.
+  const decide = (request, principal) => {
+    const item = queue.find((candidate) => String(candidate.id) === request.itemId);
+    if (!item) {
+      return connectError(404, "not_found", `no item ${request.itemId}`);
+    }
+    const action = request.action ?? "ACTION_UNSPECIFIED";
+    if (!["ACTION_APPROVE", "ACTION_WARN", "ACTION_CENSOR", "ACTION_ESCALATE"].includes(action)) {
+      return connectError(400, "invalid_argument", "action: approve, warn, censor or escalate");
+    }
+    if (item.state === "ITEM_STATE_DECIDED") {
+      return connectError(400, "failed_precondition", "the item is already decided");
+    }
+    if (principal.role !== "lead" && !(item.state === "ITEM_STATE_CLAIMED" && item.claimedBy === principal.name)) {
+      return connectError(400, "failed_precondition", `${principal.name} does not hold the item's lease`);
+    }
+    const justification = Buffer.from(request.justification ?? "", "base64").toString("utf8");
+    const note = Buffer.from(request.note ?? "", "base64").toString("utf8");
+    const codes = request.policyCodes ?? [];
+    const cites = action === "ACTION_WARN" || action === "ACTION_CENSOR";
+    if (cites) {
+      if (justification === "") {
+        return connectError(400, "invalid_argument", "justification is required");
+      }
+      if (justification.replace(/\s+/g, " ").trim().length < minJustificationChars) {
+        return connectError(400, "invalid_argument",
+          `justification is too short: say in at least ${minJustificationChars} visible characters what breaks the policy and where`);
+      }
+      if (!codes.some((code) => policyCodes.some((known) => known.code === code && known.action === action))) {
+        return connectError(400, "invalid_argument", "policy_codes: cite a code of this action");
+      }
+    } else if (codes.length > 0) {
+      return connectError(400, "invalid_argument", "policy_codes: only a warn or a censor cites codes");
+    }
+    if (action === "ACTION_ESCALATE" && note.trim() === "") {
+      return connectError(400, "invalid_argument", "note is required");
+    }
+    lastEntryId += 1;
+    const nowMs = Date.now();
+    item.state = action === "ACTION_ESCALATE" ? "ITEM_STATE_ESCALATED" : "ITEM_STATE_DECIDED";
+    const reference = `curation-log#${lastEntryId}`;
+    const channelWide = request.censorScope === "CENSOR_SCOPE_CHANNEL" || item.targetKind === "TARGET_KIND_CHANNEL";
+    const decision = {
+      itemId: String(item.id),
+      action,
+      entryId: String(lastEntryId),
+      entryReference: reference,
+      decideTime: new Date(nowMs).toISOString(),
+      decidedBy: principal.name,
+    };
+    if (action === "ACTION_CENSOR") {
+      const rationale = `${reference} [${codes.join(",")}]: ${justification.replace(/\s+/g, " ")}`;
+      decision.chainCommand =
+        `joystream-cli ${channelWide ? "content:setChannelVisibilityAsModerator -c " + item.channelId : "content:setVideoVisibilityAsModerator -v " + item.targetId}` +
+        ` -s HIDDEN -r '${rationale.replaceAll("'", "'\\''")}'`;
+    }
+    decisions.push({ ...decision, justification, note, policyCodes: codes });
+    return decision;
+  };
+
+  const refuse = (path, headers, status, code, message) => {
+    refused.push({ path, status, code, origin: headers.origin ?? "" });
+    return connectError(status, code, message);
+  };
+
+  // console_server.cpp's session_of: the session id in the cookie, when the request is this
+  // site's own (its Origin, and Connect's header, which no form or simple request can send).
+  const sessionOf = (path, headers) => {
+    const id = cookieValue(headers.cookie, sessionCookie);
+    if (id === "") {
+      return { error: refuse(path, headers, 401, "unauthenticated", "not signed in") };
+    }
+    if (headers.origin !== `http://${headers.host}`) {
+      const why = "a call with the session cookie must come from this site's own pages (Origin)";
+      return { error: refuse(path, headers, 403, "permission_denied", why) };
+    }
+    if (headers["connect-protocol-version"] !== "1") {
+      const why = "a call with the session cookie needs the header Connect-Protocol-Version: 1";
+      return { error: refuse(path, headers, 403, "permission_denied", why) };
+    }
+    return { id };
+  };
+
+  const sessionEnded = (path, headers) =>
+    refuse(
+      path,
+      headers,
+      401,
+      "unauthenticated",
+      "the session has ended (signed out, idle or old, or its principal revoked): sign in again",
+    );
+
+  const startSession = (path, headers, rawBody) => {
+    if (headers.origin !== `http://${headers.host}`) {
+      return refuse(path, headers, 403, "permission_denied", "sign in from this site's own page (Origin)");
+    }
+    let body;
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      body = undefined;
+    }
+    if (typeof body?.token !== "string") {
+      return connectError(400, "invalid_argument", 'the body is {"token": "<your token>"}');
+    }
+    const principal = principals.find((candidate) => candidate.token === body.token);
+    if (!principal) {
+      const why =
+        "unknown or revoked token: check --token-file or CURATION_TOKEN, or ask the lead for a new token";
+      return refuse(path, headers, 401, "unauthenticated", why);
+    }
+    const id = `ses_${randomBytes(24).toString("base64url")}`;
+    sessions.set(id, principal);
+    return {
+      status: 200,
+      body: { name: principal.name, role: principal.role },
+      cookie: `${sessionCookie}=${id}${sessionCookieFlags}; Max-Age=${sessionLifetimeSeconds}`,
+    };
+  };
+
+  const answerSession = (what, headers, rawBody) => {
+    const path = `${sessionPath}${what}`;
+    if (what === "start") {
+      return startSession(path, headers, rawBody);
+    }
+    if (what !== "current" && what !== "end") {
+      return connectError(404, "not_found", `no procedure ${path}`);
+    }
+    const session = sessionOf(path, headers);
+    if (session.error) {
+      return session.error;
+    }
+    const principal = sessions.get(session.id);
+    if (!principal) {
+      return sessionEnded(path, headers);
+    }
+    if (what === "current") {
+      return { status: 200, body: { name: principal.name, role: principal.role } };
+    }
+    sessions.delete(session.id);
+    return { status: 200, body: {}, cookie: `${sessionCookie}=${sessionCookieFlags}; Max-Age=0` };
+  };
+
+  // Who makes a Connect call: the bearer token's principal, or the session cookie's as above.
+  const callerOf = (path, headers) => {
+    if (headers.authorization !== undefined) {
+      const principal = principals.find(
+        (candidate) => headers.authorization === `Bearer ${candidate.token}`,
+      );
+      return principal
+        ? { principal }
+        : { error: refuse(path, headers, 401, "unauthenticated", "unknown or revoked token") };
+    }
+    const session = sessionOf(path, headers);
+    if (session.error) {
+      return session;
+    }
+    const principal = sessions.get(session.id);
+    return principal ? { principal } : { error: sessionEnded(path, headers) };
   };
 
   const answerCall = (method, headers, rawBody) => {
+    const path = `${servicePath}${method}`;
+    const caller = callerOf(path, headers);
+    if (caller.error) {
+      return caller.error;
+    }
+    const { principal } = caller;
     if (!(method in methods)) {
-      return connectError(404, "unimplemented", `no procedure ${servicePath}${method}`);
+      return connectError(404, "unimplemented", `no procedure ${path}`);
     }
     if (headers["content-type"] !== "application/json") {
       return connectError(415, "unknown", "this fake takes application/json only");
@@ -188,8 +420,8 @@ export async function startFakeCurationd({ distDir, token }) {
     if (headers["connect-protocol-version"] !== "1") {
       return connectError(400, "invalid_argument", "missing Connect-Protocol-Version: 1");
     }
-    if (headers.authorization !== `Bearer ${token}`) {
-      return connectError(401, "unauthenticated", "the token is not valid");
+    if (workerMethods.includes(method) && !workerRoles.includes(principal.role)) {
+      return connectError(403, "permission_denied", `the ${principal.role} role may not call ${method}`);
     }
     let body;
     try {
@@ -201,13 +433,13 @@ export async function startFakeCurationd({ distDir, token }) {
     if (unknown.length > 0) {
       return connectError(400, "invalid_argument", `unknown fields: ${unknown.join(", ")}`);
     }
-    calls.push({ method, body });
+    calls.push({ method, body, principal: principal.name });
     const failure = failures.get(method);
     if (failure) {
       failures.delete(method);
       return connectError(failure.status, failure.code, failure.message);
     }
-    const answer = methods[method](body);
+    const answer = methods[method](body, principal);
     return "status" in answer ? answer : { status: 200, body: answer };
   };
 
@@ -223,27 +455,47 @@ export async function startFakeCurationd({ distDir, token }) {
       response.writeHead(200, { "Content-Type": contentType }).end(body);
       return;
     }
-    if (request.method !== "POST" || !path.startsWith(servicePath)) {
+    if (request.method !== "POST" || !(path.startsWith(servicePath) || path.startsWith(sessionPath))) {
       response.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
       return;
     }
     const chunks = [];
     request.on("data", (chunk) => chunks.push(chunk));
     request.on("end", () => {
-      const method = path.slice(servicePath.length);
       const rawBody = Buffer.concat(chunks).toString("utf8");
-      const { status, body } = answerCall(method, request.headers, rawBody);
+      const { status, body, cookie } = path.startsWith(sessionPath)
+        ? answerSession(path.slice(sessionPath.length), request.headers, rawBody)
+        : answerCall(path.slice(servicePath.length), request.headers, rawBody);
+      if (cookie) {
+        response.setHeader("Set-Cookie", cookie);
+      }
       response.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
     });
   });
 
+  // Another site: one empty page, from which a test makes requests to the console's origin.
+  const otherSite = createServer((request, response) => {
+    response
+      .writeHead(200, { "Content-Type": "text/html; charset=utf-8" })
+      .end("<!doctype html><html lang=en><title>Another site</title><p>Nothing to see here.</p>");
+  });
+
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise((resolve) => otherSite.listen(0, "127.0.0.1", resolve));
   return {
     origin: `http://127.0.0.1:${server.address().port}`,
+    otherSitePort: otherSite.address().port,
     calls,
+    refused,
+    decisions,
+    sessions,
     failNext(method, { status, code, message }) {
       failures.set(method, { status, code, message });
     },
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: () =>
+      Promise.all([
+        new Promise((resolve) => server.close(resolve)),
+        new Promise((resolve) => otherSite.close(resolve)),
+      ]),
   };
 }

@@ -1,8 +1,19 @@
-import { timestampDate, timestampMs, type Timestamp } from "@bufbuild/protobuf/wkt";
+import type { Ref } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ItemState, type Item, type QueueStats } from "../gen/curation/v1/review_pb";
-import { describeCallError, isCanceled, isUnauthenticated, type ReviewClient } from "./api";
-import { describeDue, itemStateLabels, verdictBadgeClasses, verdictLabels } from "./labels";
+import {
+  describeCallError,
+  isCanceled,
+  isUnauthenticated,
+  mayWork,
+  type ReviewClient,
+  type SessionPrincipal,
+} from "./api";
+import { DueTime, useNowMs } from "./DueTime";
+import { KeyHelp, type KeyBinding } from "./KeyHelp";
+import { shortcutOf } from "./keyboard";
+import { itemStateLabels, verdictBadgeClasses, verdictLabels } from "./labels";
+import { SessionControls } from "./SessionControls";
 import { clip, neutralise } from "./untrusted_text";
 import { UntrustedText } from "./UntrustedText";
 
@@ -14,22 +25,44 @@ const minClaimCount = 1;
 const maxClaimCount = 100;
 const defaultClaimCount = 5;
 const claimShortcutKey = "c";
+const keyBindings: KeyBinding[] = [
+  { key: "j", does: "Next row" },
+  { key: "k", does: "Previous row" },
+  { key: "Enter", does: "Open the row's item" },
+  { key: claimShortcutKey, does: "Claim the next items (curators and leads)" },
+  { key: "?", does: "Show or hide this list" },
+];
 // The prober's summary quotes what the media said about itself (tags, codec names).
 const maxSummaryCodePoints = 300;
 
 interface QueueScreenProps {
   client: ReviewClient;
-  onSignOut: () => void;
-  /** The server no longer accepts the token; `message` says why. */
+  /** Who is signed in; a council member or a service may look but not claim. */
+  principal: SessionPrincipal;
+  /** The curator signed out and curationd ended the session. */
+  onSignedOut: () => void;
+  /** Opens the item at `index` of `ids`, the rows in the queue's order. */
+  onOpenItem: (ids: bigint[], index: number) => void;
+  /** The item whose row gets the focus, e.g. the one just looked at. */
+  focusItemId: bigint | null;
+  /** The server no longer accepts the session; `message` says why. */
   onSessionEnded: (message: string) => void;
 }
 
 /**
  * The review queue: its counts (GetQueueStats), the first page of items not yet decided in the
  * server's order (ListItems: earliest due first), refreshed every 15 s, and claiming the next N
- * (ClaimItems) with a button or the key "c".
+ * (ClaimItems) with a button or the key "c" for those whose role may claim. A row opens its item.
  */
-export function QueueScreen({ client, onSignOut, onSessionEnded }: QueueScreenProps) {
+export function QueueScreen({
+  client,
+  principal,
+  onSignedOut,
+  onSessionEnded,
+  onOpenItem,
+  focusItemId,
+}: QueueScreenProps) {
+  const mayClaim = mayWork(principal);
   const [stats, setStats] = useState<QueueStats | null>(null);
   const [items, setItems] = useState<Item[]>([]);
   const [morePages, setMorePages] = useState(false);
@@ -90,7 +123,7 @@ export function QueueScreen({ client, onSignOut, onSessionEnded }: QueueScreenPr
   }, [client, showCallError]);
 
   const claim = useCallback(async () => {
-    if (claimInFlight.current) {
+    if (claimInFlight.current || !mayClaim) {
       return;
     }
     claimInFlight.current = true;
@@ -115,13 +148,31 @@ export function QueueScreen({ client, onSignOut, onSessionEnded }: QueueScreenPr
       claimInFlight.current = false;
       setClaiming(false);
     }
-  }, [client, claimCount, refresh, showCallError]);
+  }, [client, claimCount, mayClaim, refresh, showCallError]);
+
+  const [showKeys, setShowKeys] = useState(false);
+  const table = useRef<HTMLTableElement>(null);
+  const rowButtons = () =>
+    Array.from(table.current?.querySelectorAll<HTMLButtonElement>("button.open-item") ?? []);
 
   useEffect(() => {
     const screenLifetime = lifetime.current;
-    heading.current?.focus();
+    if (focusItemId === null) {
+      heading.current?.focus();
+    }
     return () => screenLifetime.abort();
   }, []);
+
+  // Back from an item, its row takes the focus once the table holds it.
+  const focusPending = useRef(focusItemId !== null);
+  useEffect(() => {
+    if (!focusPending.current || items.length === 0) {
+      return;
+    }
+    focusPending.current = false;
+    const row = rowButtons().find((button) => button.dataset.itemId === String(focusItemId));
+    (row ?? heading.current)?.focus();
+  }, [items, focusItemId]);
 
   useEffect(() => {
     void refresh();
@@ -131,22 +182,25 @@ export function QueueScreen({ client, onSignOut, onSessionEnded }: QueueScreenPr
 
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
-      if (
-        event.key !== claimShortcutKey ||
-        event.repeat ||
-        event.ctrlKey ||
-        event.metaKey ||
-        event.altKey ||
-        isTypingInto(event.target)
-      ) {
-        return;
+      const key = shortcutOf(event);
+      if (key === claimShortcutKey && mayClaim) {
+        event.preventDefault();
+        void claim();
+      } else if (key === "j" || key === "k") {
+        event.preventDefault();
+        const buttons = rowButtons();
+        const current = buttons.findIndex((button) => button === document.activeElement);
+        const next =
+          current === -1 ? 0 : Math.min(buttons.length - 1, Math.max(0, current + (key === "j" ? 1 : -1)));
+        buttons[next]?.focus();
+      } else if (key === "?") {
+        event.preventDefault();
+        setShowKeys((shown) => !shown);
       }
-      event.preventDefault();
-      void claim();
     };
     document.addEventListener("keydown", onKeyDown);
     return () => document.removeEventListener("keydown", onKeyDown);
-  }, [claim]);
+  }, [claim, mayClaim]);
 
   const onClaimCountInput = (event: Event) => {
     const value = Number.parseInt((event.currentTarget as HTMLInputElement).value, 10);
@@ -169,39 +223,45 @@ export function QueueScreen({ client, onSignOut, onSessionEnded }: QueueScreenPr
         <button type="button" onClick={() => void refresh()}>
           Refresh now
         </button>
-        <button type="button" onClick={onSignOut}>
-          Sign out
-        </button>
+        <SessionControls principal={principal} onSignedOut={onSignedOut} onError={setError} />
       </header>
       <main>
         <QueueCounts stats={stats} nowMs={nowMs} />
-        <form
-          class="claim"
-          onSubmit={(event) => {
-            event.preventDefault();
-            void claim();
-          }}
-        >
-          <label for="claim-count">Items to claim</label>
-          <input
-            id="claim-count"
-            type="number"
-            min={minClaimCount}
-            max={maxClaimCount}
-            value={claimCount}
-            onInput={onClaimCountInput}
-          />
-          <button type="submit" disabled={claiming} aria-keyshortcuts={claimShortcutKey}>
-            Claim next {claimCount} <kbd>{claimShortcutKey}</kbd>
-          </button>
-        </form>
+        {mayClaim && (
+          <form
+            class="claim"
+            onSubmit={(event) => {
+              event.preventDefault();
+              void claim();
+            }}
+          >
+            <label for="claim-count">Items to claim</label>
+            <input
+              id="claim-count"
+              type="number"
+              min={minClaimCount}
+              max={maxClaimCount}
+              value={claimCount}
+              onInput={onClaimCountInput}
+            />
+            <button type="submit" disabled={claiming} aria-keyshortcuts={claimShortcutKey}>
+              Claim next {claimCount} <kbd>{claimShortcutKey}</kbd>
+            </button>
+          </form>
+        )}
         <p role="status" class="notice">
           {notice}
         </p>
         <p role="alert" class="error">
           {error}
         </p>
-        <QueueTable items={items} nowMs={nowMs} />
+        {showKeys && <KeyHelp bindings={keyBindings} onClose={() => setShowKeys(false)} />}
+        <QueueTable
+          tableRef={table}
+          items={items}
+          nowMs={nowMs}
+          onOpen={(index) => onOpenItem(items.map((item) => item.id), index)}
+        />
         {morePages && (
           <p class="help">
             Showing the first {pageSize} items; the counts above cover the whole queue.
@@ -209,27 +269,6 @@ export function QueueScreen({ client, onSignOut, onSessionEnded }: QueueScreenPr
         )}
       </main>
     </div>
-  );
-}
-
-/** Milliseconds since the epoch, updated every second so countdowns move. */
-function useNowMs(): number {
-  const [nowMs, setNowMs] = useState(Date.now());
-  useEffect(() => {
-    const timer = window.setInterval(() => setNowMs(Date.now()), 1000);
-    return () => window.clearInterval(timer);
-  }, []);
-  return nowMs;
-}
-
-/** Keys typed into a field are text, not shortcuts. */
-function isTypingInto(target: EventTarget | null): boolean {
-  return (
-    target instanceof HTMLElement &&
-    (target.isContentEditable ||
-      target instanceof HTMLInputElement ||
-      target instanceof HTMLTextAreaElement ||
-      target instanceof HTMLSelectElement)
   );
 }
 
@@ -278,9 +317,16 @@ function QueueCounts({ stats, nowMs }: { stats: QueueStats | null; nowMs: number
   );
 }
 
-function QueueTable({ items, nowMs }: { items: Item[]; nowMs: number }) {
+interface QueueTableProps {
+  tableRef: Ref<HTMLTableElement>;
+  items: Item[];
+  nowMs: number;
+  onOpen: (index: number) => void;
+}
+
+function QueueTable({ tableRef, items, nowMs, onOpen }: QueueTableProps) {
   return (
-    <table class="queue">
+    <table class="queue" ref={tableRef}>
       <caption>Items not yet decided, earliest due first</caption>
       <thead>
         <tr>
@@ -299,19 +345,24 @@ function QueueTable({ items, nowMs }: { items: Item[]; nowMs: number }) {
             </td>
           </tr>
         ) : (
-          items.map((item) => <QueueRow key={item.id.toString()} item={item} nowMs={nowMs} />)
+          items.map((item, index) => (
+            <QueueRow key={item.id.toString()} item={item} nowMs={nowMs} onOpen={() => onOpen(index)} />
+          ))
         )}
       </tbody>
     </table>
   );
 }
 
-function QueueRow({ item, nowMs }: { item: Item; nowMs: number }) {
+function QueueRow({ item, nowMs, onOpen }: { item: Item; nowMs: number; onOpen: () => void }) {
   const rowClass = item.breached ? "breached" : item.atRisk ? "at-risk" : undefined;
   return (
     <tr class={rowClass}>
       <td class="title">
-        <UntrustedText text={item.title} maxCodePoints={120} placeholder="(no title)" />
+        {/* A button, so Tab, Enter and screen readers reach the item; j and k move between them. */}
+        <button type="button" class="open-item" data-item-id={item.id.toString()} onClick={onOpen}>
+          <UntrustedText text={item.title} maxCodePoints={120} placeholder="(no title)" />
+        </button>
       </td>
       <td class="channel">
         <UntrustedText text={item.channelTitle} maxCodePoints={60} placeholder="(no name)" />
@@ -346,15 +397,5 @@ function QueueRow({ item, nowMs }: { item: Item; nowMs: number }) {
         )}
       </td>
     </tr>
-  );
-}
-
-/** A countdown to `due`, with the exact local time as its tooltip. */
-function DueTime({ due, nowMs }: { due: Timestamp; nowMs: number }) {
-  const dueDate = timestampDate(due);
-  return (
-    <time dateTime={dueDate.toISOString()} title={dueDate.toLocaleString()}>
-      {describeDue(timestampMs(due), nowMs)}
-    </time>
   );
 }

@@ -1,16 +1,18 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { createReviewClient, describeCallError, type ReviewClient } from "./api";
+import { describeCallError, startSession, type SessionPrincipal } from "./api";
 
 interface SignInScreenProps {
   /** Shown from the start, e.g. why the previous session ended. */
   initialError: string;
-  onSignedIn: (client: ReviewClient) => void;
+  onSignedIn: (principal: SessionPrincipal) => void;
 }
 
 /**
- * Asks for an access token (issued with `curatorctl`) and checks it with one harmless call
- * before letting the person in. The field has no name and the form is never submitted by the
- * browser, so the token cannot end up in a URL or in the browser's form history.
+ * Asks for an access token (issued with `curatorctl`) and trades it for a session cookie with
+ * one call to /console/session/start. The field is emptied as the call leaves, so the token is
+ * held nowhere afterwards: not in the page, storage, the URL or a log. The field has no name and
+ * the form is never submitted by the browser, so the token cannot reach the browser's form
+ * history either.
  */
 export function SignInScreen({ initialError, onSignedIn }: SignInScreenProps) {
   const tokenField = useRef<HTMLInputElement>(null);
@@ -22,18 +24,19 @@ export function SignInScreen({ initialError, onSignedIn }: SignInScreenProps) {
   const signIn = async (event: Event) => {
     event.preventDefault();
     const field = tokenField.current;
-    const token = field?.value.trim() ?? "";
-    if (field === null || token === "") {
+    if (field === null || checking) {
+      return;
+    }
+    const token = field.value.trim();
+    field.value = "";
+    if (token === "") {
       setError("Paste your access token first.");
       return;
     }
     setChecking(true);
     setError("");
-    const client = createReviewClient(token);
     try {
-      await client.getQueueStats({});
-      field.value = "";
-      onSignedIn(client);
+      onSignedIn(await startSession(token));
     } catch (callError) {
       setError(describeCallError(callError));
       setChecking(false);
@@ -56,8 +59,8 @@ export function SignInScreen({ initialError, onSignedIn }: SignInScreenProps) {
           aria-invalid={error !== ""}
         />
         <p id="access-token-help" class="help">
-          Paste the token you were given. It stays in this tab's memory only and is gone when you
-          sign out or close the tab.
+          Paste the token you were given. It is sent once to start a session and not kept; the
+          session lasts until you sign out or it times out.
         </p>
         <button type="submit" disabled={checking}>
           {checking ? "Signing in\u2026" : "Sign in"}

@@ -1,6 +1,6 @@
 // Words for the protos' enums and durations. Each table is a Record over the whole enum, so a
 // value added to a .proto fails the type check until it has its words here.
-import { ItemState } from "../gen/curation/v1/review_pb";
+import { Action, ItemReason, ItemState, TargetKind } from "../gen/curation/v1/review_pb";
 import { Verdict } from "../gen/curation/v1/probe_pb";
 
 export const itemStateLabels: Record<ItemState, string> = {
@@ -49,3 +49,26 @@ function describeSpan(totalSeconds: number): string {
   }
   return `${seconds} s`;
 }
+
+export const targetKindLabels: Record<TargetKind, string> = {
+  [TargetKind.UNSPECIFIED]: "Unknown",
+  [TargetKind.VIDEO]: "Video",
+  [TargetKind.CHANNEL]: "Channel",
+};
+
+export const itemReasonLabels: Record<ItemReason, string> = {
+  [ItemReason.UNSPECIFIED]: "Unknown",
+  [ItemReason.NEW_VIDEO]: "New video",
+  [ItemReason.NEW_CHANNEL]: "New channel",
+  [ItemReason.ASSETS_CHANGED]: "Assets changed",
+  [ItemReason.UNJUSTIFIED_CHAIN_ACTION]: "Moderator action on chain without a log entry",
+};
+
+export const actionLabels: Record<Action, string> = {
+  [Action.UNSPECIFIED]: "Unknown",
+  [Action.APPROVE]: "Approve",
+  [Action.WARN]: "Warn",
+  [Action.CENSOR]: "Censor",
+  [Action.ESCALATE]: "Escalate",
+  [Action.REVERT]: "Revert",
+};
