@@ -340,6 +340,11 @@ TEST_F(CurationdTest, TheConsoleWorksInARealBrowser) {
                             ::testing::TempDir() + "console-screenshots"},
                            120s);
   EXPECT_EQ(browser.code, 0) << browser.output << "\n" << daemon->Output();
+  // The censor made in the browser is the lead's entry in the moderation log.
+  EXPECT_EQ(Scalar("SELECT kind || ' ' || actor || ' ' || array_to_string(policy_codes, ',') FROM modlog.entries"
+                   " WHERE target_kind = 'video' AND target_id = '1'"),
+            "censor browser-lead copyright")
+      << browser.output;
   EXPECT_EQ(daemon->Output().find(token), std::string::npos) << "a token in the log";
   daemon->Signal(SIGTERM);
   EXPECT_EQ(daemon->Wait(15s), 0) << daemon->Output();

@@ -1,7 +1,8 @@
 // The console in Debian's Chromium against a real curationd (started by curationd_test, with
 // its database, the fake query node and a principal): sign in with the token, read the queue
 // the query node's videos made, find hostile on-chain text inert, keep no token anywhere the
-// page can reach, hold an HttpOnly SameSite=Strict session cookie, and sign out.
+// page can reach, hold an HttpOnly SameSite=Strict session cookie, claim, censor TITLE's video
+// with a code and a justification and see the joystream-cli command, and sign out.
 //
 // Usage: node tests/browser/real_curationd.mjs --url URL --token TOKEN --title TITLE --out OUT
 //   TITLE: a video title the queue must show (as text). Exit code 0 when every check passed.
@@ -64,9 +65,27 @@ try {
   await page.getByRole("cell", { name: options.title, exact: false }).first().waitFor();
   check(true, "a reload keeps the session");
 
+  // A curator's round: claim, open a video, censor it with a code and a justification, and
+  // get the joystream-cli command that applies it on chain.
+  await page.getByRole("button", { name: /^Claim next/ }).click();
+  await page.getByRole("status").filter({ hasText: /^Claimed \d+ items?\.$/ }).waitFor();
+  await page.getByRole("button", { name: options.title, exact: true }).click();
+  await page.getByRole("heading", { name: /^Item \d+$/ }).waitFor();
+  await page.screenshot({ path: join(outDir, "real-02-item.png"), fullPage: true });
+  await page.keyboard.press("x");
+  await page.getByRole("checkbox", { name: /copyright/ }).check();
+  await page.getByLabel("Justification").fill("A broadcaster's whole episode, uploaded without a licence.");
+  await page.getByRole("button", { name: "Censor", exact: true }).click();
+  await page.getByRole("heading", { name: "Decided: censor" }).waitFor();
+  const command = (await page.locator(".chain-command").innerText()).trim();
+  check(command.startsWith("joystream-cli content:setVideoVisibilityAsModerator -v 1 -s HIDDEN"),
+        `the censor's joystream-cli command is shown: ${command}`);
+  await page.screenshot({ path: join(outDir, "real-03-censored.png"), fullPage: true });
+  await page.getByRole("button", { name: "Back to the queue" }).click();
+
   await page.getByRole("button", { name: /sign out/i }).click();
   await page.getByLabel("Access token").waitFor();
-  await page.screenshot({ path: join(outDir, "real-02-signed-out.png"), fullPage: true });
+  await page.screenshot({ path: join(outDir, "real-04-signed-out.png"), fullPage: true });
   const after = await page.evaluate(async () => {
     const response = await fetch("/curation.v1.ReviewService/GetQueueStats", {
       method: "POST",
