@@ -17,7 +17,7 @@
 // bridge's own work on one such call's messages (parse the body, serialise the request, read the
 // answer back) for JSON and for binary, timed alone on one thread.
 //
-//   connect_bench [--items 125000] [--rounds 3] [--list-calls 600] [--decisions 1000]
+//   connect_bench [--items 125000] [--rounds 3] [--list-calls 600] [--decisions 800]
 //
 // --list-calls and --decisions are the calls of one phase at one client; with more clients a
 // phase makes twice as many (two cores), shared among them.
@@ -292,7 +292,7 @@ int main(int argc, char** argv) {
   const int64_t items = bench::Flag(argc, argv, "--items", 125'000);
   const int rounds = static_cast<int>(bench::Flag(argc, argv, "--rounds", 3));
   const int list_calls = static_cast<int>(bench::Flag(argc, argv, "--list-calls", 600));
-  const int decisions = static_cast<int>(bench::Flag(argc, argv, "--decisions", 1000));
+  const int decisions = static_cast<int>(bench::Flag(argc, argv, "--decisions", 800));
   std::cout << std::unitbuf << std::fixed << std::setprecision(2);
   auto database = bench::BenchDatabase::Start();
   if (!database.ok()) {
@@ -351,7 +351,7 @@ int main(int argc, char** argv) {
 
   v1::ListItemsRequest list;
   list.set_page_size(50);
-  // Every listing first: decisions leave the queue's head full of decided rows (below).
+  // Every listing first: after the decisions a first page is much slower (below).
   auto with_clients = [&](int count, const std::function<void(std::vector<Client>&)>& work) {
     std::vector<Client> clients;
     for (int c = 0; c < count; ++c) {
@@ -396,8 +396,8 @@ int main(int argc, char** argv) {
           });
     });
   }
-  // The decisions took the items due first: the pending index's head now holds their old
-  // entries until a vacuum removes them, and every first page reads past them.
+  // The decisions took the items due first. A first page after them, and after a VACUUM (to
+  // tell dead index entries from the rest): at 125,000 items 77 and 72 ms, against 3 ms before.
   with_clients(1, [&](std::vector<Client>& clients) {
     for (const char* when : {"after the decisions", "after VACUUM review.items"}) {
       Phase phase = RunPhase(clients, 50, [&](Client& client, int) { return list_page(client, Transport::kGrpc); });
@@ -433,6 +433,7 @@ int main(int argc, char** argv) {
   }
   Ceiling("ListItems", list, page);
   Ceiling("DecideItem", censor, decision);
+  everyone.clear();  // the console's threads wait out open keep-alive connections (30 s) otherwise
   console.Stop();
   return 0;
 }
