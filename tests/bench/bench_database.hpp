@@ -3,11 +3,15 @@
 // benchmark left its folders behind and filled /tmp).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <absl/status/statusor.h>
 
+#include <curation/common/clock.hpp>
 #include <curation/db/embedded_postgres.hpp>
 
 namespace curation::bench {
@@ -35,5 +39,17 @@ class BenchDatabase {
 
 /// Runs `sql` (seeding, one or more statements) in one transaction on a connection of its own.
 void Exec(const std::string& url, const std::string& sql);
+
+/// A review queue of `items` items as a group sees it: one upload every 10 s up to `now`, due
+/// 36 h later; a fifth decided, 1 % escalated, one in 500 claimed by one of 20 curators
+/// ("curator-<n>"); 1,000 channels, 12 categories; half the videos probed (2.5 % unplayable,
+/// 7.5 % degraded). Analyzed. About 79 % of the items are left open.
+void SeedReviewQueue(const std::string& url, int64_t items, TimePoint now);
+
+/// The value of `--name <value>` among the arguments, or `fallback`.
+int64_t Flag(int argc, char** argv, std::string_view name, int64_t fallback);
+
+/// The `p` quantile (0 to 1) of `values`, which it sorts; 0 for none.
+double Percentile(std::vector<double>& values, double p);
 
 }  // namespace curation::bench

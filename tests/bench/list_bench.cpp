@@ -42,15 +42,9 @@ Timing Summary(std::vector<double> samples) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int64_t items = 100'000;
-  int runs = 21, clients = 100;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    int64_t value = std::stoll(argv[i + 1]);
-    if (flag == "--items") items = value;
-    if (flag == "--runs") runs = static_cast<int>(value);
-    if (flag == "--clients") clients = static_cast<int>(value);
-  }
+  const int64_t items = bench::Flag(argc, argv, "--items", 100'000);
+  const int runs = static_cast<int>(bench::Flag(argc, argv, "--runs", 21));
+  const int clients = static_cast<int>(bench::Flag(argc, argv, "--clients", 100));
   std::cout << std::unitbuf << std::fixed << std::setprecision(2);
   auto database = bench::BenchDatabase::Start();
   if (!database.ok()) {
@@ -71,36 +65,9 @@ int main(int argc, char** argv) {
   }
 
   const TimePoint now = SystemClock::Instance().Now();
-  const std::string now_s =
-      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
-  const std::string n = std::to_string(items);
   std::cout << "seeding " << items << " review items\n";
   auto seeding = Steady::now();
-  bench::Exec(url,
-              "INSERT INTO ingest.categories (id, name, created_at, created_in_block)"
-              " SELECT c::text, 'Category ' || c, now(), 1 FROM generate_series(1, 12) c;"
-              "INSERT INTO ingest.channels (id, title, is_censored, created_at, created_in_block)"
-              " SELECT c::text, 'Channel ' || c, false, now(), 1 FROM generate_series(1, 1000) c;"
-              "INSERT INTO ingest.videos"
-              " (id, channel_id, category_id, title, is_censored, created_at, created_in_block)"
-              " SELECT g::text, (1 + g % 1000)::text, (1 + g % 12)::text, 'Video ' || g, false,"
-              " to_timestamp(" + now_s + " - (" + n + " - g) * 10), g FROM generate_series(1, " + n + ") g;"
-              "INSERT INTO probe.probes (video_id, depth, verdict, codes, report, bytes_read, duration_ms)"
-              " SELECT g::text, 'light', CASE WHEN g % 40 = 6 THEN 'unplayable' WHEN g % 10 = 4 THEN 'degraded'"
-              " ELSE 'playable' END, '{}', '{}', 0, 0 FROM generate_series(2, " + n + ", 2) g;"
-              "INSERT INTO probe.verdicts (video_id, verdict, codes, summary, depth, probe_id, probed_at)"
-              " SELECT video_id, verdict, codes, verdict, depth, id, now() FROM probe.probes;"
-              "INSERT INTO review.items (target_kind, target_id, reason, source_seq, uploaded_at, due_at, state,"
-              " lease_holder, lease_expires_at, decided_at)"
-              " SELECT 'video', v.id, 'new_video', v.created_in_block, v.created_at,"
-              " v.created_at + interval '36 hours',"
-              " s.state, CASE WHEN s.state = 'claimed' THEN 'curator-' || (v.created_in_block / 500 % 20) END,"
-              " CASE WHEN s.state = 'claimed' THEN now() + interval '1 day' END,"
-              " CASE WHEN s.state = 'decided' THEN v.created_at + interval '1 hour' END"
-              " FROM ingest.videos v CROSS JOIN LATERAL (SELECT CASE WHEN v.created_in_block % 5 = 0 THEN 'decided'"
-              "   WHEN v.created_in_block % 100 = 1 THEN 'escalated' WHEN v.created_in_block % 500 = 3 THEN 'claimed'"
-              "   ELSE 'open' END AS state) s;"
-              "ANALYZE");
+  bench::SeedReviewQueue(url, items, now);
   std::cout << "seeded in " << std::chrono::duration<double>(Steady::now() - seeding).count() << " s\n";
 
   MetricsRegistry metrics;

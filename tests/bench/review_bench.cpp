@@ -21,14 +21,11 @@
 #include <absl/strings/str_cat.h>
 #include <grpcpp/grpcpp.h>
 
-#include <curation/auth/authenticator.hpp>
-#include <curation/auth/principal_store.hpp>
 #include <curation/modlog/log_store.hpp>
 #include <curation/modlog/modlog_service.hpp>
-#include <curation/review/review_grpc_service.hpp>
-#include <curation/server/grpc_host.hpp>
 
 #include "bench_database.hpp"
+#include "review_host.hpp"
 
 namespace {
 
@@ -36,55 +33,22 @@ using namespace std::chrono_literals;
 using namespace curation;
 using Steady = std::chrono::steady_clock;
 
-std::vector<db::PreparedStatement> AllStatements() {
-  auto statements = review::ReviewStore::Statements();
-  for (auto* more : {&modlog::LogStore::Statements, &auth::PrincipalStore::Statements}) {
-    for (auto& statement : more()) {
-      statements.push_back(statement);
-    }
-  }
-  return statements;
-}
-
-double Percentile(std::vector<double>& values, double p) {
-  if (values.empty()) {
-    return 0;
-  }
-  std::sort(values.begin(), values.end());
-  return values[std::min(values.size() - 1, static_cast<size_t>(p * static_cast<double>(values.size())))];
-}
-
 int DecisionPhase(const std::string& url, int clients, int items, std::chrono::seconds duration, double rate) {
   bench::Exec(url,
        "INSERT INTO review.items (target_kind, target_id, reason, source_seq, uploaded_at, due_at)"
        " SELECT 'video', g::text, 'new_video', g, now() - g * interval '1 second',"
        " now() - g * interval '1 second' + interval '36 hours' FROM generate_series(1, " +
            std::to_string(items) + ") g");
-  auto pool = db::Pool::Create({.url = url, .size = 8, .statements = AllStatements()});
-  if (!pool.ok()) {
-    std::cerr << pool.status() << "\n";
+  auto review_host = bench::ReviewHost::Start(url);
+  if (!review_host.ok()) {
+    std::cerr << review_host.status() << "\n";
     return 1;
   }
-  MetricsRegistry metrics;
-  auth::PrincipalStore principals(**pool);
-  auth::Authenticator authenticator(principals, SystemClock::Instance(), 10s);
-  server::RpcMetrics rpc_metrics(metrics);
-  server::RpcEnv env{rpc_metrics, authenticator};
-  review::ReviewStore store(**pool);
-  review::ReviewService service(store, SystemClock::Instance(), ReviewConfig{}, metrics);
-  review::ReviewGrpcService grpc_service(service, env);
-  modlog::LogStore log(**pool);
-  server::GrpcHost host;
-  host.Register(&grpc_service, review::ReviewGrpcService::kName);
-  // curationd's default thread cap (server.max_threads).
-  if (auto started = host.Start({.listen = "127.0.0.1:0", .max_threads = ServerConfig{}.max_threads}); !started.ok()) {
-    std::cerr << started << "\n";
-    return 1;
-  }
+  server::GrpcHost& host = (*review_host)->host();
+  modlog::LogStore log((*review_host)->pool());
   std::vector<std::string> tokens;
   for (int c = 0; c < clients; ++c) {
-    auto token = principals.Add({.name = "bench-curator-" + std::to_string(c), .role = auth::Role::kCurator,
-                                 .worker_id = c});
+    auto token = (*review_host)->AddCurator("bench-curator-" + std::to_string(c), c);
     if (!token.ok()) {
       std::cerr << token.status() << "\n";
       return 1;
@@ -171,13 +135,12 @@ int DecisionPhase(const std::string& url, int clients, int items, std::chrono::s
             << decided.load() << " decisions in "
             << seconds << " s = " << static_cast<double>(decided.load()) / seconds << " decisions/s (" << failed.load()
             << " failed)\n"
-            << (rate > 0 ? "  decision (from when it was due) p50 " : "  DecideItem p50 ") << Percentile(decide_ms, 0.5) << " ms, p99 " << Percentile(decide_ms, 0.99)
-            << " ms; ClaimItems(10) p50 " << Percentile(claim_ms, 0.5) << " ms, p99 " << Percentile(claim_ms, 0.99)
-            << " ms; all RPCs p99 " << Percentile(all, 0.99) << " ms\n";
+            << (rate > 0 ? "  decision (from when it was due) p50 " : "  DecideItem p50 ") << bench::Percentile(decide_ms, 0.5) << " ms, p99 " << bench::Percentile(decide_ms, 0.99)
+            << " ms; ClaimItems(10) p50 " << bench::Percentile(claim_ms, 0.5) << " ms, p99 " << bench::Percentile(claim_ms, 0.99)
+            << " ms; all RPCs p99 " << bench::Percentile(all, 0.99) << " ms\n";
   auto report = log.Verify();
   std::cout << "  log after the run: " << (report.ok() && report->intact ? "intact" : "BROKEN") << ", "
             << (report.ok() ? report->entries_checked : 0) << " entries\n";
-  host.Shutdown(1s);
   return failed.load() == 0 && report.ok() && report->intact ? 0 : 1;
 }
 
