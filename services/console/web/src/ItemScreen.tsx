@@ -1,5 +1,5 @@
 import { timestampDate, timestampMs } from "@bufbuild/protobuf/wkt";
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import {
   Action,
   CensorScope,
@@ -9,13 +9,11 @@ import {
   type PolicyCode,
 } from "../gen/curation/v1/review_pb";
 import {
-  describeCallError,
-  isCanceled,
-  isUnauthenticated,
   mayWork,
   type ReviewClient,
   type SessionPrincipal,
 } from "./api";
+import { useCallErrorHandler } from "./call_errors";
 import { DueTime, useNowMs } from "./DueTime";
 import { KeyHelp, type KeyBinding } from "./KeyHelp";
 import { shortcutOf } from "./keyboard";
@@ -90,19 +88,7 @@ export function ItemScreen({
   const lifetime = useRef(new AbortController());
   const mayDecide = mayWork(principal);
 
-  const showCallError = useCallback(
-    (callError: unknown) => {
-      if (isCanceled(callError)) {
-        return;
-      }
-      if (isUnauthenticated(callError)) {
-        onSessionEnded(describeCallError(callError));
-        return;
-      }
-      setError(describeCallError(callError));
-    },
-    [onSessionEnded],
-  );
+  const showCallError = useCallErrorHandler(onSessionEnded, setError);
 
   useEffect(() => {
     const screenLifetime = lifetime.current;

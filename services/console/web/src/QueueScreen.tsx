@@ -2,13 +2,11 @@ import type { Ref } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ItemState, type Item, type QueueStats } from "../gen/curation/v1/review_pb";
 import {
-  describeCallError,
-  isCanceled,
-  isUnauthenticated,
   mayWork,
   type ReviewClient,
   type SessionPrincipal,
 } from "./api";
+import { useCallErrorHandler } from "./call_errors";
 import { DueTime, useNowMs } from "./DueTime";
 import { KeyHelp, type KeyBinding } from "./KeyHelp";
 import { shortcutOf } from "./keyboard";
@@ -79,19 +77,7 @@ export function QueueScreen({
   const lifetime = useRef(new AbortController());
   const refreshState = useRef({ inFlight: false, requestedAgain: false });
 
-  const showCallError = useCallback(
-    (callError: unknown) => {
-      if (isCanceled(callError)) {
-        return;
-      }
-      if (isUnauthenticated(callError)) {
-        onSessionEnded(describeCallError(callError));
-        return;
-      }
-      setError(describeCallError(callError));
-    },
-    [onSessionEnded],
-  );
+  const showCallError = useCallErrorHandler(onSessionEnded, setError);
 
   // One refresh at a time; one asked for meanwhile (after a claim) runs right after, so the
   // table never ends on an answer older than the claim.
