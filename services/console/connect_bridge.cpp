@@ -194,7 +194,11 @@ ConnectResponse ConnectBridge::Call(const ConnectRequest& request) const {
   }
   std::unique_ptr<protobuf::Message> output(factory->GetPrototype(method->output_type())->New());
   std::string json;
-  if (!output->ParseFromString(output_bytes) || !protobuf::util::MessageToJsonString(*output, &json).ok()) {
+  // Zeros, false and empty lists written out: an empty queue's stats read {"open": 0, ...}
+  // rather than {}, which a person with curl cannot tell from a missing answer.
+  protobuf::util::JsonPrintOptions print;
+  print.always_print_primitive_fields = true;
+  if (!output->ParseFromString(output_bytes) || !protobuf::util::MessageToJsonString(*output, &json, print).ok()) {
     return ConnectError(grpc::StatusCode::INTERNAL, "the answer could not be written as JSON");
   }
   return {.content_type = kJson, .body = std::move(json)};

@@ -7,8 +7,9 @@
 // matrix, deadlines, per-method metrics). A new RPC appears here by itself.
 //
 // JSON answers use the canonical mapping's lowerCamelCase field names (what
-// @bufbuild/protobuf emits and reads); requests may use either spelling; an unknown field is
-// an invalid_argument, not silently dropped.
+// @bufbuild/protobuf emits and reads), with fields at their default value written out;
+// requests may use either spelling; an unknown field is an invalid_argument, not silently
+// dropped.
 
 #include <grpcpp/channel.h>
 #include <grpcpp/support/status_code_enum.h>

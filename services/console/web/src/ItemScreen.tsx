@@ -1,5 +1,5 @@
 import { timestampDate, timestampMs } from "@bufbuild/protobuf/wkt";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import {
   Action,
   CensorScope,
@@ -101,7 +101,9 @@ export function ItemScreen({
     return () => screenLifetime.abort();
   }, []);
 
-  useEffect(() => {
+  // Attached as the screen is drawn, not after the browser has painted it (useEffect): a key
+  // pressed as soon as the screen shows would otherwise find no listener and be lost.
+  useLayoutEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
       const key = shortcutOf(event);
       const chosen = decisions.find((candidate) => candidate.key === key);

@@ -1,5 +1,5 @@
 import type { Ref } from "preact";
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { ItemState, type Item, type QueueStats } from "../gen/curation/v1/review_pb";
 import {
   mayWork,
@@ -166,7 +166,9 @@ export function QueueScreen({
     return () => window.clearInterval(timer);
   }, [refresh]);
 
-  useEffect(() => {
+  // Attached as the screen is drawn, not after the browser has painted it (useEffect): a key
+  // pressed as soon as the screen shows would otherwise find no listener and be lost.
+  useLayoutEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
       const key = shortcutOf(event);
       if (key === claimShortcutKey && mayClaim) {
