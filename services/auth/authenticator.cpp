@@ -112,8 +112,13 @@ absl::StatusOr<Principal> Authenticator::Authenticate(std::optional<std::string_
   return *std::move(principal);
 }
 
+std::string Authenticator::SessionHeader(std::string_view session_id) {
+  return std::string(kSessionScheme) + " " + std::string(session_id);  // schemes are case-insensitive
+}
+
 absl::StatusOr<Authenticator::SignedIn> Authenticator::StartSession(std::string_view token) {
-  ASSIGN_OR_RETURN(Principal principal, Authenticate("Bearer " + std::string(token)));
+  // As a header, so a pasted token gets the checks a header's does (length, one word).
+  ASSIGN_OR_RETURN(Principal principal, Authenticate(std::string(kScheme) + " " + std::string(token)));
   ASSIGN_OR_RETURN(std::string session_id, store_.StartSession(principal.id, clock_.Now()));
   return SignedIn{.session_id = std::move(session_id), .principal = std::move(principal)};
 }

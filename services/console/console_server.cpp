@@ -55,12 +55,18 @@ std::string CookieValue(const std::string& header, std::string_view name) {
   return "";
 }
 
+// Whether the page that made the request is on this listener's origin (Origin, which browsers
+// always send on a POST, against the scheme and Host).
+bool FromOwnOrigin(const httplib::Request& request, bool tls) {
+  return request.get_header_value("Origin") ==
+         absl::StrCat(tls ? "https://" : "http://", request.get_header_value("Host"));
+}
+
 // Why a call made with the session cookie is not this site's own, or "" when it is: the page
-// that made it is on this origin (Origin, which browsers always send on a POST) and it went
-// through fetch with Connect's header, which a form or a simple cross-site request cannot set.
+// that made it is on this origin and it went through fetch with Connect's header, which a form
+// or a simple cross-site request cannot set.
 std::string CrossSiteReason(const httplib::Request& request, bool tls) {
-  const std::string expected = absl::StrCat(tls ? "https://" : "http://", request.get_header_value("Host"));
-  if (request.get_header_value("Origin") != expected) {
+  if (!FromOwnOrigin(request, tls)) {
     return "a call with the session cookie must come from this site's own pages (Origin)";
   }
   if (request.get_header_value("Connect-Protocol-Version") != "1") {
@@ -158,7 +164,7 @@ absl::Status ConsoleServer::Start(const ConsoleServerOptions& options) {
   const int64_t max_age = options.session_lifetime.count();
 
   // The session's principal, when the call carries the cookie and is this site's own.
-  auto session_of = [this, tls, cookie](const httplib::Request& request) -> absl::StatusOr<std::string> {
+  auto session_of = [tls, cookie](const httplib::Request& request) -> absl::StatusOr<std::string> {
     std::string session = CookieValue(request.get_header_value("Cookie"), cookie);
     if (session.empty()) {
       return absl::UnauthenticatedError("not signed in");
@@ -171,7 +177,7 @@ absl::Status ConsoleServer::Start(const ConsoleServerOptions& options) {
 
   http.Post("/console/session/start", [this, tls, cookie, cookie_flags, max_age](const httplib::Request& request,
                                                                                   httplib::Response& response) {
-    if (request.get_header_value("Origin") != absl::StrCat(tls ? "https://" : "http://", request.get_header_value("Host"))) {
+    if (!FromOwnOrigin(request, tls)) {
       return Answer(ConnectError(grpc::StatusCode::PERMISSION_DENIED, "sign in from this site's own page (Origin)"),
                     response);
     }
@@ -181,8 +187,7 @@ absl::Status ConsoleServer::Start(const ConsoleServerOptions& options) {
     }
     auto signed_in = authenticator_.StartSession(body["token"].get<std::string>());
     if (!signed_in.ok()) {
-      return Answer(ErrorOf(signed_in.status()),
-                    response);
+      return Answer(ErrorOf(signed_in.status()), response);
     }
     response.set_header("Set-Cookie",
                         absl::StrCat(cookie, "=", signed_in->session_id, cookie_flags, "; Max-Age=", max_age));
@@ -191,10 +196,9 @@ absl::Status ConsoleServer::Start(const ConsoleServerOptions& options) {
   http.Post("/console/session/current", [this, session_of](const httplib::Request& request,
                                                            httplib::Response& response) {
     auto session = session_of(request);
-    auto principal = session.ok() ? authenticator_.Authenticate("Session " + *session) : session.status();
+    auto principal = session.ok() ? authenticator_.Authenticate(auth::Authenticator::SessionHeader(*session)) : session.status();
     if (!principal.ok()) {
-      return Answer(ErrorOf(principal.status()),
-                    response);
+      return Answer(ErrorOf(principal.status()), response);
     }
     AnswerJson({{"name", principal->name}, {"role", auth::RoleName(principal->role)}}, response);
   });
@@ -202,8 +206,7 @@ absl::Status ConsoleServer::Start(const ConsoleServerOptions& options) {
                                                                              httplib::Response& response) {
     auto session = session_of(request);
     if (!session.ok()) {
-      return Answer(ErrorOf(session.status()),
-                    response);
+      return Answer(ErrorOf(session.status()), response);
     }
     if (absl::Status ended = authenticator_.EndSession(*session); !ended.ok()) {
       return Answer(ErrorOf(ended), response);
@@ -223,7 +226,7 @@ absl::Status ConsoleServer::Start(const ConsoleServerOptions& options) {
         return Answer(ErrorOf(session.status()), response);
       }
       if (session.ok()) {
-        call.authorization = "Session " + *session;
+        call.authorization = auth::Authenticator::SessionHeader(*session);
       }
     }
     if (request.has_header("Connect-Timeout-Ms")) {

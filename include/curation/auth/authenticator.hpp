@@ -29,6 +29,10 @@ class Authenticator {
   absl::StatusOr<Principal> Authenticate(std::optional<std::string_view> authorization_header,
                                          std::optional<TimePoint> deadline = std::nullopt);
 
+  /// The authorization header that stands for a console session, as its cookie's holder
+  /// forwards it to the gRPC path (Authenticate takes it).
+  static std::string SessionHeader(std::string_view session_id);
+
   struct SignedIn {
     std::string session_id;  // for the cookie only: stored as SHA-256, never logged
     Principal principal;
