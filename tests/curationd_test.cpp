@@ -338,7 +338,7 @@ TEST_F(CurationdTest, TheConsoleWorksInARealBrowser) {
   ASSERT_TRUE(WaitFor([&] { return Ctl({"health"}).code == 0; }, 20s)) << daemon->Output();
   ASSERT_TRUE(WaitFor([&] { return Scalar("SELECT count(*) FROM review.items") == "4"; }, 20s)) << daemon->Output();
   const std::string token = AddPrincipal({"--database-url", url_}, "browser-lead", "lead");
-  Result browser = RunTool({NODE_PATH, REAL_BROWSER_SCRIPT, "--url", "http://127.0.0.1:" + std::to_string(console_port),
+  Result browser = RunTool({NODE_PATH, BROWSER_TESTS_DIR "real_curationd.mjs", "--url", "http://127.0.0.1:" + std::to_string(console_port),
                             "--token", token, "--title", "Video 1", "--out",
                             ::testing::TempDir() + "console-screenshots"},
                            120s);
