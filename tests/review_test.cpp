@@ -657,7 +657,23 @@ TEST_F(DecisionTest, FiltersTheQueueAndPutsUnplayableFirstAmongEquals) {
   EXPECT_EQ(service_->ListItems({.filter = {.channel_id = "7"}})->items.size(), 4u);
   EXPECT_EQ(service_->ListItems({.filter = {.category_id = "9"}})->items.size(), 0u);
   EXPECT_EQ(service_->ListItems({.filter = {.due_before = clock_.Now() + 36h - 150s}})->items.size(), 2u);
+  EXPECT_EQ(service_->ListItems({.at_risk_only = true})->items.size(), 0u);
   clock_.Advance(36h - 150s);
+  // Two are due now (breached, so no longer at risk); the other two are due within the window.
+  auto at_risk = service_->ListItems({.at_risk_only = true});
+  ASSERT_TRUE(at_risk.ok()) << at_risk.status();
+  ASSERT_EQ(at_risk->items.size(), 2u);
+  for (const auto& item : at_risk->items) {
+    EXPECT_TRUE(item.at_risk) << item.row.target_id;
+  }
+  auto first_at_risk = service_->ListItems({.at_risk_only = true, .page_size = 1});
+  ASSERT_FALSE(first_at_risk->next_page_token.empty());
+  // A page token holds to its filter: the next page of the at-risk list is not a page of all.
+  EXPECT_EQ(service_->ListItems({.page_size = 1, .page_token = first_at_risk->next_page_token}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(service_->ListItems({.at_risk_only = true, .page_size = 1, .page_token = first_at_risk->next_page_token})
+                ->items.size(),
+            1u);
   EXPECT_EQ(service_->ListItems({.filter = {.breached_only = true}})->items.size(), 2u);
   EXPECT_EQ(service_->ListItems({.filter = {.playability = "broken"}}).status().code(),
             absl::StatusCode::kInvalidArgument);
@@ -695,7 +711,7 @@ std::map<std::string, int64_t> RowsReadPerListStatement(const std::string& url, 
     auto plan = nlohmann::json::parse(
         tx.exec("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE listing('{open,claimed,escalated,decided}', -2208988800000,"
                 " 0, 0, NULL, false, '', '', '', '', " +
-                std::to_string(page_size) + ", " + now_ms + ")")[0][0]
+                std::to_string(page_size) + ", " + now_ms + ", NULL)")[0][0]
             .as<std::string>());
     tx.exec("DEALLOCATE listing");
     int64_t rows = 0;

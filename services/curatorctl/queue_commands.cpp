@@ -141,6 +141,7 @@ struct ListFlags {
   std::vector<std::string> states;
   std::string due_before;
   bool breached = false;
+  bool at_risk = false;
   std::string category;
   std::string channel;
   std::string plays;
@@ -157,6 +158,7 @@ int List(const Options& options, const ListFlags& flags) {
     *request.mutable_due_before() = ToTimestamp(*ParseIsoTime(flags.due_before));  // checked by Rfc3339()
   }
   request.set_breached_only(flags.breached);
+  request.set_at_risk_only(flags.at_risk);
   request.set_category_id(flags.category);
   request.set_channel_id(flags.channel);
   if (!flags.plays.empty()) {
@@ -456,6 +458,7 @@ void AddQueueCommands(CLI::App& app, Runner& run) {
   list->add_option("--due-before", list_flags->due_before, "only items due before this RFC 3339 time")
       ->check(Rfc3339());
   list->add_flag("--breached", list_flags->breached, "only items past due");
+  list->add_flag("--at-risk", list_flags->at_risk, "only items not yet due but due within the at-risk window");
   list->add_option("--category", list_flags->category, "only videos in this category id");
   list->add_option("--channel", list_flags->channel, "only this channel and its videos (channel id)");
   list->add_option("--plays", list_flags->plays, "only videos with this probe verdict")

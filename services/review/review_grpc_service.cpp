@@ -84,6 +84,7 @@ grpc::Status ReviewGrpcService::ListItems(grpc::ServerContext* context, const v1
       ASSIGN_OR_RETURN(query.filter.due_before, server::FromTimestamp(request->due_before(), "due_before"));
     }
     query.filter.breached_only = request->breached_only();
+    query.at_risk_only = request->at_risk_only();
     query.filter.category_id = request->category_id();
     query.filter.channel_id = request->channel_id();
     if (request->playability() != v1::VERDICT_UNSPECIFIED) {

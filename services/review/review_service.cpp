@@ -48,7 +48,7 @@ constexpr PositionRange kItemIds{.min = 1};
 std::string PageQueryOf(const ItemFilter& filter) {
   return PageQuery({"review.items", absl::StrJoin(filter.states, ","),
                     filter.due_before ? absl::StrCat(Millis(*filter.due_before)) : "",
-                    filter.breached_only ? "breached" : "", filter.category_id, filter.channel_id, filter.playability,
+                    filter.breached_only ? "breached" : "", filter.at_risk_within ? "at risk" : "", filter.category_id, filter.channel_id, filter.playability,
                     filter.claimed_by});
 }
 
@@ -88,6 +88,9 @@ absl::StatusOr<ItemPage> ReviewService::ListItems(const ListItemsQuery& query, s
   }
   if (filter.states.empty()) {
     filter.states = PendingStates();
+  }
+  if (query.at_risk_only) {
+    filter.at_risk_within = config_.at_risk;
   }
   if (!filter.playability.empty() && !probe::kVerdicts.FromDb(filter.playability)) {
     return absl::InvalidArgumentError(absl::StrCat("unknown playability verdict '", filter.playability, "'"));

@@ -74,7 +74,8 @@ constexpr char kListClaimed[] = "review.list_claimed";
 // A page of the queue from the items that `items` picks (matching an items_*queue index, or
 // live claims), in queue order after the position $2..$4 ($2 due time, $3 signal, $4 id),
 // filtered by $1 (effective states), $5 (due before, or NULL), $6 (breached only, as of $12,
-// now), $7 (category), $8 (channel), $9 (playability) and $10 (claimed by); $11 rows at most.
+// now), $7 (category), $8 (channel), $9 (playability), $10 (claimed by) and $13 (at risk: due
+// within this many milliseconds from now, or NULL); $11 rows at most.
 // The page is picked from review.items alone, then its rows are read with what a curator
 // sees: the generic plan reads the index from the position and stops at the page's end.
 std::string ListPage(const std::string& items) {
@@ -85,6 +86,7 @@ std::string ListPage(const std::string& items) {
       " OR i.signal < $3::integer OR (i.signal = $3::integer AND i.id > $4::bigint))"
       " AND i.due_at < coalesce(", db::TimeParam(5), ", 'infinity')"
       " AND i.due_at <= CASE WHEN $6::boolean THEN ", now, " ELSE 'infinity' END"
+      " AND ($13::bigint IS NULL OR (i.due_at > ", now, " AND i.due_at <= ", now, " + ", Span(13), "))"
       " AND ($7 = '' OR EXISTS (SELECT FROM ingest.videos fv"
       "   WHERE i.target_kind = ", Sql(TargetKind::kVideo), " AND fv.id = i.target_id AND fv.category_id = $7))"
       " AND ($8 = '' OR i.channel_id = $8)"
@@ -362,6 +364,10 @@ absl::StatusOr<std::vector<ItemRow>> ReviewStore::ListItems(const ItemFilter& fi
   if (filter.due_before) {
     due_before = absl::StrCat(db::ToMillis(*filter.due_before));
   }
+  std::optional<int64_t> at_risk_within;
+  if (filter.at_risk_within) {
+    at_risk_within = filter.at_risk_within->count();
+  }
   std::vector<ItemRow> items;
   RETURN_IF_ERROR(pool_.InTransaction(
       [&](pqxx::work& tx) {
@@ -370,7 +376,8 @@ absl::StatusOr<std::vector<ItemRow>> ReviewStore::ListItems(const ItemFilter& fi
           std::vector<ItemRow> part = ReadItems(
               tx.exec_prepared(statement, TextArrayLiteral(filter.states), after_due, after_signal, after_id,
                                due_before ? due_before->c_str() : nullptr, filter.breached_only, filter.category_id,
-                               filter.channel_id, filter.playability, filter.claimed_by, limit, db::ToMillis(now)));
+                               filter.channel_id, filter.playability, filter.claimed_by, limit, db::ToMillis(now),
+                               at_risk_within));
           std::vector<ItemRow> merged;
           std::merge(std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()),
                      std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()),

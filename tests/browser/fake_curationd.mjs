@@ -45,6 +45,7 @@ const requestFields = {
     "states",
     "dueBefore",
     "breachedOnly",
+    "atRiskOnly",
     "categoryId",
     "channelId",
     "playability",
@@ -206,8 +207,17 @@ export async function startFakeCurationd({ distDir, principals }) {
         return connectError(400, "invalid_argument", "page_size must be 0 to 1000");
       }
       const nowMs = Date.now();
+      const states = request.states ?? [];
       const items = [...queue]
-        .filter((item) => item.state !== "ITEM_STATE_DECIDED")
+        .filter((item) =>
+          states.length === 0 ? item.state !== "ITEM_STATE_DECIDED" : states.includes(item.state),
+        )
+        .filter((item) => !request.atRiskOnly || isAtRisk(item, nowMs))
+        .filter((item) => !request.breachedOnly || isBreached(item, nowMs))
+        .filter((item) => !request.channelId || item.channelId === request.channelId)
+        .filter((item) => !request.categoryId || item.categoryId === request.categoryId)
+        .filter((item) => !request.claimedBy || item.claimedBy === request.claimedBy)
+        .filter((item) => !request.playability || item.playability === request.playability)
         .sort(queueOrder)
         .slice(0, pageSize === 0 ? 100 : pageSize);
       return { items: items.map((item) => itemJson(item, nowMs)) };

@@ -387,6 +387,29 @@ await step("Escape returns to the queue, without the decided item", async () => 
   expect((await bodyRows.filter({ hasText: "Unplayable upload" }).count()) === 0, "the censored item is still listed");
 });
 
+await step("the filters narrow the list, and stay while an item is open", async () => {
+  await page.getByLabel("At risk only").check();
+  await page.getByLabel("Plays").selectOption({ label: "Playable" });
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await page.getByRole("table", { name: /Items matching the filters/ }).waitFor();
+  await waitUntil(async () => (await bodyRows.count()) === 1, "one playable item at risk");
+  expect((await bodyRows.nth(0).innerText()).includes("At risk"), "the row is not at risk");
+  const request = callsOf("ListItems").at(-1).body;
+  expect(request.atRiskOnly === true && request.playability === "VERDICT_PLAYABLE", `request: ${JSON.stringify(request)}`);
+  await screenshot("10-queue-filtered");
+  await expectAccessible();
+  await bodyRows.nth(0).locator("button.open-item").click();
+  await page.keyboard.press("Escape");
+  await page.getByRole("heading", { name: "Review queue" }).waitFor();
+  expect((await page.getByLabel("At risk only").isChecked()) === true, "the filter was forgotten");
+  await waitUntil(async () => (await bodyRows.count()) === 1, "still one row after returning");
+  await page.getByLabel("Channel id").fill("no-such-channel");
+  await page.getByLabel("Channel id").press("Enter");
+  await page.getByText("No item matches the filters.").waitFor();
+  await page.getByRole("button", { name: "Clear" }).click();
+  await waitUntil(async () => (await bodyRows.count()) === 5, "all 5 rows again");
+});
+
 await step("a approves an item; its markup-laden category stays text", async () => {
   await page.getByRole("button", { name: "Cooking with Joy, part 2" }).click();
   await itemHeading(104).waitFor();

@@ -17,6 +17,7 @@ namespace curation::review {
 
 struct ListItemsQuery {
   ItemFilter filter;  // empty states: everything pending (not decided)
+  bool at_risk_only = false;  // sets filter.at_risk_within to the configured at-risk window
   int page_size = 0;  // 0: default
   std::string page_token;
 };

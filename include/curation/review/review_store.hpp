@@ -19,6 +19,8 @@ struct ItemFilter {
   std::vector<std::string> states;  // ItemStates as stored (kItemStates), in effect: a lapsed claim counts as open
   std::optional<TimePoint> due_before;
   bool breached_only = false;
+  // At risk only: not yet due, and due within this span (the service's at-risk window).
+  std::optional<std::chrono::milliseconds> at_risk_within;
   std::string category_id;
   std::string channel_id;
   std::string playability;  // a probe::Verdict as stored

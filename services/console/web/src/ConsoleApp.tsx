@@ -8,6 +8,7 @@ import {
   type SessionPrincipal,
 } from "./api";
 import { ItemScreen } from "./ItemScreen";
+import { noFilter, type QueueFilter } from "./QueueFilters";
 import { QueueScreen } from "./QueueScreen";
 import { SignInScreen } from "./SignInScreen";
 
@@ -84,6 +85,7 @@ interface WorkspaceProps {
 function Workspace({ principal, onSignedOut, onSessionEnded }: WorkspaceProps) {
   const [open, setOpen] = useState<{ ids: bigint[]; index: number } | null>(null);
   const [lastSeen, setLastSeen] = useState<bigint | null>(null);
+  const [queueFilter, setQueueFilter] = useState<QueueFilter>(noFilter);
 
   const openItem = useCallback((ids: bigint[], index: number) => setOpen({ ids, index }), []);
   const back = useCallback(() => {
@@ -107,6 +109,8 @@ function Workspace({ principal, onSignedOut, onSessionEnded }: WorkspaceProps) {
         onSessionEnded={onSessionEnded}
         onOpenItem={openItem}
         focusItemId={lastSeen}
+        filter={queueFilter}
+        onFilterChange={setQueueFilter}
       />
     );
   }

@@ -9,6 +9,7 @@ import {
 import { useCallErrorHandler } from "./call_errors";
 import { DueTime, useNowMs } from "./DueTime";
 import { KeyHelp, type KeyBinding } from "./KeyHelp";
+import { isFiltered, listRequestOf, QueueFilters, type QueueFilter } from "./QueueFilters";
 import { shortcutOf } from "./keyboard";
 import { itemStateLabels, verdictBadgeClasses, verdictLabels } from "./labels";
 import { SessionControls } from "./SessionControls";
@@ -45,6 +46,9 @@ interface QueueScreenProps {
   focusItemId: bigint | null;
   /** The server no longer accepts the session; `message` says why. */
   onSessionEnded: (message: string) => void;
+  /** The filters the rows are listed with, kept by the caller while an item is open. */
+  filter: QueueFilter;
+  onFilterChange: (filter: QueueFilter) => void;
 }
 
 /**
@@ -59,6 +63,8 @@ export function QueueScreen({
   onSessionEnded,
   onOpenItem,
   focusItemId,
+  filter,
+  onFilterChange,
 }: QueueScreenProps) {
   const mayClaim = mayWork(principal);
   const [stats, setStats] = useState<QueueStats | null>(null);
@@ -76,6 +82,8 @@ export function QueueScreen({
   // Aborted when the screen goes away, which cancels the calls it still has in flight.
   const lifetime = useRef(new AbortController());
   const refreshState = useRef({ inFlight: false, requestedAgain: false });
+  // Read by each round of the refresh loop, so a round asked for after a change uses the new one.
+  const filterInUse = useRef(filter);
 
   const showCallError = useCallErrorHandler(onSessionEnded, setError);
 
@@ -94,7 +102,7 @@ export function QueueScreen({
       try {
         const [latestStats, page] = await Promise.all([
           client.getQueueStats({}, { signal }),
-          client.listItems({ pageSize }, { signal }),
+          client.listItems({ ...listRequestOf(filterInUse.current), pageSize }, { signal }),
         ]);
         setStats(latestStats);
         setItems(page.items);
@@ -135,6 +143,15 @@ export function QueueScreen({
       setClaiming(false);
     }
   }, [client, claimCount, mayClaim, refresh, showCallError]);
+
+  const applyFilter = useCallback(
+    (next: QueueFilter) => {
+      filterInUse.current = next;
+      onFilterChange(next);
+      void refresh();
+    },
+    [onFilterChange, refresh],
+  );
 
   const [showKeys, setShowKeys] = useState(false);
   const table = useRef<HTMLTableElement>(null);
@@ -237,6 +254,7 @@ export function QueueScreen({
             </button>
           </form>
         )}
+        <QueueFilters applied={filter} onApply={applyFilter} />
         <p role="status" class="notice">
           {notice}
         </p>
@@ -247,6 +265,7 @@ export function QueueScreen({
         <QueueTable
           tableRef={table}
           items={items}
+          filtered={isFiltered(filter)}
           nowMs={nowMs}
           onOpen={(index) => onOpenItem(items.map((item) => item.id), index)}
         />
@@ -308,14 +327,16 @@ function QueueCounts({ stats, nowMs }: { stats: QueueStats | null; nowMs: number
 interface QueueTableProps {
   tableRef: Ref<HTMLTableElement>;
   items: Item[];
+  /** Whether the rows are those matching the filters rather than the whole queue. */
+  filtered: boolean;
   nowMs: number;
   onOpen: (index: number) => void;
 }
 
-function QueueTable({ tableRef, items, nowMs, onOpen }: QueueTableProps) {
+function QueueTable({ tableRef, items, filtered, nowMs, onOpen }: QueueTableProps) {
   return (
     <table class="queue" ref={tableRef}>
-      <caption>Items not yet decided, earliest due first</caption>
+      <caption>{filtered ? "Items matching the filters" : "Items not yet decided"}, earliest due first</caption>
       <thead>
         <tr>
           <th scope="col">Title</th>
@@ -329,7 +350,7 @@ function QueueTable({ tableRef, items, nowMs, onOpen }: QueueTableProps) {
         {items.length === 0 ? (
           <tr>
             <td colSpan={5} class="placeholder">
-              Nothing waiting for review.
+              {filtered ? "No item matches the filters." : "Nothing waiting for review."}
             </td>
           </tr>
         ) : (
