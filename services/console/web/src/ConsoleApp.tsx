@@ -1,3 +1,4 @@
+import type { ComponentChild } from "preact";
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import { AlertsScreen } from "./AlertsScreen";
 import {
@@ -119,7 +120,7 @@ function Workspace({ principal, onSignedOut, onSessionEnded }: WorkspaceProps) {
   }, []);
 
   const common = { principal, onSignedOut, onSessionEnded };
-  let shown;
+  let shown: ComponentChild;
   if (screen === "log") {
     shown = <LogScreen client={clients.log} {...common} />;
   } else if (screen === "alerts") {

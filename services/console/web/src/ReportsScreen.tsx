@@ -161,7 +161,7 @@ interface PeriodFormProps {
 
 function PeriodForm({ terms, period, onChange, onSubmit, busy }: PeriodFormProps) {
   const today = utcDay(new Date());
-  const firstTerm = terms?.[terms.length - 1]?.number;
+  const latestTerm = terms?.[terms.length - 1]?.number;
   return (
     <form
       class="period"
@@ -178,8 +178,8 @@ function PeriodForm({ terms, period, onChange, onSubmit, busy }: PeriodFormProps
             type="radio"
             name="period-kind"
             checked={period.kind === "term"}
-            disabled={firstTerm === undefined}
-            onChange={() => firstTerm !== undefined && onChange({ kind: "term", term: firstTerm })}
+            disabled={latestTerm === undefined}
+            onChange={() => latestTerm !== undefined && onChange({ kind: "term", term: latestTerm })}
           />
           A council term
         </label>

@@ -8,6 +8,7 @@ export function saveFile(fileName: string, contentType: string, content: BlobPar
   link.href = url;
   link.download = fileName;
   link.click();
-  // The browser has taken the file when click() returns; the URL would only hold the memory.
+  // Revoked once the click has been handled rather than at once, which can cancel the download
+  // in some browsers; kept, the URL would hold the file's memory until the page goes.
   setTimeout(() => URL.revokeObjectURL(url), 0);
 }

@@ -55,10 +55,13 @@ function csvCells(message: ReflectMessage, present: boolean): string[] {
   });
 }
 
-/** One CSV record, ending in CRLF: a cell holding the separator, a quote or a line break is quoted. */
+/**
+ * One CSV record, ending in CRLF, as services/common/csv.cpp's CsvRecord writes it: a cell
+ * holding the separator, a quote or a line break is quoted.
+ */
 export function csvRecord(cells: string[]): string {
   return (
-    cells.map((cell) => (/[,"\r\n\0]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell)).join(",") + "\r\n"
+    cells.map((cell) => (/[,"\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell)).join(",") + "\r\n"
   );
 }
 
