@@ -20,7 +20,6 @@ import { SignInScreen } from "./SignInScreen";
 // No token or session id in them: the cookie carries the session, so one set of clients serves
 // every session this page sees.
 const clients = createConsoleClients();
-const client = clients.review;
 
 type SessionState =
   | { kind: "resuming" }
@@ -130,7 +129,7 @@ function Workspace({ principal, onSignedOut, onSessionEnded }: WorkspaceProps) {
   } else if (open === null) {
     shown = (
       <QueueScreen
-        client={client}
+        client={clients.review}
         principal={principal}
         onSignedOut={onSignedOut}
         onSessionEnded={onSessionEnded}
@@ -143,7 +142,7 @@ function Workspace({ principal, onSignedOut, onSessionEnded }: WorkspaceProps) {
     shown = (
       <ItemScreen
         key={itemId.toString()}
-        client={client}
+        client={clients.review}
         principal={principal}
         itemId={itemId}
         position={{ index: open.index, count: open.ids.length }}
