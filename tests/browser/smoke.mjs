@@ -507,8 +507,13 @@ await step("the log lists its entries a page at a time, oldest first, stored tex
   await page.getByText("Entries 1\u201350").waitFor();
 });
 
-await step("an entry's detail shows what the curator saw, its hashes, and links to the entries tied to it", async () => {
-  await page.getByRole("button", { name: "curation-log#3", exact: true }).click();
+await step("j and Enter open an entry: what the curator saw, its hashes, links to the entries tied to it", async () => {
+  for (let presses = 0; presses < 3; presses += 1) {
+    await page.keyboard.press("j");
+  }
+  const focused = await page.evaluate(() => document.activeElement?.textContent);
+  expect(focused === "curation-log#3", `j moved the focus to ${focused}`);
+  await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: "curation-log#3: Censor" }).waitFor();
   const detail = await entryDetail.innerText();
   const stored = fake.log[2];
@@ -685,7 +690,9 @@ await step("a curator has no report in the navigation, and acknowledges the firi
   await page.keyboard.press("Shift+A");
   await page.getByRole("heading", { name: "Alerts" }).waitFor();
   expect((await page.getByRole("heading", { name: "Council report" }).count()) === 0, "R opened the report");
-  await page.getByRole("button", { name: "#2 HeroVideoUnplayable" }).click();
+  await page.getByRole("button", { name: "#2 HeroVideoUnplayable" }).waitFor();
+  await page.keyboard.press("j");
+  await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: "Incident 2: HeroVideoUnplayable" }).waitFor();
   expect((await page.getByRole("button", { name: "Resolve", exact: true }).count()) === 0, "a curator is offered Resolve");
   expect((await page.getByRole("heading", { name: "Silence a slot" }).count()) === 0, "a curator is offered a silence");

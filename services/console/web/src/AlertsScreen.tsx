@@ -11,7 +11,7 @@ import { mayAcknowledgeIncidents, mayResolveAndSilence, type AlertClient } from 
 import { useCallErrorHandler } from "./call_errors";
 import { DueTime, Moment, useNowMs } from "./DueTime";
 import { KeyHelp, type KeyBinding } from "./KeyHelp";
-import { useShortcuts } from "./keyboard";
+import { moveFocus, useShortcuts } from "./keyboard";
 import { incidentStateLabels, verdictBadgeClasses, verdictLabels } from "./labels";
 import { TopBar, type WorkspaceScreenProps } from "./TopBar";
 import { clip, neutralise } from "./untrusted_text";
@@ -21,7 +21,12 @@ import { UntrustedText } from "./UntrustedText";
 const refreshIntervalMs = 30_000;
 const openStates = [IncidentState.FIRING, IncidentState.ACKNOWLEDGED];
 const resolvedShown = 20;
-const keyBindings: KeyBinding[] = [{ key: "?", does: "Show or hide this list" }];
+const keyBindings: KeyBinding[] = [
+  { key: "j", does: "Next incident" },
+  { key: "k", does: "Previous incident" },
+  { key: "Enter", does: "Open the incident" },
+  { key: "?", does: "Show or hide this list" },
+];
 // SilenceSlotRequest.duration: at most 7 days.
 const silenceDurations = [
   { seconds: 3_600, label: "1 hour" },
@@ -90,7 +95,14 @@ export function AlertsScreen({ client, principal, onSignedOut, onSessionEnded }:
     };
   }, [refresh]);
 
-  useShortcuts({ "?": () => setShowKeys((shown) => !shown) });
+  const incidentLists = useRef<HTMLDivElement>(null);
+  const incidentButtons = () =>
+    Array.from(incidentLists.current?.querySelectorAll<HTMLButtonElement>("button.open-incident") ?? []);
+  useShortcuts({
+    j: () => moveFocus(incidentButtons(), 1),
+    k: () => moveFocus(incidentButtons(), -1),
+    "?": () => setShowKeys((shown) => !shown),
+  });
 
   // An action's answer is the incident as it now is; the lists follow.
   const changed = (incident: Incident, what: string) => {
@@ -121,7 +133,7 @@ export function AlertsScreen({ client, principal, onSignedOut, onSessionEnded }:
           {error}
         </p>
         <div class="alert-panes">
-          <div>
+          <div ref={incidentLists}>
             <IncidentTable
               caption="Open incidents"
               empty="No incident is open."
@@ -236,7 +248,8 @@ function IncidentTable({ caption, empty, incidents, selectedId, nowMs, onOpen }:
                   aria-current={incident.id === selectedId ? "true" : undefined}
                   onClick={() => onOpen(incident.id)}
                 >
-                  #{incident.id.toString()} <UntrustedText text={incident.alertname} maxCodePoints={40} placeholder="" />
+                  #{incident.id.toString()}{" "}
+                  <UntrustedText text={incident.alertname} maxCodePoints={40} placeholder="" />
                 </button>
               </td>
               <td class="title">
@@ -593,7 +606,11 @@ function SilenceForm({ client, slots, signal, onSilenced, onCallError }: Silence
       <h2 id="silence-heading">Silence a slot</h2>
       <label>
         <span id="silence-slot-label">Slot</span>
-        <select aria-labelledby="silence-slot-label" value={chosenSlot} onChange={(event) => setSlot(event.currentTarget.value)}>
+        <select
+          aria-labelledby="silence-slot-label"
+          value={chosenSlot}
+          onChange={(event) => setSlot(event.currentTarget.value)}
+        >
           {slots.map((candidate) => (
             <option key={candidate.slot} value={candidate.slot}>
               {clip(neutralise(candidate.slot), 60)}
@@ -603,7 +620,11 @@ function SilenceForm({ client, slots, signal, onSilenced, onCallError }: Silence
       </label>
       <label>
         <span id="silence-duration-label">For</span>
-        <select aria-labelledby="silence-duration-label" value={String(seconds)} onChange={(event) => setSeconds(Number(event.currentTarget.value))}>
+        <select
+          aria-labelledby="silence-duration-label"
+          value={String(seconds)}
+          onChange={(event) => setSeconds(Number(event.currentTarget.value))}
+        >
           {silenceDurations.map((duration) => (
             <option key={duration.seconds} value={String(duration.seconds)}>
               {duration.label}

@@ -15,7 +15,7 @@ import { useCallErrorHandler } from "./call_errors";
 import { saveFile } from "./download";
 import { Moment, useNowMs } from "./DueTime";
 import { KeyHelp, type KeyBinding } from "./KeyHelp";
-import { useShortcuts } from "./keyboard";
+import { moveFocus, useShortcuts } from "./keyboard";
 import { chainStatusLabels, entryKindLabels, targetKindLabels, verdictBadgeClasses, verdictLabels } from "./labels";
 import { entryCsvHeader, entryLine, type ExportFormat } from "./log_export";
 import { TopBar, type WorkspaceScreenProps } from "./TopBar";
@@ -27,6 +27,9 @@ const pageSize = 50;
 const exportPageSize = 1000;
 const verifyKey = "v";
 const keyBindings: KeyBinding[] = [
+  { key: "j", does: "Next entry" },
+  { key: "k", does: "Previous entry" },
+  { key: "Enter", does: "Open the entry" },
   { key: verifyKey, does: "Verify the chain" },
   { key: "?", does: "Show or hide this list" },
 ];
@@ -113,7 +116,14 @@ export function LogScreen({ client, principal, onSignedOut, onSessionEnded }: Wo
   // The detail's heading takes the focus as soon as an entry shows, so a screen reader reads it.
   useEffect(() => detailHeading.current?.focus(), [selected]);
 
-  useShortcuts({ "?": () => setShowKeys((shown) => !shown) });
+  const entryList = useRef<HTMLElement>(null);
+  const entryButtons = () =>
+    Array.from(entryList.current?.querySelectorAll<HTMLButtonElement>("button.open-entry") ?? []);
+  useShortcuts({
+    j: () => moveFocus(entryButtons(), 1),
+    k: () => moveFocus(entryButtons(), -1),
+    "?": () => setShowKeys((shown) => !shown),
+  });
 
   const firstShown = (pageTokens.length - 1) * pageSize + 1;
   return (
@@ -146,7 +156,7 @@ export function LogScreen({ client, principal, onSignedOut, onSessionEnded }: Wo
         />
         <LogExport client={client} filter={applied} signal={lifetime.current.signal} onCallError={showCallError} />
         <div class="log-panes">
-          <section aria-labelledby="entries-heading" class="log-entries">
+          <section aria-labelledby="entries-heading" class="log-entries" ref={entryList}>
             <h2 id="entries-heading">Entries, oldest first</h2>
             {entries === null ? (
               <p class="placeholder" role="status">
@@ -226,7 +236,10 @@ function FilterFields({ form, onChange, onApply }: FilterFieldsProps) {
             aria-labelledby="target-kind-label"
             value={form.targetKind}
             onChange={(event) =>
-              onChange({ ...form, targetKind: (event.currentTarget as HTMLSelectElement).value as FilterForm["targetKind"] })
+              onChange({
+                ...form,
+                targetKind: (event.currentTarget as HTMLSelectElement).value as FilterForm["targetKind"],
+              })
             }
           >
             <option value="">Video or channel</option>
@@ -365,7 +378,8 @@ function EntryDetail({ entry, headingRef, onOpenEntry }: EntryDetailProps) {
         <div>
           <dt>Actor</dt>
           <dd>
-            <UntrustedText text={entry.actor} maxCodePoints={60} placeholder="" /> ({clip(neutralise(entry.actorRole), 20)}
+            <UntrustedText text={entry.actor} maxCodePoints={60} placeholder="" />{" "}
+            ({clip(neutralise(entry.actorRole), 20)}
             {entry.actorWorkerId >= 0n ? `, curator worker ${entry.actorWorkerId}` : ""})
           </dd>
         </div>
@@ -472,7 +486,8 @@ function EntryDetail({ entry, headingRef, onOpenEntry }: EntryDetailProps) {
               <dt>Event</dt>
               <dd>
                 <UntrustedText text={event.eventId} maxCodePoints={80} placeholder="" />:{" "}
-                {event.isHidden ? "hidden" : "shown"} by <UntrustedText text={event.actor} maxCodePoints={60} placeholder="" />
+                {event.isHidden ? "hidden" : "shown"} by{" "}
+                <UntrustedText text={event.actor} maxCodePoints={60} placeholder="" />
               </dd>
             </div>
             <div>
@@ -582,7 +597,9 @@ function ChainVerification({ client, signal, onOpenEntry, onCallError }: ChainVe
         {startedMs !== null && (
           <>
             <progress aria-label="Verifying the chain" />{" "}
-            {sinceCheckpoint ? "Recomputing what was sealed since the last verification" : "Recomputing the whole chain"}
+            {sinceCheckpoint
+              ? "Recomputing what was sealed since the last verification"
+              : "Recomputing the whole chain"}
             : {Math.max(0, Math.round((nowMs - startedMs) / 1000))} s so far
           </>
         )}
@@ -592,8 +609,9 @@ function ChainVerification({ client, signal, onOpenEntry, onCallError }: ChainVe
             {result.unsealed > 0n && ` (${result.unsealed} newer entries not sealed yet; verify again to include them)`}
             {result.verifiedFrom > 0n && (
               <>
-                . Recomputed the {(result.entriesChecked - result.verifiedFrom).toString()} entries sealed since position{" "}
-                {result.verifiedFrom.toString()}; the whole chain was last recomputed <Moment at={result.wholeChainVerifyTime} />.
+                . Recomputed the {(result.entriesChecked - result.verifiedFrom).toString()} entries sealed since
+                position {result.verifiedFrom.toString()}; the whole chain was last recomputed{" "}
+                <Moment at={result.wholeChainVerifyTime} />.
               </>
             )}
           </p>

@@ -114,7 +114,13 @@ export function ReportsScreen({ client, principal, onSignedOut, onSessionEnded }
 
   return (
     <div class="reports-screen">
-      <TopBar title="Council report" headingRef={heading} principal={principal} onSignedOut={onSignedOut} onError={setError} />
+      <TopBar
+        title="Council report"
+        headingRef={heading}
+        principal={principal}
+        onSignedOut={onSignedOut}
+        onError={setError}
+      />
       <main>
         {showKeys && <KeyHelp bindings={keyBindings} onClose={() => setShowKeys(false)} />}
         <p role="alert" class="error">

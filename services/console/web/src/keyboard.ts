@@ -22,6 +22,16 @@ export function shortcutOf(event: KeyboardEvent): string {
 }
 
 /**
+ * Moves the focus `step` along `elements` (a table's rows, for the keys j and k) from the one
+ * that has it, or to the first when none has; it stops at either end.
+ */
+export function moveFocus(elements: HTMLElement[], step: 1 | -1): void {
+  const current = elements.findIndex((element) => element === document.activeElement);
+  const next = current === -1 ? 0 : Math.min(elements.length - 1, Math.max(0, current + step));
+  elements[next]?.focus();
+}
+
+/**
  * Runs `actions[key]` for each shortcut pressed while the calling component is on screen. The
  * listener is attached as the component is drawn, not after the browser has painted it
  * (useEffect): a key pressed as soon as the screen shows would otherwise be lost. The latest
