@@ -307,7 +307,7 @@ function EntryTable({ entries, selectedId, onOpen }: EntryTableProps) {
                   {entry.reference}
                 </button>
               </td>
-              <td>
+              <td class="when">
                 <Moment at={entry.recordTime} />
               </td>
               <td>{entryKindLabels[entry.kind]}</td>
