@@ -10,12 +10,11 @@
 //   N entries: how many the log must list. Writes OUT/log-export.csv (the browser's export)
 //   and OUT/report-term.md (the Markdown report it downloaded) for curationd_test to compare.
 //   Exit code 0 when every check passed.
-import { copyFile, mkdir, readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
+import { copyFile, mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { launchChromium, seriousAxeViolations } from "./browser.mjs";
 
-const require = createRequire(import.meta.url);
 const { chromium } = await import("playwright-core");
 const { values: options } = parseArgs({
   options: {
@@ -35,14 +34,8 @@ if (Object.keys(options).length !== 6) {
 }
 const outDir = resolve(options.out);
 await mkdir(outDir, { recursive: true });
-const axeSource = await readFile(require.resolve("axe-core/axe.min.js"), "utf8");
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  // Chromium's sandbox refuses to start as root, and CI runs as root; the page is curation's
-  // own, on loopback.
-  args: process.getuid?.() === 0 ? ["--no-sandbox"] : [],
-});
+const browser = await launchChromium(chromium);
 const failures = [];
 const consoleMessages = [];
 try {
@@ -56,15 +49,7 @@ try {
   };
   const screenshot = (name) => page.screenshot({ path: join(outDir, `screens-${name}.png`), fullPage: true });
   const accessible = async (screen) => {
-    if (!(await page.evaluate(() => "axe" in window))) {
-      await page.evaluate(axeSource);
-    }
-    const violations = await page.evaluate(async () => {
-      const { violations } = await window.axe.run(document);
-      return violations
-        .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-        .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target).join(" ")}`);
-    });
+    const violations = await seriousAxeViolations(page);
     check(violations.length === 0, `axe finds nothing serious or critical on ${screen}: ${violations.join("; ")}`);
   };
   const signIn = async (token) => {

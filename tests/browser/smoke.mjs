@@ -15,12 +15,11 @@
 // Environment: CHROMIUM, the browser to run (default /usr/bin/chromium).
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { launchChromium, seriousAxeViolations } from "./browser.mjs";
 import { hostileJustification, hostileTitle, startFakeCurationd } from "./fake_curationd.mjs";
 
-const require = createRequire(import.meta.url);
 let chromium;
 try {
   ({ chromium } = await import("playwright-core"));
@@ -51,12 +50,7 @@ const fake = await startFakeCurationd({
     { token: leadToken, name: "lena", role: "lead" },
   ],
 });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  // Chromium's sandbox refuses to start as root, and CI runs as root; the page is our own
-  // build talking to a fake on loopback, so running it unsandboxed there is acceptable.
-  args: process.getuid?.() === 0 ? ["--no-sandbox"] : [],
-});
+const browser = await launchChromium(chromium);
 const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: fake.origin });
 const page = await context.newPage();
@@ -118,20 +112,10 @@ function expect(condition, message) {
 }
 
 const screenshot = (name) => page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true });
-const axeSource = await readFile(require.resolve("axe-core/axe.min.js"), "utf8");
 
 /** Fails on axe violations of serious or critical impact on the current screen. */
 async function expectAccessible() {
-  // Evaluated through the DevTools protocol, which the page's CSP does not govern.
-  if (!(await page.evaluate(() => "axe" in window))) {
-    await page.evaluate(axeSource);
-  }
-  const violations = await page.evaluate(async () => {
-    const { violations } = await window.axe.run(document);
-    return violations
-      .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-      .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target).join(" ")}`);
-  });
+  const violations = await seriousAxeViolations(page);
   expect(violations.length === 0, `axe: ${violations.join("; ")}`);
 }
 

@@ -10,10 +10,11 @@ import {
 import { mayAcknowledgeIncidents, mayResolveAndSilence, type AlertClient } from "./api";
 import { useCallErrorHandler } from "./call_errors";
 import { DueTime, Moment, useNowMs } from "./DueTime";
-import { KeyHelp, type KeyBinding } from "./KeyHelp";
+import { Fact } from "./Fact";
+import type { KeyBinding } from "./KeyHelp";
 import { moveFocus, useShortcuts } from "./keyboard";
 import { incidentStateLabels, verdictBadgeClasses, verdictLabels } from "./labels";
-import { TopBar, type WorkspaceScreenProps } from "./TopBar";
+import { ScreenFrame, type WorkspaceScreenProps } from "./ScreenFrame";
 import { clip, neutralise } from "./untrusted_text";
 import { UntrustedText } from "./UntrustedText";
 
@@ -53,7 +54,6 @@ export function AlertsScreen({ client, principal, onSignedOut, onSessionEnded }:
   const [updatedAt, setUpdatedAt] = useState<Date | null>(null);
   const [error, setError] = useState("");
   const [notice, setNotice] = useState("");
-  const [showKeys, setShowKeys] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const detailHeading = useRef<HTMLHeadingElement>(null);
   const lifetime = useRef(new AbortController());
@@ -101,7 +101,6 @@ export function AlertsScreen({ client, principal, onSignedOut, onSessionEnded }:
   useShortcuts({
     j: () => moveFocus(incidentButtons(), 1),
     k: () => moveFocus(incidentButtons(), -1),
-    "?": () => setShowKeys((shown) => !shown),
   });
 
   // An action's answer is the incident as it now is; the lists follow.
@@ -113,74 +112,79 @@ export function AlertsScreen({ client, principal, onSignedOut, onSessionEnded }:
   };
 
   return (
-    <div class="alerts-screen">
-      <TopBar title="Alerts" headingRef={heading} principal={principal} onSignedOut={onSignedOut} onError={setError}>
-        <p class="updated">
-          {updatedAt === null
-            ? "Loading\u2026"
-            : `Updated ${updatedAt.toLocaleTimeString()}, again every ${refreshIntervalMs / 1000} s`}
-        </p>
-        <button type="button" onClick={() => void refresh()}>
-          Refresh now
-        </button>
-      </TopBar>
-      <main>
-        {showKeys && <KeyHelp bindings={keyBindings} onClose={() => setShowKeys(false)} />}
-        <p role="status" class="notice">
-          {notice}
-        </p>
-        <p role="alert" class="error">
-          {error}
-        </p>
-        <div class="alert-panes">
-          <div ref={incidentLists}>
-            <IncidentTable
-              caption="Open incidents"
-              empty="No incident is open."
-              incidents={view?.open ?? null}
-              selectedId={selected?.id ?? null}
-              nowMs={nowMs}
-              onOpen={openIncident}
-            />
-            <IncidentTable
-              caption={`Latest ${resolvedShown} resolved`}
-              empty="None resolved yet."
-              incidents={view?.resolved ?? null}
-              selectedId={selected?.id ?? null}
-              nowMs={nowMs}
-              onOpen={openIncident}
-            />
-          </div>
-          {selected !== null && (
-            <IncidentDetail
-              incident={selected}
-              slot={view === null ? undefined : slotOf(selected, view.slots)}
-              headingRef={detailHeading}
-              client={client}
-              signal={lifetime.current.signal}
-              mayAcknowledge={mayAcknowledgeIncidents(principal)}
-              mayResolve={mayResolveAndSilence(principal)}
-              onChanged={changed}
-              onCallError={showCallError}
-            />
-          )}
+    <ScreenFrame
+      screenClass="alerts-screen"
+      title="Alerts"
+      headingRef={heading}
+      principal={principal}
+      onSignedOut={onSignedOut}
+      error={error}
+      onError={setError}
+      keyBindings={keyBindings}
+      barContent={
+        <>
+          <p class="updated">
+            {updatedAt === null
+              ? "Loading\u2026"
+              : `Updated ${updatedAt.toLocaleTimeString()}, again every ${refreshIntervalMs / 1000} s`}
+          </p>
+          <button type="button" onClick={() => void refresh()}>
+            Refresh now
+          </button>
+        </>
+      }
+    >
+      <p role="status" class="notice">
+        {notice}
+      </p>
+      <div class="alert-panes">
+        <div ref={incidentLists}>
+          <IncidentTable
+            caption="Open incidents"
+            empty="No incident is open."
+            incidents={view?.open ?? null}
+            selectedId={selected?.id ?? null}
+            nowMs={nowMs}
+            onOpen={openIncident}
+          />
+          <IncidentTable
+            caption={`Latest ${resolvedShown} resolved`}
+            empty="None resolved yet."
+            incidents={view?.resolved ?? null}
+            selectedId={selected?.id ?? null}
+            nowMs={nowMs}
+            onOpen={openIncident}
+          />
         </div>
-        <SlotTable slots={view?.slots ?? null} onOpenIncident={openIncident} />
-        {mayResolveAndSilence(principal) && view !== null && (
-          <SilenceForm
+        {selected !== null && (
+          <IncidentDetail
+            incident={selected}
+            slot={view === null ? undefined : slotOf(selected, view.slots)}
+            headingRef={detailHeading}
             client={client}
-            slots={view.slots.slots}
             signal={lifetime.current.signal}
-            onSilenced={(what) => {
-              setNotice(what);
-              setError("");
-              void refresh();
-            }}
+            mayAcknowledge={mayAcknowledgeIncidents(principal)}
+            mayResolve={mayResolveAndSilence(principal)}
+            onChanged={changed}
             onCallError={showCallError}
           />
         )}
-      </main>
-    </div>
+      </div>
+      <SlotTable slots={view?.slots ?? null} onOpenIncident={openIncident} />
+      {mayResolveAndSilence(principal) && view !== null && (
+        <SilenceForm
+          client={client}
+          slots={view.slots.slots}
+          signal={lifetime.current.signal}
+          onSilenced={(what) => {
+            setNotice(what);
+            setError("");
+            void refresh();
+          }}
+          onCallError={showCallError}
+        />
+      )}
+    </ScreenFrame>
   );
 }
 
@@ -339,55 +343,34 @@ function IncidentDetail({
         Incident {incident.id.toString()}: <UntrustedText text={incident.alertname} maxCodePoints={60} placeholder="" />
       </h2>
       <dl class="facts">
-        <div>
-          <dt>State</dt>
-          <dd>{incidentStateLabels[incident.state]}</dd>
-        </div>
-        <div>
-          <dt>Slot</dt>
-          <dd>
-            <UntrustedText text={incident.slot} maxCodePoints={60} placeholder="(none)" />
-            {incident.categoryName !== "" && (
-              <>
-                {" ("}
-                <UntrustedText text={incident.categoryName} maxCodePoints={60} placeholder="" />)
-              </>
-            )}
-          </dd>
-        </div>
-        <div class="wide">
-          <dt>Video</dt>
-          <dd>
-            <UntrustedText text={incident.videoTitle} maxCodePoints={200} placeholder="(no title)" /> (video{" "}
-            <UntrustedText text={incident.videoId} maxCodePoints={40} placeholder="?" />)
-          </dd>
-        </div>
-        <div class="wide">
-          <dt>Why</dt>
-          <dd>
-            <UntrustedText text={incident.reason} maxCodePoints={1000} placeholder="(no reason given)" />
-          </dd>
-        </div>
-        <div>
-          <dt>Broke</dt>
-          <dd>
-            <Moment at={incident.brokeAt} />
-          </dd>
-        </div>
-        <div>
-          <dt>Deadline</dt>
-          <dd>
-            <Moment at={incident.deadline} />
-            {incident.breached && <span class="flag flag-breached">Breached</span>}
-          </dd>
-        </div>
+        <Fact label="State">{incidentStateLabels[incident.state]}</Fact>
+        <Fact label="Slot">
+          <UntrustedText text={incident.slot} maxCodePoints={60} placeholder="(none)" />
+          {incident.categoryName !== "" && (
+            <>
+              {" ("}
+              <UntrustedText text={incident.categoryName} maxCodePoints={60} placeholder="" />)
+            </>
+          )}
+        </Fact>
+        <Fact label="Video" wide>
+          <UntrustedText text={incident.videoTitle} maxCodePoints={200} placeholder="(no title)" /> (video{" "}
+          <UntrustedText text={incident.videoId} maxCodePoints={40} placeholder="?" />)
+        </Fact>
+        <Fact label="Why" wide>
+          <UntrustedText text={incident.reason} maxCodePoints={1000} placeholder="(no reason given)" />
+        </Fact>
+        <Fact label="Broke">
+          <Moment at={incident.brokeAt} />
+        </Fact>
+        <Fact label="Deadline">
+          <Moment at={incident.deadline} />
+          {incident.breached && <span class="flag flag-breached">Breached</span>}
+        </Fact>
         {incident.resolution !== "" && (
-          <div class="wide">
-            <dt>Resolution</dt>
-            <dd>
-              <UntrustedText text={incident.resolution} maxCodePoints={1000} placeholder="" />
-            </dd>
-          </div>
+          <Fact label="Resolution" wide>
+            <UntrustedText text={incident.resolution} maxCodePoints={1000} placeholder="" />
+          </Fact>
         )}
       </dl>
       {(cutUrl !== undefined || posterUrl !== undefined) && (

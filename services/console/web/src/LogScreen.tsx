@@ -14,11 +14,12 @@ import type { LogClient } from "./api";
 import { useCallErrorHandler } from "./call_errors";
 import { saveFile } from "./download";
 import { Moment, useNowMs } from "./DueTime";
-import { KeyHelp, type KeyBinding } from "./KeyHelp";
+import { Fact } from "./Fact";
+import type { KeyBinding } from "./KeyHelp";
 import { moveFocus, useShortcuts } from "./keyboard";
 import { chainStatusLabels, entryKindLabels, targetKindLabels, verdictBadgeClasses, verdictLabels } from "./labels";
 import { entryCsvHeader, entryLine, type ExportFormat } from "./log_export";
-import { TopBar, type WorkspaceScreenProps } from "./TopBar";
+import { ScreenFrame, type WorkspaceScreenProps } from "./ScreenFrame";
 import { clip, neutralise } from "./untrusted_text";
 import { UntrustedText } from "./UntrustedText";
 
@@ -80,7 +81,6 @@ export function LogScreen({ client, principal, onSignedOut, onSessionEnded }: Wo
   const [nextPageToken, setNextPageToken] = useState("");
   const [selected, setSelected] = useState<Entry | null>(null);
   const [error, setError] = useState("");
-  const [showKeys, setShowKeys] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const detailHeading = useRef<HTMLHeadingElement>(null);
   const lifetime = useRef(new AbortController());
@@ -122,75 +122,70 @@ export function LogScreen({ client, principal, onSignedOut, onSessionEnded }: Wo
   useShortcuts({
     j: () => moveFocus(entryButtons(), 1),
     k: () => moveFocus(entryButtons(), -1),
-    "?": () => setShowKeys((shown) => !shown),
   });
 
   const firstShown = (pageTokens.length - 1) * pageSize + 1;
   return (
-    <div class="log-screen">
-      <TopBar
-        title="Moderation log"
-        headingRef={heading}
-        principal={principal}
-        onSignedOut={onSignedOut}
-        onError={setError}
+    <ScreenFrame
+      screenClass="log-screen"
+      title="Moderation log"
+      headingRef={heading}
+      principal={principal}
+      onSignedOut={onSignedOut}
+      error={error}
+      onError={setError}
+      keyBindings={keyBindings}
+    >
+      <ChainVerification
+        client={client}
+        signal={lifetime.current.signal}
+        onOpenEntry={openEntry}
+        onCallError={showCallError}
       />
-      <main>
-        {showKeys && <KeyHelp bindings={keyBindings} onClose={() => setShowKeys(false)} />}
-        <p role="alert" class="error">
-          {error}
-        </p>
-        <ChainVerification
-          client={client}
-          signal={lifetime.current.signal}
-          onOpenEntry={openEntry}
-          onCallError={showCallError}
-        />
-        <FilterFields
-          form={form}
-          onChange={setForm}
-          onApply={() => {
-            setApplied(form);
-            setPageTokens([""]);
-          }}
-        />
-        <LogExport client={client} filter={applied} signal={lifetime.current.signal} onCallError={showCallError} />
-        <div class="log-panes">
-          <section aria-labelledby="entries-heading" class="log-entries" ref={entryList}>
-            <h2 id="entries-heading">Entries, oldest first</h2>
-            {entries === null ? (
-              <p class="placeholder" role="status">
-                Loading&hellip;
-              </p>
-            ) : (
-              <EntryTable entries={entries} selectedId={selected?.id ?? null} onOpen={openEntry} />
-            )}
-            <div class="pager">
-              <button
-                type="button"
-                disabled={pageTokens.length === 1}
-                onClick={() => setPageTokens((tokens) => tokens.slice(0, -1))}
-              >
-                Previous page
-              </button>
-              <p>
-                {entries === null || entries.length === 0
-                  ? ""
-                  : `Entries ${firstShown}\u2013${firstShown + entries.length - 1}`}
-              </p>
-              <button
-                type="button"
-                disabled={nextPageToken === ""}
-                onClick={() => setPageTokens((tokens) => [...tokens, nextPageToken])}
-              >
-                Next page
-              </button>
-            </div>
-          </section>
-          {selected !== null && <EntryDetail entry={selected} headingRef={detailHeading} onOpenEntry={openEntry} />}
-        </div>
-      </main>
-    </div>
+      <FilterFields
+        form={form}
+        onChange={setForm}
+        onApply={() => {
+          setApplied(form);
+          setPageTokens([""]);
+        }}
+      />
+      <LogExport client={client} filter={applied} signal={lifetime.current.signal} onCallError={showCallError} />
+      <div class="log-panes">
+        <section aria-labelledby="entries-heading" class="log-entries" ref={entryList}>
+          <h2 id="entries-heading">Entries, oldest first</h2>
+          {entries === null ? (
+            <p class="placeholder" role="status">
+              Loading&hellip;
+            </p>
+          ) : (
+            <EntryTable entries={entries} selectedId={selected?.id ?? null} onOpen={openEntry} />
+          )}
+          <div class="pager">
+            <button
+              type="button"
+              disabled={pageTokens.length === 1}
+              onClick={() => setPageTokens((tokens) => tokens.slice(0, -1))}
+            >
+              Previous page
+            </button>
+            <p>
+              {entries === null || entries.length === 0
+                ? ""
+                : `Entries ${firstShown}\u2013${firstShown + entries.length - 1}`}
+            </p>
+            <button
+              type="button"
+              disabled={nextPageToken === ""}
+              onClick={() => setPageTokens((tokens) => [...tokens, nextPageToken])}
+            >
+              Next page
+            </button>
+          </div>
+        </section>
+        {selected !== null && <EntryDetail entry={selected} headingRef={detailHeading} onOpenEntry={openEntry} />}
+      </div>
+    </ScreenFrame>
   );
 }
 
@@ -369,112 +364,70 @@ function EntryDetail({ entry, headingRef, onOpenEntry }: EntryDetailProps) {
         {entry.reference}: {entryKindLabels[entry.kind]}
       </h2>
       <dl class="facts">
-        <div>
-          <dt>Recorded</dt>
-          <dd>
-            <Moment at={entry.recordTime} />
-          </dd>
-        </div>
-        <div>
-          <dt>Actor</dt>
-          <dd>
-            <UntrustedText text={entry.actor} maxCodePoints={60} placeholder="" />{" "}
-            ({clip(neutralise(entry.actorRole), 20)}
-            {entry.actorWorkerId >= 0n ? `, curator worker ${entry.actorWorkerId}` : ""})
-          </dd>
-        </div>
-        <div>
-          <dt>Target</dt>
-          <dd>
-            <TargetText entry={entry} />
-            {entry.itemId > 0n ? `, review item ${entry.itemId}` : ""}
-          </dd>
-        </div>
+        <Fact label="Recorded">
+          <Moment at={entry.recordTime} />
+        </Fact>
+        <Fact label="Actor">
+          <UntrustedText text={entry.actor} maxCodePoints={60} placeholder="" />{" "}
+          ({clip(neutralise(entry.actorRole), 20)}
+          {entry.actorWorkerId >= 0n ? `, curator worker ${entry.actorWorkerId}` : ""})
+        </Fact>
+        <Fact label="Target">
+          <TargetText entry={entry} />
+          {entry.itemId > 0n ? `, review item ${entry.itemId}` : ""}
+        </Fact>
         {entry.chainStatus !== ChainStatus.UNSPECIFIED && (
-          <div>
-            <dt>On chain</dt>
-            <dd>{chainStatusLabels[entry.chainStatus]}</dd>
-          </div>
+          <Fact label="On chain">{chainStatusLabels[entry.chainStatus]}</Fact>
         )}
         {entry.policyCodes.length > 0 && (
-          <div>
-            <dt>Policy codes</dt>
-            <dd>
-              <UntrustedText text={entry.policyCodes.join(", ")} maxCodePoints={200} placeholder="" />
-            </dd>
-          </div>
+          <Fact label="Policy codes">
+            <UntrustedText text={entry.policyCodes.join(", ")} maxCodePoints={200} placeholder="" />
+          </Fact>
         )}
         {entry.justification !== "" && (
-          <div class="wide">
-            <dt>Justification</dt>
-            <dd>
-              <UntrustedText text={entry.justification} maxCodePoints={4096} placeholder="" />
-            </dd>
-          </div>
+          <Fact label="Justification" wide>
+            <UntrustedText text={entry.justification} maxCodePoints={4096} placeholder="" />
+          </Fact>
         )}
         {entry.note !== "" && (
-          <div class="wide">
-            <dt>Note</dt>
-            <dd>
-              <UntrustedText text={entry.note} maxCodePoints={4096} placeholder="" />
-            </dd>
-          </div>
+          <Fact label="Note" wide>
+            <UntrustedText text={entry.note} maxCodePoints={4096} placeholder="" />
+          </Fact>
         )}
         {entry.revertsEntryId > 0n && (
-          <div>
-            <dt>Reverts</dt>
-            <dd>
-              <EntryLink id={entry.revertsEntryId} onOpen={onOpenEntry} />
-            </dd>
-          </div>
+          <Fact label="Reverts">
+            <EntryLink id={entry.revertsEntryId} onOpen={onOpenEntry} />
+          </Fact>
         )}
         {entry.confirmsEntryId > 0n && (
-          <div>
-            <dt>Confirms</dt>
-            <dd>
-              <EntryLink id={entry.confirmsEntryId} onOpen={onOpenEntry} />
-            </dd>
-          </div>
+          <Fact label="Confirms">
+            <EntryLink id={entry.confirmsEntryId} onOpen={onOpenEntry} />
+          </Fact>
         )}
         {entry.confirmedByEntryId > 0n && (
-          <div>
-            <dt>Confirmed by</dt>
-            <dd>
-              <EntryLink id={entry.confirmedByEntryId} onOpen={onOpenEntry} />
-            </dd>
-          </div>
+          <Fact label="Confirmed by">
+            <EntryLink id={entry.confirmedByEntryId} onOpen={onOpenEntry} />
+          </Fact>
         )}
       </dl>
       {seen !== undefined && (seen.title !== "" || seen.channelId !== "") && (
         <section aria-labelledby="snapshot-heading">
           <h3 id="snapshot-heading">What the curator saw</h3>
           <dl class="facts">
-            <div class="wide">
-              <dt>Title</dt>
-              <dd>
-                <UntrustedText text={seen.title} maxCodePoints={300} placeholder="(no title)" />
-              </dd>
-            </div>
-            <div>
-              <dt>Channel</dt>
-              <dd>
-                <UntrustedText text={seen.channelTitle} maxCodePoints={100} placeholder="(no name)" /> (
-                <UntrustedText text={seen.channelId} maxCodePoints={40} placeholder="" />)
-              </dd>
-            </div>
-            <div>
-              <dt>Category</dt>
-              <dd>
-                <UntrustedText text={seen.categoryName} maxCodePoints={100} placeholder="(none)" />
-              </dd>
-            </div>
-            <div>
-              <dt>Plays</dt>
-              <dd>
-                <span class={verdictBadgeClasses[seen.playability]}>{verdictLabels[seen.playability]}</span>{" "}
-                <UntrustedText text={seen.playabilitySummary} maxCodePoints={300} placeholder="" />
-              </dd>
-            </div>
+            <Fact label="Title" wide>
+              <UntrustedText text={seen.title} maxCodePoints={300} placeholder="(no title)" />
+            </Fact>
+            <Fact label="Channel">
+              <UntrustedText text={seen.channelTitle} maxCodePoints={100} placeholder="(no name)" /> (
+              <UntrustedText text={seen.channelId} maxCodePoints={40} placeholder="" />)
+            </Fact>
+            <Fact label="Category">
+              <UntrustedText text={seen.categoryName} maxCodePoints={100} placeholder="(none)" />
+            </Fact>
+            <Fact label="Plays">
+              <span class={verdictBadgeClasses[seen.playability]}>{verdictLabels[seen.playability]}</span>{" "}
+              <UntrustedText text={seen.playabilitySummary} maxCodePoints={300} placeholder="" />
+            </Fact>
           </dl>
         </section>
       )}
@@ -482,34 +435,22 @@ function EntryDetail({ entry, headingRef, onOpenEntry }: EntryDetailProps) {
         <section aria-labelledby="event-heading">
           <h3 id="event-heading">Chain event</h3>
           <dl class="facts">
-            <div>
-              <dt>Event</dt>
-              <dd>
-                <UntrustedText text={event.eventId} maxCodePoints={80} placeholder="" />:{" "}
-                {event.isHidden ? "hidden" : "shown"} by{" "}
-                <UntrustedText text={event.actor} maxCodePoints={60} placeholder="" />
-              </dd>
-            </div>
-            <div>
-              <dt>Block</dt>
-              <dd>
-                {event.block.toString()}
-                {event.extrinsic === "" ? "" : ", extrinsic "}
-                <UntrustedText text={event.extrinsic} maxCodePoints={80} placeholder="" />
-              </dd>
-            </div>
-            <div>
-              <dt>At</dt>
-              <dd>
-                <Moment at={event.eventTime} />
-              </dd>
-            </div>
-            <div class="wide">
-              <dt>Rationale</dt>
-              <dd>
-                <UntrustedText text={event.rationale} maxCodePoints={4096} placeholder="(none)" />
-              </dd>
-            </div>
+            <Fact label="Event">
+              <UntrustedText text={event.eventId} maxCodePoints={80} placeholder="" />:{" "}
+              {event.isHidden ? "hidden" : "shown"} by{" "}
+              <UntrustedText text={event.actor} maxCodePoints={60} placeholder="" />
+            </Fact>
+            <Fact label="Block">
+              {event.block.toString()}
+              {event.extrinsic === "" ? "" : ", extrinsic "}
+              <UntrustedText text={event.extrinsic} maxCodePoints={80} placeholder="" />
+            </Fact>
+            <Fact label="At">
+              <Moment at={event.eventTime} />
+            </Fact>
+            <Fact label="Rationale" wide>
+              <UntrustedText text={event.rationale} maxCodePoints={4096} placeholder="(none)" />
+            </Fact>
           </dl>
         </section>
       )}

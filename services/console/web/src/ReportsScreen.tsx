@@ -11,9 +11,8 @@ import {
 import type { ReportClient } from "./api";
 import { useCallErrorHandler } from "./call_errors";
 import { saveFile } from "./download";
-import { KeyHelp, type KeyBinding } from "./KeyHelp";
-import { useShortcuts } from "./keyboard";
-import { TopBar, type WorkspaceScreenProps } from "./TopBar";
+import type { KeyBinding } from "./KeyHelp";
+import { ScreenFrame, type WorkspaceScreenProps } from "./ScreenFrame";
 
 const keyBindings: KeyBinding[] = [{ key: "?", does: "Show or hide this list" }];
 // A report reads the whole period from the log; a long term takes a while.
@@ -63,7 +62,6 @@ export function ReportsScreen({ client, principal, onSignedOut, onSessionEnded }
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState("");
   const [notice, setNotice] = useState("");
-  const [showKeys, setShowKeys] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   const lifetime = useRef(new AbortController());
   const showCallError = useCallErrorHandler(onSessionEnded, setError);
@@ -81,7 +79,6 @@ export function ReportsScreen({ client, principal, onSignedOut, onSessionEnded }
     return () => screenLifetime.abort();
   }, []);
 
-  useShortcuts({ "?": () => setShowKeys((shown) => !shown) });
 
   const fetchReport = (format: ReportFormat) =>
     client.getReport(periodRequest(period, format), { signal: lifetime.current.signal, timeoutMs: reportTimeoutMs });
@@ -113,47 +110,43 @@ export function ReportsScreen({ client, principal, onSignedOut, onSessionEnded }
   };
 
   return (
-    <div class="reports-screen">
-      <TopBar
-        title="Council report"
-        headingRef={heading}
-        principal={principal}
-        onSignedOut={onSignedOut}
-        onError={setError}
-      />
-      <main>
-        {showKeys && <KeyHelp bindings={keyBindings} onClose={() => setShowKeys(false)} />}
-        <p role="alert" class="error">
-          {error}
+    <ScreenFrame
+      screenClass="reports-screen"
+      title="Council report"
+      headingRef={heading}
+      principal={principal}
+      onSignedOut={onSignedOut}
+      error={error}
+      onError={setError}
+      keyBindings={keyBindings}
+    >
+      <PeriodForm terms={terms} period={period} onChange={setPeriod} onSubmit={() => void show()} busy={loading} />
+      <section class="downloads" aria-labelledby="downloads-heading">
+        <h2 id="downloads-heading">Download</h2>
+        {downloads.map(({ format, label }) => (
+          <button key={format} type="button" onClick={() => void download(format)}>
+            {label}
+          </button>
+        ))}
+        <p role="status" class="notice">
+          {notice}
         </p>
-        <PeriodForm terms={terms} period={period} onChange={setPeriod} onSubmit={() => void show()} busy={loading} />
-        <section class="downloads" aria-labelledby="downloads-heading">
-          <h2 id="downloads-heading">Download</h2>
-          {downloads.map(({ format, label }) => (
-            <button key={format} type="button" onClick={() => void download(format)}>
-              {label}
-            </button>
-          ))}
-          <p role="status" class="notice">
-            {notice}
-          </p>
+      </section>
+      {loading && (
+        <p role="status" class="placeholder">
+          Building the report&hellip;
+        </p>
+      )}
+      {shown !== null && (
+        <section class="report" aria-labelledby="report-heading">
+          <h2 id="report-heading">
+            The report{shown.report.term > 0n ? ` of term ${shown.report.term}` : ""}
+          </h2>
+          {shown.report.summary !== undefined && <SummaryCounts summary={shown.report.summary} />}
+          <ReportFrame html={shown.html} />
         </section>
-        {loading && (
-          <p role="status" class="placeholder">
-            Building the report&hellip;
-          </p>
-        )}
-        {shown !== null && (
-          <section class="report" aria-labelledby="report-heading">
-            <h2 id="report-heading">
-              The report{shown.report.term > 0n ? ` of term ${shown.report.term}` : ""}
-            </h2>
-            {shown.report.summary !== undefined && <SummaryCounts summary={shown.report.summary} />}
-            <ReportFrame html={shown.html} />
-          </section>
-        )}
-      </main>
-    </div>
+      )}
+    </ScreenFrame>
   );
 }
 
