@@ -1419,4 +1419,85 @@ TEST_F(CurationdTest, AClusterWithOneProcessPerServiceSurvivesAKillOfEachKind) {
   }
 }
 
+
+// Issue 16: the console's log, alerts and report screens in Debian's Chromium against this
+// curationd (tests/browser/real_screens.mjs). A curator's three decisions are in the log, a
+// council term covers today, and the hero does not play: the council reads the log, verifies
+// it, exports it as the same CSV curatorctl writes, and reads the term report; an on-call
+// curator acknowledges the hero's incident, which the database then holds.
+TEST_F(CurationdTest, TheLogAlertsAndReportScreensWorkInARealBrowser) {
+  std::vector<std::string> database = {"--database-url", url_};
+  PutVideos(3);
+  FakeDistributor storage;
+  ServeHeroAssets(storage);
+  orion_.SetHero("7", "Broken cut", storage.UrlFor("/cuts/7.mp4"), storage.UrlFor("/poster.jpg"), "", "Hero");
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string config = ::testing::TempDir() + "screens-" + std::to_string(getpid()) + ".yaml";
+  std::ofstream(config) << "alert:\n  poll_interval: 1s\nprobe:\n  allow_addresses: 127.0.0.1/32\n"
+                        << "report:\n  terms:\n    - {number: 7, start: " << FakeQueryNode::IsoTime(now_ms - 86'400'000)
+                        << ", end: " << FakeQueryNode::IsoTime(now_ms + 86'400'000) << "}\n";
+  const int console_port = FreePort();
+  auto daemon =
+      StartDaemon("screens", {"--config", config, "--set", "console.listen=127.0.0.1:" + std::to_string(console_port)});
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"health"}).code == 0; }, 20s)) << daemon->Output();
+  const std::string council = AddPrincipal(database, "council-1", "council");
+  const std::string on_call = AddPrincipal(database, "oncall", "curator", {"--worker-id", "9"});
+
+  // A curator decides the three videos: one censor, two approvals.
+  UseToken(AddPrincipal(database, "cora", "curator", {"--worker-id", "7"}));
+  ASSERT_TRUE(WaitFor([&] { return Scalar("SELECT count(*) FROM review.items") == "4"; }, 20s)) << daemon->Output();
+  int decided = 0;
+  for (int attempt = 0; attempt < 20 && decided < 3; ++attempt) {
+    auto claimed = nlohmann::json::parse(Ctl({"--json", "queue", "claim", "4"}).output, nullptr, false);
+    ASSERT_FALSE(claimed.is_discarded());
+    for (const auto& item : claimed["items"]) {
+      if (item["target_kind"] != "TARGET_KIND_VIDEO") {
+        continue;
+      }
+      std::string id = item["id"].get<std::string>();
+      Result decision = item["target_id"] == "2"
+                            ? Ctl({"queue", "decide", id, "censor", "--code", "copyright", "--justification",
+                                   "A full episode of a broadcaster's show, no licence."})
+                            : Ctl({"queue", "decide", id, "approve"});
+      ASSERT_EQ(decision.code, 0) << decision.output;
+      ++decided;
+    }
+  }
+  ASSERT_EQ(decided, 3);
+  UseToken(council);
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"log", "verify"}).output.starts_with("intact: 3 entries"); }, 20s))
+      << Ctl({"log", "verify"}).output;
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"alerts", "list", "--open"}).output.find("HeroVideoUnplayable") !=
+                                   std::string::npos; },
+                      60s))
+      << Ctl({"alerts", "slots"}).output << daemon->Output();
+
+  const std::string out = ::testing::TempDir() + "console-screenshots";
+  Result browser = RunTool({NODE_PATH, BROWSER_TESTS_DIR "real_screens.mjs", "--url",
+                            "http://127.0.0.1:" + std::to_string(console_port), "--council-token", council,
+                            "--curator-token", on_call, "--entries", "3", "--term", "7", "--out", out},
+                           180s);
+  EXPECT_EQ(browser.code, 0) << browser.output << "\n" << daemon->Output();
+
+  // The browser's export is curatorctl's, byte for byte.
+  std::ifstream exported_file(out + "/log-export.csv", std::ios::binary);
+  std::string exported((std::istreambuf_iterator<char>(exported_file)), std::istreambuf_iterator<char>());
+  Result expected = Ctl({"log", "export", "--format", "csv"});
+  ASSERT_EQ(expected.code, 0) << expected.output;
+  EXPECT_EQ(exported, expected.output);
+  // The term report it downloaded cites the censor's entry.
+  std::ifstream report_file(out + "/report-term.md");
+  std::string report((std::istreambuf_iterator<char>(report_file)), std::istreambuf_iterator<char>());
+  EXPECT_NE(report.find("curation-log#" + Scalar("SELECT id FROM modlog.entries WHERE kind = 'censor'")),
+            std::string::npos)
+      << report;
+  // The acknowledgement made in the browser is the on-call curator's.
+  EXPECT_EQ(Scalar("SELECT state || ' ' || acknowledged_by FROM alert.incidents WHERE alertname = 'HeroVideoUnplayable'"),
+            "acknowledged oncall")
+      << browser.output;
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(15s), 0) << daemon->Output();
+}
+
 }  // namespace curation

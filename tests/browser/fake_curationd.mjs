@@ -3,9 +3,12 @@
 // keeps cookie sessions the way that file's /console/session/ routes do, and answers
 // ReviewService's GetQueueStats, ListItems, ClaimItems, GetItem, ListPolicyCodes and
 // DecideItem over Connect's unary JSON protocol
-// from a small queue in memory, the way proto/curation/v1/review.proto describes them. A second
-// listener, on another port, plays another site that tries to use the session.
-import { randomBytes } from "node:crypto";
+// from a small queue in memory, the way proto/curation/v1/review.proto describes them; and
+// likewise ModerationLogService (a log of 60 entries), AlertService (a firing and a resolved
+// incident on the hero) and ReportService (two council terms) as moderation_log.proto,
+// alert.proto and report.proto describe them. A second listener, on another port, plays another
+// site that tries to use the session.
+import { createHash, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { join } from "node:path";
@@ -23,7 +26,8 @@ const staticFiles = new Map([
   ["/app.css", { file: "app.css", contentType: "text/css; charset=utf-8" }],
 ]);
 
-const servicePath = "/curation.v1.ReviewService/";
+// "/curation.v1.<Service>/<Method>".
+const servicePrefix = "/curation.v1.";
 const sessionPath = "/console/session/";
 // Plain HTTP, so the cookie has no __Host- prefix and no Secure flag, as curationd without TLS.
 const sessionCookie = "curation_session";
@@ -55,6 +59,35 @@ const requestFields = {
   GetItem: ["id"],
   ListPolicyCodes: [],
   DecideItem: ["itemId", "action", "justification", "policyCodes", "note", "censorScope", "requestId"],
+  ListEntries: ["filter", "pageSize", "pageToken"],
+  GetEntry: ["id"],
+  VerifyLog: ["sinceCheckpoint"],
+  ListIncidents: ["states", "pageSize", "pageToken"],
+  GetIncident: ["id"],
+  AcknowledgeIncident: ["id", "note"],
+  ResolveIncident: ["id", "note"],
+  ListSlots: ["includeHistory", "historyLimit"],
+  SilenceSlot: ["slot", "duration", "reason"],
+  ListTerms: [],
+  GetReport: ["range", "term", "format"],
+};
+
+// The service each method belongs to, for its path.
+const serviceOf = {
+  ...Object.fromEntries(
+    ["GetQueueStats", "ListItems", "ClaimItems", "GetItem", "ListPolicyCodes", "DecideItem"].map((method) => [
+      method,
+      "ReviewService",
+    ]),
+  ),
+  ...Object.fromEntries(["ListEntries", "GetEntry", "VerifyLog"].map((method) => [method, "ModerationLogService"])),
+  ...Object.fromEntries(
+    ["ListIncidents", "GetIncident", "AcknowledgeIncident", "ResolveIncident", "ListSlots", "SilenceSlot"].map(
+      (method) => [method, "AlertService"],
+    ),
+  ),
+  ListTerms: "ReportService",
+  GetReport: "ReportService",
 };
 
 // review.policy_codes as ListPolicyCodes answers them (lead's table; a few for the test).
@@ -139,6 +172,197 @@ function itemJson(item, nowMs) {
   return json;
 }
 
+/** The justification that must stay inert in the log: markup, then a right-to-left override. */
+export const hostileJustification = "<script>alert(2)</script> copied \u202Eelif a";
+
+const hexHash = (text) => createHash("sha256").update(text).digest("hex");
+const iso = (ms) => new Date(ms).toISOString();
+
+/**
+ * 60 entries, one a minute ending an hour before `nowMs`: approvals by alice and bob, a censor
+ * (entry 3) with hostile text confirmed on chain by entry 5, a warn (4), and the lead's revert
+ * of the censor (6), each with its snapshot, hashes and chain position, in Connect's JSON.
+ */
+function makeLog(nowMs) {
+  const entries = [];
+  let previousHash = "0".repeat(64);
+  for (let id = 1; id <= 60; id += 1) {
+    const video = String(9000 + id);
+    const entry = {
+      id: String(id),
+      reference: `curation-log#${id}`,
+      kind: "ENTRY_KIND_APPROVE",
+      actor: id % 2 === 0 ? "bob" : "alice",
+      actorRole: "curator",
+      actorWorkerId: id % 2 === 0 ? "8" : "7",
+      targetKind: "TARGET_KIND_VIDEO",
+      targetId: video,
+      itemId: String(100 + id),
+      snapshot: {
+        title: `Upload number ${id}`,
+        channelId: "501",
+        channelTitle: "Walks",
+        categoryId: "7",
+        categoryName: "Travel",
+        playability: "VERDICT_PLAYABLE",
+      },
+      recordTime: iso(nowMs - 3_600_000 - (60 - id) * 60_000),
+      chainPosition: String(id),
+    };
+    if (id === 3) {
+      Object.assign(entry, {
+        kind: "ENTRY_KIND_CENSOR",
+        justification: hostileJustification,
+        policyCodes: ["copyright"],
+        chainStatus: "CHAIN_STATUS_CONFIRMED",
+        confirmedByEntryId: "5",
+        chainCommand: `joystream-cli content:setVideoVisibilityAsModerator -v ${video} -s HIDDEN -r 'curation-log#3'`,
+      });
+    } else if (id === 4) {
+      Object.assign(entry, {
+        kind: "ENTRY_KIND_WARN",
+        justification: "The thumbnail is a blank frame; please upload one.",
+        policyCodes: ["metadata"],
+      });
+    } else if (id === 5) {
+      Object.assign(entry, {
+        kind: "ENTRY_KIND_CHAIN_CONFIRMED",
+        actor: "chain",
+        actorRole: "",
+        actorWorkerId: "-1",
+        targetId: "9003",
+        confirmsEntryId: "3",
+        chainEvent: {
+          eventId: "OLYMPIA-200-1",
+          block: "200",
+          isHidden: true,
+          rationale: "curation-log#3 [copyright]",
+          actor: "curator 7",
+          eventTime: entry.recordTime,
+        },
+      });
+      delete entry.itemId;
+      delete entry.snapshot;
+    } else if (id === 6) {
+      Object.assign(entry, {
+        kind: "ENTRY_KIND_REVERT",
+        actor: "lena",
+        actorRole: "lead",
+        actorWorkerId: "-1",
+        targetId: "9003",
+        revertsEntryId: "3",
+        justification: "The uploader showed us the broadcaster's licence.",
+        chainStatus: "CHAIN_STATUS_PENDING",
+        chainCommand: "joystream-cli content:setVideoVisibilityAsModerator -v 9003 -s VISIBLE -r 'curation-log#6'",
+      });
+    }
+    entry.contentHash = hexHash(`content ${id}`);
+    entry.previousHash = previousHash;
+    entry.chainHash = hexHash(previousHash + entry.contentHash);
+    previousHash = entry.chainHash;
+    entries.push(entry);
+  }
+  return entries;
+}
+
+// EntryFilter as moderation_log.proto describes it: every field given must match.
+function matchesFilter(entry, filter = {}) {
+  const recordMs = Date.parse(entry.recordTime);
+  return (
+    (filter.startTime === undefined || recordMs >= Date.parse(filter.startTime)) &&
+    (filter.endTime === undefined || recordMs < Date.parse(filter.endTime)) &&
+    (filter.actor === undefined || entry.actor === filter.actor) &&
+    (filter.targetKind === undefined || entry.targetKind === filter.targetKind) &&
+    (filter.targetId === undefined || entry.targetId === filter.targetId) &&
+    (filter.kinds === undefined || filter.kinds.includes(entry.kind))
+  );
+}
+
+/** The hero's incident, firing since 20 min ago, and an older one on a category, resolved. */
+function makeIncidents(nowMs) {
+  return [
+    {
+      id: "2",
+      incidentKey: "hero:77",
+      alertname: "HeroVideoUnplayable",
+      slot: "hero",
+      videoId: "77",
+      videoTitle: "Broken cut <b>hero</b>",
+      reason: "moov atom at the end: playback cannot start until the whole file is read",
+      state: "INCIDENT_STATE_FIRING",
+      brokeAt: iso(nowMs - 25 * 60_000),
+      openedAt: iso(nowMs - 20 * 60_000),
+      deadline: iso(nowMs + 40 * 60_000),
+      events: [
+        { at: iso(nowMs - 20 * 60_000), kind: "opened", note: "probe: unplayable" },
+        { at: iso(nowMs - 19 * 60_000), kind: "paged", note: "curators, step page:0" },
+      ],
+      notifications: [
+        { receiver: "curators", step: "page:0", state: "sent", attempts: 1, lastStatus: 204, createdAt: iso(nowMs - 19 * 60_000) },
+      ],
+    },
+    {
+      id: "1",
+      incidentKey: "category:7:70",
+      alertname: "FeaturedVideoUnplayable",
+      slot: "category:7",
+      videoId: "70",
+      videoTitle: "Old featured video",
+      categoryName: "Travel",
+      reason: "404 from every distributor",
+      state: "INCIDENT_STATE_RESOLVED",
+      brokeAt: iso(nowMs - 50 * 3_600_000),
+      openedAt: iso(nowMs - 50 * 3_600_000),
+      deadline: iso(nowMs - 49 * 3_600_000),
+      resolvedAt: iso(nowMs - 49.5 * 3_600_000),
+      resolvedBy: "lena",
+      resolution: "Another video featured",
+      events: [
+        { at: iso(nowMs - 50 * 3_600_000), kind: "opened" },
+        { at: iso(nowMs - 49.5 * 3_600_000), kind: "resolved", actor: "lena", note: "Another video featured" },
+      ],
+    },
+  ];
+}
+
+/** A 1x1 PNG, the hero's poster on this origin (curationd's page may load images from https: and 'self'). */
+export const posterPng = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+const reportTerms = (nowMs) => [
+  { number: "41", startTime: iso(nowMs - 30 * 86_400_000), endTime: iso(nowMs - 9 * 86_400_000) },
+  { number: "42", startTime: iso(nowMs - 9 * 86_400_000), endTime: iso(nowMs + 12 * 86_400_000) },
+];
+
+/**
+ * A report's body in one of report.proto's formats. The HTML is shaped like render_html.cpp's:
+ * its own policy and an inline <style>, and here also a script that must not run.
+ */
+function reportBody(format, term) {
+  switch (format) {
+    case "REPORT_FORMAT_CSV":
+      return { contentType: "text/csv", extension: "csv", text: "date;curator;action\r\n" };
+    case "REPORT_FORMAT_JSON":
+      return { contentType: "application/json", extension: "json", text: JSON.stringify({ term, summary: { actions: 3 } }) };
+    case "REPORT_FORMAT_HTML":
+      return {
+        contentType: "text/html",
+        extension: "html",
+        text:
+          "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">" +
+          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">" +
+          "<style>th { background: rgb(240, 240, 240); }</style></head><body>" +
+          `<h1>Curation report, term ${term}</h1><table><thead><tr><th>Error</th><th>Count</th></tr></thead>` +
+          "<tbody><tr><td>Videos decided late or never</td><td>2</td></tr></tbody></table>" +
+          "<script>window.parent.reportScriptRan = true;</script></body></html>",
+      };
+    default:
+      return { contentType: "text/markdown", extension: "md", text: `# Curation report, term ${term}\n` };
+  }
+}
+
 const isBreached = (item, nowMs) => item.dueMs < nowMs;
 const isAtRisk = (item, nowMs) => !isBreached(item, nowMs) && item.dueMs - nowMs <= atRiskWindowMs;
 
@@ -147,6 +371,14 @@ const queueOrder = (a, b) => a.dueMs - b.dueMs || b.priority - a.priority || a.i
 
 // The calls only the roles in workerRoles may make (review_grpc_service.cpp's kWorkers).
 const workerMethods = ["ClaimItems", "RenewClaims", "ReleaseItems", "DecideItem"];
+// The other services' role matrices (alert_grpc_service.cpp, report_grpc_service.cpp).
+const rolesOf = {
+  AcknowledgeIncident: ["curator", "lead"],
+  ResolveIncident: ["lead"],
+  SilenceSlot: ["lead"],
+  ListTerms: ["council", "lead", "service"],
+  GetReport: ["council", "lead", "service"],
+};
 
 function connectError(status, code, message) {
   return { status, body: { code, message } };
@@ -168,15 +400,26 @@ function cookieValue(header, name) {
  * able to sign in. Returns its `origin`; `otherSitePort`, where a plain page of another site is
  * served; the `calls` it answered ({method, body, principal}); `refused`, the requests its
  * session and origin checks turned away ({path, status, code, origin}); `sessions`, the live
- * sessions by id; the `decisions` made ({itemId, action, chainCommand, justification, ...}); `failNext` to make the next call of a method fail with a Connect error; and
- * `close`.
+ * sessions by id; the `decisions` made ({itemId, action, chainCommand, justification, ...});
+ * `failNext` to make the next call of a method fail with a Connect error; the `log`'s entries,
+ * the `incidents` and the `silences` as the services hold them; `breakLogAt` to make VerifyLog
+ * find a break; and `close`.
  */
 export async function startFakeCurationd({ distDir, principals }) {
   const files = new Map();
   for (const [path, { file, contentType }] of staticFiles) {
     files.set(path, { body: await readFile(join(distDir, file)), contentType });
   }
-  const queue = makeQueue(Date.now());
+  const startMs = Date.now();
+  const queue = makeQueue(startMs);
+  const log = makeLog(startMs);
+  const incidents = makeIncidents(startMs);
+  const terms = reportTerms(startMs);
+  const silences = [];
+  // The entry VerifyLog reports as the first broken link, when set.
+  let brokenEntryId = 0;
+  // Where the server listens, for the media URLs it hands out; set once it does.
+  let host = "";
   const calls = [];
   const refused = [];
   const decisions = [];
@@ -248,6 +491,125 @@ export async function startFakeCurationd({ distDir, principals }) {
     },
     DecideItem(request, principal) {
       return decide(request, principal);
+    },
+    ListEntries(request) {
+      const pageSize = request.pageSize || 100;
+      if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > 1000) {
+        return connectError(400, "invalid_argument", "page_size must be 0 to 1000");
+      }
+      const offset = Number(request.pageToken ?? "0");
+      const matching = log.filter((entry) => matchesFilter(entry, request.filter));
+      const page = matching.slice(offset, offset + pageSize);
+      const next = offset + pageSize < matching.length ? String(offset + pageSize) : undefined;
+      return { entries: page, ...(next === undefined ? {} : { nextPageToken: next }) };
+    },
+    GetEntry(request) {
+      const entry = log.find((candidate) => candidate.id === request.id);
+      return entry ?? connectError(404, "not_found", `no entry ${request.id}`);
+    },
+    // A real verification takes a while on a long log: this one takes 1.5 s, so the page's
+    // progress can be seen.
+    async VerifyLog() {
+      await new Promise((wake) => setTimeout(wake, 1_500));
+      const head = log.at(-1);
+      if (brokenEntryId !== 0) {
+        return {
+          intact: false,
+          entriesChecked: String(brokenEntryId - 1),
+          headHash: head.chainHash,
+          brokenEntryId: String(brokenEntryId),
+          brokenPosition: String(brokenEntryId),
+          problem: `entry ${brokenEntryId}'s content does not hash to its stored content hash <i>edited</i>`,
+        };
+      }
+      return { intact: true, entriesChecked: String(log.length), headHash: head.chainHash };
+    },
+    ListIncidents(request) {
+      const states = request.states ?? [];
+      const shown = incidents.filter((incident) => states.length === 0 || states.includes(incident.state));
+      return { incidents: shown.map(({ events, notifications, ...listed }) => listed) };
+    },
+    GetIncident(request) {
+      const incident = incidents.find((candidate) => candidate.id === request.id);
+      return incident ?? connectError(404, "not_found", `no incident ${request.id}`);
+    },
+    AcknowledgeIncident(request, principal) {
+      const incident = incidents.find((candidate) => candidate.id === request.id);
+      if (!incident) {
+        return connectError(404, "not_found", `no incident ${request.id}`);
+      }
+      if (incident.state !== "INCIDENT_STATE_FIRING") {
+        return connectError(400, "failed_precondition", `incident ${request.id} is not firing`);
+      }
+      const at = iso(Date.now());
+      Object.assign(incident, { state: "INCIDENT_STATE_ACKNOWLEDGED", acknowledgedAt: at, acknowledgedBy: principal.name });
+      incident.events.push({ at, kind: "acknowledged", actor: principal.name, ...(request.note ? { note: request.note } : {}) });
+      return incident;
+    },
+    ResolveIncident(request, principal) {
+      const incident = incidents.find((candidate) => candidate.id === request.id);
+      if (!incident) {
+        return connectError(404, "not_found", `no incident ${request.id}`);
+      }
+      if (!request.note) {
+        return connectError(400, "invalid_argument", "note: say what was done");
+      }
+      const at = iso(Date.now());
+      Object.assign(incident, { state: "INCIDENT_STATE_RESOLVED", resolvedAt: at, resolvedBy: principal.name, resolution: request.note });
+      incident.events.push({ at, kind: "resolved", actor: principal.name, note: request.note });
+      return incident;
+    },
+    ListSlots() {
+      const silence = silences.findLast((candidate) => candidate.slot === "hero");
+      return {
+        slots: [
+          {
+            slot: "hero",
+            videoId: "77",
+            videoTitle: "Broken cut <b>hero</b>",
+            heroTitle: "Hero",
+            cutUrl: `http://${host}/media/cut.mp4`,
+            posterUrl: `http://${host}/media/poster.png`,
+            featuredFrom: iso(startMs - 30 * 60_000),
+            verdict: "VERDICT_UNPLAYABLE",
+            reason: "moov atom at the end",
+            lastProbeAt: iso(startMs - 60_000),
+            nextProbeAt: iso(startMs + 4 * 60_000),
+            openIncidentId: incidents[0].state === "INCIDENT_STATE_RESOLVED" ? undefined : "2",
+            ...(silence ? { silencedUntil: silence.until, silenceReason: silence.reason } : {}),
+          },
+        ],
+        lastPollAt: iso(startMs - 30_000),
+        lastProbeAt: iso(startMs - 60_000),
+      };
+    },
+    SilenceSlot(request, principal) {
+      const seconds = Number.parseInt(request.duration ?? "", 10);
+      if (!(seconds > 0 && seconds <= 7 * 86_400) || !request.reason) {
+        return connectError(400, "invalid_argument", "duration: up to 7 days; reason: required");
+      }
+      const silence = { slot: request.slot, until: iso(Date.now() + seconds * 1000), reason: request.reason, createdBy: principal.name };
+      silences.push(silence);
+      return silence;
+    },
+    ListTerms() {
+      return { terms };
+    },
+    GetReport(request) {
+      const term = request.term ?? "0";
+      if (request.term !== undefined && !terms.some((known) => known.number === request.term)) {
+        return connectError(404, "not_found", `no term ${request.term} in report.terms`);
+      }
+      const format = request.format ?? "REPORT_FORMAT_UNSPECIFIED";
+      const { contentType, extension, text } = reportBody(format, term);
+      return {
+        term,
+        format,
+        contentType,
+        fileName: `curation-report-term-${term}.${extension}`,
+        body: Buffer.from(text).toString("base64"),
+        summary: { lateVideos: "2", logIntact: true, actions: "3", uploads: "60", errorCounts: ["2", "0", "0", "0"] },
+      };
     },
   };
 
@@ -414,14 +776,15 @@ export async function startFakeCurationd({ distDir, principals }) {
     return principal ? { principal } : { error: sessionEnded(path, headers) };
   };
 
-  const answerCall = (method, headers, rawBody) => {
-    const path = `${servicePath}${method}`;
+  const answerCall = async (procedure, headers, rawBody) => {
+    const path = `${servicePrefix}${procedure}`;
+    const [service, method] = procedure.split("/");
     const caller = callerOf(path, headers);
     if (caller.error) {
       return caller.error;
     }
     const { principal } = caller;
-    if (!(method in methods)) {
+    if (!(method in methods) || serviceOf[method] !== service) {
       return connectError(404, "unimplemented", `no procedure ${path}`);
     }
     if (headers["content-type"] !== "application/json") {
@@ -430,7 +793,8 @@ export async function startFakeCurationd({ distDir, principals }) {
     if (headers["connect-protocol-version"] !== "1") {
       return connectError(400, "invalid_argument", "missing Connect-Protocol-Version: 1");
     }
-    if (workerMethods.includes(method) && !workerRoles.includes(principal.role)) {
+    const allowed = workerMethods.includes(method) ? workerRoles : rolesOf[method];
+    if (allowed !== undefined && !allowed.includes(principal.role)) {
       return connectError(403, "permission_denied", `the ${principal.role} role may not call ${method}`);
     }
     let body;
@@ -449,7 +813,7 @@ export async function startFakeCurationd({ distDir, principals }) {
       failures.delete(method);
       return connectError(failure.status, failure.code, failure.message);
     }
-    const answer = methods[method](body, principal);
+    const answer = await methods[method](body, principal);
     return "status" in answer ? answer : { status: 200, body: answer };
   };
 
@@ -465,17 +829,21 @@ export async function startFakeCurationd({ distDir, principals }) {
       response.writeHead(200, { "Content-Type": contentType }).end(body);
       return;
     }
-    if (request.method !== "POST" || !(path.startsWith(servicePath) || path.startsWith(sessionPath))) {
+    if (request.method === "GET" && path === "/media/poster.png") {
+      response.writeHead(200, { "Content-Type": "image/png" }).end(posterPng);
+      return;
+    }
+    if (request.method !== "POST" || !(path.startsWith(servicePrefix) || path.startsWith(sessionPath))) {
       response.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
       return;
     }
     const chunks = [];
     request.on("data", (chunk) => chunks.push(chunk));
-    request.on("end", () => {
+    request.on("end", async () => {
       const rawBody = Buffer.concat(chunks).toString("utf8");
       const { status, body, cookie } = path.startsWith(sessionPath)
         ? answerSession(path.slice(sessionPath.length), request.headers, rawBody)
-        : answerCall(path.slice(servicePath.length), request.headers, rawBody);
+        : await answerCall(path.slice(servicePrefix.length), request.headers, rawBody);
       if (cookie) {
         response.setHeader("Set-Cookie", cookie);
       }
@@ -492,6 +860,7 @@ export async function startFakeCurationd({ distDir, principals }) {
 
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   await new Promise((resolve) => otherSite.listen(0, "127.0.0.1", resolve));
+  host = `127.0.0.1:${server.address().port}`;
   return {
     origin: `http://127.0.0.1:${server.address().port}`,
     otherSitePort: otherSite.address().port,
@@ -501,6 +870,13 @@ export async function startFakeCurationd({ distDir, principals }) {
     sessions,
     failNext(method, { status, code, message }) {
       failures.set(method, { status, code, message });
+    },
+    log,
+    incidents,
+    silences,
+    /** From now on VerifyLog finds the chain broken at entry `id` (0: intact again). */
+    breakLogAt(id) {
+      brokenEntryId = id;
     },
     close: () =>
       Promise.all([

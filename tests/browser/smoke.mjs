@@ -2,9 +2,12 @@
 // serves DIST from fake_curationd.mjs, signs in (a cookie session), reads the queue, claims, and
 // checks that hostile on-chain text stays inert text, that the token never reaches storage or
 // the URL, that the session cookie is HttpOnly and SameSite=Strict, survives a reload and ends
-// with sign-out, that another site cannot use it, that a council member gets no claim control,
-// that nothing breaks the Content Security Policy, and that axe finds no serious accessibility
-// fault. A screenshot of each screen goes to OUT.
+// with sign-out, that another site cannot use it, that a council member gets no claim control;
+// then as the council the log (pages, an entry's detail and links, filters, CSV and JSONL
+// export, verification intact and broken), the alerts without actions and the term report
+// inline and downloaded; a curator acknowledging an incident and the lead silencing and
+// resolving; that nothing breaks the Content Security Policy, and that axe finds no serious
+// accessibility fault. A screenshot of each screen goes to OUT.
 //
 // Usage: node tests/browser/smoke.mjs --dist DIST --out OUT
 //   after `npm ci --prefix tests/browser --ignore-scripts` (playwright-core alone never downloads
@@ -12,12 +15,11 @@
 // Environment: CHROMIUM, the browser to run (default /usr/bin/chromium).
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { hostileTitle, startFakeCurationd } from "./fake_curationd.mjs";
+import { launchChromium, seriousAxeViolations } from "./browser.mjs";
+import { hostileJustification, hostileTitle, startFakeCurationd } from "./fake_curationd.mjs";
 
-const require = createRequire(import.meta.url);
 let chromium;
 try {
   ({ chromium } = await import("playwright-core"));
@@ -39,19 +41,16 @@ await mkdir(outDir, { recursive: true });
 
 const token = `cur_${randomBytes(24).toString("hex")}`;
 const councilToken = `cur_${randomBytes(24).toString("hex")}`;
+const leadToken = `cur_${randomBytes(24).toString("hex")}`;
 const fake = await startFakeCurationd({
   distDir,
   principals: [
     { token, name: "alice", role: "curator" },
     { token: councilToken, name: "carol", role: "council" },
+    { token: leadToken, name: "lena", role: "lead" },
   ],
 });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  // Chromium's sandbox refuses to start as root, and CI runs as root; the page is our own
-  // build talking to a fake on loopback, so running it unsandboxed there is acceptable.
-  args: process.getuid?.() === 0 ? ["--no-sandbox"] : [],
-});
+const browser = await launchChromium(chromium);
 const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: fake.origin });
 const page = await context.newPage();
@@ -113,20 +112,10 @@ function expect(condition, message) {
 }
 
 const screenshot = (name) => page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true });
-const axeSource = await readFile(require.resolve("axe-core/axe.min.js"), "utf8");
 
 /** Fails on axe violations of serious or critical impact on the current screen. */
 async function expectAccessible() {
-  // Evaluated through the DevTools protocol, which the page's CSP does not govern.
-  if (!(await page.evaluate(() => "axe" in window))) {
-    await page.evaluate(axeSource);
-  }
-  const violations = await page.evaluate(async () => {
-    const { violations } = await window.axe.run(document);
-    return violations
-      .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-      .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target).join(" ")}`);
-  });
+  const violations = await seriousAxeViolations(page);
   expect(violations.length === 0, `axe: ${violations.join("; ")}`);
 }
 
@@ -487,6 +476,268 @@ await step("a council member sees the queue but no claim control", async () => {
 });
 
 await step("axe finds nothing serious or critical on the council's queue", expectAccessible);
+
+const screenNav = page.getByRole("navigation", { name: "Screens" });
+const navButtons = async () => (await screenNav.getByRole("button").allInnerTexts()).map((text) => text.split("\n")[0].trim());
+const logRows = page.locator("table.log tbody tr");
+const entryDetail = page.locator("section.entry-detail");
+const signInAs = async (who) => {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await tokenField.fill(who);
+  await signInButton.click();
+  await page.getByRole("heading", { name: "Review queue" }).waitFor();
+};
+
+await step("the council's navigation offers the queue, the log, the alerts and the report, each with a key", async () => {
+  const shown = await navButtons();
+  expect(JSON.stringify(shown) === '["Queue Q","Log L","Alerts A","Reports R"]', `navigation: ${JSON.stringify(shown)}`);
+  expect((await screenNav.getByRole("button", { name: /^Queue/ }).getAttribute("aria-current")) === "page", "the queue is not current");
+  await page.keyboard.press("Shift+L");
+  await page.getByRole("heading", { name: "Moderation log" }).waitFor();
+  expect((await screenNav.getByRole("button", { name: /^Log/ }).getAttribute("aria-current")) === "page", "the log is not current");
+});
+
+await step("the log lists its entries a page at a time, oldest first, stored text inert", async () => {
+  await logRows.nth(49).waitFor();
+  expect((await logRows.count()) === 50, `${await logRows.count()} rows on the first page`);
+  expect((await logRows.nth(0).innerText()).startsWith("curation-log#1\t"), await logRows.nth(0).innerText());
+  const censorRow = await logRows.nth(2).innerText();
+  expect(censorRow.includes(hostileJustification.replace("\u202E", "\uFFFD")), `the censor's row: ${censorRow}`);
+  expect(censorRow.includes("Censor") && censorRow.includes("copyright") && censorRow.includes("Confirmed on chain"), censorRow);
+  expect((await page.locator("table.log script").count()) === 0, "a script element came from stored text");
+  expect(callsOf("ListEntries").every((call) => call.body.pageSize === 50), "ListEntries without pageSize 50");
+  await page.getByRole("button", { name: "Next page" }).click();
+  await page.getByText("Entries 51\u201360").waitFor();
+  expect((await logRows.count()) === 10, `${await logRows.count()} rows on the second page`);
+  expect(callsOf("ListEntries").at(-1).body.pageToken === "50", `token: ${JSON.stringify(callsOf("ListEntries").at(-1).body)}`);
+  await page.getByRole("button", { name: "Previous page" }).click();
+  await page.getByText("Entries 1\u201350").waitFor();
+});
+
+await step("j and Enter open an entry: what the curator saw, its hashes, links to the entries tied to it", async () => {
+  for (let presses = 0; presses < 3; presses += 1) {
+    await page.keyboard.press("j");
+  }
+  const focused = await page.evaluate(() => document.activeElement?.textContent);
+  expect(focused === "curation-log#3", `j moved the focus to ${focused}`);
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "curation-log#3: Censor" }).waitFor();
+  const detail = await entryDetail.innerText();
+  const stored = fake.log[2];
+  for (const expected of ["Upload number 3", "Walks", "Travel", stored.contentHash, stored.previousHash, stored.chainHash,
+    "Confirmed on chain", "curation-log#5", stored.chainCommand, "curator worker 7"]) {
+    expect(detail.includes(expected), `the detail lacks ${expected}: ${detail}`);
+  }
+  expect(!detail.includes("\u202E"), "a bidi override reached the detail");
+  await entryDetail.getByRole("button", { name: "curation-log#5" }).click();
+  await page.getByRole("heading", { name: "curation-log#5: Confirmed on chain" }).waitFor();
+  const confirmation = await entryDetail.innerText();
+  expect(confirmation.includes("OLYMPIA-200-1") && confirmation.includes("hidden by curator 7"), confirmation);
+  await entryDetail.getByRole("button", { name: "curation-log#3" }).click();
+  await page.getByRole("heading", { name: "curation-log#3: Censor" }).waitFor();
+  await screenshot("10-log-entry");
+});
+
+await step("axe finds nothing serious or critical on the log", expectAccessible);
+
+await step("the filters narrow the list as curatorctl log list's flags do", async () => {
+  await page.getByRole("checkbox", { name: "Censor" }).check();
+  await page.getByRole("checkbox", { name: "Revert" }).check();
+  await page.getByLabel("Target id").fill("9003");
+  await page.getByRole("button", { name: "Apply the filter" }).click();
+  await waitUntil(async () => (await logRows.count()) === 2, "two entries are listed");
+  const filter = callsOf("ListEntries").at(-1).body.filter;
+  expect(JSON.stringify(filter) === '{"targetKind":"TARGET_KIND_VIDEO","targetId":"9003","kinds":["ENTRY_KIND_CENSOR","ENTRY_KIND_REVERT"]}',
+    `filter: ${JSON.stringify(filter)}`);
+});
+
+// curatorctl log export's CSV columns: every field of Entry in declaration order.
+const exportColumns =
+  "id,reference,kind,actor,actor_role,actor_worker_id,target_kind,target_id,item_id,justification,policy_codes,note," +
+  "snapshot.title,snapshot.channel_id,snapshot.channel_title,snapshot.category_id,snapshot.category_name," +
+  "snapshot.playability,snapshot.playability_summary,reverts_entry_id,confirms_entry_id,chain_event.event_id," +
+  "chain_event.block,chain_event.extrinsic,chain_event.is_hidden,chain_event.rationale,chain_event.actor," +
+  "chain_event.event_time,record_time,content_hash,previous_hash,chain_hash,chain_position,chain_status," +
+  "confirmed_by_entry_id,chain_command";
+
+const downloadOf = async (click) => {
+  const [download] = await Promise.all([page.waitForEvent("download"), click()]);
+  return { name: download.suggestedFilename(), text: await readFile(await download.path(), "utf8") };
+};
+
+await step("the filtered entries export as CSV in curatorctl's columns, and as JSON lines", async () => {
+  const csv = await downloadOf(() => page.getByRole("button", { name: "Export CSV" }).click());
+  expect(/^curation-log-\d{4}-\d\d-\d\d\.csv$/.test(csv.name), `file name ${csv.name}`);
+  const lines = csv.text.split("\r\n");
+  expect(lines.length === 4 && lines[3] === "", `${lines.length - 1} CSV lines: ${csv.text}`);
+  expect(lines[0] === exportColumns, `header: ${lines[0]}`);
+  const censor = fake.log[2];
+  expect(lines[1] === [3, "curation-log#3", "ENTRY_KIND_CENSOR", "alice", "curator", 7, "TARGET_KIND_VIDEO", 9003, 103,
+    hostileJustification, "copyright", "", "Upload number 3", 501, "Walks", 7, "Travel", "VERDICT_PLAYABLE", "", 0, 0,
+    "", "", "", "", "", "", "", censor.recordTime, censor.contentHash, censor.previousHash,
+    censor.chainHash, 3, "CHAIN_STATUS_CONFIRMED", 5, censor.chainCommand].join(","), `row: ${lines[1]}`);
+  expect(lines[2].startsWith("6,curation-log#6,ENTRY_KIND_REVERT,lena,lead,-1,"), `row: ${lines[2]}`);
+  await page.getByRole("status").filter({ hasText: "Exported 2 entries as CSV." }).waitFor();
+  const jsonl = await downloadOf(() => page.getByRole("button", { name: "Export JSON lines" }).click());
+  const entries = jsonl.text.trimEnd().split("\n").map((line) => JSON.parse(line));
+  expect(jsonl.name.endsWith(".jsonl") && entries.length === 2, `${jsonl.name}: ${jsonl.text}`);
+  expect(entries[0].content_hash === censor.contentHash && entries[0].kind === "ENTRY_KIND_CENSOR", jsonl.text);
+  expect(entries[1].reverts_entry_id === "3" && entries[1].note === "", `defaults written: ${JSON.stringify(entries[1])}`);
+  await page.getByRole("checkbox", { name: "Censor" }).uncheck();
+  await page.getByRole("checkbox", { name: "Revert" }).uncheck();
+  await page.getByLabel("Target id").fill("");
+  await page.getByRole("button", { name: "Apply the filter" }).click();
+  await logRows.nth(49).waitFor();
+});
+
+await step("v verifies the chain with its progress in view, and says it is intact", async () => {
+  const verifyButton = page.getByRole("button", { name: /^Verify the chain/ });
+  await page.keyboard.press("v");
+  await page.locator(".verify-status progress").waitFor();
+  expect(await verifyButton.isDisabled(), "a second verification could start");
+  await page.getByText(/Recomputing the whole chain: \d+ s so far/).waitFor();
+  await page.locator(".verify-intact").filter({ hasText: `Intact: 60 entries, head ${fake.log[59].chainHash}` }).waitFor();
+  expect((await page.locator(".verify-status progress").count()) === 0, "the progress stays after the answer");
+  expect(callsOf("VerifyLog").at(-1).body.sinceCheckpoint === undefined, "not the whole chain");
+  await screenshot("11-log-verified");
+});
+
+await step("a broken chain is shown as broken, with its first broken entry to open", async () => {
+  fake.breakLogAt(4);
+  await page.getByRole("checkbox", { name: /^Only what was sealed/ }).check();
+  await page.getByRole("button", { name: /^Verify the chain/ }).click();
+  const broken = page.locator(".verify-broken");
+  await broken.waitFor();
+  const said = await broken.innerText();
+  expect(said.includes("Broken at entry 4 (position 4)") && said.includes("<i>edited</i>"), said);
+  expect(said.includes("The chain holds from position 1 to 3."), said);
+  expect(callsOf("VerifyLog").at(-1).body.sinceCheckpoint === true, "not since the checkpoint");
+  await screenshot("12-log-broken");
+  await broken.getByRole("button", { name: "Open entry 4" }).click();
+  await page.getByRole("heading", { name: "curation-log#4: Warn" }).waitFor();
+  fake.breakLogAt(0);
+});
+
+await step("? on the log lists its keys and the screens'", async () => {
+  await page.keyboard.press("?");
+  const help = page.getByRole("region", { name: "Keyboard shortcuts" });
+  const listed = await help.innerText();
+  for (const expected of ["Verify the chain", "Go to Queue", "Go to Log", "Go to Alerts", "Go to Reports"]) {
+    expect(listed.includes(expected), `the key list lacks ${expected}: ${listed}`);
+  }
+  await page.keyboard.press("?");
+  await help.waitFor({ state: "detached" });
+});
+
+const incidentDetail = page.locator("section.incident-detail");
+
+await step("the council reads the alerts, open first, with the incident's timeline and its cut and poster", async () => {
+  await page.keyboard.press("Shift+A");
+  await page.getByRole("heading", { name: "Alerts" }).waitFor();
+  const open = page.locator("table.incidents").nth(0);
+  await open.getByRole("button", { name: "#2 HeroVideoUnplayable" }).waitFor();
+  await page.locator("table.incidents").nth(1).getByRole("button", { name: "#1 FeaturedVideoUnplayable" }).waitFor();
+  expect((await open.innerText()).includes("Broken cut <b>hero</b>"), "the title is not shown as text");
+  await open.getByRole("button", { name: "#2 HeroVideoUnplayable" }).click();
+  await page.getByRole("heading", { name: "Incident 2: HeroVideoUnplayable" }).waitFor();
+  const timeline = await incidentDetail.locator("ol.timeline").innerText();
+  expect(timeline.includes("opened by the pipeline") && timeline.includes("paged by the pipeline"), timeline);
+  const poster = incidentDetail.getByRole("img", { name: "The featured video's poster" });
+  await waitUntil(() => poster.evaluate((image) => image.complete && image.naturalWidth === 1), "the poster loads");
+  const cut = await incidentDetail.locator("video").evaluate((video) => ({ src: video.src, muted: video.muted }));
+  expect(cut.src === `${fake.origin}/media/cut.mp4` && cut.muted, `the cut: ${JSON.stringify(cut)}`);
+  for (const action of ["Acknowledge", "Resolve", "Silence"]) {
+    expect((await page.getByRole("button", { name: action, exact: true }).count()) === 0, `the council is offered ${action}`);
+  }
+  await screenshot("13-alerts-council");
+});
+
+await step("axe finds nothing serious or critical on the alerts", expectAccessible);
+
+await step("the council's term report shows inline, without its script, and downloads in each format", async () => {
+  await page.keyboard.press("Shift+R");
+  await page.getByRole("heading", { name: "Council report" }).waitFor();
+  const termChoice = page.getByLabel("Term", { exact: true });
+  await waitUntil(async () => (await termChoice.count()) === 1 && (await termChoice.inputValue()) === "42", "term 42 is chosen");
+  await page.getByRole("button", { name: "Show the report" }).click();
+  const frame = page.frameLocator("iframe.report-frame");
+  await frame.getByRole("heading", { name: "Curation report, term 42" }).waitFor();
+  const headerColour = await frame.locator("th").first().evaluate((cell) => getComputedStyle(cell).backgroundColor);
+  expect(headerColour === "rgb(240, 240, 240)", `the report's own style is not applied: ${headerColour}`);
+  expect(!(await page.evaluate(() => "reportScriptRan" in window)), "the report's script ran");
+  const sandbox = await page.locator("iframe.report-frame").getAttribute("sandbox");
+  expect(sandbox === "allow-same-origin", `sandbox="${sandbox}"`);
+  const counts = await page.locator("section.report dl.counts").innerText();
+  expect(counts.includes("Videos decided late or never\n2") && counts.includes("intact"), counts);
+  expect(callsOf("GetReport").at(-1).body.term === "42" && callsOf("GetReport").at(-1).body.format === "REPORT_FORMAT_HTML",
+    JSON.stringify(callsOf("GetReport").at(-1).body));
+  await screenshot("14-report");
+  for (const [label, name, start] of [
+    ["Markdown (a forum post)", "curation-report-term-42.md", "# Curation report, term 42"],
+    ["CSV", "curation-report-term-42.csv", "date;curator;action"],
+    ["JSON", "curation-report-term-42.json", '{"term":"42"'],
+  ]) {
+    const saved = await downloadOf(() => page.getByRole("button", { name: label, exact: true }).click());
+    expect(saved.name === name && saved.text.startsWith(start), `${label}: ${saved.name}: ${saved.text}`);
+  }
+  await page.getByRole("radio", { name: "Days (UTC)" }).check();
+  await page.getByRole("button", { name: "Show the report" }).click();
+  await waitUntil(() => callsOf("GetReport").at(-1).body.range !== undefined, "a period's report is asked for");
+  const { range } = callsOf("GetReport").at(-1).body;
+  expect(Date.parse(range.endTime) - Date.parse(range.startTime) === 86_400_000, `range: ${JSON.stringify(range)}`);
+});
+
+await step("axe finds nothing serious or critical on the report", expectAccessible);
+
+await step("a curator has no report in the navigation, and acknowledges the firing incident", async () => {
+  await signInAs(token);
+  const shown = await navButtons();
+  expect(JSON.stringify(shown) === '["Queue Q","Log L","Alerts A"]', `navigation: ${JSON.stringify(shown)}`);
+  await page.keyboard.press("Shift+R");
+  await page.keyboard.press("Shift+A");
+  await page.getByRole("heading", { name: "Alerts" }).waitFor();
+  expect((await page.getByRole("heading", { name: "Council report" }).count()) === 0, "R opened the report");
+  await page.getByRole("button", { name: "#2 HeroVideoUnplayable" }).waitFor();
+  await page.keyboard.press("j");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Incident 2: HeroVideoUnplayable" }).waitFor();
+  expect((await page.getByRole("button", { name: "Resolve", exact: true }).count()) === 0, "a curator is offered Resolve");
+  expect((await page.getByRole("heading", { name: "Silence a slot" }).count()) === 0, "a curator is offered a silence");
+  await page.getByLabel("Note").fill("Asking the uploader for a faststart cut");
+  await page.getByRole("button", { name: "Acknowledge", exact: true }).click();
+  await page.getByRole("status").filter({ hasText: "Incident 2 acknowledged." }).waitFor();
+  const incident = fake.incidents.find((candidate) => candidate.id === "2");
+  expect(incident.state === "INCIDENT_STATE_ACKNOWLEDGED" && incident.acknowledgedBy === "alice", JSON.stringify(incident));
+  const timeline = await incidentDetail.locator("ol.timeline").innerText();
+  expect(timeline.includes("acknowledged by alice: Asking the uploader for a faststart cut"), timeline);
+  expect((await page.getByRole("button", { name: "Acknowledge", exact: true }).count()) === 0, "acknowledge offered twice");
+  await screenshot("15-alerts-acknowledged");
+});
+
+await step("the lead silences the hero's slot and resolves the incident with a note", async () => {
+  await signInAs(leadToken);
+  await page.keyboard.press("Shift+A");
+  await page.getByRole("button", { name: "#2 HeroVideoUnplayable" }).click();
+  await page.getByRole("heading", { name: "Incident 2: HeroVideoUnplayable" }).waitFor();
+  const resolve = page.getByRole("button", { name: "Resolve", exact: true });
+  expect(await resolve.isDisabled(), "Resolve is offered without a note");
+  await page.getByLabel("For").selectOption({ label: "4 hours" });
+  await page.getByLabel("Reason").fill("Orion is being migrated");
+  await page.getByRole("button", { name: "Silence", exact: true }).click();
+  await page.getByRole("status").filter({ hasText: /^hero silenced until / }).waitFor();
+  const silence = fake.silences.at(-1);
+  const asked = callsOf("SilenceSlot").at(-1).body;
+  expect(asked.slot === "hero" && asked.duration === "14400s" && silence.createdBy === "lena", JSON.stringify(asked));
+  await page.locator("table.slots").getByText("Orion is being migrated").waitFor();
+  await page.getByLabel(/^Note/).fill("Featured another video");
+  await resolve.click();
+  await page.getByRole("status").filter({ hasText: "Incident 2 resolved." }).waitFor();
+  expect(fake.incidents[0].state === "INCIDENT_STATE_RESOLVED" && fake.incidents[0].resolution === "Featured another video",
+    JSON.stringify(fake.incidents[0]));
+  await screenshot("16-alerts-lead");
+});
+
+await step("axe finds nothing serious or critical on the lead's alerts", expectAccessible);
 
 await step("nothing broke the CSP, threw, or left the origin", async () => {
   const cspReports = consoleMessages.filter((message) => message.includes("Content Security Policy"));

@@ -1,6 +1,8 @@
-import { useCallback, useEffect, useState } from "preact/hooks";
+import type { ComponentChild } from "preact";
+import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
+import { AlertsScreen } from "./AlertsScreen";
 import {
-  createReviewClient,
+  createConsoleClients,
   currentSession,
   describeCallError,
   isCanceled,
@@ -8,13 +10,17 @@ import {
   type SessionPrincipal,
 } from "./api";
 import { ItemScreen } from "./ItemScreen";
+import { useShortcuts } from "./keyboard";
+import { LogScreen } from "./LogScreen";
 import { noFilter, type QueueFilter } from "./QueueFilters";
 import { QueueScreen } from "./QueueScreen";
+import { ReportsScreen } from "./ReportsScreen";
+import { ScreenKeysContext, ScreenNav, screenKeyBindings, screensFor, type ScreenName } from "./ScreenNav";
 import { SignInScreen } from "./SignInScreen";
 
-// No token or session id in it: the cookie carries the session, so one client serves every
-// session this page sees.
-const client = createReviewClient();
+// No token or session id in them: the cookie carries the session, so one set of clients serves
+// every session this page sees.
+const clients = createConsoleClients();
 
 type SessionState =
   | { kind: "resuming" }
@@ -81,11 +87,25 @@ interface WorkspaceProps {
   onSessionEnded: (message: string) => void;
 }
 
-/** The queue, or one of its items with the queue's rows (as they were) to step through. */
+/**
+ * The signed-in workspace: the navigation among the screens the principal may use (each with a
+ * key), and the screen chosen. The queue's screen is the queue, or one of its items with the
+ * queue's rows (as they were) to step through.
+ */
 function Workspace({ principal, onSignedOut, onSessionEnded }: WorkspaceProps) {
+  const [screen, setScreen] = useState<ScreenName>("queue");
   const [open, setOpen] = useState<{ ids: bigint[]; index: number } | null>(null);
   const [lastSeen, setLastSeen] = useState<bigint | null>(null);
   const [queueFilter, setQueueFilter] = useState<QueueFilter>(noFilter);
+
+  const screens = useMemo(() => screensFor(principal), [principal]);
+  const screenKeys = useMemo(() => screenKeyBindings(screens), [screens]);
+  const choose = useCallback((chosen: ScreenName) => {
+    // Back on the queue, it is the queue again, not the item left behind.
+    setOpen(null);
+    setScreen(chosen);
+  }, []);
+  useShortcuts(Object.fromEntries(screens.map(({ name, key }) => [key, () => choose(name)])));
 
   const openItem = useCallback((ids: bigint[], index: number) => setOpen({ ids, index }), []);
   const back = useCallback(() => {
@@ -100,10 +120,18 @@ function Workspace({ principal, onSignedOut, onSessionEnded }: WorkspaceProps) {
     );
   }, []);
 
-  if (open === null) {
-    return (
+  const common = { principal, onSignedOut, onSessionEnded };
+  let shown: ComponentChild;
+  if (screen === "log") {
+    shown = <LogScreen client={clients.log} {...common} />;
+  } else if (screen === "alerts") {
+    shown = <AlertsScreen client={clients.alerts} {...common} />;
+  } else if (screen === "reports") {
+    shown = <ReportsScreen client={clients.reports} {...common} />;
+  } else if (open === null) {
+    shown = (
       <QueueScreen
-        client={client}
+        client={clients.review}
         principal={principal}
         onSignedOut={onSignedOut}
         onSessionEnded={onSessionEnded}
@@ -113,19 +141,26 @@ function Workspace({ principal, onSignedOut, onSessionEnded }: WorkspaceProps) {
         onFilterChange={setQueueFilter}
       />
     );
+  } else {
+    const itemId = open.ids[open.index] as bigint;
+    shown = (
+      <ItemScreen
+        key={itemId.toString()}
+        client={clients.review}
+        principal={principal}
+        itemId={itemId}
+        position={{ index: open.index, count: open.ids.length }}
+        onNavigate={navigate}
+        onBack={back}
+        onSignedOut={onSignedOut}
+        onSessionEnded={onSessionEnded}
+      />
+    );
   }
-  const itemId = open.ids[open.index] as bigint;
   return (
-    <ItemScreen
-      key={itemId.toString()}
-      client={client}
-      principal={principal}
-      itemId={itemId}
-      position={{ index: open.index, count: open.ids.length }}
-      onNavigate={navigate}
-      onBack={back}
-      onSignedOut={onSignedOut}
-      onSessionEnded={onSessionEnded}
-    />
+    <ScreenKeysContext.Provider value={screenKeys}>
+      <ScreenNav screens={screens} current={screen} onChoose={choose} />
+      {shown}
+    </ScreenKeysContext.Provider>
   );
 }

@@ -21,3 +21,16 @@ export function DueTime({ due, nowMs }: { due: Timestamp; nowMs: number }) {
     </time>
   );
 }
+
+/** A moment in the viewer's local time, with the exact UTC time as its tooltip. */
+export function Moment({ at }: { at: Timestamp | undefined }) {
+  if (at === undefined) {
+    return <span class="placeholder">never</span>;
+  }
+  const date = timestampDate(at);
+  return (
+    <time dateTime={date.toISOString()} title={date.toISOString()}>
+      {date.toLocaleString()}
+    </time>
+  );
+}

@@ -9,8 +9,8 @@ import {
 import { useCallErrorHandler } from "./call_errors";
 import { DueTime, useNowMs } from "./DueTime";
 import { KeyHelp, type KeyBinding } from "./KeyHelp";
+import { moveFocus, shortcutOf } from "./keyboard";
 import { isFiltered, listRequestOf, QueueFilters, type QueueFilter } from "./QueueFilters";
-import { shortcutOf } from "./keyboard";
 import { itemStateLabels, verdictBadgeClasses, verdictLabels } from "./labels";
 import { SessionControls } from "./SessionControls";
 import { clip, neutralise } from "./untrusted_text";
@@ -193,11 +193,7 @@ export function QueueScreen({
         void claim();
       } else if (key === "j" || key === "k") {
         event.preventDefault();
-        const buttons = rowButtons();
-        const current = buttons.findIndex((button) => button === document.activeElement);
-        const next =
-          current === -1 ? 0 : Math.min(buttons.length - 1, Math.max(0, current + (key === "j" ? 1 : -1)));
-        buttons[next]?.focus();
+        moveFocus(rowButtons(), key === "j" ? 1 : -1);
       } else if (key === "?") {
         event.preventDefault();
         setShowKeys((shown) => !shown);

@@ -1,12 +1,20 @@
 // The console's client of curationd's console listener (services/console/console_server.cpp):
-// the session calls under /console/session/, and the generated ReviewService over Connect's JSON
-// protocol, both on the origin that served the page and authenticated by the session cookie.
+// the session calls under /console/session/, and the generated services (review, moderation
+// log, alerts, reports) over Connect's JSON protocol, all on the origin that served the page
+// and authenticated by the session cookie.
+import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
+import { AlertService } from "../gen/curation/v1/alert_pb";
+import { ModerationLogService } from "../gen/curation/v1/moderation_log_pb";
+import { ReportService } from "../gen/curation/v1/report_pb";
 import { ReviewService } from "../gen/curation/v1/review_pb";
 import { clip, neutralise } from "./untrusted_text";
 
 export type ReviewClient = Client<typeof ReviewService>;
+export type LogClient = Client<typeof ModerationLogService>;
+export type AlertClient = Client<typeof AlertService>;
+export type ReportClient = Client<typeof ReportService>;
 
 // Long enough for a slow database, short enough that a hung call shows up as an error.
 const callTimeoutMs = 15_000;
@@ -18,18 +26,36 @@ const sameOriginFetch: typeof globalThis.fetch = (input, init) =>
   globalThis.fetch(input, { ...init, credentials: "same-origin" });
 
 /**
- * The review service on this origin. The session cookie authenticates every call; connect-web
- * sends `Connect-Protocol-Version: 1`, which curationd requires of a call with the cookie (with
- * the page's Origin), so another site's form or simple request cannot make one.
+ * A client of one of curationd's services on this origin. The session cookie authenticates
+ * every call; connect-web sends `Connect-Protocol-Version: 1`, which curationd requires of a
+ * call with the cookie (with the page's Origin), so another site's form or simple request
+ * cannot make one.
  */
-export function createReviewClient(): ReviewClient {
+function createConsoleClient<Service extends DescService>(service: Service): Client<Service> {
   const transport = createConnectTransport({
     baseUrl: window.location.origin,
     useBinaryFormat: false,
     fetch: sameOriginFetch,
     defaultTimeoutMs: callTimeoutMs,
   });
-  return createClient(ReviewService, transport);
+  return createClient(service, transport);
+}
+
+/** The clients of every service the console uses; none holds a token or session id. */
+export interface ConsoleClients {
+  review: ReviewClient;
+  log: LogClient;
+  alerts: AlertClient;
+  reports: ReportClient;
+}
+
+export function createConsoleClients(): ConsoleClients {
+  return {
+    review: createConsoleClient(ReviewService),
+    log: createConsoleClient(ModerationLogService),
+    alerts: createConsoleClient(AlertService),
+    reports: createConsoleClient(ReportService),
+  };
 }
 
 /** curationd's roles (auth's role table); a role this build does not know may only read. */
@@ -44,6 +70,21 @@ export interface SessionPrincipal {
 /** Whether `principal` may claim and decide items (ReviewService's kWorkers). */
 export function mayWork(principal: SessionPrincipal): boolean {
   return principal.role === "curator" || principal.role === "lead";
+}
+
+/** Whether `principal` may acknowledge an incident (AlertService's kResponders: the on-call). */
+export function mayAcknowledgeIncidents(principal: SessionPrincipal): boolean {
+  return principal.role === "curator" || principal.role === "lead";
+}
+
+/** Whether `principal` may resolve incidents by hand and silence slots (AlertService's kLead). */
+export function mayResolveAndSilence(principal: SessionPrincipal): boolean {
+  return principal.role === "lead";
+}
+
+/** Whether `principal` may read the council's report (ReportService's kReaders). */
+export function mayReadReports(principal: SessionPrincipal): boolean {
+  return principal.role === "council" || principal.role === "lead" || principal.role === "service";
 }
 
 /**

@@ -1,5 +1,7 @@
 // Words for the protos' enums and durations. Each table is a Record over the whole enum, so a
 // value added to a .proto fails the type check until it has its words here.
+import { IncidentState } from "../gen/curation/v1/alert_pb";
+import { ChainStatus, EntryKind } from "../gen/curation/v1/moderation_log_pb";
 import { Action, ItemReason, ItemState, TargetKind } from "../gen/curation/v1/review_pb";
 import { Verdict } from "../gen/curation/v1/probe_pb";
 
@@ -71,4 +73,29 @@ export const actionLabels: Record<Action, string> = {
   [Action.CENSOR]: "Censor",
   [Action.ESCALATE]: "Escalate",
   [Action.REVERT]: "Revert",
+};
+
+export const entryKindLabels: Record<EntryKind, string> = {
+  [EntryKind.UNSPECIFIED]: "Unknown",
+  [EntryKind.APPROVE]: "Approve",
+  [EntryKind.WARN]: "Warn",
+  [EntryKind.CENSOR]: "Censor",
+  [EntryKind.ESCALATE]: "Escalate",
+  [EntryKind.REVERT]: "Revert",
+  [EntryKind.CHAIN_CONFIRMED]: "Confirmed on chain",
+  [EntryKind.CHAIN_UNJUSTIFIED]: "Unjustified chain action",
+  [EntryKind.CHAIN_PREEXISTING]: "Chain action from before the log",
+};
+
+export const chainStatusLabels: Record<ChainStatus, string> = {
+  [ChainStatus.UNSPECIFIED]: "\u2014",
+  [ChainStatus.PENDING]: "Pending on chain",
+  [ChainStatus.CONFIRMED]: "Confirmed on chain",
+};
+
+export const incidentStateLabels: Record<IncidentState, string> = {
+  [IncidentState.UNSPECIFIED]: "Unknown",
+  [IncidentState.FIRING]: "Firing",
+  [IncidentState.ACKNOWLEDGED]: "Acknowledged",
+  [IncidentState.RESOLVED]: "Resolved",
 };
