@@ -560,6 +560,20 @@ TEST_F(ModlogTest, ListsByFilterAndPagesWithAnOpaqueToken) {
   auto target = service_->ListEntries({.filter = {.target_kind = "video", .target_id = "43"}});
   ASSERT_EQ(target->entries.size(), 1u);
 
+  // A channel's history: the entries on its videos (by the snapshot's channel) and on itself.
+  EntryContent in_channel = Censor("50", "A second upload of the same label's video, no licence.");
+  in_channel.snapshot.channel_id = "9";
+  Append(in_channel);
+  EntryContent on_channel = Censor("9", "A channel that only re-uploads the label's catalogue.");
+  on_channel.target_kind = "channel";
+  Append(on_channel);
+  auto history = service_->ListEntries({.filter = {.in_channel_id = "9"}});
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_EQ(history->entries.size(), 2u);
+  EXPECT_EQ(history->entries[0].content.target_id, "50");
+  EXPECT_EQ(history->entries[1].content.target_kind, "channel");
+  EXPECT_EQ(service_->ListEntries({.filter = {.in_channel_id = "90"}})->entries.size(), 0u);
+
   EXPECT_EQ(service_->ListEntries({.page_token = "garbage"}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(service_->ListEntries({.filter = {.kinds = {"delete"}}}).status().code(),
             absl::StatusCode::kInvalidArgument);
@@ -569,7 +583,7 @@ TEST_F(ModlogTest, ListsByFilterAndPagesWithAnOpaqueToken) {
 
   int exported = 0;
   ASSERT_TRUE(service_->Export({}, [&](const Entry&) { return ++exported < 100; }).ok());
-  EXPECT_EQ(exported, 5);
+  EXPECT_EQ(exported, 7);  // the five, and the channel history's two
 }
 
 // ModerationLogService over gRPC, read as the council.

@@ -61,6 +61,7 @@ struct FilterFlags {
   std::string actor;
   std::string video;
   std::string channel;
+  std::string in_channel;
   std::vector<std::string> kinds;
 };
 
@@ -71,6 +72,7 @@ void AddFilterFlags(CLI::App* command, FilterFlags& flags) {
   auto* video = command->add_option("--video", flags.video, "entries about this video id");
   auto* channel = command->add_option("--channel", flags.channel, "entries about this channel id");
   video->excludes(channel);
+  command->add_option("--in-channel", flags.in_channel, "entries about this channel id or any of its videos");
   command->add_option("--kind", flags.kinds, "only these kinds; repeat or comma-separate")
       ->delimiter(',')
       ->check(CLI::IsMember(Kinds().All()));
@@ -92,6 +94,7 @@ v1::EntryFilter ToFilter(const FilterFlags& flags) {
     filter.set_target_kind(v1::TARGET_KIND_CHANNEL);
     filter.set_target_id(flags.channel);
   }
+  filter.set_in_channel_id(flags.in_channel);
   for (const std::string& kind : flags.kinds) {
     filter.add_kinds(static_cast<v1::EntryKind>(Kinds().Value(kind)));
   }

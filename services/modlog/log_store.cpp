@@ -139,6 +139,8 @@ std::vector<db::PreparedStatement> LogStore::Statements() {
                     ") AND ($4 = '' OR e.actor = $4) AND ($5 = '' OR e.target_kind = $5)"
                     " AND ($6 = '' OR e.target_id = $6)"
                     " AND (cardinality($7::text[]) = 0 OR e.kind = ANY($7::text[]))"
+                    " AND ($9 = '' OR e.snapshot_channel_id = $9 OR (e.target_kind = ",
+                    kTargetKinds.Sql(TargetKind::kChannel), " AND e.target_id = $9))"
                     " ORDER BY e.id LIMIT $8")},
       {"modlog.get",
        absl::StrCat("SELECT ", EntryColumns(),
@@ -324,7 +326,7 @@ absl::StatusOr<std::vector<Entry>> LogStore::List(const EntryFilter& filter, int
       [&](pqxx::work& tx) {
         for (const auto& row : tx.exec_prepared("modlog.list", after_id, OrNull(start), OrNull(end), filter.actor,
                                                 filter.target_kind, filter.target_id, TextArrayLiteral(filter.kinds),
-                                                limit)) {
+                                                limit, filter.in_channel_id)) {
           entries.push_back(ReadEntry(row));
           entries.back().confirmed_by_entry_id = Nullable<int64_t>(row[32]);
         }

@@ -28,6 +28,7 @@ absl::StatusOr<EntryFilter> FromProto(const v1::EntryFilter& in) {
     filter.target_kind = *name;
   }
   filter.target_id = in.target_id();
+  filter.in_channel_id = in.in_channel_id();
   for (int kind : in.kinds()) {
     auto name = kEntryKinds.DbFromProto(kind);
     if (!name) {

@@ -26,7 +26,7 @@ std::string PageQueryOf(const EntryFilter& filter) {
                 : std::string();
   };
   return PageQuery({"modlog.entries", millis(filter.start), millis(filter.end), filter.actor, filter.target_kind,
-                    filter.target_id, absl::StrJoin(filter.kinds, ",")});
+                    filter.target_id, absl::StrJoin(filter.kinds, ","), filter.in_channel_id});
 }
 
 }  // namespace

@@ -12,17 +12,23 @@
 //   Connect binary  HTTP POST with application/proto through the bridge (cpp-httplib client,
 //                   keep-alive, Authorization: Bearer);
 //   Connect JSON    the same with application/json, what the console sends.
+// First, the queue's first useful paint in Debian's Chromium (tests/browser/first_paint.mjs,
+// the console's embedded files served by the ConsoleServer): --paint-loads loads of the page,
+// each timed from the navigation's start to the first frame with queue rows; beside it the two
+// calls the page waits for (GetQueueStats and a ListItems page of 100, over Connect JSON) timed
+// alone in the same run, which is the part of a load the server decides.
 // Calls: ListItems (a page of 50) and DecideItem (each on an item the client claimed before the
 // phase, untimed; one in ten a censor with a code and a justification). Then the ceiling: the
 // bridge's own work on one such call's messages (parse the body, serialise the request, read the
 // answer back) for JSON and for binary, timed alone on one thread.
 //
-//   connect_bench [--items 125000] [--rounds 3] [--list-calls 600] [--decisions 800]
+//   connect_bench [--items 125000] [--rounds 3] [--list-calls 600] [--decisions 800] [--paint-loads 15]
 //
 // --list-calls and --decisions are the calls of one phase at one client; with more clients a
 // phase makes twice as many (two cores), shared among them.
 
 #include <atomic>
+#include <cstdio>
 #include <functional>
 #include <iomanip>
 #include <iostream>
@@ -30,12 +36,15 @@
 #include <map>
 #include <thread>
 
+#include <absl/strings/str_cat.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include <curation/console/connect_bridge.hpp>
 #include <curation/console/console_server.hpp>
+#include <curation/console/web_files.hpp>
 
 #include "bench_database.hpp"
 #include "review_host.hpp"
@@ -286,6 +295,54 @@ void Ceiling(const std::string& name, const protobuf::Message& request, const pr
             << std::setw(13) << response_json.size() << std::setw(12) << response_bytes.size() << "\n";
 }
 
+// The first useful paint of the queue, `loads` times, against the calls it waits for (above).
+// False when the browser or a call failed.
+bool FirstPaint(Client& client, int console_port, int loads) {
+  const std::string command = absl::StrCat(NODE_PATH, " ", BROWSER_TESTS_DIR, "first_paint.mjs --url http://127.0.0.1:",
+                                           console_port, " --token ", client.token, " --loads ", loads);
+  std::unique_ptr<FILE, int (*)(FILE*)> browser(popen(command.c_str(), "r"), pclose);
+  std::string output;
+  char buffer[4096];
+  while (browser && std::fgets(buffer, sizeof buffer, browser.get()) != nullptr) {
+    output += buffer;
+  }
+  const int status = browser ? pclose(browser.release()) : -1;
+  auto answer = nlohmann::json::parse(output, nullptr, false);
+  if (status != 0 || answer.is_discarded() || !answer.contains("loads_ms")) {
+    std::cerr << "first_paint.mjs failed (" << status << "): " << output << "\n";
+    return false;
+  }
+  std::vector<double> paint = answer["loads_ms"].get<std::vector<double>>();
+  v1::ListItemsRequest first_page;
+  first_page.set_page_size(100);  // the console's page
+  std::vector<Client> one;
+  one.push_back(std::move(client));
+  Phase stats = RunPhase(one, loads, [](Client& caller, int) {
+    v1::QueueStats answer;
+    return Call(caller, Transport::kConnectJson, &v1::ReviewService::Stub::GetQueueStats, "GetQueueStats",
+                v1::GetQueueStatsRequest(), &answer);
+  });
+  Phase list = RunPhase(one, loads, [&](Client& caller, int) {
+    v1::ListItemsResponse answer;
+    return Call(caller, Transport::kConnectJson, &v1::ReviewService::Stub::ListItems, "ListItems", first_page,
+                &answer) &&
+           answer.items_size() == 100;
+  });
+  client = std::move(one.front());
+  if (stats.failed || list.failed) {
+    std::cerr << "the page's calls failed\n";
+    return false;
+  }
+  const double paint_p50 = bench::Percentile(paint, 0.5), calls_p50 = bench::Percentile(stats.ms, 0.5) +
+                                                                          bench::Percentile(list.ms, 0.5);
+  std::cout << "\nThe queue's first useful paint in Chromium, " << loads << " loads: p50 " << paint_p50 << " ms, p95 "
+            << bench::Percentile(paint, 0.95) << " ms, max " << bench::Percentile(paint, 1.0) << " ms\n"
+            << "  its calls alone over Connect JSON: GetQueueStats p50 " << bench::Percentile(stats.ms, 0.5)
+            << " ms, ListItems (100) p50 " << bench::Percentile(list.ms, 0.5) << " ms; paint p50 / calls p50 "
+            << paint_p50 / calls_p50 << "\n";
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -293,6 +350,7 @@ int main(int argc, char** argv) {
   const int rounds = static_cast<int>(bench::Flag(argc, argv, "--rounds", 3));
   const int list_calls = static_cast<int>(bench::Flag(argc, argv, "--list-calls", 600));
   const int decisions = static_cast<int>(bench::Flag(argc, argv, "--decisions", 800));
+  const int paint_loads = static_cast<int>(bench::Flag(argc, argv, "--paint-loads", 15));
   std::cout << std::unitbuf << std::fixed << std::setprecision(2);
   auto database = bench::BenchDatabase::Start();
   if (!database.ok()) {
@@ -313,7 +371,12 @@ int main(int argc, char** argv) {
   server::GrpcHost& host = (*review_host)->host();
   console::ConnectBridge bridge(host.InProcessChannel(), {kService});
   console::ConsoleServer console(bridge, (*review_host)->authenticator());
-  if (auto started = console.Start({.listen = "127.0.0.1:0"}); !started.ok()) {
+  auto web_files = console::EmbeddedWebFiles();
+  if (!web_files.ok()) {
+    std::cerr << web_files.status() << "\n";
+    return 1;
+  }
+  if (auto started = console.Start({.listen = "127.0.0.1:0", .files = *web_files}); !started.ok()) {
     std::cerr << started << "\n";
     return 1;
   }
@@ -347,6 +410,10 @@ int main(int argc, char** argv) {
       std::cerr << pending << "\n";
       return 1;
     }
+  }
+
+  if (paint_loads > 0 && !FirstPaint(everyone[0], console.port(), paint_loads)) {
+    return 1;
   }
 
   v1::ListItemsRequest list;

@@ -19,6 +19,7 @@ struct EntryFilter {
   std::string target_kind;
   std::string target_id;
   std::vector<std::string> kinds;
+  std::string in_channel_id;  // the channel or any of its videos
 };
 
 /// How much of the chain a verification recomputes.
