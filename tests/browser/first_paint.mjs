@@ -6,6 +6,7 @@
 //
 // Usage: node tests/browser/first_paint.mjs --url URL --token TOKEN [--loads 15]
 import { parseArgs } from "node:util";
+import { launchChromium } from "./browser.mjs";
 
 const { chromium } = await import("playwright-core");
 const { values: options } = parseArgs({
@@ -31,11 +32,7 @@ const watchForFirstRow = () => {
   observer.observe(document, { childList: true, subtree: true });
 };
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  // Chromium's sandbox refuses to start as root; the page is curation's own, on loopback.
-  args: process.getuid?.() === 0 ? ["--no-sandbox"] : [],
-});
+const browser = await launchChromium(chromium);
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
