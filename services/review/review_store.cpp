@@ -47,6 +47,16 @@ std::string LeaseHeldBy(const std::string& holder, const std::string& now) {
   return absl::StrCat("review.lease_held_by(i.state, i.lease_holder, i.lease_expires_at, ", holder, ", ", now, ")");
 }
 
+// Items `i` with their target as ingest keeps it: the video `v` or channel `c`, and the
+// channel `ch` either belongs to.
+std::string ItemTargets() {
+  return absl::StrCat(
+      " FROM review.items i"
+      " LEFT JOIN ingest.videos v ON i.target_kind = ", Sql(TargetKind::kVideo), " AND v.id = i.target_id"
+      " LEFT JOIN ingest.channels c ON i.target_kind = ", Sql(TargetKind::kChannel), " AND c.id = i.target_id"
+      " LEFT JOIN ingest.channels ch ON ch.id = coalesce(v.channel_id, c.id)");
+}
+
 // Item columns with the title, channel and category a curator needs, read from ingest.
 const std::string& ItemSelect() {
   static const std::string select = absl::StrCat(
@@ -55,14 +65,46 @@ const std::string& ItemSelect() {
       " coalesce(v.category_id, ''), coalesce(cat.name, ''), ",
       db::MillisOf("i.uploaded_at"), ", ", db::MillisOf("i.due_at"), ", ", db::MillisOf("i.created_at"),
       ", coalesce(i.playability, ''), coalesce(pv.summary, ''), i.signal, coalesce(i.lease_holder, ''), ",
-      db::MillisOf("i.lease_expires_at"), ", ", db::MillisOf("i.decided_at"),
-      " FROM review.items i"
-      " LEFT JOIN ingest.videos v ON i.target_kind = ", Sql(TargetKind::kVideo), " AND v.id = i.target_id"
-      " LEFT JOIN ingest.channels c ON i.target_kind = ", Sql(TargetKind::kChannel), " AND c.id = i.target_id"
-      " LEFT JOIN ingest.channels ch ON ch.id = coalesce(v.channel_id, c.id)"
+      db::MillisOf("i.lease_expires_at"), ", ", db::MillisOf("i.decided_at"), ItemTargets(),
       " LEFT JOIN ingest.categories cat ON cat.id = v.category_id"
       " LEFT JOIN probe.verdicts pv ON i.target_kind = ", Sql(TargetKind::kVideo), " AND pv.video_id = i.target_id");
   return select;
+}
+
+// The full metadata of item $1's target (TargetDetails), in ReadDetails' order.
+std::string ItemDetailsSql() {
+  return absl::StrCat(
+      "SELECT coalesce(v.description, c.description, ''), coalesce(v.language, c.language, ''), v.license_code,"
+      " coalesce(v.license_attribution, ''), coalesce(v.license_custom_text, ''), v.duration_seconds,"
+      " coalesce(v.is_public, c.is_public), coalesce(v.is_censored, c.is_censored, false), v.is_explicit,"
+      " v.has_marketing, coalesce(v.yt_video_id, ''), v.media_pixel_width, v.media_pixel_height,"
+      " coalesce(v.media_codec, ''), coalesce(v.media_container, ''), coalesce(v.media_mime_type, ''),"
+      " coalesce(ch.owner_handle, ''), coalesce(ch.owner_member_id, ''), coalesce(ch.is_censored, false), ch.is_public",
+      ItemTargets(), " WHERE i.id = $1");
+}
+
+TargetDetails ReadDetails(const pqxx::row& row) {
+  using db::Nullable;
+  return {.description = row[0].as<std::string>(),
+          .language = row[1].as<std::string>(),
+          .license_code = Nullable<int>(row[2]),
+          .license_attribution = row[3].as<std::string>(),
+          .license_custom_text = row[4].as<std::string>(),
+          .duration_seconds = Nullable<int>(row[5]),
+          .is_public = Nullable<bool>(row[6]),
+          .is_censored = row[7].as<bool>(),
+          .is_explicit = Nullable<bool>(row[8]),
+          .has_marketing = Nullable<bool>(row[9]),
+          .youtube_video_id = row[10].as<std::string>(),
+          .pixel_width = Nullable<int>(row[11]),
+          .pixel_height = Nullable<int>(row[12]),
+          .declared_codec = row[13].as<std::string>(),
+          .declared_container = row[14].as<std::string>(),
+          .declared_mime_type = row[15].as<std::string>(),
+          .channel_owner_handle = row[16].as<std::string>(),
+          .channel_owner_member_id = row[17].as<std::string>(),
+          .channel_is_censored = row[18].as<bool>(),
+          .channel_is_public = Nullable<bool>(row[19])};
 }
 
 constexpr char kListPending[] = "review.list_pending";
@@ -267,6 +309,7 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
       {kListDecided, ListPage(absl::StrCat("i.state = ", Sql(ItemState::kDecided)))},
       {kListClaimed, ListPage(LeaseLive(db::TimeParam(12)))},
       {"review.get_item", absl::StrCat(select, " WHERE i.id = $1")},
+      {"review.get_item_details", ItemDetailsSql()},
       {"review.lock_item", absl::StrCat(select, " WHERE i.id = $1 FOR UPDATE OF i")},
       {"review.items_by_id", absl::StrCat(select, " WHERE i.id = ANY($1::bigint[]) ORDER BY ", kQueueOrder)},
       // Claims the first items open in effect (the pending index, in queue order) and reads them
@@ -389,6 +432,9 @@ absl::StatusOr<ItemRow> ReviewStore::GetItem(int64_t id, std::optional<TimePoint
   RETURN_IF_ERROR(pool_.InTransaction(
       [&](pqxx::work& tx) {
         items = ReadItems(tx.exec_prepared("review.get_item", id));
+        if (!items.empty()) {
+          items.front().details = ReadDetails(tx.exec_prepared1("review.get_item_details", id));
+        }
         return absl::OkStatus();
       },
       deadline));
