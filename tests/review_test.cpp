@@ -431,6 +431,37 @@ TEST_F(DecisionTest, ACensorWritesItsDecisionAndLogEntryTogetherAndGivesTheChain
   ExpectNothingHalfWritten();
 }
 
+// Issue 16: notes at times in the video go into the decision's log entry; bad ones write nothing.
+TEST_F(DecisionTest, EvidenceNotesAreSavedInTheLogEntryAndBadOnesRefused) {
+  Seed(2);
+  auto claimed = service_->ClaimItems(alice_, 2, 0ms);
+  ASSERT_TRUE(claimed.ok() && claimed->size() == 2u) << claimed.status();
+  const std::vector<modlog::EvidenceNote> notes = {{3000ms, "the broadcaster's logo, top left"},
+                                                   {65000ms, "the full chorus of the single"}};
+  DecideRequest request{.item_id = claimed->at(0).row.id,
+                        .action = "censor",
+                        .justification = "Full album reupload from a major label, no licence shown.",
+                        .policy_codes = {"copyright"},
+                        .evidence = notes};
+  auto decision = service_->DecideItem(alice_, request);
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  auto entry = log_->Get(decision->record.entry_id);
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  EXPECT_EQ(entry->content.evidence, notes);
+  EXPECT_EQ(entry->content_hash, modlog::ContentHash(entry->content));
+  EXPECT_EQ(Scalar("SELECT evidence_texts[2] FROM modlog.entries WHERE id = " +
+                   std::to_string(decision->record.entry_id)),
+            "the full chorus of the single");
+
+  request.item_id = claimed->at(1).row.id;
+  request.evidence = {{3000ms, "fine"}, {-1ms, "before the video starts"}};
+  auto refused = service_->DecideItem(alice_, request);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("evidence[1]"), std::string_view::npos) << refused.status();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM modlog.entries"), "1") << "a refused decision writes nothing";
+  ExpectNothingHalfWritten();
+}
+
 TEST_F(DecisionTest, ClaimsAreExclusiveAndLapseBackToTheQueue) {
   Seed(4);
   auto mine = service_->ClaimItems(alice_, 2, 0ms);

@@ -205,6 +205,15 @@ int Show(const Options& options, int64_t id) {
   if (!entry.note().empty()) {
     PrintField("note", entry.note());
   }
+  if (!entry.evidence().empty()) {
+    std::string notes;
+    for (const v1::EvidenceNote& note : entry.evidence()) {
+      notes += (notes.empty() ? "" : "\n") + MediaTime(std::chrono::milliseconds(
+                                                   google::protobuf::util::TimeUtil::DurationToMilliseconds(note.offset()))) +
+               "  " + note.text();
+    }
+    PrintField("evidence", notes);
+  }
   const v1::Snapshot& seen = entry.snapshot();
   if (!seen.title().empty() || !seen.channel_id().empty()) {
     std::string plays = seen.playability() == v1::VERDICT_UNSPECIFIED

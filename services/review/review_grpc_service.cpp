@@ -197,6 +197,10 @@ grpc::Status ReviewGrpcService::DecideItem(grpc::ServerContext* context, const v
       decide.censor_scope = *scope;
     }
     decide.request_id = request->request_id();
+    for (const v1::EvidenceNote& note : request->evidence()) {
+      ASSIGN_OR_RETURN(auto offset, server::FromDuration(note.offset(), "evidence offset"));
+      decide.evidence.push_back({offset, note.text()});
+    }
     ASSIGN_OR_RETURN(Decision decision, logic_.DecideItem(principal, decide, server::DeadlineOf(*context)));
     ToProto(decision, response);
     return absl::OkStatus();

@@ -247,12 +247,12 @@ PolicyCode ReadPolicyCode(const pqxx::row& row) {
           .title = row[3].as<std::string>()};
 }
 
-// The decision row citing the entry an AppendThen statement writes ($29..$33).
+// The decision row citing the entry an AppendThen statement writes ($31..$35).
 std::string RecordDecision() {
   return absl::StrCat(
       ", decision AS (INSERT INTO review.decisions (item_id, action, principal, request_id, log_entry_id, decided_at)"
-      " SELECT $29::bigint, $30, $31, nullif($32, ''), id, ",
-      db::TimeParam(33), " FROM entry) SELECT id FROM entry");
+      " SELECT $31::bigint, $32, $33, nullif($34, ''), id, ",
+      db::TimeParam(35), " FROM entry) SELECT id FROM entry");
 }
 
 // One batch of a statement that turns the source rows after a position into items.
@@ -346,19 +346,19 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
        "SELECT code, action, applies_to, title FROM review.policy_codes WHERE active ORDER BY action DESC, code"},
       // A revert: the log entry and the decision citing it.
       {"review.revert", modlog::LogStore::AppendThen(RecordDecision())},
-      // A decision in one round trip: the item moves to $34 (decided, escalated) only if it
-      // is still the caller's to decide ($35: the caller is the lead), and only then are the
+      // A decision in one round trip: the item moves to $36 (decided, escalated) only if it
+      // is still the caller's to decide ($37: the caller is the lead), and only then are the
       // log entry and the decision written. No row back: it was not. The guard is MayDecide
       // again, at write time: the store decided from a read, and the item may have changed since.
       {"review.decide",
        modlog::LogStore::AppendThen(
            RecordDecision(),
-           absl::StrCat("UPDATE review.items i SET state = $34, lease_holder = NULL, lease_expires_at = NULL,"
-                        " decided_at = CASE WHEN $34 = ", Sql(ItemState::kDecided), " THEN ", db::TimeParam(33),
+           absl::StrCat("UPDATE review.items i SET state = $36, lease_holder = NULL, lease_expires_at = NULL,"
+                        " decided_at = CASE WHEN $36 = ", Sql(ItemState::kDecided), " THEN ", db::TimeParam(35),
                         " ELSE decided_at END"
-                        " WHERE i.id = $29::bigint AND i.state <> ", Sql(ItemState::kDecided),
-                        " AND CASE WHEN $35::boolean THEN NOT (i.state = ", Sql(ItemState::kEscalated), " AND $30 = ",
-                        kActions.Sql(Action::kEscalate), ") ELSE ", LeaseHeldBy("$31", db::TimeParam(33)),
+                        " WHERE i.id = $31::bigint AND i.state <> ", Sql(ItemState::kDecided),
+                        " AND CASE WHEN $37::boolean THEN NOT (i.state = ", Sql(ItemState::kEscalated), " AND $32 = ",
+                        kActions.Sql(Action::kEscalate), ") ELSE ", LeaseHeldBy("$33", db::TimeParam(35)),
                         " END RETURNING i.id"))},
       {"review.counts",
        absl::StrCat("SELECT count(*), count(*) FILTER (WHERE ", EffectiveState(db::TimeParam(1)), " = ",
@@ -610,6 +610,7 @@ absl::StatusOr<DecisionRecord> ReviewStore::Decide(const auth::Principal& princi
         entry.justification = draft.justification;
         entry.policy_codes = draft.policy_codes;
         entry.note = draft.note;
+        entry.evidence = draft.evidence;
         entry.snapshot = SnapshotOf(item);
         entry.recorded_at = modlog::ToLogPrecision(now);
 
