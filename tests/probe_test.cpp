@@ -568,6 +568,8 @@ TEST_F(ProbeServiceTest, AFullProbeTriesEveryNodeAndKeepsTheVerdict) {
   auto verdict = service_->GetVerdict("7", std::nullopt);
   ASSERT_TRUE(verdict.ok()) << verdict.status();
   EXPECT_EQ(verdict->probe_id(), report->probe_id());
+  EXPECT_EQ(verdict->probed_at().seconds(), report->probed_at().seconds()) << "read back with its time";
+  EXPECT_EQ(verdict->probed_at().nanos(), report->probed_at().nanos());
   EXPECT_EQ(verdict->verdict(), v1::VERDICT_DEGRADED);
   EXPECT_EQ(Scalar("SELECT summary FROM probe.verdicts WHERE video_id = '7'").substr(0, 18), "SOME_SOURCES_FAIL:");
 
@@ -652,6 +654,7 @@ TEST_F(ProbeServiceTest, VideoSourcesAreTheBagsNodesInOrderWithTheLatestProbeAtE
   ASSERT_TRUE(sources.ok()) << sources.status();
   EXPECT_EQ(sources->bag_id(), "dynamic:channel:1");
   EXPECT_EQ(sources->verdict(), v1::VERDICT_DEGRADED);
+  EXPECT_GT(sources->probed_at().seconds(), 0) << "the time the probe was stored, not the epoch";
   EXPECT_TRUE(sources->findings().empty());
   ASSERT_EQ(sources->sources_size(), 2);
   const v1::VideoSource& first = sources->sources(0);
