@@ -2,7 +2,7 @@
 // console (/, /app.js, /app.css) with the headers services/console/console_server.cpp sends,
 // keeps cookie sessions the way that file's /console/session/ routes do, and answers
 // ReviewService's GetQueueStats, ListItems, ClaimItems, GetItem, ListPolicyCodes and
-// DecideItem over Connect's unary JSON protocol
+// DecideItem, and ProbeService's GetVideoSources, over Connect's unary JSON protocol
 // from a small queue in memory, the way proto/curation/v1/review.proto describes them. A second
 // listener, on another port, plays another site that tries to use the session.
 import { randomBytes } from "node:crypto";
@@ -10,11 +10,11 @@ import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { join } from "node:path";
 
-// Kept equal to console_server.cpp's kContentSecurityPolicy, so the test sees what a curator's
-// browser will enforce.
+// Kept equal to console/media_origins.cpp's ContentSecurityPolicy for a curationd that knows no
+// distributor node (this fake serves none), so the test sees what a curator's browser enforces.
 const contentSecurityPolicy =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
-  "media-src 'self' https: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; " +
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+  "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; " +
   "form-action 'self'";
 
 const staticFiles = new Map([
@@ -24,6 +24,9 @@ const staticFiles = new Map([
 ]);
 
 const servicePath = "/curation.v1.ReviewService/";
+const probeServicePath = "/curation.v1.ProbeService/";
+// The ProbeService methods this fake answers; every other method is ReviewService's.
+const probeMethods = ["GetVideoSources"];
 const sessionPath = "/console/session/";
 // Plain HTTP, so the cookie has no __Host- prefix and no Secure flag, as curationd without TLS.
 const sessionCookie = "curation_session";
@@ -53,7 +56,8 @@ const requestFields = {
   ClaimItems: ["count", "lease"],
   GetItem: ["id"],
   ListPolicyCodes: [],
-  DecideItem: ["itemId", "action", "justification", "policyCodes", "note", "censorScope", "requestId"],
+  DecideItem: ["itemId", "action", "justification", "policyCodes", "note", "censorScope", "requestId", "evidence"],
+  GetVideoSources: ["videoId"],
 };
 
 // review.policy_codes as ListPolicyCodes answers them (lead's table; a few for the test).
@@ -239,6 +243,21 @@ export async function startFakeCurationd({ distDir, principals }) {
     DecideItem(request, principal) {
       return decide(request, principal);
     },
+    // No distributor in this fake: the item screen says so instead of playing (the player itself
+    // is tested against the real curationd and fake distributors, tests/browser/real_player.mjs).
+    GetVideoSources(request) {
+      return {
+        videoId: request.videoId,
+        bagId: "dynamic:channel:1",
+        findings: [
+          {
+            code: "NO_SOURCES",
+            severity: "SEVERITY_FAILURE",
+            message: "no active distributor serves the video's bag dynamic:channel:1",
+          },
+        ],
+      };
+    },
   };
 
   let lastEntryId = 1000;
@@ -299,7 +318,7 @@ export async function startFakeCurationd({ distDir, principals }) {
         `joystream-cli ${channelWide ? "content:setChannelVisibilityAsModerator -c " + item.channelId : "content:setVideoVisibilityAsModerator -v " + item.targetId}` +
         ` -s HIDDEN -r '${rationale.replaceAll("'", "'\\''")}'`;
     }
-    decisions.push({ ...decision, justification, note, policyCodes: codes });
+    decisions.push({ ...decision, justification, note, policyCodes: codes, evidence: request.evidence ?? [] });
     return decision;
   };
 
@@ -405,7 +424,7 @@ export async function startFakeCurationd({ distDir, principals }) {
   };
 
   const answerCall = (method, headers, rawBody) => {
-    const path = `${servicePath}${method}`;
+    const path = `${probeMethods.includes(method) ? probeServicePath : servicePath}${method}`;
     const caller = callerOf(path, headers);
     if (caller.error) {
       return caller.error;
@@ -455,7 +474,11 @@ export async function startFakeCurationd({ distDir, principals }) {
       response.writeHead(200, { "Content-Type": contentType }).end(body);
       return;
     }
-    if (request.method !== "POST" || !(path.startsWith(servicePath) || path.startsWith(sessionPath))) {
+    const probeMethod = path.startsWith(probeServicePath) ? path.slice(probeServicePath.length) : "";
+    if (
+      request.method !== "POST" ||
+      !(path.startsWith(servicePath) || probeMethods.includes(probeMethod) || path.startsWith(sessionPath))
+    ) {
       response.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
       return;
     }
@@ -465,7 +488,7 @@ export async function startFakeCurationd({ distDir, principals }) {
       const rawBody = Buffer.concat(chunks).toString("utf8");
       const { status, body, cookie } = path.startsWith(sessionPath)
         ? answerSession(path.slice(sessionPath.length), request.headers, rawBody)
-        : answerCall(path.slice(servicePath.length), request.headers, rawBody);
+        : answerCall(probeMethod || path.slice(servicePath.length), request.headers, rawBody);
       if (cookie) {
         response.setHeader("Set-Cookie", cookie);
       }

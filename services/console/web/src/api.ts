@@ -3,10 +3,12 @@
 // protocol, both on the origin that served the page and authenticated by the session cookie.
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
+import { ProbeService } from "../gen/curation/v1/probe_pb";
 import { ReviewService } from "../gen/curation/v1/review_pb";
 import { clip, neutralise } from "./untrusted_text";
 
 export type ReviewClient = Client<typeof ReviewService>;
+export type ProbeClient = Client<typeof ProbeService>;
 
 // Long enough for a slow database, short enough that a hung call shows up as an error.
 const callTimeoutMs = 15_000;
@@ -23,13 +25,21 @@ const sameOriginFetch: typeof globalThis.fetch = (input, init) =>
  * the page's Origin), so another site's form or simple request cannot make one.
  */
 export function createReviewClient(): ReviewClient {
-  const transport = createConnectTransport({
+  return createClient(ReviewService, consoleTransport());
+}
+
+/** The probe service on this origin (a video's sources and their probe reports), as above. */
+export function createProbeClient(): ProbeClient {
+  return createClient(ProbeService, consoleTransport());
+}
+
+function consoleTransport() {
+  return createConnectTransport({
     baseUrl: window.location.origin,
     useBinaryFormat: false,
     fetch: sameOriginFetch,
     defaultTimeoutMs: callTimeoutMs,
   });
-  return createClient(ReviewService, transport);
 }
 
 /** curationd's roles (auth's role table); a role this build does not know may only read. */
