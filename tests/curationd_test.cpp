@@ -410,6 +410,9 @@ TEST_F(CurationdTest, TheItemScreenPlaysFromTheBagsNodesAndFallsBack) {
   EXPECT_NE(Ctl({"log", "show", Scalar("SELECT id FROM modlog.entries WHERE target_id = '1'")}).output.find(
                 "0:03  Test pattern at 0:03"),
             std::string::npos);
+  Result csv = Ctl({"log", "export", "--format", "csv", "--kind", "approve"});
+  EXPECT_NE(csv.output.substr(0, csv.output.find('\n')).find(",evidence"), std::string::npos) << csv.output;
+  EXPECT_NE(csv.output.find("Test pattern at 0:03"), std::string::npos) << "one cell of notes: " << csv.output;
   Result verify = Ctl({"log", "verify"});
   EXPECT_EQ(verify.code, 0) << verify.output;
   daemon->Signal(SIGTERM);

@@ -58,7 +58,7 @@ void ToProto(const Entry& entry, v1::Entry* out) {
   }
   out->set_note(content.note);
   for (const EvidenceNote& note : content.evidence) {
-    v1::EvidenceNote* evidence = out->add_evidence();
+    v1::Evidence* evidence = out->add_evidence();
     *evidence->mutable_offset() = server::ToDuration(note.offset);
     evidence->set_text(note.text);
   }
