@@ -385,6 +385,13 @@ class RoleMatrixTest : public testing::DatabaseTest {
            v1::ListProbesResponse response;
            return probe_stub_->ListProbes(context, {}, &response);
          }},
+        {"ProbeService/GetVideoSources", all,
+         [this](grpc::ClientContext* context) {
+           v1::GetVideoSourcesRequest request;
+           request.set_video_id("1");
+           v1::VideoSources response;
+           return probe_stub_->GetVideoSources(context, request, &response);
+         }},
     };
     for (testing::RpcCase& rpc : ReviewCases()) {
       cases.push_back(std::move(rpc));

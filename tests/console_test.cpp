@@ -11,6 +11,7 @@
 
 #include <curation/console/connect_bridge.hpp>
 #include <curation/console/console_server.hpp>
+#include <curation/console/media_origins.hpp>
 #include <curation/console/web_files.hpp>
 #include <curation/server/grpc_host.hpp>
 #include <grpc/health/v1/health.pb.h>
@@ -433,6 +434,79 @@ TEST_F(ConsoleServerTest, ARevokedPrincipalsSessionEnds) {
   auto after = client.Post("/console/session/current", as_page, "{}", "application/json");
   ASSERT_TRUE(after);
   EXPECT_EQ(after->status, 401) << after->body;
+  server.Stop();
+}
+
+
+// A CSP source list is split at spaces and ';': an endpoint anyone can set on chain must give a
+// plain origin or nothing, never a second source or directive.
+TEST(MediaOriginsTest, OriginOfKeepsPlainOriginsAndRefusesAnythingThatCouldAddASource) {
+  EXPECT_EQ(OriginOf("https://Node2.Example.org/distributor/"), "https://node2.example.org");
+  EXPECT_EQ(OriginOf("HTTP://127.0.0.1:8080/api/v1/assets/1"), "http://127.0.0.1:8080");
+  EXPECT_EQ(OriginOf("https://[2001:db8::1]:443/"), "https://[2001:db8::1]:443");
+  EXPECT_EQ(OriginOf("https://cdn.example.org?x=1"), "https://cdn.example.org");
+  for (const char* hostile : {"https://evil.example; script-src *", "https://a.example *", "https://user@a.example/",
+                              "https://a.example:80x/", "https://a.example:/", "https://'unsafe-inline'/",
+                              "javascript:alert(1)", "data:text/html,x", "https://", "https://*.example.org/",
+                              "https://a.example,https://b.example", "ftp://a.example/", "https://[::1/",
+                              "https://a.example\n/"}) {
+    EXPECT_EQ(OriginOf(hostile), std::nullopt) << hostile;
+  }
+}
+
+TEST(MediaOriginsTest, ThePolicyAllowsMediaFromTheOriginsGivenAndNoOtherSite) {
+  const std::string policy = ContentSecurityPolicy({"https://node1.example", "http://127.0.0.1:9000"});
+  EXPECT_NE(policy.find("media-src 'self' blob: https://node1.example http://127.0.0.1:9000;"), std::string::npos)
+      << policy;
+  EXPECT_NE(policy.find("img-src 'self' data: https://node1.example http://127.0.0.1:9000;"), std::string::npos)
+      << policy;
+  EXPECT_EQ(policy.find("https:;"), std::string::npos) << "no scheme-wide source: " << policy;
+  EXPECT_NE(ContentSecurityPolicy({}).find("media-src 'self' blob:;"), std::string::npos);
+}
+
+TEST_F(ConsoleServerTest, TheConsoleAllowsMediaFromTheDistributorsAndFeaturedHostsAndNoOther) {
+  auto pool = MakePool(MediaOrigins::Statements());
+  Scalar("INSERT INTO ingest.distribution_buckets (id, family_id, bucket_index, distributing, accepting_new_bags,"
+         " created_at, updated_at) VALUES ('0:0', '0', 0, true, true, now(), now());"
+         " INSERT INTO ingest.distribution_operators (id, bucket_id, worker_id, status, node_endpoint, created_at,"
+         " updated_at) VALUES"
+         " ('0:0-1', '0:0', 1, 'active', 'https://node1.example/distributor/', now(), now()),"
+         " ('0:0-2', '0:0', 2, 'active', 'http://127.0.0.1:9000/', now(), now()),"
+         " ('0:0-3', '0:0', 3, 'invited', 'https://invited.example/', now(), now()),"
+         " ('0:0-4', '0:0', 4, 'active', 'https://evil.example; script-src *', now(), now());"
+         " INSERT INTO alert.featured (slot, video_id, cut_url, poster_url, featured_from, next_probe_at) VALUES"
+         " ('hero', '1', 'https://cuts.example/hero.mp4', 'https://posters.example/hero.jpg', now(), now()),"
+         " ('hero', '0', 'https://long-gone.example/old.mp4', '', now() - interval '90 days', now());"
+         " UPDATE alert.featured SET featured_until = now() - interval '60 days' WHERE video_id = '0'; SELECT 1");
+  ManualClock clock(TimePoint(std::chrono::hours(500000)));
+  MediaOrigins origins(*pool, clock, std::chrono::seconds(60));
+  EXPECT_EQ(origins.Current(), (std::vector<std::string>{"http://127.0.0.1:9000", "https://cuts.example",
+                                                         "https://node1.example", "https://posters.example"}));
+
+  Scalar("INSERT INTO ingest.distribution_operators (id, bucket_id, worker_id, status, node_endpoint, created_at,"
+         " updated_at) VALUES ('0:0-5', '0:0', 5, 'active', 'https://node5.example/', now(), now()); SELECT 1");
+  EXPECT_EQ(origins.Current().size(), 4u) << "cached";
+  clock.Advance(std::chrono::seconds(61));
+  EXPECT_EQ(origins.Current().size(), 5u) << "read again after the TTL";
+
+  ConsoleServer server(*bridge_, auth_->authenticator());
+  ASSERT_TRUE(server
+                  .Start({.listen = "127.0.0.1:0",
+                          .files = {{"/", "text/html; charset=utf-8", "<!doctype html><title>console</title>"}},
+                          .content_security_policy = [&origins] { return origins.Policy(); }})
+                  .ok());
+  httplib::Client client("127.0.0.1", server.port());
+  auto page = client.Get("/");
+  ASSERT_TRUE(page);
+  const std::string policy = page->get_header_value("Content-Security-Policy");
+  const std::string media = policy.substr(policy.find("media-src"), policy.find(';', policy.find("media-src")) -
+                                                                         policy.find("media-src"));
+  EXPECT_NE(media.find(" http://127.0.0.1:9000"), std::string::npos) << policy;
+  EXPECT_NE(media.find(" https://node5.example"), std::string::npos) << policy;
+  EXPECT_EQ(media.find("random.example"), std::string::npos) << policy;
+  EXPECT_EQ(media.find("invited.example"), std::string::npos) << policy;
+  EXPECT_EQ(media.find("https: "), std::string::npos) << "no scheme-wide source: " << policy;
+  EXPECT_EQ(policy.find("evil"), std::string::npos) << policy;
   server.Stop();
 }
 

@@ -353,6 +353,72 @@ TEST_F(CurationdTest, TheConsoleWorksInARealBrowser) {
   EXPECT_EQ(daemon->Wait(15s), 0) << daemon->Output();
 }
 
+// Issue 16, the item screen's player: two fake distributor nodes serve the bag of three videos,
+// in that order; the first serves the first video, answers 404 for the second and truncated
+// bytes for the third, the second node serves all three. In Chromium the player plays each,
+// falling back to the second node and saying so; the CSP allows the nodes and refuses another
+// origin; an evidence note at 0:03 goes with an approval into the log entry
+// (tests/browser/real_player.mjs). Needs what TheConsoleWorksInARealBrowser needs.
+TEST_F(CurationdTest, TheItemScreenPlaysFromTheBagsNodesAndFallsBack) {
+  const auto& fixtures = testing::MediaFixtures::Get();
+  const std::string& media = fixtures["h264_faststart.mp4"].bytes;
+  const std::string& poster = fixtures["poster.jpg"].bytes;
+  FakeDistributor node1, node2;
+  fake_.PutChannel(FakeQueryNode::MakeChannel(1, 1, FakeQueryNode::BlockIso(1)));
+  const std::vector<std::string> titles = {"Plays from the first node", "First node answers 404",
+                                           "First node serves truncated bytes"};
+  std::vector<nlohmann::json> videos;
+  for (int id = 1; id <= 3; ++id) {
+    nlohmann::json video = FakeQueryNode::MakeVideo(id, 10 + id, FakeQueryNode::BlockIso(10 + id), "1");
+    video["title"] = titles[id - 1];
+    video["media"]["size"] = std::to_string(media.size());
+    video["thumbnailPhoto"]["size"] = std::to_string(poster.size());
+    videos.push_back(std::move(video));
+    const std::string media_path = "/api/v1/assets/" + std::to_string(2 * id);
+    const std::string poster_path = "/api/v1/assets/" + std::to_string(2 * id + 1);
+    node2.Put(media_path, media, "video/mp4");
+    node2.Put(poster_path, poster, "image/jpeg");
+  }
+  node1.Put("/api/v1/assets/2", media, "video/mp4");
+  node1.Put("/api/v1/assets/3", poster, "image/jpeg");
+  // Video 2 (objects 4, 5): node 1 knows neither, a 404 as Argus answers it.
+  node1.Put("/api/v1/assets/6", fixtures["truncated_faststart.mp4"].bytes, "video/mp4");
+  fake_.ServeBag("dynamic:channel:1", {node1.Url(), node2.Url()});
+  fake_.PutVideos(std::move(videos));
+
+  const int console_port = FreePort();
+  auto daemon = StartDaemon("player", {"--set", "console.listen=127.0.0.1:" + std::to_string(console_port), "--set",
+                                       "probe.allow_addresses=127.0.0.1/32", "--set", "probe.host_interval=0ms"});
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"health"}).code == 0; }, 20s)) << daemon->Output();
+  ASSERT_TRUE(WaitFor([&] { return Scalar("SELECT count(*) FROM review.items WHERE target_kind = 'video'") == "3"; },
+                      20s))
+      << daemon->Output();
+  ASSERT_TRUE(WaitFor([&] { return Scalar("SELECT count(*) FROM probe.verdicts") == "3"; }, 30s))
+      << "the light probes, whose reports the screen shows\n" << daemon->Output();
+  const std::string token = AddPrincipal({"--database-url", url_}, "player-lead", "lead");
+  Result browser = RunTool({NODE_PATH, BROWSER_TESTS_DIR "real_player.mjs", "--url",
+                            "http://127.0.0.1:" + std::to_string(console_port), "--token", token, "--node1",
+                            node1.Url(), "--node2", node2.Url(), "--elsewhere", fake_.Url(), "--out",
+                            ::testing::TempDir() + "console-screenshots"},
+                           180s);
+  EXPECT_EQ(browser.code, 0) << browser.output << "\n" << daemon->Output();
+  // The note made in the browser is in the approval's log entry, covered by its hash.
+  EXPECT_EQ(Scalar("SELECT kind || ' ' || array_to_string(evidence_offsets_ms, ',') || ' ' || evidence_texts[1]"
+                   " FROM modlog.entries WHERE target_kind = 'video' AND target_id = '1'"),
+            "approve 3000 Test pattern at 0:03; nothing against policy.")
+      << browser.output;
+  EXPECT_NE(Ctl({"log", "show", Scalar("SELECT id FROM modlog.entries WHERE target_id = '1'")}).output.find(
+                "0:03  Test pattern at 0:03"),
+            std::string::npos);
+  Result csv = Ctl({"log", "export", "--format", "csv", "--kind", "approve"});
+  EXPECT_NE(csv.output.substr(0, csv.output.find('\n')).find(",evidence"), std::string::npos) << csv.output;
+  EXPECT_NE(csv.output.find("Test pattern at 0:03"), std::string::npos) << "one cell of notes: " << csv.output;
+  Result verify = Ctl({"log", "verify"});
+  EXPECT_EQ(verify.code, 0) << verify.output;
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(15s), 0) << daemon->Output();
+}
+
 // A console address already taken stops curationd at start, saying which.
 TEST_F(CurationdTest, AConsoleAddressInUseStopsCurationdAtStart) {
   int taken = socket(AF_INET, SOCK_STREAM, 0);

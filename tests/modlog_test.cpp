@@ -137,6 +137,40 @@ TEST_F(ModlogTest, EntriesAreSealedIntoAChainThatVerifies) {
   EXPECT_EQ(last->content.recorded_at, ToLogPrecision(clock_.Now()));
 }
 
+// Issue 16: a curator's timestamped notes are part of the entry, its hash and the chain.
+TEST_F(ModlogTest, EvidenceNotesAreKeptInTheEntryAndCoveredByItsHash) {
+  EntryContent plain = Censor("40", "Reuploaded music video from a major label, no licence.");
+  EntryContent noted = plain;
+  noted.evidence = {{std::chrono::milliseconds(3000), "the label's logo, top left"},
+                    {std::chrono::milliseconds(65000), "the full chorus; ünïcödé kept"}};
+  EXPECT_NE(ContentHash(noted), ContentHash(plain));
+  EntryContent moved = noted;
+  moved.evidence[0].offset = std::chrono::milliseconds(4000);
+  EXPECT_NE(ContentHash(moved), ContentHash(noted)) << "the offset is covered too";
+  EXPECT_EQ(CanonicalBytes(plain).find("evidence"), std::string::npos)
+      << "an entry without notes hashes as entries always did";
+
+  int64_t without = Append(plain);
+  int64_t with = Append(noted);
+  auto report = Verify(VerifyScope::kWholeChain);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->intact) << report->problem;
+  auto read = service_->GetEntry(with);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->content.evidence, noted.evidence);
+  EXPECT_EQ(read->content_hash, ContentHash(read->content));
+  EXPECT_TRUE(service_->GetEntry(without)->content.evidence.empty());
+  EXPECT_EQ(Scalar("SELECT array_to_string(evidence_offsets_ms, ',') FROM modlog.entries WHERE id = " +
+                   std::to_string(with)),
+            "3000,65000");
+
+  Tamper("UPDATE modlog.entries SET evidence_texts[1] = 'nothing to see' WHERE id = " + std::to_string(with));
+  auto tampered = Verify(VerifyScope::kWholeChain);
+  ASSERT_TRUE(tampered.ok()) << tampered.status();
+  EXPECT_FALSE(tampered->intact);
+  EXPECT_EQ(tampered->broken_entry_id, with);
+}
+
 TEST_F(ModlogTest, TheLogRefusesEditsEvenFromItsOwner) {
   int64_t id = Append(Censor("42", "Reuploaded music video from a major label, no licence."));
   ASSERT_TRUE(store_->SealAll().ok());

@@ -568,6 +568,8 @@ TEST_F(ProbeServiceTest, AFullProbeTriesEveryNodeAndKeepsTheVerdict) {
   auto verdict = service_->GetVerdict("7", std::nullopt);
   ASSERT_TRUE(verdict.ok()) << verdict.status();
   EXPECT_EQ(verdict->probe_id(), report->probe_id());
+  EXPECT_EQ(verdict->probed_at().seconds(), report->probed_at().seconds()) << "read back with its time";
+  EXPECT_EQ(verdict->probed_at().nanos(), report->probed_at().nanos());
   EXPECT_EQ(verdict->verdict(), v1::VERDICT_DEGRADED);
   EXPECT_EQ(Scalar("SELECT summary FROM probe.verdicts WHERE video_id = '7'").substr(0, 18), "SOME_SOURCES_FAIL:");
 
@@ -634,6 +636,45 @@ TEST_F(ProbeServiceTest, NoDistributorMeansNoSource) {
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->verdict(), v1::VERDICT_UNPLAYABLE);
   EXPECT_EQ(Codes(*report), std::set<std::string>{"NO_SOURCES"});
+}
+
+TEST_F(ProbeServiceTest, VideoSourcesAreTheBagsNodesInOrderWithTheLatestProbeAtEach) {
+  Scalar(testing::ServeBagSql("dynamic:channel:1", {node_b_.Url(), node_a_.Url()}));
+  PutVideo(7, "h264_faststart.mp4");
+  node_b_.Put("/api/v1/assets/14", "", "video/mp4", {.status = 404});
+
+  auto unprobed = service_->GetVideoSources("7", std::nullopt);
+  ASSERT_TRUE(unprobed.ok()) << unprobed.status();
+  ASSERT_EQ(unprobed->sources_size(), 2);
+  EXPECT_EQ(unprobed->verdict(), v1::VERDICT_UNSPECIFIED);
+  EXPECT_FALSE(unprobed->sources(0).has_media_report());
+
+  ASSERT_TRUE(service_->ProbeVideo("7", v1::PROBE_DEPTH_FULL).ok());
+  auto sources = service_->GetVideoSources("7", std::nullopt);
+  ASSERT_TRUE(sources.ok()) << sources.status();
+  EXPECT_EQ(sources->bag_id(), "dynamic:channel:1");
+  EXPECT_EQ(sources->verdict(), v1::VERDICT_DEGRADED);
+  EXPECT_GT(sources->probed_at().seconds(), 0) << "the time the probe was stored, not the epoch";
+  EXPECT_TRUE(sources->findings().empty());
+  ASSERT_EQ(sources->sources_size(), 2);
+  const v1::VideoSource& first = sources->sources(0);
+  EXPECT_EQ(first.node_endpoint(), node_b_.Url()) << "the bag's order, not the probe's shuffle";
+  EXPECT_EQ(first.media_url(), node_b_.Url() + "api/v1/assets/14");
+  EXPECT_EQ(first.thumbnail_url(), node_b_.Url() + "api/v1/assets/15");
+  EXPECT_EQ(first.media_report().verdict(), v1::VERDICT_UNPLAYABLE);
+  EXPECT_EQ(first.media_report().findings(0).code(), "NOT_FOUND");
+  EXPECT_EQ(first.thumbnail_report().verdict(), v1::VERDICT_PLAYABLE);
+  EXPECT_EQ(sources->sources(1).media_url(), node_a_.Url() + "api/v1/assets/14");
+  EXPECT_EQ(sources->sources(1).media_report().verdict(), v1::VERDICT_PLAYABLE);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM probe.probes"), "1") << "reading the sources probes nothing";
+
+  EXPECT_EQ(service_->GetVideoSources("404", std::nullopt).status().code(), absl::StatusCode::kNotFound);
+  PutVideo(8, "h264_faststart.mp4", /*accepted=*/false);
+  auto waiting = service_->GetVideoSources("8", std::nullopt);
+  ASSERT_TRUE(waiting.ok()) << waiting.status();
+  EXPECT_TRUE(waiting->sources().empty());
+  ASSERT_EQ(waiting->findings_size(), 1);
+  EXPECT_EQ(waiting->findings(0).code(), "MEDIA_NOT_ACCEPTED");
 }
 
 TEST_F(ProbeServiceTest, HostSlotsPaceProbesOfOneHost) {

@@ -104,6 +104,32 @@ TEST(ReviewRules, TheQueueIsEarliestDueThenHighestSignalThenOldest) {
   EXPECT_EQ(position.id, 42);
 }
 
+// Issue 16: evidence notes come from anyone holding a curator's token, so each is checked.
+TEST(ReviewRules, EvidenceNotesAreCheckedAsHostileInput) {
+  using std::chrono::milliseconds;
+  EXPECT_TRUE(CheckEvidence({}).ok());
+  EXPECT_TRUE(CheckEvidence({{milliseconds(3000), "logo of the broadcaster, top left"},
+                             {milliseconds(0), "مقدمة البث"},
+                             {std::chrono::hours(24), "x"}})
+                  .ok());
+  auto refused = [](std::vector<modlog::EvidenceNote> notes) {
+    absl::Status status = CheckEvidence(notes);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    return std::string(status.message());
+  };
+  EXPECT_NE(refused({{milliseconds(-1), "before the start"}}).find("offset"), std::string::npos);
+  EXPECT_NE(refused({{std::chrono::hours(25), "a day in"}}).find("offset"), std::string::npos);
+  EXPECT_NE(refused({{milliseconds(65000), std::string(1001, 'a')}}).find("evidence[0] (at 1:05) is 1001 bytes"),
+            std::string::npos);
+  EXPECT_NE(refused({{milliseconds(0), "ok"}, {milliseconds(3000), "\xC3\x28 broken"}}).find("evidence[1] (at 0:03)"),
+            std::string::npos);
+  EXPECT_NE(refused({{milliseconds(0), "gpj.exe\u202E"}}).find("evidence[0]"), std::string::npos);
+  EXPECT_NE(refused({{milliseconds(0), "\u200B\u200B"}}).find("evidence[0]"), std::string::npos);
+  EXPECT_NE(refused({{milliseconds(0), "   "}}).find("blank"), std::string::npos);
+  EXPECT_NE(refused(std::vector<modlog::EvidenceNote>(21, {milliseconds(0), "again"})).find("at most 20"),
+            std::string::npos);
+}
+
 TEST(ReviewRules, WhatEachActionNeedsAndLeavesBehind) {
   struct Expected {
     Action action;

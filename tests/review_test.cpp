@@ -120,6 +120,44 @@ TEST_F(ReviewTest, ListsEarliestDueFirstWithRiskAndBreach) {
   EXPECT_TRUE(later->breached);
 }
 
+TEST_F(ReviewTest, GetItemCarriesTheTargetsFullMetadataAndListsDoNot) {
+  fake_.PutChannel(FakeQueryNode::MakeChannel(7, 1000, FakeQueryNode::BlockIso(1000)));
+  auto video = FakeQueryNode::MakeVideo(5, 2000, FakeQueryNode::BlockIso(2000), "7");
+  video["ytVideoId"] = "dQw4w9WgXcQ";
+  video["isExplicit"] = true;
+  fake_.PutVideo(video);
+  IngestAndRaise();
+  auto page = service_->ListItems({.filter = {.states = {"open"}}});
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->items.size(), 2u);
+  for (const QueueItem& listed : page->items) {
+    EXPECT_FALSE(listed.row.details.has_value()) << "lists stay small";
+  }
+  const QueueItem& listed_video = page->items[0].row.target_kind == TargetKind::kVideo ? page->items[0] : page->items[1];
+  auto item = service_->GetItem(listed_video.row.id);
+  ASSERT_TRUE(item.ok()) << item.status();
+  ASSERT_TRUE(item->row.details.has_value());
+  const TargetDetails& details = *item->row.details;
+  EXPECT_EQ(details.description, "Description of video 5.");
+  EXPECT_EQ(details.language, "en");
+  EXPECT_EQ(details.license_code, 1002);
+  EXPECT_EQ(details.duration_seconds, 35);
+  EXPECT_EQ(details.is_public, true);
+  EXPECT_FALSE(details.is_censored);
+  EXPECT_EQ(details.is_explicit, true);
+  EXPECT_EQ(details.youtube_video_id, "dQw4w9WgXcQ");
+  EXPECT_EQ(details.pixel_width, 1920);
+  EXPECT_EQ(details.channel_owner_handle, "member7");
+  EXPECT_EQ(details.channel_is_public, true);
+
+  const QueueItem& listed_channel = page->items[0].row.target_kind == TargetKind::kChannel ? page->items[0] : page->items[1];
+  auto channel = service_->GetItem(listed_channel.row.id);
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  EXPECT_EQ(channel->row.details->description, "Description of channel 7.");
+  EXPECT_EQ(channel->row.details->channel_owner_handle, "member7");
+  EXPECT_FALSE(channel->row.details->duration_seconds.has_value());
+}
+
 TEST_F(ReviewTest, PagesWithOpaqueTokensAndRejectsBadOnes) {
   fake_.PutChannel(FakeQueryNode::MakeChannel(7, 1000, FakeQueryNode::BlockIso(1000)));
   for (int id = 1; id <= 7; ++id) {
@@ -390,6 +428,37 @@ TEST_F(DecisionTest, ACensorWritesItsDecisionAndLogEntryTogetherAndGivesTheChain
   EXPECT_EQ(entry->content.snapshot.category_name, "Music");
   EXPECT_FALSE(entry->confirmed_by_entry_id.has_value());  // pending on chain
   EXPECT_EQ(service_->GetItem(item.id)->row.state, ItemState::kDecided);
+  ExpectNothingHalfWritten();
+}
+
+// Issue 16: notes at times in the video go into the decision's log entry; bad ones write nothing.
+TEST_F(DecisionTest, EvidenceNotesAreSavedInTheLogEntryAndBadOnesRefused) {
+  Seed(2);
+  auto claimed = service_->ClaimItems(alice_, 2, 0ms);
+  ASSERT_TRUE(claimed.ok() && claimed->size() == 2u) << claimed.status();
+  const std::vector<modlog::EvidenceNote> notes = {{3000ms, "the broadcaster's logo, top left"},
+                                                   {65000ms, "the full chorus of the single"}};
+  DecideRequest request{.item_id = claimed->at(0).row.id,
+                        .action = "censor",
+                        .justification = "Full album reupload from a major label, no licence shown.",
+                        .policy_codes = {"copyright"},
+                        .evidence = notes};
+  auto decision = service_->DecideItem(alice_, request);
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  auto entry = log_->Get(decision->record.entry_id);
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  EXPECT_EQ(entry->content.evidence, notes);
+  EXPECT_EQ(entry->content_hash, modlog::ContentHash(entry->content));
+  EXPECT_EQ(Scalar("SELECT evidence_texts[2] FROM modlog.entries WHERE id = " +
+                   std::to_string(decision->record.entry_id)),
+            "the full chorus of the single");
+
+  request.item_id = claimed->at(1).row.id;
+  request.evidence = {{3000ms, "fine"}, {-1ms, "before the video starts"}};
+  auto refused = service_->DecideItem(alice_, request);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("evidence[1]"), std::string_view::npos) << refused.status();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM modlog.entries"), "1") << "a refused decision writes nothing";
   ExpectNothingHalfWritten();
 }
 

@@ -1,5 +1,6 @@
 #include <curation/common/time_format.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -134,6 +135,19 @@ std::string HumanDuration(std::chrono::milliseconds span) {
     std::snprintf(buffer, sizeof buffer, "%s%llds", sign.c_str(), static_cast<long long>(seconds));
   }
   return buffer;
+}
+
+std::string MediaTime(std::chrono::milliseconds offset) {
+  const int64_t total = std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(offset).count());
+  char text[32];
+  if (total >= 3600) {
+    std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(total / 3600),
+                  static_cast<long long>(total / 60 % 60), static_cast<long long>(total % 60));
+  } else {
+    std::snprintf(text, sizeof text, "%lld:%02lld", static_cast<long long>(total / 60),
+                  static_cast<long long>(total % 60));
+  }
+  return text;
 }
 
 }  // namespace curation

@@ -15,17 +15,11 @@
 
 #include <curation/common/listen_address.hpp>
 #include <curation/common/logging.hpp>
+#include <curation/console/media_origins.hpp>
 #include <curation/server/rpc.hpp>
 
 namespace curation::console {
 namespace {
-
-// The page may run only its own script and talk only to this origin; media and posters come
-// from the distributor nodes, which are https (or loopback in tests, served from 'self' ports).
-constexpr char kContentSecurityPolicy[] =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
-    "media-src 'self' https: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
-    "form-action 'self'";
 
 // A procedure is "<package>.<Service>/<Method>": names of identifiers and dots only.
 constexpr char kProcedurePath[] = R"(/([A-Za-z_][A-Za-z0-9_.]*/[A-Za-z_][A-Za-z0-9_]*))";
@@ -150,8 +144,9 @@ absl::Status ConsoleServer::Start(const ConsoleServerOptions& options) {
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  http.set_post_routing_handler([](const httplib::Request&, httplib::Response& response) {
-    response.set_header("Content-Security-Policy", kContentSecurityPolicy);
+  http.set_post_routing_handler([policy = options.content_security_policy](const httplib::Request&,
+                                                                           httplib::Response& response) {
+    response.set_header("Content-Security-Policy", policy ? policy() : ContentSecurityPolicy({}));
     response.set_header("X-Content-Type-Options", "nosniff");
     response.set_header("Referrer-Policy", "no-referrer");
     response.set_header("Cache-Control", "no-store");

@@ -1,6 +1,7 @@
 #include <curation/console/module.hpp>
 
 #include <curation/console/console_server.hpp>
+#include <curation/console/media_origins.hpp>
 #include <curation/console/web_files.hpp>
 #include <curation/db/pool.hpp>
 #include <curation/server/grpc_host.hpp>
@@ -8,14 +9,18 @@
 
 namespace curation::console {
 
-std::vector<db::PreparedStatement> Module::Statements() { return {}; }
+std::vector<db::PreparedStatement> Module::Statements() { return MediaOrigins::Statements(); }
 
 namespace {
+
+// Long enough that a page's answers rarely query, short enough that a new node plays soon.
+constexpr std::chrono::seconds kMediaOriginsTtl{60};
 
 // What the console builds: the bridge and its listener, once the gRPC host serves.
 struct Parts {
   const server::ModuleDeps& deps;
   const ConsoleConfig& config = deps.config.Section<ConsoleConfig>();
+  MediaOrigins media_origins{deps.pool, deps.clock, kMediaOriginsTtl};
   std::unique_ptr<ConnectBridge> bridge;
   std::unique_ptr<ConsoleServer> server;
 
@@ -32,7 +37,8 @@ struct Parts {
                           .session_lifetime = std::chrono::duration_cast<std::chrono::seconds>(
                               deps.config.auth.session_lifetime),
                           .tls_cert_file = deps.config.server.tls_cert_file,
-                          .tls_key_file = deps.config.server.tls_key_file});
+                          .tls_key_file = deps.config.server.tls_key_file,
+                          .content_security_policy = [this] { return media_origins.Policy(); }});
   }
 };
 

@@ -9,6 +9,7 @@
 
 #include <iostream>
 
+#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
 #include <curation/common/csv.hpp>
@@ -208,6 +209,15 @@ int Show(const Options& options, int64_t id) {
   if (!entry.note().empty()) {
     PrintField("note", entry.note());
   }
+  if (!entry.evidence().empty()) {
+    std::string notes;
+    for (const v1::Evidence& note : entry.evidence()) {
+      notes += (notes.empty() ? "" : "\n") + MediaTime(std::chrono::milliseconds(
+                                                   google::protobuf::util::TimeUtil::DurationToMilliseconds(note.offset()))) +
+               "  " + note.text();
+    }
+    PrintField("evidence", notes);
+  }
   const v1::Snapshot& seen = entry.snapshot();
   if (!seen.title().empty() || !seen.channel_id().empty()) {
     std::string plays = seen.playability() == v1::VERDICT_UNSPECIFIED
@@ -296,11 +306,12 @@ struct ExportFlags {
 
 bool IsTime(const google::protobuf::Descriptor* type) { return type->full_name() == "google.protobuf.Timestamp"; }
 
-// CSV columns: every field of Entry in declaration order, nested messages as "outer.inner".
+// CSV columns: every field of Entry in declaration order, nested messages as "outer.inner"; a
+// repeated field is one column (its values joined by ';', a message as its JSON).
 void CsvHeader(const google::protobuf::Descriptor* type, const std::string& prefix, std::vector<std::string>& out) {
   for (int i = 0; i < type->field_count(); ++i) {
     const FieldDescriptor* field = type->field(i);
-    if (field->type() == FieldDescriptor::TYPE_MESSAGE && !IsTime(field->message_type())) {
+    if (field->type() == FieldDescriptor::TYPE_MESSAGE && !IsTime(field->message_type()) && !field->is_repeated()) {
       CsvHeader(field->message_type(), prefix + field->name() + ".", out);
     } else {
       out.push_back(prefix + field->name());
@@ -323,9 +334,14 @@ std::string ScalarText(const google::protobuf::Message& message, const FieldDesc
     case FieldDescriptor::CPPTYPE_ENUM:
       return (repeated ? r->GetRepeatedEnum(message, field, index) : r->GetEnum(message, field))->name();
     case FieldDescriptor::CPPTYPE_MESSAGE: {
-      const auto& time = static_cast<const google::protobuf::Timestamp&>(
-          repeated ? r->GetRepeatedMessage(message, field, index) : r->GetMessage(message, field));
-      return google::protobuf::util::TimeUtil::ToString(time);
+      const google::protobuf::Message& value =
+          repeated ? r->GetRepeatedMessage(message, field, index) : r->GetMessage(message, field);
+      if (IsTime(field->message_type())) {
+        return google::protobuf::util::TimeUtil::ToString(static_cast<const google::protobuf::Timestamp&>(value));
+      }
+      std::string json;  // a repeated message (evidence notes): its JSON in the one cell
+      (void)google::protobuf::util::MessageToJsonString(value, &json);
+      return json;
     }
     default:
       return "";  // no other types in Entry

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <absl/cleanup/cleanup.h>
+#include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 
@@ -38,8 +39,8 @@ constexpr char kEntryColumns[] =
     " policy_codes, note, snapshot_title, snapshot_channel_id, snapshot_channel_title, snapshot_category_id,"
     " snapshot_category_name, snapshot_verdict, snapshot_verdict_summary, reverts_entry_id, confirms_entry_id,"
     " chain_event_id, chain_block, chain_extrinsic, chain_is_hidden, chain_rationale, chain_actor, chain_event_at,"
-    " recorded_at, content_hash FROM modlog.entries";
-constexpr int kEntryFields = 29;
+    " recorded_at, content_hash, evidence_offsets_ms::text[], evidence_texts FROM modlog.entries";
+constexpr int kEntryFields = 31;
 
 // A window's entries, when their ids are close together (always, but for an entry whose
 // decision committed long after later ones were sealed)...
@@ -145,6 +146,21 @@ absl::Status DecodeContent(const CopyRow& row, EntryContent& content) {
     ASSIGN_OR_RETURN(event.event_at, TimeOf(row[26]));
   }
   ASSIGN_OR_RETURN(content.recorded_at, TimeOf(row[27]));
+  content.evidence.clear();
+  if (row[29] && row[30]) {
+    ASSIGN_OR_RETURN(std::vector<std::string> offsets, db::BinaryTextArray(*row[29]));
+    ASSIGN_OR_RETURN(std::vector<std::string> texts, db::BinaryTextArray(*row[30]));
+    if (offsets.size() != texts.size()) {
+      return absl::DataLossError("evidence offsets and texts differ in number");
+    }
+    for (size_t i = 0; i < offsets.size(); ++i) {
+      int64_t offset_ms = 0;
+      if (!absl::SimpleAtoi(offsets[i], &offset_ms)) {
+        return absl::DataLossError("an evidence offset is not a number");
+      }
+      content.evidence.push_back({std::chrono::milliseconds(offset_ms), std::move(texts[i])});
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -90,6 +90,16 @@ void AppendCanonical(std::string& out, const EntryContent& content) {
     AppendField(out, "");
   }
   AppendField(out, absl::StrCat(Micros(content.recorded_at)));
+  // Added with evidence notes: an entry without any hashes to the bytes it always did, so the
+  // hashes of entries written before stay valid; one with notes goes on with a marked section.
+  if (!content.evidence.empty()) {
+    AppendField(out, "evidence");
+    AppendField(out, absl::StrCat(content.evidence.size()));
+    for (const EvidenceNote& note : content.evidence) {
+      AppendField(out, absl::StrCat(note.offset.count()));
+      AppendField(out, note.text);
+    }
+  }
 }
 
 }  // namespace

@@ -34,7 +34,8 @@ std::string EpochMicros(const char* column) {
   return absl::StrCat("round(date_part('epoch', ", column, ") * 1000000)::bigint");
 }
 
-// Every column an Entry is read from, in ReadEntry's order.
+// Every column an Entry is read from, in ReadEntry's order; a query's own columns follow them.
+constexpr int kEntryColumnCount = 34;
 const std::string& EntryColumns() {
   static const std::string columns = absl::StrCat(
       "e.id, e.kind, e.actor, e.actor_role, e.actor_worker_id, e.target_kind, e.target_id, e.item_id,"
@@ -43,7 +44,8 @@ const std::string& EntryColumns() {
       " e.reverts_entry_id, e.confirms_entry_id, e.chain_event_id, e.chain_block, coalesce(e.chain_extrinsic, ''),"
       " e.chain_is_hidden, coalesce(e.chain_rationale, ''), coalesce(e.chain_actor, ''), ",
       EpochMicros("e.chain_event_at"), ", ", EpochMicros("e.recorded_at"),
-      ", encode(e.content_hash, 'hex'), c.position, encode(c.previous_hash, 'hex'), encode(c.chain_hash, 'hex')");
+      ", encode(e.content_hash, 'hex'), c.position, encode(c.previous_hash, 'hex'), encode(c.chain_hash, 'hex'),"
+      " e.evidence_offsets_ms, e.evidence_texts");
   return columns;
 }
 
@@ -103,6 +105,10 @@ Entry ReadEntry(const pqxx::row& row) {
     entry.chain_position = row[29].as<int64_t>();
     entry.previous_hash = Unhex(row[30].c_str());
     entry.chain_hash = Unhex(row[31].c_str());
+  }
+  std::vector<std::string> offsets = ReadTextArray(row[32]), texts = ReadTextArray(row[33]);
+  for (size_t i = 0; i < offsets.size() && i < texts.size(); ++i) {  // the same length: a CHECK says so
+    content.evidence.push_back({std::chrono::milliseconds(std::stoll(offsets[i])), std::move(texts[i])});
   }
   return entry;
 }
@@ -205,8 +211,8 @@ std::string LogStore::AppendThen(const std::string& then, const std::string& gua
                       " snapshot_channel_title, snapshot_category_id, snapshot_category_name, snapshot_verdict,"
                       " snapshot_verdict_summary, reverts_entry_id, confirms_entry_id, chain_event_id, chain_block,"
                       " chain_extrinsic, chain_is_hidden, chain_rationale, chain_actor, chain_event_at, recorded_at,"
-                      " content_hash) SELECT ",
-                      values, MicrosParam(26), ", ", MicrosParam(27), ", decode($28, 'hex')",
+                      " content_hash, evidence_offsets_ms, evidence_texts) SELECT ",
+                      values, MicrosParam(26), ", ", MicrosParam(27), ", decode($28, 'hex'), $29::bigint[], $30::text[]",
                       guard.empty() ? "" : " WHERE EXISTS (SELECT 1 FROM guard)",
                       " RETURNING id),"
                       " queued AS (INSERT INTO modlog.unsealed (entry_id) SELECT id FROM entry)",
@@ -230,6 +236,12 @@ std::vector<std::optional<std::string>> LogStore::AppendParameters(EntryContent&
     rationale = event->rationale;
     actor = event->actor;
     event_at = absl::StrCat(Micros(event->event_at));
+  }
+  std::vector<int64_t> offsets;
+  std::vector<std::string> texts;
+  for (const EvidenceNote& note : content.evidence) {
+    offsets.push_back(note.offset.count());
+    texts.push_back(note.text);
   }
   const Snapshot& snapshot = content.snapshot;
   return {content.kind,
@@ -259,7 +271,9 @@ std::vector<std::optional<std::string>> LogStore::AppendParameters(EntryContent&
           actor,
           event_at,
           absl::StrCat(Micros(content.recorded_at)),
-          hash};
+          hash,
+          absl::StrCat("{", absl::StrJoin(offsets, ","), "}"),
+          TextArrayLiteral(texts)};
 }
 
 int64_t LogStore::Append(pqxx::work& tx, EntryContent content) {
@@ -328,7 +342,7 @@ absl::StatusOr<std::vector<Entry>> LogStore::List(const EntryFilter& filter, int
                                                 filter.target_kind, filter.target_id, TextArrayLiteral(filter.kinds),
                                                 limit, filter.in_channel_id)) {
           entries.push_back(ReadEntry(row));
-          entries.back().confirmed_by_entry_id = Nullable<int64_t>(row[32]);
+          entries.back().confirmed_by_entry_id = Nullable<int64_t>(row[kEntryColumnCount]);
         }
         return absl::OkStatus();
       },
@@ -342,7 +356,7 @@ absl::StatusOr<Entry> LogStore::Get(int64_t id, std::optional<TimePoint> deadlin
       [&](pqxx::work& tx) {
         if (auto result = tx.exec_prepared("modlog.get", id); !result.empty()) {
           entry = ReadEntry(result[0]);
-          entry->confirmed_by_entry_id = Nullable<int64_t>(result[0][32]);
+          entry->confirmed_by_entry_id = Nullable<int64_t>(result[0][kEntryColumnCount]);
         }
         return absl::OkStatus();
       },

@@ -58,6 +58,11 @@ void ToProto(const Entry& entry, v1::Entry* out) {
     out->add_policy_codes(code);
   }
   out->set_note(content.note);
+  for (const EvidenceNote& note : content.evidence) {
+    v1::Evidence* evidence = out->add_evidence();
+    *evidence->mutable_offset() = server::ToDuration(note.offset);
+    evidence->set_text(note.text);
+  }
   v1::Snapshot* snapshot = out->mutable_snapshot();
   snapshot->set_title(content.snapshot.title);
   snapshot->set_channel_id(content.snapshot.channel_id);

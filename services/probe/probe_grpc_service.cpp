@@ -60,4 +60,13 @@ grpc::Status ProbeGrpcService::ListProbes(grpc::ServerContext* context, const v1
   });
 }
 
+grpc::Status ProbeGrpcService::GetVideoSources(grpc::ServerContext* context, const v1::GetVideoSourcesRequest* request,
+                                               v1::VideoSources* response) {
+  return server::Serve(env_, "GetVideoSources", kGetVideoSourcesRoles, context, [&](const auth::Principal&) {
+    RETURN_IF_ERROR(CheckVideoId(request->video_id()));
+    ASSIGN_OR_RETURN(*response, logic_.GetVideoSources(request->video_id(), server::DeadlineOf(*context)));
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace curation::probe

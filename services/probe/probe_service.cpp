@@ -82,6 +82,31 @@ absl::StatusOr<int64_t> ParsePageToken(const std::string& token) {
   return id;
 }
 
+// The nodes a video's media is fetched from, in its bag's order. None, with the failure that
+// says why added to `report`, when there is nothing to fetch: no media on chain, not accepted by
+// storage yet, or no active distributor serving the bag. Probes and players start here alike.
+template <typename Report>
+absl::StatusOr<std::vector<Distributor>> ServingDistributors(SourceResolver& resolver, const VideoAssets& assets,
+                                                             Report& report) {
+  if (!assets.media_id) {
+    Fail(report, code::kNoMedia, "the video has no media file on chain");
+    return std::vector<Distributor>{};
+  }
+  if (!assets.media_accepted) {
+    Fail(report, code::kMediaNotAccepted, "storage has not accepted the upload of the media file (yet)");
+    return std::vector<Distributor>{};
+  }
+  std::vector<Distributor> distributors;
+  if (assets.bag_id) {
+    ASSIGN_OR_RETURN(distributors, resolver.Distributors(*assets.bag_id));
+  }
+  if (distributors.empty()) {
+    Fail(report, code::kNoSources,
+         absl::StrCat("no active distributor serves the video's bag ", assets.bag_id.value_or("(none)")));
+  }
+  return distributors;
+}
+
 }  // namespace
 
 ProbeService::ProbeService(ProbeStore& store, SourceResolver& resolver, ProbeSandbox& sandbox,
@@ -152,23 +177,8 @@ absl::StatusOr<v1::ProbeReport> ProbeService::Examine(const std::string& video_i
   v1::ProbeReport report;
   report.set_video_id(video_id);
   report.set_depth(depth);
-  if (!assets.media_id) {
-    Fail(report, code::kNoMedia, "the video has no media file on chain");
-    report.set_verdict(v1::VERDICT_UNPLAYABLE);
-    return report;
-  }
-  if (!assets.media_accepted) {
-    Fail(report, code::kMediaNotAccepted, "storage has not accepted the upload of the media file (yet)");
-    report.set_verdict(v1::VERDICT_UNPLAYABLE);
-    return report;
-  }
-  std::vector<Distributor> distributors;
-  if (assets.bag_id) {
-    ASSIGN_OR_RETURN(distributors, resolver_.Distributors(*assets.bag_id));
-  }
+  ASSIGN_OR_RETURN(std::vector<Distributor> distributors, ServingDistributors(resolver_, assets, report));
   if (distributors.empty()) {
-    Fail(report, code::kNoSources,
-         absl::StrCat("no active distributor serves the video's bag ", assets.bag_id.value_or("(none)")));
     report.set_verdict(v1::VERDICT_UNPLAYABLE);
     return report;
   }
@@ -247,6 +257,45 @@ absl::StatusOr<v1::ProbeReport> ProbeService::GetVerdict(const std::string& vide
     return absl::NotFoundError(absl::StrCat("video ", video_id, " has not been probed yet"));
   }
   return *report;
+}
+
+absl::StatusOr<v1::VideoSources> ProbeService::GetVideoSources(const std::string& video_id,
+                                                              std::optional<TimePoint> deadline) {
+  ASSIGN_OR_RETURN(VideoAssets assets, store_.Assets(video_id, deadline));
+  v1::VideoSources answer;
+  answer.set_video_id(video_id);
+  answer.set_bag_id(assets.bag_id.value_or(""));
+  ASSIGN_OR_RETURN(std::vector<Distributor> distributors, ServingDistributors(resolver_, assets, answer));
+  ASSIGN_OR_RETURN(std::optional<v1::ProbeReport> latest, store_.Verdict(video_id, deadline));
+  if (latest) {
+    answer.set_verdict(latest->verdict());
+    *answer.mutable_probed_at() = latest->probed_at();
+  }
+  // The latest probe's finding at `url`, if it tried that URL.
+  auto report_at = [&latest](const std::string& url, const char* role) -> const SourceReport* {
+    if (!latest || url.empty()) return nullptr;
+    for (const auto& source : latest->sources()) {
+      if (source.url() == url && source.role() == role) return &source;
+    }
+    return nullptr;
+  };
+  for (const auto& distributor : distributors) {
+    v1::VideoSource& source = *answer.add_sources();
+    source.set_bucket_id(distributor.bucket_id);
+    source.set_worker_id(distributor.worker_id);
+    source.set_node_endpoint(distributor.endpoint);
+    source.set_media_url(distributor.AssetUrl(*assets.media_id));
+    if (assets.thumbnail_id) {
+      source.set_thumbnail_url(distributor.AssetUrl(*assets.thumbnail_id));
+    }
+    if (const SourceReport* media = report_at(source.media_url(), "media")) {
+      *source.mutable_media_report() = *media;
+    }
+    if (const SourceReport* thumbnail = report_at(source.thumbnail_url(), "thumbnail")) {
+      *source.mutable_thumbnail_report() = *thumbnail;
+    }
+  }
+  return answer;
 }
 
 absl::StatusOr<ProbeHistoryPage> ProbeService::ListProbes(const std::string& video_id, const std::string& url,

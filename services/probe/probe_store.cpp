@@ -61,13 +61,16 @@ std::string Summary(const v1::ProbeReport& report) {
   return first == nullptr ? "plays" : absl::StrCat(first->code(), ": ", first->message());
 }
 
-absl::StatusOr<v1::ProbeReport> ParseReport(const pqxx::field& id, const pqxx::field& json) {
+// A stored report with its id and time (columns 0 to 2 of the verdict and history statements).
+absl::StatusOr<v1::ProbeReport> ParseReport(const pqxx::row& row) {
+  const pqxx::field id = row[0], json = row[1];
   v1::ProbeReport report;
   auto parsed = google::protobuf::util::JsonStringToMessage(json.as<std::string>(), &report);
   if (!parsed.ok()) {
     return absl::DataLossError(absl::StrCat("stored probe ", id.as<int64_t>(), " does not parse"));
   }
   report.set_probe_id(id.as<int64_t>());
+  *report.mutable_probed_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(row[2].as<int64_t>());
   return report;
 }
 
@@ -129,11 +132,16 @@ std::vector<db::PreparedStatement> ProbeStore::Statements() {
        " ON CONFLICT (video_id) DO UPDATE SET verdict = excluded.verdict, codes = excluded.codes,"
        "   summary = excluded.summary, depth = excluded.depth, probe_id = excluded.probe_id,"
        "   probed_at = excluded.probed_at"},
+      // A report's JSON is written before its id and time are known: ParseReport adds them.
       {"probe.verdict",
-       "SELECT p.id, p.report FROM probe.verdicts v JOIN probe.probes p ON p.id = v.probe_id WHERE v.video_id = $1"},
+       "SELECT p.id, p.report, (extract(epoch FROM p.probed_at) * 1000000)::bigint"
+       " FROM probe.verdicts v JOIN probe.probes p ON p.id = v.probe_id WHERE v.video_id = $1"},
       {"probe.history_video",
-       "SELECT id, report FROM probe.probes WHERE video_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"},
-      {"probe.history_url", "SELECT id, report FROM probe.probes WHERE url = $1 AND id < $2 ORDER BY id DESC LIMIT $3"},
+       "SELECT id, report, (extract(epoch FROM probed_at) * 1000000)::bigint"
+       " FROM probe.probes WHERE video_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"},
+      {"probe.history_url",
+       "SELECT id, report, (extract(epoch FROM probed_at) * 1000000)::bigint"
+       " FROM probe.probes WHERE url = $1 AND id < $2 ORDER BY id DESC LIMIT $3"},
       {"probe.reserve_host_slot",
        "INSERT INTO probe.host_slots AS s (host, next_at)"
        "   VALUES ($1, now() + make_interval(secs => $2::double precision / 1000))"
@@ -267,7 +275,7 @@ absl::StatusOr<std::optional<v1::ProbeReport>> ProbeStore::Verdict(const std::st
       [&](pqxx::work& tx) {
         auto result = tx.exec_prepared("probe.verdict", video_id);
         if (!result.empty()) {
-          ASSIGN_OR_RETURN(report, ParseReport(result[0][0], result[0][1]));
+          ASSIGN_OR_RETURN(report, ParseReport(result[0]));
         }
         return absl::OkStatus();
       },
@@ -284,7 +292,7 @@ absl::StatusOr<std::vector<v1::ProbeReport>> ProbeStore::History(const std::stri
         auto result = video_id.empty() ? tx.exec_prepared("probe.history_url", url, before_id, limit)
                                        : tx.exec_prepared("probe.history_video", video_id, before_id, limit);
         for (const auto& row : result) {
-          ASSIGN_OR_RETURN(auto report, ParseReport(row[0], row[1]));
+          ASSIGN_OR_RETURN(auto report, ParseReport(row));
           reports.push_back(std::move(report));
         }
         return absl::OkStatus();

@@ -15,6 +15,39 @@ constexpr auth::RoleSet kReaders = auth::RoleSet::All();
 constexpr auth::RoleSet kWorkers = {Role::kCurator, Role::kLead};
 constexpr auth::RoleSet kLead = {Role::kLead};
 
+void ToProto(const TargetDetails& details, v1::TargetDetails* out) {
+  out->set_description(details.description);
+  out->set_language(details.language);
+  out->set_license_code(details.license_code.value_or(0));
+  out->set_license_attribution(details.license_attribution);
+  out->set_license_custom_text(details.license_custom_text);
+  if (details.duration_seconds) {
+    out->mutable_duration()->set_seconds(*details.duration_seconds);
+  }
+  if (details.is_public) {
+    out->set_is_public(*details.is_public);
+  }
+  out->set_is_censored(details.is_censored);
+  if (details.is_explicit) {
+    out->set_is_explicit(*details.is_explicit);
+  }
+  if (details.has_marketing) {
+    out->set_has_marketing(*details.has_marketing);
+  }
+  out->set_youtube_video_id(details.youtube_video_id);
+  out->set_pixel_width(details.pixel_width.value_or(0));
+  out->set_pixel_height(details.pixel_height.value_or(0));
+  out->set_declared_codec(details.declared_codec);
+  out->set_declared_container(details.declared_container);
+  out->set_declared_mime_type(details.declared_mime_type);
+  out->set_channel_owner_handle(details.channel_owner_handle);
+  out->set_channel_owner_member_id(details.channel_owner_member_id);
+  out->set_channel_is_censored(details.channel_is_censored);
+  if (details.channel_is_public) {
+    out->set_channel_is_public(*details.channel_is_public);
+  }
+}
+
 void ToProto(const QueueItem& item, v1::Item* out) {
   const ItemRow& row = item.row;
   out->set_id(row.id);
@@ -41,6 +74,9 @@ void ToProto(const QueueItem& item, v1::Item* out) {
   out->set_priority(row.signal);
   if (row.decided_at) {
     *out->mutable_decide_time() = server::ToTimestamp(*row.decided_at);
+  }
+  if (row.details) {
+    ToProto(*row.details, out->mutable_details());
   }
 }
 
@@ -162,6 +198,10 @@ grpc::Status ReviewGrpcService::DecideItem(grpc::ServerContext* context, const v
       decide.censor_scope = *scope;
     }
     decide.request_id = request->request_id();
+    for (const v1::EvidenceNote& note : request->evidence()) {
+      ASSIGN_OR_RETURN(auto offset, server::FromDuration(note.offset(), "evidence offset"));
+      decide.evidence.push_back({offset, note.text()});
+    }
     ASSIGN_OR_RETURN(Decision decision, logic_.DecideItem(principal, decide, server::DeadlineOf(*context)));
     ToProto(decision, response);
     return absl::OkStatus();

@@ -221,6 +221,7 @@ absl::StatusOr<Decision> ReviewService::DecideItem(const auth::Principal& princi
   if (request.request_id.size() > kMaxRequestIdBytes || !IsValidUtf8(request.request_id)) {
     return absl::InvalidArgumentError("request_id must be UTF-8 text of at most 128 bytes");
   }
+  RETURN_IF_ERROR(CheckEvidence(request.evidence));
   // A warn's text for the creator is its justification unless the curator wrote one.
   DecisionDraft draft{.item_id = request.item_id,
                       .action = *action,
@@ -228,7 +229,8 @@ absl::StatusOr<Decision> ReviewService::DecideItem(const auth::Principal& princi
                       .policy_codes = request.policy_codes,
                       .note = *action == Action::kWarn && request.note.empty() ? request.justification : request.note,
                       .censor_scope = censor_scope,
-                      .request_id = request.request_id};
+                      .request_id = request.request_id,
+                      .evidence = request.evidence};
   ASSIGN_OR_RETURN(DecisionRecord record, store_.Decide(principal, draft, clock_.Now(), deadline));
   CountDecision(record.action);
   Decision decision{.record = std::move(record)};

@@ -47,6 +47,16 @@ std::string LeaseHeldBy(const std::string& holder, const std::string& now) {
   return absl::StrCat("review.lease_held_by(i.state, i.lease_holder, i.lease_expires_at, ", holder, ", ", now, ")");
 }
 
+// Items `i` with their target as ingest keeps it: the video `v` or channel `c`, and the
+// channel `ch` either belongs to.
+std::string ItemTargets() {
+  return absl::StrCat(
+      " FROM review.items i"
+      " LEFT JOIN ingest.videos v ON i.target_kind = ", Sql(TargetKind::kVideo), " AND v.id = i.target_id"
+      " LEFT JOIN ingest.channels c ON i.target_kind = ", Sql(TargetKind::kChannel), " AND c.id = i.target_id"
+      " LEFT JOIN ingest.channels ch ON ch.id = coalesce(v.channel_id, c.id)");
+}
+
 // Item columns with the title, channel and category a curator needs, read from ingest.
 const std::string& ItemSelect() {
   static const std::string select = absl::StrCat(
@@ -55,14 +65,46 @@ const std::string& ItemSelect() {
       " coalesce(v.category_id, ''), coalesce(cat.name, ''), ",
       db::MillisOf("i.uploaded_at"), ", ", db::MillisOf("i.due_at"), ", ", db::MillisOf("i.created_at"),
       ", coalesce(i.playability, ''), coalesce(pv.summary, ''), i.signal, coalesce(i.lease_holder, ''), ",
-      db::MillisOf("i.lease_expires_at"), ", ", db::MillisOf("i.decided_at"),
-      " FROM review.items i"
-      " LEFT JOIN ingest.videos v ON i.target_kind = ", Sql(TargetKind::kVideo), " AND v.id = i.target_id"
-      " LEFT JOIN ingest.channels c ON i.target_kind = ", Sql(TargetKind::kChannel), " AND c.id = i.target_id"
-      " LEFT JOIN ingest.channels ch ON ch.id = coalesce(v.channel_id, c.id)"
+      db::MillisOf("i.lease_expires_at"), ", ", db::MillisOf("i.decided_at"), ItemTargets(),
       " LEFT JOIN ingest.categories cat ON cat.id = v.category_id"
       " LEFT JOIN probe.verdicts pv ON i.target_kind = ", Sql(TargetKind::kVideo), " AND pv.video_id = i.target_id");
   return select;
+}
+
+// The full metadata of item $1's target (TargetDetails), in ReadDetails' order.
+std::string ItemDetailsSql() {
+  return absl::StrCat(
+      "SELECT coalesce(v.description, c.description, ''), coalesce(v.language, c.language, ''), v.license_code,"
+      " coalesce(v.license_attribution, ''), coalesce(v.license_custom_text, ''), v.duration_seconds,"
+      " coalesce(v.is_public, c.is_public), coalesce(v.is_censored, c.is_censored, false), v.is_explicit,"
+      " v.has_marketing, coalesce(v.yt_video_id, ''), v.media_pixel_width, v.media_pixel_height,"
+      " coalesce(v.media_codec, ''), coalesce(v.media_container, ''), coalesce(v.media_mime_type, ''),"
+      " coalesce(ch.owner_handle, ''), coalesce(ch.owner_member_id, ''), coalesce(ch.is_censored, false), ch.is_public",
+      ItemTargets(), " WHERE i.id = $1");
+}
+
+TargetDetails ReadDetails(const pqxx::row& row) {
+  using db::Nullable;
+  return {.description = row[0].as<std::string>(),
+          .language = row[1].as<std::string>(),
+          .license_code = Nullable<int>(row[2]),
+          .license_attribution = row[3].as<std::string>(),
+          .license_custom_text = row[4].as<std::string>(),
+          .duration_seconds = Nullable<int>(row[5]),
+          .is_public = Nullable<bool>(row[6]),
+          .is_censored = row[7].as<bool>(),
+          .is_explicit = Nullable<bool>(row[8]),
+          .has_marketing = Nullable<bool>(row[9]),
+          .youtube_video_id = row[10].as<std::string>(),
+          .pixel_width = Nullable<int>(row[11]),
+          .pixel_height = Nullable<int>(row[12]),
+          .declared_codec = row[13].as<std::string>(),
+          .declared_container = row[14].as<std::string>(),
+          .declared_mime_type = row[15].as<std::string>(),
+          .channel_owner_handle = row[16].as<std::string>(),
+          .channel_owner_member_id = row[17].as<std::string>(),
+          .channel_is_censored = row[18].as<bool>(),
+          .channel_is_public = Nullable<bool>(row[19])};
 }
 
 constexpr char kListPending[] = "review.list_pending";
@@ -207,12 +249,12 @@ PolicyCode ReadPolicyCode(const pqxx::row& row) {
           .title = row[3].as<std::string>()};
 }
 
-// The decision row citing the entry an AppendThen statement writes ($29..$33).
+// The decision row citing the entry an AppendThen statement writes ($31..$35).
 std::string RecordDecision() {
   return absl::StrCat(
       ", decision AS (INSERT INTO review.decisions (item_id, action, principal, request_id, log_entry_id, decided_at)"
-      " SELECT $29::bigint, $30, $31, nullif($32, ''), id, ",
-      db::TimeParam(33), " FROM entry) SELECT id FROM entry");
+      " SELECT $31::bigint, $32, $33, nullif($34, ''), id, ",
+      db::TimeParam(35), " FROM entry) SELECT id FROM entry");
 }
 
 // One batch of a statement that turns the source rows after a position into items.
@@ -269,6 +311,7 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
       {kListDecided, ListPage(absl::StrCat("i.state = ", Sql(ItemState::kDecided)))},
       {kListClaimed, ListPage(LeaseLive(db::TimeParam(12)))},
       {"review.get_item", absl::StrCat(select, " WHERE i.id = $1")},
+      {"review.get_item_details", ItemDetailsSql()},
       {"review.lock_item", absl::StrCat(select, " WHERE i.id = $1 FOR UPDATE OF i")},
       {"review.items_by_id", absl::StrCat(select, " WHERE i.id = ANY($1::bigint[]) ORDER BY ", kQueueOrder)},
       // Claims the first items open in effect (the pending index, in queue order) and reads them
@@ -305,19 +348,19 @@ std::vector<db::PreparedStatement> ReviewStore::Statements() {
        "SELECT code, action, applies_to, title FROM review.policy_codes WHERE active ORDER BY action DESC, code"},
       // A revert: the log entry and the decision citing it.
       {"review.revert", modlog::LogStore::AppendThen(RecordDecision())},
-      // A decision in one round trip: the item moves to $34 (decided, escalated) only if it
-      // is still the caller's to decide ($35: the caller is the lead), and only then are the
+      // A decision in one round trip: the item moves to $36 (decided, escalated) only if it
+      // is still the caller's to decide ($37: the caller is the lead), and only then are the
       // log entry and the decision written. No row back: it was not. The guard is MayDecide
       // again, at write time: the store decided from a read, and the item may have changed since.
       {"review.decide",
        modlog::LogStore::AppendThen(
            RecordDecision(),
-           absl::StrCat("UPDATE review.items i SET state = $34, lease_holder = NULL, lease_expires_at = NULL,"
-                        " decided_at = CASE WHEN $34 = ", Sql(ItemState::kDecided), " THEN ", db::TimeParam(33),
+           absl::StrCat("UPDATE review.items i SET state = $36, lease_holder = NULL, lease_expires_at = NULL,"
+                        " decided_at = CASE WHEN $36 = ", Sql(ItemState::kDecided), " THEN ", db::TimeParam(35),
                         " ELSE decided_at END"
-                        " WHERE i.id = $29::bigint AND i.state <> ", Sql(ItemState::kDecided),
-                        " AND CASE WHEN $35::boolean THEN NOT (i.state = ", Sql(ItemState::kEscalated), " AND $30 = ",
-                        kActions.Sql(Action::kEscalate), ") ELSE ", LeaseHeldBy("$31", db::TimeParam(33)),
+                        " WHERE i.id = $31::bigint AND i.state <> ", Sql(ItemState::kDecided),
+                        " AND CASE WHEN $37::boolean THEN NOT (i.state = ", Sql(ItemState::kEscalated), " AND $32 = ",
+                        kActions.Sql(Action::kEscalate), ") ELSE ", LeaseHeldBy("$33", db::TimeParam(35)),
                         " END RETURNING i.id"))},
       {"review.counts",
        absl::StrCat("SELECT count(*), count(*) FILTER (WHERE ", EffectiveState(db::TimeParam(1)), " = ",
@@ -396,6 +439,9 @@ absl::StatusOr<ItemRow> ReviewStore::GetItem(int64_t id, std::optional<TimePoint
   RETURN_IF_ERROR(pool_.InTransaction(
       [&](pqxx::work& tx) {
         items = ReadItems(tx.exec_prepared("review.get_item", id));
+        if (!items.empty()) {
+          items.front().details = ReadDetails(tx.exec_prepared1("review.get_item_details", id));
+        }
         return absl::OkStatus();
       },
       deadline));
@@ -571,6 +617,7 @@ absl::StatusOr<DecisionRecord> ReviewStore::Decide(const auth::Principal& princi
         entry.justification = draft.justification;
         entry.policy_codes = draft.policy_codes;
         entry.note = draft.note;
+        entry.evidence = draft.evidence;
         entry.snapshot = SnapshotOf(item);
         entry.recorded_at = modlog::ToLogPrecision(now);
 

@@ -5,6 +5,9 @@
 
 #include <absl/strings/str_cat.h>
 
+#include <curation/common/text.hpp>
+#include <curation/common/time_format.hpp>
+
 namespace curation::review {
 namespace {
 
@@ -180,6 +183,32 @@ absl::StatusOr<Target> DecisionTarget(const ItemRow& item, std::optional<TargetK
       return Target{TargetKind::kChannel, item.channel_id};
   }
   return absl::InvalidArgumentError("censor_scope: unknown scope");
+}
+
+absl::Status CheckEvidence(const std::vector<modlog::EvidenceNote>& evidence) {
+  if (evidence.size() > kMaxEvidenceNotes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("evidence: ", evidence.size(), " notes; at most ", kMaxEvidenceNotes, " are kept per decision"));
+  }
+  for (size_t i = 0; i < evidence.size(); ++i) {
+    const modlog::EvidenceNote& note = evidence[i];
+    const std::string field = absl::StrCat("evidence[", i, "] (at ", MediaTime(note.offset), ")");
+    if (note.offset.count() < 0 || note.offset > kMaxEvidenceOffset) {
+      return absl::InvalidArgumentError(absl::StrCat("evidence[", i, "]: the offset must be from 0 to ",
+                                                     kMaxEvidenceOffset.count(), " h into the video"));
+    }
+    if (note.text.size() > kMaxEvidenceNoteBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " is ", note.text.size(), " bytes; at most ", kMaxEvidenceNoteBytes, " are kept"));
+    }
+    if (absl::Status written = CheckWrittenText(field, note.text); !written.ok()) {
+      return written;
+    }
+    if (VisibleLength(note.text) == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(field, " is blank: say what is seen there"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace curation::review

@@ -2,7 +2,7 @@
 // console (/, /app.js, /app.css) with the headers services/console/console_server.cpp sends,
 // keeps cookie sessions the way that file's /console/session/ routes do, and answers
 // ReviewService's GetQueueStats, ListItems, ClaimItems, GetItem, ListPolicyCodes and
-// DecideItem over Connect's unary JSON protocol
+// DecideItem, and ProbeService's GetVideoSources, over Connect's unary JSON protocol
 // from a small queue in memory, the way proto/curation/v1/review.proto describes them; and
 // likewise ModerationLogService (a log of 60 entries), AlertService (a firing and a resolved
 // incident on the hero) and ReportService (two council terms) as moderation_log.proto,
@@ -13,11 +13,11 @@ import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { join } from "node:path";
 
-// Kept equal to console_server.cpp's kContentSecurityPolicy, so the test sees what a curator's
-// browser will enforce.
+// Kept equal to console/media_origins.cpp's ContentSecurityPolicy for a curationd that knows no
+// distributor node (this fake serves none), so the test sees what a curator's browser enforces.
 const contentSecurityPolicy =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
-  "media-src 'self' https: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; " +
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+  "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; " +
   "form-action 'self'";
 
 const staticFiles = new Map([
@@ -58,7 +58,8 @@ const requestFields = {
   ClaimItems: ["count", "lease"],
   GetItem: ["id"],
   ListPolicyCodes: [],
-  DecideItem: ["itemId", "action", "justification", "policyCodes", "note", "censorScope", "requestId"],
+  DecideItem: ["itemId", "action", "justification", "policyCodes", "note", "censorScope", "requestId", "evidence"],
+  GetVideoSources: ["videoId"],
   ListEntries: ["filter", "pageSize", "pageToken"],
   GetEntry: ["id"],
   VerifyLog: ["sinceCheckpoint"],
@@ -88,6 +89,7 @@ const serviceOf = {
   ),
   ListTerms: "ReportService",
   GetReport: "ReportService",
+  GetVideoSources: "ProbeService",
 };
 
 // review.policy_codes as ListPolicyCodes answers them (lead's table; a few for the test).
@@ -274,7 +276,10 @@ function matchesFilter(entry, filter = {}) {
     (filter.actor === undefined || entry.actor === filter.actor) &&
     (filter.targetKind === undefined || entry.targetKind === filter.targetKind) &&
     (filter.targetId === undefined || entry.targetId === filter.targetId) &&
-    (filter.kinds === undefined || filter.kinds.includes(entry.kind))
+    (filter.kinds === undefined || filter.kinds.includes(entry.kind)) &&
+    (filter.inChannelId === undefined ||
+      entry.snapshot?.channelId === filter.inChannelId ||
+      (entry.targetKind === "TARGET_KIND_CHANNEL" && entry.targetId === filter.inChannelId))
   );
 }
 
@@ -611,6 +616,21 @@ export async function startFakeCurationd({ distDir, principals }) {
         summary: { lateVideos: "2", logIntact: true, actions: "3", uploads: "60", errorCounts: ["2", "0", "0", "0"] },
       };
     },
+    // No distributor in this fake: the item screen says so instead of playing (the player itself
+    // is tested against the real curationd and fake distributors, tests/browser/real_player.mjs).
+    GetVideoSources(request) {
+      return {
+        videoId: request.videoId,
+        bagId: "dynamic:channel:1",
+        findings: [
+          {
+            code: "NO_SOURCES",
+            severity: "SEVERITY_FAILURE",
+            message: "no active distributor serves the video's bag dynamic:channel:1",
+          },
+        ],
+      };
+    },
   };
 
   let lastEntryId = 1000;
@@ -671,7 +691,7 @@ export async function startFakeCurationd({ distDir, principals }) {
         `joystream-cli ${channelWide ? "content:setChannelVisibilityAsModerator -c " + item.channelId : "content:setVideoVisibilityAsModerator -v " + item.targetId}` +
         ` -s HIDDEN -r '${rationale.replaceAll("'", "'\\''")}'`;
     }
-    decisions.push({ ...decision, justification, note, policyCodes: codes });
+    decisions.push({ ...decision, justification, note, policyCodes: codes, evidence: request.evidence ?? [] });
     return decision;
   };
 

@@ -47,6 +47,13 @@ try {
     await page.goto(options.url);
     await page.waitForFunction(() => window.__firstRowPaintMs !== undefined);
     loads.push(await page.evaluate(() => window.__firstRowPaintMs));
+    if (process.env.FIRST_PAINT_TRACE) {
+      console.error(JSON.stringify(await page.evaluate(() => [
+        window.__firstRowPaintMs,
+        performance.getEntriesByType("navigation").map((e) => [e.responseEnd, e.domContentLoadedEventEnd]),
+        performance.getEntriesByType("resource").map((e) => [e.name.slice(-40), Math.round(e.startTime), Math.round(e.responseEnd)]),
+      ])));
+    }
   }
   console.log(JSON.stringify({ loads_ms: loads }));
 } finally {

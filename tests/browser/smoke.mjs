@@ -306,6 +306,9 @@ await step("j moves down the rows and Enter opens one: its facts as inert text, 
   await waitUntil(async () => (await lease.innerText()) !== leaseBefore, "the lease counts down");
   const topBar = await page.locator("header.top-bar").innerText();
   expect(topBar.includes("2 of 6 in the queue"), `no position shown: ${topBar}`);
+  await page.getByRole("heading", { name: "Channel history" }).waitFor();
+  const history = callsOf("ListEntries").at(-1).body;
+  expect(history.filter?.inChannelId !== undefined, `the channel's entries not asked: ${JSON.stringify(history)}`);
   await screenshot("08-item");
 });
 
@@ -505,7 +508,8 @@ await step("the log lists its entries a page at a time, oldest first, stored tex
   expect(censorRow.includes(hostileJustification.replace("\u202E", "\uFFFD")), `the censor's row: ${censorRow}`);
   expect(censorRow.includes("Censor") && censorRow.includes("copyright") && censorRow.includes("Confirmed on chain"), censorRow);
   expect((await page.locator("table.log script").count()) === 0, "a script element came from stored text");
-  expect(callsOf("ListEntries").every((call) => call.body.pageSize === 50), "ListEntries without pageSize 50");
+  const logScreenCalls = callsOf("ListEntries").filter((call) => call.body.filter?.inChannelId === undefined);
+  expect(logScreenCalls.every((call) => call.body.pageSize === 50), "ListEntries without pageSize 50");
   await page.getByRole("button", { name: "Next page" }).click();
   await page.getByText("Entries 51\u201360").waitFor();
   expect((await logRows.count()) === 10, `${await logRows.count()} rows on the second page`);
@@ -558,7 +562,7 @@ const exportColumns =
   "snapshot.playability,snapshot.playability_summary,reverts_entry_id,confirms_entry_id,chain_event.event_id," +
   "chain_event.block,chain_event.extrinsic,chain_event.is_hidden,chain_event.rationale,chain_event.actor," +
   "chain_event.event_time,record_time,content_hash,previous_hash,chain_hash,chain_position,chain_status," +
-  "confirmed_by_entry_id,chain_command";
+  "confirmed_by_entry_id,chain_command,evidence";
 
 const downloadOf = async (click) => {
   const [download] = await Promise.all([page.waitForEvent("download"), click()]);
@@ -575,7 +579,7 @@ await step("the filtered entries export as CSV in curatorctl's columns, and as J
   expect(lines[1] === [3, "curation-log#3", "ENTRY_KIND_CENSOR", "alice", "curator", 7, "TARGET_KIND_VIDEO", 9003, 103,
     hostileJustification, "copyright", "", "Upload number 3", 501, "Walks", 7, "Travel", "VERDICT_PLAYABLE", "", 0, 0,
     "", "", "", "", "", "", "", censor.recordTime, censor.contentHash, censor.previousHash,
-    censor.chainHash, 3, "CHAIN_STATUS_CONFIRMED", 5, censor.chainCommand].join(","), `row: ${lines[1]}`);
+    censor.chainHash, 3, "CHAIN_STATUS_CONFIRMED", 5, censor.chainCommand, ""].join(","), `row: ${lines[1]}`);
   expect(lines[2].startsWith("6,curation-log#6,ENTRY_KIND_REVERT,lena,lead,-1,"), `row: ${lines[2]}`);
   await page.getByRole("status").filter({ hasText: "Exported 2 entries as CSV." }).waitFor();
   const jsonl = await downloadOf(() => page.getByRole("button", { name: "Export JSON lines" }).click());

@@ -23,4 +23,8 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
 /// The shortest readable form of a span for people: "3d 4h", "2h 5m", "40s", "-1h 2m".
 std::string HumanDuration(std::chrono::milliseconds span);
 
+/// A time within a video as players show it, whole seconds: "0:03", "12:05", "1:02:03".
+/// Negative offsets read as "0:00" (an evidence note is checked for them before).
+std::string MediaTime(std::chrono::milliseconds offset);
+
 }  // namespace curation

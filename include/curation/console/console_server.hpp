@@ -12,6 +12,7 @@
 // a signed-in person; the bridge forwards it as "Session <id>" to the gRPC path.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,6 +34,9 @@ struct ConsoleServerOptions {
   /// PEM certificate chain and private key: both set serves HTTPS only, both empty plain HTTP.
   std::string tls_cert_file;
   std::string tls_key_file;
+  /// The Content-Security-Policy of each answer, asked per answer (MediaOrigins::Policy); unset,
+  /// ContentSecurityPolicy({}): media and images from this origin alone.
+  std::function<std::string()> content_security_policy;
 };
 
 class ConsoleServer {

@@ -46,6 +46,13 @@ struct ChainEvent {
   TimePoint event_at;
 };
 
+/// A curator's note at a time in the item's video, kept with the decision (issue 16).
+struct EvidenceNote {
+  std::chrono::milliseconds offset{0};  // from the start of the video
+  std::string text;
+  bool operator==(const EvidenceNote&) const = default;
+};
+
 /// The content of an entry: everything its content hash covers.
 struct EntryContent {
   std::string kind;  // an EntryKind as stored (kEntryKinds)
@@ -63,6 +70,7 @@ struct EntryContent {
   std::optional<int64_t> confirms_entry_id;
   std::optional<ChainEvent> chain_event;
   TimePoint recorded_at;  // microsecond precision, as PostgreSQL keeps it
+  std::vector<EvidenceNote> evidence;  // in the order the curator gave them
 };
 
 /// A stored entry: content, hashes and what later entries say about it.

@@ -68,11 +68,11 @@ class LogStore {
 
   /// A statement that appends an entry and then does `then`: more `, name AS (...)` clauses
   /// and a final SELECT, which read the new id as `(SELECT id FROM entry)` and take their own
-  /// parameters from $29 on. For a caller that writes its own rows with the entry in one
+  /// parameters from $31 on. For a caller that writes its own rows with the entry in one
   /// round trip. With a `guard` (a data-modifying query, run first as `guard`), the entry is
   /// written only when the guard returns a row.
   static std::string AppendThen(const std::string& then, const std::string& guard = "");
-  /// Parameters $1..$28 of an AppendThen statement (nullopt is NULL). Cuts the content's times
+  /// Parameters $1..$30 of an AppendThen statement (nullopt is NULL). Cuts the content's times
   /// to the microsecond, as stored, and hashes it.
   static std::vector<std::optional<std::string>> AppendParameters(EntryContent& content);
 

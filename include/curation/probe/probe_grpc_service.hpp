@@ -15,6 +15,7 @@ class ProbeGrpcService final : public v1::ProbeService::Service {
   static constexpr auth::RoleSet kProbeVideoRoles = kProbeUrlRoles;
   static constexpr auth::RoleSet kGetVerdictRoles = auth::RoleSet::All();
   static constexpr auth::RoleSet kListProbesRoles = auth::RoleSet::All();
+  static constexpr auth::RoleSet kGetVideoSourcesRoles = auth::RoleSet::All();
 
   /// `env` (metrics, authenticator) is copied; what it refers to must outlive this.
   ProbeGrpcService(ProbeService& logic, server::RpcEnv& env) : logic_(logic), env_(env) {}
@@ -27,6 +28,8 @@ class ProbeGrpcService final : public v1::ProbeService::Service {
                           v1::ProbeReport* response) override;
   grpc::Status ListProbes(grpc::ServerContext* context, const v1::ListProbesRequest* request,
                           v1::ListProbesResponse* response) override;
+  grpc::Status GetVideoSources(grpc::ServerContext* context, const v1::GetVideoSourcesRequest* request,
+                               v1::VideoSources* response) override;
 
  private:
   ProbeService& logic_;

@@ -44,6 +44,10 @@ class ProbeService {
   absl::StatusOr<v1::ProbeReport> ProbeVideo(const std::string& video_id, v1::ProbeDepth depth,
                                              std::optional<TimePoint> deadline = std::nullopt);
   absl::StatusOr<v1::ProbeReport> GetVerdict(const std::string& video_id, std::optional<TimePoint> deadline);
+  /// The video's distributors in its bag's order with its asset URLs there, and what the latest
+  /// probe found at each; nothing is probed. NOT_FOUND when the video has not been ingested; no
+  /// sources, and a finding that says why, when nothing can be played.
+  absl::StatusOr<v1::VideoSources> GetVideoSources(const std::string& video_id, std::optional<TimePoint> deadline);
   absl::StatusOr<ProbeHistoryPage> ListProbes(const std::string& video_id, const std::string& url, int page_size,
                                               const std::string& page_token, std::optional<TimePoint> deadline);
 

@@ -11,6 +11,31 @@
 
 namespace curation::review {
 
+/// The target's full metadata as ingest keeps it (TargetDetails in review.proto); unset or empty
+/// where the chain gave nothing.
+struct TargetDetails {
+  std::string description;
+  std::string language;
+  std::optional<int> license_code;
+  std::string license_attribution;
+  std::string license_custom_text;
+  std::optional<int> duration_seconds;
+  std::optional<bool> is_public;
+  bool is_censored = false;
+  std::optional<bool> is_explicit;
+  std::optional<bool> has_marketing;
+  std::string youtube_video_id;
+  std::optional<int> pixel_width;
+  std::optional<int> pixel_height;
+  std::string declared_codec;
+  std::string declared_container;
+  std::string declared_mime_type;
+  std::string channel_owner_handle;
+  std::string channel_owner_member_id;
+  bool channel_is_censored = false;
+  std::optional<bool> channel_is_public;
+};
+
 struct ItemRow {
   int64_t id = 0;
   TargetKind target_kind = TargetKind::kVideo;
@@ -31,6 +56,7 @@ struct ItemRow {
   std::string lease_holder;
   std::optional<TimePoint> lease_expires_at;
   std::optional<TimePoint> decided_at;
+  std::optional<TargetDetails> details;  // read by GetItem only
 };
 
 /// An item's place in the queue, and the position after the last item of a page (see

@@ -36,6 +36,7 @@ struct DecideRequest {
   std::string note;          // warn: text for the creator; escalate: note to the lead
   std::string censor_scope;  // "" (the item's own target), or a TargetKind as stored
   std::string request_id;
+  std::vector<modlog::EvidenceNote> evidence;  // checked by CheckEvidence (rules.hpp)
 };
 
 struct Decision {
@@ -66,8 +67,8 @@ class ReviewService {
                                        std::optional<TimePoint> deadline = std::nullopt);
 
   /// INVALID_ARGUMENT for an unknown action, a missing, short (in visible characters), long or
-  /// non-UTF-8 justification or note, one holding characters CheckWrittenText refuses, or bad
-  /// policy codes; FAILED_PRECONDITION without a live lease or for an item already decided
+  /// non-UTF-8 justification or note, one holding characters CheckWrittenText refuses, bad
+  /// policy codes or evidence notes (CheckEvidence); FAILED_PRECONDITION without a live lease or for an item already decided
   /// (see MayDecide in rules.hpp).
   absl::StatusOr<Decision> DecideItem(const auth::Principal& principal, const DecideRequest& request,
                                       std::optional<TimePoint> deadline = std::nullopt);

@@ -42,6 +42,7 @@ struct DecisionDraft {
   std::string note;
   std::optional<TargetKind> censor_scope;  // what a censor hides; none: the item's own target
   std::string request_id;
+  std::vector<modlog::EvidenceNote> evidence;
 };
 
 struct DecisionRecord {

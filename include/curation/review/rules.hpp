@@ -102,4 +102,18 @@ struct Target {
 /// FAILED_PRECONDITION when the video's channel is not known yet.
 absl::StatusOr<Target> DecisionTarget(const ItemRow& item, std::optional<TargetKind> scope);
 
+// Evidence notes ----------------------------------------------------------------------------
+
+inline constexpr size_t kMaxEvidenceNotes = 20;
+inline constexpr size_t kMaxEvidenceNoteBytes = 1000;
+// Far past any video Joystream carries (YouTube's sync stops at 3 h), short of nonsense.
+inline constexpr std::chrono::hours kMaxEvidenceOffset{24};
+
+/// Why `evidence` cannot go into a log entry, as INVALID_ARGUMENT naming the note ("evidence[2]
+/// (at 1:05): ..."); OK when each of at most kMaxEvidenceNotes notes sits at an offset from 0 to
+/// kMaxEvidenceOffset and its text is 1 to kMaxEvidenceNoteBytes bytes of written text
+/// (CheckWrittenText) with at least one visible character. Notes are what anyone with a
+/// curator's token sends: hostile input until checked.
+absl::Status CheckEvidence(const std::vector<modlog::EvidenceNote>& evidence);
+
 }  // namespace curation::review

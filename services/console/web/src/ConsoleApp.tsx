@@ -147,6 +147,8 @@ function Workspace({ principal, onSignedOut, onSessionEnded }: WorkspaceProps) {
       <ItemScreen
         key={itemId.toString()}
         client={clients.review}
+        probe={clients.probe}
+        log={clients.log}
         principal={principal}
         itemId={itemId}
         position={{ index: open.index, count: open.ids.length }}

@@ -1,4 +1,5 @@
-import { timestampDate, timestampMs } from "@bufbuild/protobuf/wkt";
+import { create } from "@bufbuild/protobuf";
+import { DurationSchema, timestampDate, timestampMs } from "@bufbuild/protobuf/wkt";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import {
   Action,
@@ -7,14 +8,20 @@ import {
   type Decision,
   type Item,
   type PolicyCode,
+  type TargetDetails,
 } from "../gen/curation/v1/review_pb";
+import type { VideoSources } from "../gen/curation/v1/probe_pb";
 import {
   mayWork,
+  type LogClient,
+  type ProbeClient,
   type ReviewClient,
   type SessionPrincipal,
 } from "./api";
+import { ChannelHistory } from "./ChannelHistory";
 import { useCallErrorHandler } from "./call_errors";
 import { DueTime, useNowMs } from "./DueTime";
+import { EvidenceNotes, evidenceNoteProblem, maxEvidenceNotes, type DraftNote } from "./EvidenceNotes";
 import { KeyHelp, type KeyBinding } from "./KeyHelp";
 import { shortcutOf } from "./keyboard";
 import {
@@ -26,9 +33,12 @@ import {
   verdictBadgeClasses,
   verdictLabels,
 } from "./labels";
+import { formatMediaTime } from "./media_time";
+import { MediaPlayer } from "./MediaPlayer";
 import { SessionControls } from "./SessionControls";
 import { clip, neutralise } from "./untrusted_text";
-import { UntrustedText } from "./UntrustedText";
+import { UntrustedLongText, UntrustedText } from "./UntrustedText";
+import { loadShieldMedia, saveShieldMedia } from "./wellness";
 import { maxTextBytes, minJustificationChars, utf8Bytes, visibleLength } from "./written_text";
 
 // The four decisions a curator makes, with their keys; revert is the lead's, elsewhere.
@@ -41,6 +51,13 @@ const decisions: { action: Action; key: string }[] = [
 
 const keyBindings: KeyBinding[] = [
   ...decisions.map(({ action, key }) => ({ key, does: `Choose ${actionLabels[action].toLowerCase()}` })),
+  { key: "p", does: "Play or pause the video" },
+  { key: "ArrowLeft", does: "Back 5 seconds" },
+  { key: "ArrowRight", does: "Forward 5 seconds" },
+  { key: ",", does: "One frame back (pauses)" },
+  { key: ".", does: "One frame forward (pauses)" },
+  { key: "n", does: "Add an evidence note at the current time" },
+  { key: "r", does: "Reveal a blurred, muted video and thumbnail" },
   { key: "j", does: "Next item in the queue" },
   { key: "k", does: "Previous item in the queue" },
   { key: "Escape", does: "Back to the queue" },
@@ -49,9 +66,17 @@ const keyBindings: KeyBinding[] = [
 
 // The prober's summary quotes what the media said about itself.
 const maxSummaryCodePoints = 500;
+const seekStepSeconds = 5;
+// The video's frame rate is not known to the page; 1/30 s steps through 24, 25 and 30 fps media
+// a frame (or a little less) at a time.
+const frameStepSeconds = 1 / 30;
 
 interface ItemScreenProps {
   client: ReviewClient;
+  /** The video's sources and their probe reports. */
+  probe: ProbeClient;
+  /** The channel's history. */
+  log: LogClient;
   principal: SessionPrincipal;
   itemId: bigint;
   /** Where the item is among the queue's rows, for "3 of 6" and the keys j and k. */
@@ -69,6 +94,8 @@ interface ItemScreenProps {
  */
 export function ItemScreen({
   client,
+  probe,
+  log,
   principal,
   itemId,
   position,
@@ -87,14 +114,40 @@ export function ItemScreen({
   const heading = useRef<HTMLHeadingElement>(null);
   const lifetime = useRef(new AbortController());
   const mayDecide = mayWork(principal);
+  const [sources, setSources] = useState<VideoSources | null>(null);
+  const [shieldMedia, setShieldMedia] = useState(() => loadShieldMedia(principal.name));
+  const [revealed, setRevealed] = useState(false);
+  const [notes, setNotes] = useState<DraftNote[]>([]);
+  const nextNoteKey = useRef(1);
+  const video = useRef<HTMLVideoElement>(null);
 
   const showCallError = useCallErrorHandler(onSessionEnded, setError);
+
+  const addNote = () => {
+    if (notes.length >= maxEvidenceNotes) {
+      return;
+    }
+    const key = nextNoteKey.current++;
+    setNotes((written) => [...written, { key, offsetSeconds: Math.floor(video.current?.currentTime ?? 0), text: "" }]);
+    // Focused once drawn, so the curator types the note straight away.
+    window.setTimeout(() => document.getElementById(`note-${key}`)?.focus(), 0);
+  };
+  const seekTo = (seconds: number) => {
+    if (video.current !== null) {
+      video.current.currentTime = Math.max(0, seconds);
+    }
+  };
 
   useEffect(() => {
     const screenLifetime = lifetime.current;
     const { signal } = screenLifetime;
     heading.current?.focus();
-    client.getItem({ id: itemId }, { signal }).then(setItem, showCallError);
+    client.getItem({ id: itemId }, { signal }).then((read) => {
+      setItem(read);
+      if (read.targetKind === TargetKind.VIDEO) {
+        probe.getVideoSources({ videoId: read.targetId }, { signal }).then(setSources, showCallError);
+      }
+    }, showCallError);
     if (mayDecide) {
       client.listPolicyCodes({}, { signal }).then((answer) => setPolicyCodes(answer.codes), showCallError);
     }
@@ -119,11 +172,20 @@ export function ItemScreen({
       } else if (key === "?") {
         event.preventDefault();
         setShowKeys((shown) => !shown);
+      } else if (key === "r") {
+        event.preventDefault();
+        setRevealed(true);
+      } else if (key === "n" && mayDecide && decision === null) {
+        event.preventDefault();
+        addNote();
+      } else if (video.current !== null && ["p", "ArrowLeft", "ArrowRight", ",", "."].includes(key)) {
+        event.preventDefault();
+        controlVideo(video.current, key);
       }
     };
     document.addEventListener("keydown", onKeyDown);
     return () => document.removeEventListener("keydown", onKeyDown);
-  }, [mayDecide, decision, onNavigate, onBack]);
+  }, [mayDecide, decision, onNavigate, onBack, notes]);
 
   return (
     <div class="item-screen">
@@ -149,12 +211,52 @@ export function ItemScreen({
         ) : (
           <>
             <ItemDetails item={item} nowMs={nowMs} />
+            {mayDecide && item.claimedBy === principal.name && decision === null && (
+              <LeaseControls client={client} item={item} onChanged={setItem} onCallError={showCallError} />
+            )}
+            {item.targetKind === TargetKind.VIDEO && (
+              <>
+                <label class="wellness">
+                  <input
+                    type="checkbox"
+                    checked={shieldMedia}
+                    onChange={(changed) => {
+                      const shield = (changed.currentTarget as HTMLInputElement).checked;
+                      setShieldMedia(shield);
+                      saveShieldMedia(principal.name, shield);
+                    }}
+                  />
+                  Start videos and thumbnails blurred and muted
+                </label>
+                {sources === null ? (
+                  <p class="placeholder">Finding the video&rsquo;s distributor nodes&hellip;</p>
+                ) : (
+                  <MediaPlayer
+                    sources={sources}
+                    shielded={shieldMedia}
+                    revealed={revealed}
+                    onReveal={() => setRevealed(true)}
+                    videoRef={video}
+                  />
+                )}
+                {mayDecide && (
+                  <EvidenceNotes
+                    notes={notes}
+                    onChange={setNotes}
+                    onAdd={addNote}
+                    onSeek={seekTo}
+                    disabled={decision !== null}
+                  />
+                )}
+              </>
+            )}
             {mayDecide &&
               (decision === null ? (
                 <DecisionForm
                   client={client}
                   item={item}
                   policyCodes={policyCodes}
+                  evidence={notes}
                   action={action}
                   onActionChange={setAction}
                   onDecided={(made) => {
@@ -167,9 +269,85 @@ export function ItemScreen({
               ) : (
                 <DecisionMade decision={decision} />
               ))}
+            <ChannelHistory
+              review={client}
+              log={log}
+              channelId={item.channelId}
+              itemId={item.id}
+              signal={lifetime.current.signal}
+              onCallError={showCallError}
+            />
           </>
         )}
       </main>
+    </div>
+  );
+}
+
+/** p plays or pauses; the arrows seek 5 s; "," and "." step a frame, paused. */
+function controlVideo(player: HTMLVideoElement, key: string) {
+  if (key === "p") {
+    if (player.paused) {
+      void player.play().catch(() => undefined);  // refused autoplay or no source: the controls stay
+    } else {
+      player.pause();
+    }
+    return;
+  }
+  const step =
+    key === "ArrowLeft" ? -seekStepSeconds : key === "ArrowRight" ? seekStepSeconds : key === "," ? -frameStepSeconds : frameStepSeconds;
+  if (key === "," || key === ".") {
+    player.pause();
+  }
+  const end = Number.isFinite(player.duration) ? player.duration : Number.POSITIVE_INFINITY;
+  player.currentTime = Math.min(end, Math.max(0, player.currentTime + step));
+}
+
+/** Renew (another lease length from now) and release the caller's claim on the item. */
+function LeaseControls({
+  client,
+  item,
+  onChanged,
+  onCallError,
+}: {
+  client: ReviewClient;
+  item: Item;
+  onChanged: (item: Item) => void;
+  onCallError: (error: unknown) => void;
+}) {
+  const [done, setDone] = useState("");
+  const renew = async () => {
+    try {
+      const answer = await client.renewClaims({ itemIds: [item.id] });
+      const renewed = answer.items.find((candidate) => candidate.id === item.id);
+      if (renewed !== undefined) {
+        onChanged({ ...renewed, details: item.details });
+      }
+      setDone("Lease renewed.");
+    } catch (callError) {
+      onCallError(callError);
+    }
+  };
+  const release = async () => {
+    try {
+      await client.releaseItems({ itemIds: [item.id] });
+      onChanged(await client.getItem({ id: item.id }));
+      setDone("Released: the item is back in the queue.");
+    } catch (callError) {
+      onCallError(callError);
+    }
+  };
+  return (
+    <div class="lease-controls">
+      <button type="button" onClick={() => void renew()}>
+        Renew the lease
+      </button>
+      <button type="button" onClick={() => void release()}>
+        Release the item
+      </button>
+      <span role="status" class="notice">
+        {done}
+      </span>
     </div>
   );
 }
@@ -184,6 +362,7 @@ function newRequestId(): string {
 }
 
 function ItemDetails({ item, nowMs }: { item: Item; nowMs: number }) {
+  const details = item.details;
   const leaseMs = item.leaseExpireTime === undefined ? null : timestampMs(item.leaseExpireTime);
   return (
     <section class="item-details" aria-labelledby="item-title">
@@ -206,6 +385,13 @@ function ItemDetails({ item, nowMs }: { item: Item; nowMs: number }) {
           <dd>
             <UntrustedText text={item.channelTitle} maxCodePoints={200} placeholder="(no name)" />
             {item.channelId !== "" && <span class="muted"> #{clip(neutralise(item.channelId), 40)}</span>}
+            {details !== undefined && details.channelOwnerHandle !== "" && (
+              <>
+                {" owned by "}
+                <UntrustedText text={details.channelOwnerHandle} maxCodePoints={100} placeholder="" />
+              </>
+            )}
+            {details?.channelIsCensored && <span class="badge badge-unplayable"> channel censored</span>}
           </dd>
         </div>
         <div>
@@ -214,6 +400,7 @@ function ItemDetails({ item, nowMs }: { item: Item; nowMs: number }) {
             <UntrustedText text={item.categoryName} maxCodePoints={100} placeholder="(none)" />
           </dd>
         </div>
+        {details !== undefined && <MetadataFacts details={details} />}
         <div>
           <dt>Uploaded</dt>
           <dd>{item.uploadTime === undefined ? "\u2014" : timestampDate(item.uploadTime).toLocaleString()}</dd>
@@ -259,7 +446,94 @@ function ItemDetails({ item, nowMs }: { item: Item; nowMs: number }) {
           </dd>
         </div>
       </dl>
+      {details !== undefined && (
+        <div class="description">
+          <h3>Description</h3>
+          <UntrustedLongText text={details.description} maxCodePoints={600} placeholder="(no description)" />
+        </div>
+      )}
     </section>
+  );
+}
+
+// The two licence codes the YouTube partner programme's sync sets (joystream.md § 10); other codes
+// are shown as numbers rather than guessed at.
+const licenceNames: Record<number, string> = {
+  1002: "YouTube's Creative Commons, as synced",
+  1009: "YouTube's standard licence, as synced",
+};
+
+function describeFlag(value: boolean | undefined, yes: string, no: string): string {
+  return value === undefined ? "" : value ? yes : no;
+}
+
+/** The metadata the chain holds beyond the queue's columns (GetItem's TargetDetails). */
+function MetadataFacts({ details }: { details: TargetDetails }) {
+  const flags = [
+    describeFlag(details.isPublic, "public", "unlisted"),
+    details.isCensored ? "censored" : "",
+    describeFlag(details.isExplicit, "explicit", ""),
+    describeFlag(details.hasMarketing, "has marketing", ""),
+  ].filter((flag) => flag !== "");
+  const declared = [
+    details.pixelWidth > 0 ? `${details.pixelWidth}×${details.pixelHeight}` : "",
+    details.declaredContainer,
+    details.declaredCodec,
+    details.declaredMimeType,
+  ].filter((part) => part !== "");
+  return (
+    <>
+      <div>
+        <dt>Language</dt>
+        <dd>
+          <UntrustedText text={details.language} maxCodePoints={20} placeholder="(none)" />
+        </dd>
+      </div>
+      <div>
+        <dt>Licence</dt>
+        <dd>
+          {details.licenseCode === 0
+            ? "(none given)"
+            : `${licenceNames[details.licenseCode] ?? "code"} (${details.licenseCode})`}
+          {details.licenseAttribution !== "" && (
+            <>
+              {", attribution: "}
+              <UntrustedText text={details.licenseAttribution} maxCodePoints={200} placeholder="" />
+            </>
+          )}
+          {details.licenseCustomText !== "" && (
+            <>
+              {", terms: "}
+              <UntrustedText text={details.licenseCustomText} maxCodePoints={300} placeholder="" />
+            </>
+          )}
+        </dd>
+      </div>
+      {details.duration !== undefined && (
+        <div>
+          <dt>Duration</dt>
+          <dd>{formatMediaTime(Number(details.duration.seconds))} (declared)</dd>
+        </div>
+      )}
+      <div>
+        <dt>Flags</dt>
+        <dd>{flags.length === 0 ? "none" : flags.join(", ")}</dd>
+      </div>
+      {details.youtubeVideoId !== "" && (
+        <div>
+          <dt>YouTube id</dt>
+          <dd>
+            <code>{clip(neutralise(details.youtubeVideoId), 40)}</code>
+          </dd>
+        </div>
+      )}
+      {declared.length > 0 && (
+        <div>
+          <dt>Media (declared)</dt>
+          <dd>{clip(neutralise(declared.join(", ")), 200)}</dd>
+        </div>
+      )}
+    </>
   );
 }
 
@@ -267,6 +541,7 @@ interface DecisionFormProps {
   client: ReviewClient;
   item: Item;
   policyCodes: PolicyCode[];
+  evidence: DraftNote[];
   action: Action | null;
   onActionChange: (action: Action) => void;
   onDecided: (decision: Decision) => void;
@@ -278,6 +553,7 @@ function DecisionForm({
   client,
   item,
   policyCodes,
+  evidence,
   action,
   onActionChange,
   onDecided,
@@ -326,6 +602,11 @@ function DecisionForm({
       setProblem("Write the note to the lead.");
       return;
     }
+    const badNote = evidence.find((draft) => evidenceNoteProblem(draft) !== "");
+    if (badNote !== undefined) {
+      setProblem(`Evidence note at ${formatMediaTime(badNote.offsetSeconds)}: ${evidenceNoteProblem(badNote)}.`);
+      return;
+    }
     if (sendingNow.current) {
       return;
     }
@@ -344,6 +625,10 @@ function DecisionForm({
           note: action === Action.WARN || needsNote ? utf8Bytes(note) : new Uint8Array(),
           censorScope: action === Action.CENSOR ? scope : CensorScope.UNSPECIFIED,
           requestId: newRequestId(),
+          evidence: evidence.map((draft) => ({
+            offset: create(DurationSchema, { seconds: BigInt(draft.offsetSeconds) }),
+            text: utf8Bytes(draft.text),
+          })),
         },
         { signal },
       );

@@ -1,3 +1,4 @@
+import { useState } from "preact/hooks";
 import { clip, neutralise } from "./untrusted_text";
 
 // A tooltip shows more than a cell, but still a bounded amount of a stranger's text.
@@ -26,5 +27,35 @@ export function UntrustedText({ text, maxCodePoints, placeholder }: UntrustedTex
     <bdi class="untrusted" title={shown === safe ? undefined : clip(safe, maxTooltipCodePoints)}>
       {shown}
     </bdi>
+  );
+}
+
+// Even expanded, a description is shown up to this many code points (the chain allows far more).
+const maxExpandedCodePoints = 20_000;
+
+/**
+ * A long piece of on-chain text (a description): neutralised like UntrustedText, clipped to
+ * `maxCodePoints` with a button that shows the rest (up to maxExpandedCodePoints) and hides it
+ * again.
+ */
+export function UntrustedLongText({ text, maxCodePoints, placeholder }: UntrustedTextProps) {
+  const [expanded, setExpanded] = useState(false);
+  if (text === "") {
+    return <p class="placeholder">{placeholder}</p>;
+  }
+  const safe = neutralise(text);
+  const clipped = clip(safe, maxCodePoints);
+  return (
+    <p class="long-text">
+      <bdi class="untrusted">{expanded ? clip(safe, maxExpandedCodePoints) : clipped}</bdi>
+      {clipped !== safe && (
+        <>
+          {" "}
+          <button type="button" class="link" aria-expanded={expanded} onClick={() => setExpanded((shown) => !shown)}>
+            {expanded ? "Show less" : "Show all"}
+          </button>
+        </>
+      )}
+    </p>
   );
 }

@@ -7,6 +7,7 @@ import { Code, ConnectError, createClient, type Client } from "@connectrpc/conne
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { AlertService } from "../gen/curation/v1/alert_pb";
 import { ModerationLogService } from "../gen/curation/v1/moderation_log_pb";
+import { ProbeService } from "../gen/curation/v1/probe_pb";
 import { ReportService } from "../gen/curation/v1/report_pb";
 import { ReviewService } from "../gen/curation/v1/review_pb";
 import { clip, neutralise } from "./untrusted_text";
@@ -14,6 +15,7 @@ import { clip, neutralise } from "./untrusted_text";
 export type ReviewClient = Client<typeof ReviewService>;
 export type LogClient = Client<typeof ModerationLogService>;
 export type AlertClient = Client<typeof AlertService>;
+export type ProbeClient = Client<typeof ProbeService>;
 export type ReportClient = Client<typeof ReportService>;
 
 // Long enough for a slow database, short enough that a hung call shows up as an error.
@@ -47,6 +49,7 @@ export interface ConsoleClients {
   log: LogClient;
   alerts: AlertClient;
   reports: ReportClient;
+  probe: ProbeClient;
 }
 
 export function createConsoleClients(): ConsoleClients {
@@ -55,6 +58,7 @@ export function createConsoleClients(): ConsoleClients {
     log: createConsoleClient(ModerationLogService),
     alerts: createConsoleClient(AlertService),
     reports: createConsoleClient(ReportService),
+    probe: createConsoleClient(ProbeService),
   };
 }
 

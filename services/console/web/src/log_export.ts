@@ -2,7 +2,8 @@
 // (services/curatorctl/log_commands.cpp), so a council member gets the same file from either:
 // JSONL is one entry a line in protobuf's JSON with the .proto's field names and every field
 // at its default value too; CSV (RFC 4180) has every field of Entry in declaration order, a
-// nested message's as "outer.inner", times in RFC 3339, enums by their names, lists joined by ";".
+// nested message's as "outer.inner", times in RFC 3339, enums by their names, lists joined by ";"
+// (a listed message as its JSON).
 import { toJson, toJsonString, type DescEnum, type DescField, type DescMessage } from "@bufbuild/protobuf";
 import { isReflectMessage, reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
 import { TimestampSchema, type Timestamp } from "@bufbuild/protobuf/wkt";
@@ -33,8 +34,12 @@ function cellText(field: DescField, value: unknown): string {
     return enumType.value[value]?.name ?? String(value);
   }
   if (isReflectMessage(value, TimestampSchema)) {
-    // A Timestamp, the only message in Entry that is one cell: its JSON form is RFC 3339.
+    // A Timestamp, one cell: its JSON form is RFC 3339.
     return String(toJson(TimestampSchema, value.message as Timestamp));
+  }
+  if (isReflectMessage(value)) {
+    // A message in a list (an evidence note): its JSON in the list's cell, as curatorctl's.
+    return toJsonString(value.desc, value.message);
   }
   return String(value);
 }
