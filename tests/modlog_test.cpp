@@ -197,6 +197,49 @@ TEST_F(ModlogTest, VerifyNamesTheFirstEntryTamperedWith) {
   EXPECT_EQ(report->entries_checked, 3);
 }
 
+// Issue 16: the console verifies the whole chain a window at a time to show its progress.
+TEST_F(ModlogTest, TheChainVerifiesAWindowAtATimeAndAWindowFindsItsBreak) {
+  std::vector<int64_t> ids = AppendCensors(7, 40);
+  ASSERT_TRUE(store_->SealAll().ok());
+  const std::string kCheckpoints = "SELECT count(*) FROM modlog.verified_checkpoint";
+  ASSERT_EQ(Scalar(kCheckpoints), "0");
+
+  std::string last_hash;
+  for (int64_t after : {0, 3, 6}) {
+    auto window = service_->VerifyWindow(after, after + 3);
+    ASSERT_TRUE(window.ok()) << window.status();
+    EXPECT_TRUE(window->intact) << window->problem;
+    EXPECT_EQ(window->head_position, 7);
+    EXPECT_EQ(window->verified_from, after);
+    EXPECT_EQ(window->entries_checked, std::min<int64_t>(after + 3, 7)) << "the last window stops at the head";
+    last_hash = window->head_hash;
+  }
+  EXPECT_EQ(last_hash, service_->GetEntry(ids[6])->chain_hash) << "the last window ends on the chain's head";
+  EXPECT_EQ(Scalar(kCheckpoints), "0") << "a window vouches for no checkpoint";
+
+  EXPECT_EQ(service_->VerifyWindow(3, 3).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(service_->VerifyWindow(-1, 3).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(service_->VerifyWindow(8, 20).status().code(), absl::StatusCode::kOutOfRange);
+
+  AppendCensors(13, 50);
+  ASSERT_TRUE(store_->SealAll().ok());
+  auto capped = service_->VerifyWindow(0, 1000);
+  ASSERT_TRUE(capped.ok()) << capped.status();
+  EXPECT_EQ(capped->entries_checked, 2 * LogStore::kWindowsPerCall) << "one call checks 8 of the store's windows of 2";
+  EXPECT_EQ(capped->head_position, 20);
+
+  Tamper("UPDATE modlog.entries SET justification = 'looked fine to me' WHERE id = " + std::to_string(ids[4]));
+  auto before_it = service_->VerifyWindow(0, 3);
+  ASSERT_TRUE(before_it.ok());
+  EXPECT_TRUE(before_it->intact) << "the window before the edit holds";
+  auto over_it = service_->VerifyWindow(3, 6);
+  ASSERT_TRUE(over_it.ok());
+  EXPECT_FALSE(over_it->intact);
+  EXPECT_EQ(over_it->broken_position, 5);
+  EXPECT_EQ(over_it->broken_entry_id, ids[4]);
+  EXPECT_EQ(over_it->entries_checked, 4);
+}
+
 TEST_F(ModlogTest, VerifyCatchesAForgedHashDeletionsAndGaps) {
   std::vector<int64_t> ids;
   for (int i = 0; i < 4; ++i) {

@@ -123,8 +123,11 @@ grpc::Status ModerationLogGrpcService::GetEntry(grpc::ServerContext* context, co
 grpc::Status ModerationLogGrpcService::VerifyLog(grpc::ServerContext* context, const v1::VerifyLogRequest* request,
                                                  v1::VerifyLogResponse* response) {
   return server::Serve(env_, "VerifyLog", kReaders, context, [&](const auth::Principal&) -> absl::Status {
-    ASSIGN_OR_RETURN(VerifyReport report, logic_.Verify(request->since_checkpoint() ? VerifyScope::kSinceCheckpoint
-                                                                                    : VerifyScope::kWholeChain));
+    ASSIGN_OR_RETURN(VerifyReport report,
+                     request->has_window()
+                         ? logic_.VerifyWindow(request->window().after(), request->window().up_to())
+                         : logic_.Verify(request->since_checkpoint() ? VerifyScope::kSinceCheckpoint
+                                                                     : VerifyScope::kWholeChain));
     response->set_intact(report.intact);
     response->set_entries_checked(report.entries_checked);
     response->set_unsealed(report.unsealed);
@@ -133,6 +136,7 @@ grpc::Status ModerationLogGrpcService::VerifyLog(grpc::ServerContext* context, c
     response->set_broken_position(report.broken_position);
     response->set_problem(report.problem);
     response->set_verified_from(report.verified_from);
+    response->set_head_position(report.head_position);
     if (report.whole_chain_verified_at) {
       *response->mutable_whole_chain_verify_time() = server::ToTimestamp(*report.whole_chain_verified_at);
     }

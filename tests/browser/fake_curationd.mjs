@@ -62,7 +62,7 @@ const requestFields = {
   GetVideoSources: ["videoId"],
   ListEntries: ["filter", "pageSize", "pageToken"],
   GetEntry: ["id"],
-  VerifyLog: ["sinceCheckpoint"],
+  VerifyLog: ["sinceCheckpoint", "window"],
   ListIncidents: ["states", "pageSize", "pageToken"],
   GetIncident: ["id"],
   AcknowledgeIncident: ["id", "note"],
@@ -512,22 +512,36 @@ export async function startFakeCurationd({ distDir, principals }) {
       const entry = log.find((candidate) => candidate.id === request.id);
       return entry ?? connectError(404, "not_found", `no entry ${request.id}`);
     },
-    // A real verification takes a while on a long log: this one takes 1.5 s, so the page's
-    // progress can be seen.
-    async VerifyLog() {
-      await new Promise((wake) => setTimeout(wake, 1_500));
-      const head = log.at(-1);
-      if (brokenEntryId !== 0) {
+    // A real verification takes a while on a long log: this one takes 1.5 s, and a window of
+    // the chain 0.5 s, so the page's progress can be seen. A window stops after 25 positions, as
+    // the real one stops after its own cap.
+    async VerifyLog(request) {
+      const window = request.window;
+      await new Promise((wake) => setTimeout(wake, window ? 500 : 1_500));
+      const head = log.length;
+      const after = Number(window?.after ?? 0);
+      if (window && after > head) {
+        return connectError(400, "out_of_range", `the window starts after position ${after}, past the head at ${head}`);
+      }
+      const end = window ? Math.min(Number(window.upTo ?? 0), head, after + 25) : head;
+      if (brokenEntryId !== 0 && (!window || (brokenEntryId > after && brokenEntryId <= end))) {
         return {
           intact: false,
           entriesChecked: String(brokenEntryId - 1),
-          headHash: head.chainHash,
+          headHash: log.at(-1).chainHash,
           brokenEntryId: String(brokenEntryId),
           brokenPosition: String(brokenEntryId),
           problem: `entry ${brokenEntryId}'s content does not hash to its stored content hash <i>edited</i>`,
+          headPosition: String(head),
         };
       }
-      return { intact: true, entriesChecked: String(log.length), headHash: head.chainHash };
+      return {
+        intact: true,
+        entriesChecked: String(end),
+        headHash: log[end - 1].chainHash,
+        headPosition: String(head),
+        ...(window ? { verifiedFrom: String(after) } : {}),
+      };
     },
     ListIncidents(request) {
       const states = request.states ?? [];

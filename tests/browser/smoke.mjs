@@ -594,15 +594,29 @@ await step("the filtered entries export as CSV in curatorctl's columns, and as J
   await logRows.nth(49).waitFor();
 });
 
-await step("v verifies the chain with its progress in view, and says it is intact", async () => {
+await step("v verifies the whole chain a window at a time with its progress in view, and says it is intact", async () => {
   const verifyButton = page.getByRole("button", { name: /^Verify the chain/ });
+  const callsBefore = callsOf("VerifyLog").length;
   await page.keyboard.press("v");
   await page.locator(".verify-status progress").waitFor();
   expect(await verifyButton.isDisabled(), "a second verification could start");
-  await page.getByText(/Recomputing the whole chain: \d+ s so far/).waitFor();
-  await page.locator(".verify-intact").filter({ hasText: `Intact: 60 entries, head ${fake.log[59].chainHash}` }).waitFor();
+  await page.getByText("Recomputed positions 1 to 25 of 60").waitFor();
+  const bar = page.locator(".verify-status progress");
+  expect((await bar.getAttribute("value")) === "25" && (await bar.getAttribute("max")) === "60", "the bar shows 25 of 60");
+  await page.getByText("Recomputed positions 1 to 50 of 60").waitFor();
+  const intact = page.locator(".verify-intact");
+  await intact.filter({ hasText: `Intact: 60 entries, head ${fake.log[59].chainHash}` }).waitFor();
+  const said = await intact.innerText();
+  expect(said.includes("Recomputed the whole chain to position 60; every entry is in the chain."), said);
   expect((await page.locator(".verify-status progress").count()) === 0, "the progress stays after the answer");
-  expect(callsOf("VerifyLog").at(-1).body.sinceCheckpoint === undefined, "not the whole chain");
+  const calls = callsOf("VerifyLog").slice(callsBefore).map((call) => JSON.stringify(call.body));
+  const expected = [
+    '{"window":{"upTo":"9223372036854775807"}}',
+    '{"window":{"after":"25","upTo":"9223372036854775807"}}',
+    '{"window":{"after":"50","upTo":"9223372036854775807"}}',
+    '{"sinceCheckpoint":true}',
+  ];
+  expect(JSON.stringify(calls) === JSON.stringify(expected), `windows from 0 to the head, then the rest: ${calls}`);
   await screenshot("11-log-verified");
 });
 

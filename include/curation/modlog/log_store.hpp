@@ -44,6 +44,8 @@ struct VerifyReport {
   int64_t verified_from = 0;
   /// When the whole chain was last recomputed and found intact (this verification, if it did).
   std::optional<TimePoint> whole_chain_verified_at;
+  /// The chain's last position when verified.
+  int64_t head_position = 0;
 };
 
 /// The entries written but not yet sealed into the chain, for watching the sealer.
@@ -95,6 +97,13 @@ class LogStore {
   /// sealed. An intact verification moves the checkpoint to the head it verified; a whole-chain
   /// one that finds a break makes every later one recompute the whole chain.
   absl::StatusOr<VerifyReport> Verify(VerifyScope scope = VerifyScope::kWholeChain);
+  /// Recomputes positions (after, up_to] of the chain, taking the stored hash at `after` as
+  /// verified, and nothing more: the checkpoint stays. Lets a reader verify the whole chain a
+  /// window at a time and show its progress. Stops at the head and after kWindowsPerCall of
+  /// Verify's windows, so that one call stays short; entries_checked says where it stopped.
+  /// INVALID_ARGUMENT for an empty or negative window, OUT_OF_RANGE for one starting past the head.
+  absl::StatusOr<VerifyReport> VerifyWindow(int64_t after, int64_t up_to);
+  static constexpr int64_t kWindowsPerCall = 8;
 
  private:
   db::Pool& pool_;

@@ -31,6 +31,8 @@ class ModerationLogService {
   absl::StatusOr<Entry> GetEntry(int64_t id, std::optional<TimePoint> deadline = std::nullopt);
   /// Seals what waits, then checks the chain (see VerifyScope).
   absl::StatusOr<VerifyReport> Verify(VerifyScope scope = VerifyScope::kWholeChain);
+  /// Checks one window of the chain as sealed so far (see LogStore::VerifyWindow).
+  absl::StatusOr<VerifyReport> VerifyWindow(int64_t after, int64_t up_to) { return store_.VerifyWindow(after, up_to); }
   /// Calls `write` for every matching entry, oldest first, until it returns false.
   absl::Status Export(const EntryFilter& filter, const std::function<bool(const Entry&)>& write);
 

@@ -39,6 +39,8 @@ const filterableKinds = Object.values(EntryKind).filter(
 );
 // curationd writes the problem of a broken link; it may quote stored text.
 const maxProblemCodePoints = 500;
+/** A window's end past any head: each VerifyLog call checks as far as the server allows. */
+const lastPosition = 2n ** 63n - 1n;
 
 /** The filter form as typed; "" is no filter. Times are the viewer's local time. */
 interface FilterForm {
@@ -494,25 +496,53 @@ interface ChainVerificationProps {
   onCallError: (callError: unknown) => void;
 }
 
+/** How far a verification of the whole chain has got: positions recomputed of the head's. */
+interface VerifyProgress {
+  checked: bigint;
+  head: bigint;
+}
+
 /**
  * "Verify the chain" (VerifyLog): the whole chain, or only what was sealed since the last intact
- * verification. VerifyLog answers once, at the end, so the progress shown is the time it has
- * taken so far; then the result, intact or the first broken link.
+ * verification. The whole chain is recomputed a window at a time (each call checks as far as the
+ * server allows and says where it stopped), so the progress shown is positions of the head's; a
+ * verification since the checkpoint then checks what windows do not: that every entry is in the
+ * chain, and what was sealed meanwhile. Only what was sealed since is one call, shown by its time.
  */
 function ChainVerification({ client, signal, onOpenEntry, onCallError }: ChainVerificationProps) {
   const [sinceCheckpoint, setSinceCheckpoint] = useState(false);
   const [startedMs, setStartedMs] = useState<number | null>(null);
+  const [progress, setProgress] = useState<VerifyProgress | null>(null);
   const [result, setResult] = useState<VerifyLogResponse | null>(null);
+  const [recomputedInWindows, setRecomputedInWindows] = useState<bigint | null>(null);
   const nowMs = useNowMs();
+
+  const verifyWholeChain = async (): Promise<VerifyLogResponse> => {
+    let after = 0n;
+    for (;;) {
+      const part = await client.verifyLog({ window: { after, upTo: lastPosition } }, { signal, timeoutMs: 120_000 });
+      setProgress({ checked: part.entriesChecked, head: part.headPosition });
+      if (!part.intact) {
+        return part;
+      }
+      after = part.entriesChecked;
+      if (after >= part.headPosition) {
+        break;
+      }
+    }
+    setRecomputedInWindows(after);
+    return client.verifyLog({ sinceCheckpoint: true }, { signal, timeoutMs: 600_000 });
+  };
 
   const verify = () => {
     if (startedMs !== null) {
       return;
     }
     setStartedMs(Date.now());
+    setProgress(null);
     setResult(null);
-    client
-      .verifyLog({ sinceCheckpoint }, { signal, timeoutMs: 600_000 })
+    setRecomputedInWindows(null);
+    (sinceCheckpoint ? client.verifyLog({ sinceCheckpoint: true }, { signal, timeoutMs: 600_000 }) : verifyWholeChain())
       .then(setResult, onCallError)
       .finally(() => setStartedMs(null));
   };
@@ -535,25 +565,43 @@ function ChainVerification({ client, signal, onOpenEntry, onCallError }: ChainVe
         </button>
       </div>
       <div role="status" class="verify-status">
-        {startedMs !== null && (
-          <>
-            <progress aria-label="Verifying the chain" />{" "}
-            {sinceCheckpoint
-              ? "Recomputing what was sealed since the last verification"
-              : "Recomputing the whole chain"}
-            : {Math.max(0, Math.round((nowMs - startedMs) / 1000))} s so far
-          </>
-        )}
+        {startedMs !== null &&
+          (progress === null ? (
+            <>
+              <progress aria-label="Verifying the chain" />{" "}
+              {sinceCheckpoint ? "Recomputing what was sealed since the last verification" : "Recomputing the whole chain"}
+              : {Math.max(0, Math.round((nowMs - startedMs) / 1000))} s so far
+            </>
+          ) : (
+            <>
+              <progress
+                aria-label="Verifying the chain"
+                value={Number(progress.checked)}
+                max={Math.max(1, Number(progress.head))}
+              />{" "}
+              Recomputed positions 1 to {progress.checked.toString()} of {progress.head.toString()}
+              {progress.checked >= progress.head && "; checking that every entry is in the chain"}
+            </>
+          ))}
         {result !== null && result.intact && (
           <p class="verify-intact">
             <strong>Intact:</strong> {result.entriesChecked.toString()} entries, head <code>{result.headHash}</code>
             {result.unsealed > 0n && ` (${result.unsealed} newer entries not sealed yet; verify again to include them)`}
-            {result.verifiedFrom > 0n && (
+            {recomputedInWindows !== null ? (
               <>
-                . Recomputed the {(result.entriesChecked - result.verifiedFrom).toString()} entries sealed since
-                position {result.verifiedFrom.toString()}; the whole chain was last recomputed{" "}
-                <Moment at={result.wholeChainVerifyTime} />.
+                . Recomputed the whole chain to position {recomputedInWindows.toString()}
+                {result.entriesChecked > recomputedInWindows &&
+                  `, then the ${result.entriesChecked - recomputedInWindows} entries sealed meanwhile`}
+                ; every entry is in the chain.
               </>
+            ) : (
+              result.verifiedFrom > 0n && (
+                <>
+                  . Recomputed the {(result.entriesChecked - result.verifiedFrom).toString()} entries sealed since
+                  position {result.verifiedFrom.toString()}; the whole chain was last recomputed{" "}
+                  <Moment at={result.wholeChainVerifyTime} />.
+                </>
+              )
             )}
           </p>
         )}
