@@ -366,9 +366,9 @@ TEST_F(CurationdTest, TheItemScreenPlaysFromTheBagsNodesAndFallsBack) {
   FakeDistributor node1, node2;
   fake_.PutChannel(FakeQueryNode::MakeChannel(1, 1, FakeQueryNode::BlockIso(1)));
   const std::vector<std::string> titles = {"Plays from the first node", "First node answers 404",
-                                           "First node serves truncated bytes"};
+                                           "First node serves truncated bytes", "First node stalls mid-play"};
   std::vector<nlohmann::json> videos;
-  for (int id = 1; id <= 3; ++id) {
+  for (int id = 1; id <= 4; ++id) {
     nlohmann::json video = FakeQueryNode::MakeVideo(id, 10 + id, FakeQueryNode::BlockIso(10 + id), "1");
     video["title"] = titles[id - 1];
     video["media"]["size"] = std::to_string(media.size());
@@ -383,6 +383,8 @@ TEST_F(CurationdTest, TheItemScreenPlaysFromTheBagsNodesAndFallsBack) {
   node1.Put("/api/v1/assets/3", poster, "image/jpeg");
   // Video 2 (objects 4, 5): node 1 knows neither, a 404 as Argus answers it.
   node1.Put("/api/v1/assets/6", fixtures["truncated_faststart.mp4"].bytes, "video/mp4");
+  // Video 4 (objects 8, 9): node 1 sends the first half at once, then nothing for two minutes.
+  node1.Put("/api/v1/assets/8", media, "video/mp4", {.trickle_bytes = media.size() / 2, .trickle_interval = 120s});
   fake_.ServeBag("dynamic:channel:1", {node1.Url(), node2.Url()});
   fake_.PutVideos(std::move(videos));
 
@@ -390,10 +392,11 @@ TEST_F(CurationdTest, TheItemScreenPlaysFromTheBagsNodesAndFallsBack) {
   auto daemon = StartDaemon("player", {"--set", "console.listen=127.0.0.1:" + std::to_string(console_port), "--set",
                                        "probe.allow_addresses=127.0.0.1/32", "--set", "probe.host_interval=0ms"});
   ASSERT_TRUE(WaitFor([&] { return Ctl({"health"}).code == 0; }, 20s)) << daemon->Output();
-  ASSERT_TRUE(WaitFor([&] { return Scalar("SELECT count(*) FROM review.items WHERE target_kind = 'video'") == "3"; },
+  ASSERT_TRUE(WaitFor([&] { return Scalar("SELECT count(*) FROM review.items WHERE target_kind = 'video'") == "4"; },
                       20s))
       << daemon->Output();
-  ASSERT_TRUE(WaitFor([&] { return Scalar("SELECT count(*) FROM probe.verdicts") == "3"; }, 30s))
+  // The stalling node's probe waits for its deadline; the screen shows the others' reports.
+  ASSERT_TRUE(WaitFor([&] { return std::stoi(Scalar("SELECT count(*) FROM probe.verdicts")) >= 3; }, 30s))
       << "the light probes, whose reports the screen shows\n" << daemon->Output();
   const std::string token = AddPrincipal({"--database-url", url_}, "player-lead", "lead");
   Result browser = RunTool({NODE_PATH, BROWSER_TESTS_DIR "real_player.mjs", "--url",
@@ -413,6 +416,11 @@ TEST_F(CurationdTest, TheItemScreenPlaysFromTheBagsNodesAndFallsBack) {
   Result csv = Ctl({"log", "export", "--format", "csv", "--kind", "approve"});
   EXPECT_NE(csv.output.substr(0, csv.output.find('\n')).find(",evidence"), std::string::npos) << csv.output;
   EXPECT_NE(csv.output.find("Test pattern at 0:03"), std::string::npos) << "one cell of notes: " << csv.output;
+  // The review done with the keyboard alone: a censor with its note.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM modlog.entries WHERE kind = 'censor'"
+                   " AND evidence_texts[1] = 'A broadcaster''s logo throughout.'"),
+            "1")
+      << browser.output;
   Result verify = Ctl({"log", "verify"});
   EXPECT_EQ(verify.code, 0) << verify.output;
   daemon->Signal(SIGTERM);

@@ -3,7 +3,7 @@
 // encoded during the run): a video plays from the first node of its bag; a first node answering
 // 404, or serving truncated bytes, hands over to the second and the screen says so; the CSP lets
 // media come from the nodes and from nowhere else; an evidence note at 0:03 goes with the
-// decision.
+// decision; a node that stops sending mid-play is given up for the next; and a whole review, claim to copied chain command, is done with the keyboard alone.
 //
 // Usage: node tests/browser/real_player.mjs --url URL --token TOKEN --node1 URL --node2 URL
 //          --elsewhere URL --out OUT
@@ -38,6 +38,7 @@ const videos = {
   plays: "Plays from the first node",
   notFound: "First node answers 404",
   truncated: "First node serves truncated bytes",
+  stalls: "First node stalls mid-play",
 };
 
 const browser = await chromium.launch({
@@ -53,6 +54,8 @@ const check = (ok, what) => {
 
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  // The copy button writes the clipboard; the test reads it back.
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(options.url).origin });
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   const cspViolations = [];
@@ -179,6 +182,97 @@ try {
     .then(() => true, () => false);
   check(carriedOn, "the second node carries on playing past where the truncated copy broke");
   await page.screenshot({ path: join(outDir, "player-03-fallback-truncated.png"), fullPage: true });
+
+  // 6. The first node sends half the file and then nothing: what arrived plays, and after 10 s
+  // of waiting mid-play the second node carries on from there.
+  await page.keyboard.press("Escape");
+  await page.getByRole("button", { name: videos.stalls, exact: true }).click();
+  await page.getByRole("heading", { name: /^Item \d+$/ }).waitFor();
+  await page.locator(".playing-from").filter({ hasText: `Playing from ${options.node1}` }).waitFor();
+  await page.keyboard.press("p");
+  const handedOver = await page
+    .locator(".playing-from")
+    .filter({ hasText: `Playing from ${options.node2}` })
+    .waitFor({ timeout: 30_000 })
+    .then(() => true, () => false);
+  const stallFailure = await page.locator(".node-failures li").first().innerText().catch(() => "");
+  check(handedOver && stallFailure.includes("stopped sending mid-play for 10 s"),
+        `a node that stops sending mid-play is given up for the next: "${stallFailure}"`);
+  const resumed = await page
+    .waitForFunction(() => document.querySelector(".media video").currentTime > 2, undefined, { timeout: 10_000 })
+    .then(() => true, () => false);
+  check(resumed, "the second node carries on past where the first stopped sending");
+
+  // 7. A whole review with the keyboard alone: claim, open, reveal, play, pause, seek, step a
+  // frame, note, choose censor, tick a code, justify, send and copy the chain command.
+  const videoState = () =>
+    page.evaluate(() => {
+      const video = document.querySelector(".media video");
+      return { time: video.currentTime, paused: video.paused };
+    });
+  const focusedIs = (test) => page.evaluate(test);
+  // Tab until `test` holds for the focused element (at most 40 presses): how a keyboard user moves.
+  const tabTo = async (what, test) => {
+    for (let presses = 0; presses < 40; presses++) {
+      if (await focusedIs(test)) return true;
+      await page.keyboard.press("Tab");
+    }
+    check(false, `Tab never reached ${what}`);
+    return false;
+  };
+  await page.keyboard.press("Escape");
+  await page.getByRole("heading", { name: "Review queue" }).waitFor();
+  await page.keyboard.press("c");
+  await page.getByRole("status").filter({ hasText: /^Claimed \d+ items?\.$/ }).waitFor();
+  await page.keyboard.press("j");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: /^Item \d+$/ }).waitFor();
+  await page.locator(".playing-from").filter({ hasText: /^Playing from / }).waitFor();
+  await page.keyboard.press("r");
+  await page.keyboard.press("p");
+  const playing = await page
+    .waitForFunction(() => document.querySelector(".media video").currentTime > 1, undefined, { timeout: 20_000 })
+    .then(() => true, () => false);
+  check(playing, "keys: Enter opens the claimed row, r reveals and p plays");
+  await page.keyboard.press("p");
+  const paused = await videoState();
+  await page.keyboard.press("ArrowLeft");
+  const back = await videoState();
+  await page.keyboard.press(".");
+  const stepped = await videoState();
+  await page.keyboard.press("ArrowRight");
+  const forward = await videoState();
+  check(paused.paused && back.time < paused.time && back.time < 0.01 && stepped.time > back.time && stepped.time < 0.1 &&
+          forward.time > stepped.time + 2,
+        `keys: p pauses, ← seeks back 5 s, . steps a frame, → seeks on (${JSON.stringify({ paused, back, stepped, forward })})`);
+  await page.keyboard.press("n");
+  await page.getByLabel(/^Note at /).waitFor();
+  await page.keyboard.type("A broadcaster's logo throughout.");
+  await page.keyboard.press("Tab");  // out of the note: letters are shortcuts again
+  await page.keyboard.press("x");
+  await page.waitForFunction(() => document.activeElement?.id === "action-x");
+  check(await page.getByRole("radio", { name: /^Censor/ }).isChecked(), "x chooses censor and focuses it");
+  await page.keyboard.press("Tab");
+  const ticked = await focusedIs(() => document.activeElement?.type === "checkbox");
+  await page.keyboard.press("Space");
+  check(ticked && (await page.locator("fieldset.codes input:checked").count()) === 1, "Tab reaches a policy code and Space ticks it");
+  if (await tabTo("the justification", () => document.activeElement?.id === "justification")) {
+    await page.keyboard.type("A broadcaster's whole episode, uploaded without a licence.");
+  }
+  if (await tabTo("the Censor button", () => document.activeElement?.matches("button[type=submit]") &&
+                                          document.activeElement.textContent.trim() === "Censor")) {
+    await page.keyboard.press("Enter");
+  }
+  await page.getByRole("heading", { name: "Decided: censor" }).waitFor();
+  const command = (await page.locator(".chain-command").innerText()).trim();
+  if (await tabTo("Copy the command", () => document.activeElement?.textContent.trim() === "Copy the command")) {
+    await page.keyboard.press("Enter");
+  }
+  await page.getByRole("status").filter({ hasText: "Copied." }).waitFor();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  check(command.startsWith("joystream-cli content:setVideoVisibilityAsModerator") && copied === command,
+        `the censor was sent and its command copied, keys alone (${copied})`);
+  await page.screenshot({ path: join(outDir, "player-04-keyboard-censored.png"), fullPage: true });
 
   check(
     cspViolations.every((text) => text.includes(elsewhereOrigin)),

@@ -163,6 +163,8 @@ export function ItemScreen({
       if (chosen && mayDecide && decision === null) {
         event.preventDefault();
         setAction(chosen.action);
+        // On the chosen action, once drawn: Tab goes on to its policy codes and justification.
+        window.setTimeout(() => document.getElementById(actionInputId(chosen.key))?.focus(), 0);
       } else if (key === "j" || key === "k") {
         event.preventDefault();
         onNavigate(key === "j" ? 1 : -1);
@@ -285,6 +287,11 @@ export function ItemScreen({
 }
 
 /** p plays or pauses; the arrows seek 5 s; "," and "." step a frame, paused. */
+/** The id of the radio button that chooses the decision with the key `key`. */
+function actionInputId(key: string): string {
+  return `action-${key}`;
+}
+
 function controlVideo(player: HTMLVideoElement, key: string) {
   if (key === "p") {
     if (player.paused) {
@@ -651,6 +658,7 @@ function DecisionForm({
             <input
               type="radio"
               name="action"
+              id={actionInputId(key)}
               checked={action === choice}
               onChange={() => onActionChange(choice)}
               aria-keyshortcuts={key}

@@ -30,8 +30,8 @@ interface MediaPlayerProps {
  * The video as Gleev plays it: from the distributor nodes that serve its bag, in the bag's
  * order (GetVideoSources), with a plain <video> element. A node whose answer the element cannot
  * play (a network or HTTP error, bytes it cannot decode, a truncated file) or that sends nothing
- * playable for stallTimeoutMs is given up for the next; a node that fails mid-play hands over at
- * the same time. The thumbnail comes from the same nodes in the same order. Says which node
+ * playable for stallTimeoutMs is given up for the next, and so is one that stops sending mid-play
+ * for as long; a node that fails mid-play hands over at the same time. The thumbnail comes from the same nodes in the same order. Says which node
  * plays and which failed and why.
  */
 export function MediaPlayer({ sources, shielded, revealed, onReveal, videoRef }: MediaPlayerProps) {
@@ -43,6 +43,9 @@ export function MediaPlayer({ sources, shielded, revealed, onReveal, videoRef }:
   // Where, and whether playing, the node given up left off: the next one carries on from there.
   const resumeAt = useRef(0);
   const resumePlaying = useRef(false);
+  // The element of the node that plays, and when it last had data to go on.
+  const playingElement = useRef<HTMLVideoElement | null>(null);
+  const hadDataAtMs = useRef(0);
   const current: VideoSource | undefined = nodes[attempt];
   const hidden = shielded && !revealed;
 
@@ -71,6 +74,25 @@ export function MediaPlayer({ sources, shielded, revealed, onReveal, videoRef }:
       stallTimeoutMs,
     );
     return () => window.clearTimeout(timer);
+  }, [attempt, playing]);
+  // Once a node plays, a video left playing but short of data for stallTimeoutMs gives it up.
+  // Watched by the clock, not by the element's "waiting" and "playing" events: a first version
+  // timed from those stayed stuck on a stalled node in one test run of four.
+  useEffect(() => {
+    if (!playing) {
+      return;
+    }
+    const mine = attempt;
+    hadDataAtMs.current = Date.now();
+    const timer = window.setInterval(() => {
+      const video = playingElement.current;
+      if (video === null || video.paused || video.ended || video.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA) {
+        hadDataAtMs.current = Date.now();
+      } else if (Date.now() - hadDataAtMs.current >= stallTimeoutMs) {
+        giveUp(mine, `stopped sending mid-play for ${stallTimeoutMs / 1000} s`, video);
+      }
+    }, 500);
+    return () => window.clearInterval(timer);
   }, [attempt, playing]);
 
   const poster = usePoster(sources.sources);
@@ -112,6 +134,7 @@ export function MediaPlayer({ sources, shielded, revealed, onReveal, videoRef }:
             }}
             onLoadedData={(event) => {
               if (attempt === liveAttempt.current) {
+                playingElement.current = event.currentTarget as HTMLVideoElement;
                 setPlaying(true);
                 if (resumePlaying.current) {
                   void (event.currentTarget as HTMLVideoElement).play().catch(() => undefined);
