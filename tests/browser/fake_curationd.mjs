@@ -7,18 +7,23 @@
 // likewise ModerationLogService (a log of 60 entries), AlertService (a firing and a resolved
 // incident on the hero) and ReportService (two council terms) as moderation_log.proto,
 // alert.proto and report.proto describe them. A second listener, on another port, plays another
-// site that tries to use the session.
+// site that tries to use the session; two more play distributor nodes serving thumbnails.
 import { createHash, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { join } from "node:path";
+import { deflateSync } from "node:zlib";
 
-// Kept equal to console/media_origins.cpp's ContentSecurityPolicy for a curationd that knows no
-// distributor node (this fake serves none), so the test sees what a curator's browser enforces.
-const contentSecurityPolicy =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-  "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; " +
-  "form-action 'self'";
+// console/media_origins.cpp's ContentSecurityPolicy for a curationd that knows the distributor
+// nodes at `mediaOrigins`, so the test sees what a curator's browser enforces.
+const contentSecurityPolicyFor = (mediaOrigins) => {
+  const sources = mediaOrigins.map((origin) => ` ${origin}`).join("");
+  return (
+    `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:${sources}; ` +
+    `media-src 'self' blob:${sources}; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; ` +
+    "form-action 'self'"
+  );
+};
 
 const staticFiles = new Map([
   ["/", { file: "index.html", contentType: "text/html; charset=utf-8" }],
@@ -330,6 +335,82 @@ function makeIncidents(nowMs) {
   ];
 }
 
+// PNG's CRC-32 (ISO 3309), over a chunk's type and data.
+const crcTable = Array.from({ length: 256 }, (_, byte) => {
+  let crc = byte;
+  for (let bit = 0; bit < 8; bit += 1) {
+    crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+  }
+  return crc >>> 0;
+});
+const crc32 = (bytes) => (bytes.reduce((crc, byte) => crcTable[(crc ^ byte) & 0xff] ^ (crc >>> 8), 0xffffffff) ^ 0xffffffff) >>> 0;
+
+/**
+ * A real PNG of `width` x `height` (8-bit RGB): `colour`, with a white diagonal so it is not one
+ * flat colour. Made here so the browser has to decode what the fake distributors serve.
+ */
+function makePng(width, height, colour) {
+  const chunk = (type, data) => {
+    const typeAndData = Buffer.concat([Buffer.from(type, "latin1"), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(typeAndData));
+    return Buffer.concat([length, typeAndData, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);  // bit depth 8, RGB, deflate, no filter method, no interlace
+  const rows = [];
+  for (let y = 0; y < height; y += 1) {
+    const row = Buffer.alloc(1 + width * 3);  // each row's filter byte stays 0 (none)
+    for (let x = 0; x < width; x += 1) {
+      row.set(Math.round((x * height) / width) === y ? [255, 255, 255] : colour, 1 + x * 3);
+    }
+    rows.push(row);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(Buffer.concat(rows))),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+// Two distributor nodes serve the bags of videos 9102 to 9104 and 9106, in this order; the
+// thumbnails' data objects by video (9106 has no thumbnail on chain). Node A lacks 9103's and
+// answers 404, so the console falls back to node B; 9101's bag has no active distributor
+// (GetVideoSources says NO_SOURCES). Each node's image has its own size, so a test can tell
+// which one the browser decoded.
+export const thumbnailObjects = { 9102: "20102", 9103: "20103", 9104: "20104" };
+const videosOnNodes = ["9102", "9103", "9104", "9106"];
+const videoSourcesDelayMs = 100;
+export const distributorNodes = [
+  { name: "A", width: 64, height: 36, colour: [40, 90, 160], lacks: ["20103"] },
+  { name: "B", width: 48, height: 27, colour: [200, 120, 40], lacks: [] },
+];
+
+/**
+ * A distributor node as Argus serves assets: GET /api/v1/assets/<object id>, the object's bytes
+ * or 404. Records each request's node, path and Referer in `requests`.
+ */
+function startDistributorNode(node, requests) {
+  const image = makePng(node.width, node.height, node.colour);
+  const served = new Set(Object.values(thumbnailObjects).filter((objectId) => !node.lacks.includes(objectId)));
+  const server = createServer((request, response) => {
+    const path = new URL(request.url, "http://fake").pathname;
+    requests.push({ node: node.name, path, referer: request.headers.referer ?? "" });
+    const objectId = path.startsWith("/api/v1/assets/") ? path.slice("/api/v1/assets/".length) : "";
+    if (request.method === "GET" && served.has(objectId)) {
+      response.writeHead(200, { "Content-Type": "image/png", "Cache-Control": "max-age=3600" }).end(image);
+      return;
+    }
+    response.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
 /** A 1x1 PNG, the hero's poster on this origin (curationd's page may load images from https: and 'self'). */
 export const posterPng = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
@@ -408,13 +489,23 @@ function cookieValue(header, name) {
  * sessions by id; the `decisions` made ({itemId, action, chainCommand, justification, ...});
  * `failNext` to make the next call of a method fail with a Connect error; the `log`'s entries,
  * the `incidents` and the `silences` as the services hold them; `breakLogAt` to make VerifyLog
- * find a break; and `close`.
+ * find a break; the distributor nodes' `nodeEndpoints` (distributorNodes' order) and the
+ * `nodeRequests` they had ({node, path, referer}); `videoSourcesPeak`, the most GetVideoSources
+ * calls it answered at once; and `close`.
  */
 export async function startFakeCurationd({ distDir, principals }) {
   const files = new Map();
   for (const [path, { file, contentType }] of staticFiles) {
     files.set(path, { body: await readFile(join(distDir, file)), contentType });
   }
+  const nodeRequests = [];
+  const nodeServers = await Promise.all(distributorNodes.map((node) => startDistributorNode(node, nodeRequests)));
+  const nodeOrigins = nodeServers.map((nodeServer) => `http://127.0.0.1:${nodeServer.address().port}`);
+  // Each node's root, ending with '/', as GetVideoSources gives it.
+  const nodeEndpoints = nodeOrigins.map((origin) => `${origin}/`);
+  const contentSecurityPolicy = contentSecurityPolicyFor(nodeOrigins);
+  // GetVideoSources calls being answered, and the most at once.
+  const videoSources = { inFlight: 0, peak: 0 };
   const startMs = Date.now();
   const queue = makeQueue(startMs);
   const log = makeLog(startMs);
@@ -630,9 +721,27 @@ export async function startFakeCurationd({ distDir, principals }) {
         summary: { lateVideos: "2", logIntact: true, actions: "3", uploads: "60", errorCounts: ["2", "0", "0", "0"] },
       };
     },
-    // No distributor in this fake: the item screen says so instead of playing (the player itself
-    // is tested against the real curationd and fake distributors, tests/browser/real_player.mjs).
-    GetVideoSources(request) {
+    // The thumbnails only: the sources carry no media URL, so the item screen plays nothing (the
+    // player is tested against the real curationd and fake distributors, real_player.mjs). Each
+    // answer takes a little while, as the real one reads the chain, so calls overlap.
+    async GetVideoSources(request) {
+      videoSources.inFlight += 1;
+      videoSources.peak = Math.max(videoSources.peak, videoSources.inFlight);
+      await new Promise((wake) => setTimeout(wake, videoSourcesDelayMs));
+      videoSources.inFlight -= 1;
+      if (videosOnNodes.includes(request.videoId)) {
+        const objectId = thumbnailObjects[request.videoId];
+        return {
+          videoId: request.videoId,
+          bagId: "dynamic:channel:2",
+          sources: nodeEndpoints.map((nodeEndpoint, index) => ({
+            bucketId: `0:${index}`,
+            workerId: String(index + 1),
+            nodeEndpoint,
+            ...(objectId === undefined ? {} : { thumbnailUrl: `${nodeEndpoint}api/v1/assets/${objectId}` }),
+          })),
+        };
+      }
       return {
         videoId: request.videoId,
         bagId: "dynamic:channel:1",
@@ -898,6 +1007,10 @@ export async function startFakeCurationd({ distDir, principals }) {
   return {
     origin: `http://127.0.0.1:${server.address().port}`,
     otherSitePort: otherSite.address().port,
+    nodeEndpoints,
+    nodeRequests,
+    /** The most GetVideoSources calls the fake was answering at once. */
+    videoSourcesPeak: () => videoSources.peak,
     calls,
     refused,
     decisions,
@@ -916,6 +1029,7 @@ export async function startFakeCurationd({ distDir, principals }) {
       Promise.all([
         new Promise((resolve) => server.close(resolve)),
         new Promise((resolve) => otherSite.close(resolve)),
+        ...nodeServers.map((nodeServer) => new Promise((resolve) => nodeServer.close(resolve))),
       ]),
   };
 }

@@ -1,13 +1,15 @@
 // Smoke test of the built curator console in Debian's Chromium (no browser is downloaded):
-// serves DIST from fake_curationd.mjs, signs in (a cookie session), reads the queue, claims, and
-// checks that hostile on-chain text stays inert text, that the token never reaches storage or
-// the URL, that the session cookie is HttpOnly and SameSite=Strict, survives a reload and ends
-// with sign-out, that another site cannot use it, that a council member gets no claim control;
-// then as the council the log (pages, an entry's detail and links, filters, CSV and JSONL
-// export, verification intact and broken), the alerts without actions and the term report
-// inline and downloaded; a curator acknowledging an incident and the lead silencing and
-// resolving; that nothing breaks the Content Security Policy, and that axe finds no serious
-// accessibility fault. A screenshot of each screen goes to OUT.
+// serves DIST from fake_curationd.mjs, signs in (a cookie session), reads the queue with its
+// thumbnails (decoded from the fake distributor nodes, the next node's when one fails, blurred, a
+// placeholder where there is none, never asked for twice), claims, and checks that hostile
+// on-chain text stays inert text, that the token never reaches storage or the URL, that the
+// session cookie is HttpOnly and SameSite=Strict, survives a reload and ends with sign-out, that
+// another site cannot use it, that a council member gets no claim control; then as the council
+// the log (pages, an entry's detail and links, filters, CSV and JSONL export, verification
+// intact and broken), the alerts without actions and the term report inline and downloaded; a
+// curator acknowledging an incident and the lead silencing and resolving; that nothing breaks
+// the Content Security Policy, and that axe finds no serious accessibility fault. A screenshot
+// of each screen goes to OUT.
 //
 // Usage: node tests/browser/smoke.mjs --dist DIST --out OUT
 //   after `npm ci --prefix tests/browser --ignore-scripts` (playwright-core alone never downloads
@@ -18,7 +20,13 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { launchChromium, seriousAxeViolations } from "./browser.mjs";
-import { hostileJustification, hostileTitle, startFakeCurationd } from "./fake_curationd.mjs";
+import {
+  distributorNodes,
+  hostileJustification,
+  hostileTitle,
+  startFakeCurationd,
+  thumbnailObjects,
+} from "./fake_curationd.mjs";
 
 let chromium;
 try {
@@ -67,8 +75,11 @@ page.on("dialog", (dialog) => {
 });
 page.on("console", (message) => consoleMessages.push(`${message.type()}: ${message.text()}`));
 page.on("pageerror", (error) => pageErrors.push(String(error)));
+// The fake distributor nodes serve the queue's thumbnails; nothing else is fetched from elsewhere.
+const nodeOrigins = fake.nodeEndpoints.map((endpoint) => new URL(endpoint).origin);
 page.on("request", (request) => {
-  if (new URL(request.url()).origin !== fake.origin) {
+  const { origin } = new URL(request.url());
+  if (origin !== fake.origin && !nodeOrigins.includes(origin)) {
     foreignRequests.push(request.url());
   }
 });
@@ -164,11 +175,74 @@ await step("signing in with the keyboard shows the queue, earliest due first", a
   await screenshot("03-queue");
 });
 
+const thumbnailOf = (itemId) => page.locator(`tr:has(button[data-item-id="${itemId}"]) .queue-thumbnail`);
+const thumbnailUrlOf = (node, videoId) => `${fake.nodeEndpoints[node]}api/v1/assets/${thumbnailObjects[videoId]}`;
+/** What the browser made of a row's thumbnail <img>. */
+const imageOf = (itemId) =>
+  thumbnailOf(itemId)
+    .locator("img")
+    .evaluate((image) => ({
+      src: image.currentSrc,
+      complete: image.complete,
+      naturalWidth: image.naturalWidth,
+      attributes: ["alt", "width", "height", "loading", "decoding", "referrerpolicy"].map(
+        (name) => `${name}=${image.getAttribute(name)}`,
+      ),
+      filter: getComputedStyle(image).filter,
+    }));
+const loaded = async (itemId) =>
+  (await thumbnailOf(itemId).locator("img").count()) === 1 && (await imageOf(itemId)).naturalWidth > 0;
+const videoSourcesAskedFor = () => callsOf("GetVideoSources").map((call) => call.body.videoId);
+
+await step("video rows show their thumbnails, blurred, from the next node when one fails; others a placeholder", async () => {
+  await bodyRows.nth(5).scrollIntoViewIfNeeded();
+  await waitUntil(async () => (await loaded(102)) && (await loaded(103)) && (await loaded(104)), "the thumbnails load");
+  const first = await bodyRows.nth(0).locator(".queue-thumbnail img").evaluate((image) => image.currentSrc);
+  expect(first === thumbnailUrlOf(0, "9102"), `the first row's thumbnail: ${first}`);
+  const [nodeA, nodeB] = distributorNodes;
+  const firstImage = await imageOf(102);
+  expect(firstImage.naturalWidth === nodeA.width, `the first row shows a ${firstImage.naturalWidth} px wide image`);
+  expect(
+    JSON.stringify(firstImage.attributes) ===
+      '["alt=","width=80","height=45","loading=lazy","decoding=async","referrerpolicy=no-referrer"]',
+    `the img's attributes: ${firstImage.attributes}`,
+  );
+  expect(firstImage.filter.includes("blur("), `the thumbnail is not blurred: ${firstImage.filter}`);
+  const fallback = await imageOf(103);
+  expect(fallback.src === thumbnailUrlOf(1, "9103") && fallback.naturalWidth === nodeB.width,
+    `the row whose first node fails shows ${fallback.src}, ${fallback.naturalWidth} px wide`);
+  const nodeAsked = fake.nodeRequests.filter((request) => request.path.endsWith(`/${thumbnailObjects["9103"]}`));
+  expect(nodeAsked.map((request) => request.node).join() === "A,B", `9103's thumbnail asked of ${JSON.stringify(nodeAsked)}`);
+  for (const itemId of [101, 106]) {
+    await thumbnailOf(itemId).getByRole("img", { name: "no thumbnail" }).waitFor();
+    expect((await thumbnailOf(itemId).locator("img").count()) === 0, `row ${itemId} has an img`);
+  }
+  expect((await thumbnailOf(105).count()) === 0, "the channel's row has a thumbnail");
+  const asked = videoSourcesAskedFor();
+  expect(JSON.stringify([...asked].sort()) === '["9101","9102","9103","9104","9106"]', `GetVideoSources for ${asked}`);
+  expect(fake.videoSourcesPeak() <= 4, `${fake.videoSourcesPeak()} GetVideoSources calls at once`);
+  expect(fake.nodeRequests.every((request) => request.referer === ""), "a node was sent a Referer");
+  await screenshot("03-queue-thumbnails");
+});
+
+await step("a refresh of the queue asks GetVideoSources for none of the rows it knows", async () => {
+  const askedBefore = videoSourcesAskedFor().length;
+  const listCallsBefore = callsOf("ListItems").length;
+  await page.getByRole("button", { name: "Refresh now" }).click();
+  await page.clock.fastForward("00:16");
+  await waitUntil(() => callsOf("ListItems").length >= listCallsBefore + 2, "the queue is refreshed twice");
+  await new Promise((wake) => setTimeout(wake, 500));
+  expect(videoSourcesAskedFor().length === askedBefore, `asked again: ${videoSourcesAskedFor().slice(askedBefore)}`);
+  expect(await loaded(102), "the first row lost its thumbnail");
+});
+
 await step("hostile titles stay inert text, without their bidi override", async () => {
   const hostileCell = page.locator("td.title", { hasText: "<img src=x onerror=alert(1)>" });
   const shown = await hostileCell.innerText();
   expect(shown === hostileTitle.replace("\u202E", "\uFFFD"), `hostile title shown as ${JSON.stringify(shown)}`);
-  expect((await page.locator("img").count()) === 0, "an img element was created");
+  const images = await page.locator("img").evaluateAll((found) => found.map((image) => image.getAttribute("src")));
+  const strangers = images.filter((src) => !nodeOrigins.some((origin) => src?.startsWith(`${origin}/`)));
+  expect(strangers.length === 0, `img elements other than thumbnails: ${strangers}`);
   expect(dialogs.length === 0, `a dialog opened: ${dialogs.join(", ")}`);
   const pageText = await page.locator("body").innerText();
   expect(!pageText.includes("\u202E"), "a U+202E override reached the page");
@@ -372,11 +446,15 @@ await step("a censor shows the joystream-cli command, and the copy button copies
 
 await step("axe finds nothing serious or critical after a decision", expectAccessible);
 
-await step("Escape returns to the queue, without the decided item", async () => {
+await step("Escape returns to the queue, without the decided item, its thumbnails not asked for again", async () => {
+  const askedBefore = videoSourcesAskedFor().length;
   await page.keyboard.press("Escape");
   await page.getByRole("heading", { name: "Review queue" }).waitFor();
   await waitUntil(async () => (await bodyRows.count()) === 5, "the queue has 5 rows");
   expect((await bodyRows.filter({ hasText: "Unplayable upload" }).count()) === 0, "the censored item is still listed");
+  await waitUntil(() => loaded(103), "the thumbnail of 103 is shown again");
+  await new Promise((wake) => setTimeout(wake, 300));
+  expect(videoSourcesAskedFor().length === askedBefore, `asked again: ${videoSourcesAskedFor().slice(askedBefore)}`);
 });
 
 await step("the filters narrow the list, and stay while an item is open", async () => {
@@ -757,7 +835,7 @@ await step("the lead silences the hero's slot and resolves the incident with a n
 
 await step("axe finds nothing serious or critical on the lead's alerts", expectAccessible);
 
-await step("nothing broke the CSP, threw, or left the origin", async () => {
+await step("nothing broke the CSP, threw, or went anywhere but the distributor nodes", async () => {
   const cspReports = consoleMessages.filter((message) => message.includes("Content Security Policy"));
   expect(cspReports.length === 0, cspReports.join("\n"));
   expect(pageErrors.length === 0, pageErrors.join("\n"));

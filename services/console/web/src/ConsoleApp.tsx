@@ -17,10 +17,13 @@ import { QueueScreen } from "./QueueScreen";
 import { ReportsScreen } from "./ReportsScreen";
 import { ScreenKeysContext, ScreenNav, screenKeyBindings, screensFor, type ScreenName } from "./ScreenNav";
 import { SignInScreen } from "./SignInScreen";
+import { createThumbnailUrls } from "./thumbnails";
 
 // No token or session id in them: the cookie carries the session, so one set of clients serves
 // every session this page sees.
 const clients = createConsoleClients();
+// The queue's thumbnail URLs, each video's asked for once while the page lives.
+const thumbnails = createThumbnailUrls(clients.probe);
 
 type SessionState =
   | { kind: "resuming" }
@@ -132,6 +135,7 @@ function Workspace({ principal, onSignedOut, onSessionEnded }: WorkspaceProps) {
     shown = (
       <QueueScreen
         client={clients.review}
+        thumbnails={thumbnails}
         principal={principal}
         onSignedOut={onSignedOut}
         onSessionEnded={onSessionEnded}

@@ -3,6 +3,7 @@ import type { Ref } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { SourceReport, VideoSource, VideoSources } from "../gen/curation/v1/probe_pb";
 import { verdictBadgeClasses, verdictLabels } from "./labels";
+import { withThumbnails } from "./thumbnails";
 import { clip, neutralise } from "./untrusted_text";
 
 // Atlas gives each node 2 s before it races them all; one node at a time is easier to follow for
@@ -188,7 +189,7 @@ export function MediaPlayer({ sources, shielded, revealed, onReveal, videoRef }:
 function usePoster(sources: VideoSource[]): { url: string; node: string } {
   const [poster, setPoster] = useState({ url: "", node: "" });
   useEffect(() => {
-    const candidates = sources.filter((source) => source.thumbnailUrl !== "");
+    const candidates = withThumbnails(sources);
     let cancelled = false;
     const tryFrom = (index: number) => {
       const candidate = candidates[index];

@@ -1,6 +1,6 @@
 import type { Ref } from "preact";
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { ItemState, type Item, type QueueStats } from "../gen/curation/v1/review_pb";
+import { ItemState, TargetKind, type Item, type QueueStats } from "../gen/curation/v1/review_pb";
 import {
   mayWork,
   type ReviewClient,
@@ -12,9 +12,12 @@ import { KeyHelp, type KeyBinding } from "./KeyHelp";
 import { moveFocus, shortcutOf } from "./keyboard";
 import { isFiltered, listRequestOf, QueueFilters, type QueueFilter } from "./QueueFilters";
 import { itemStateLabels, verdictBadgeClasses, verdictLabels } from "./labels";
+import { QueueThumbnail } from "./QueueThumbnail";
 import { SessionControls } from "./SessionControls";
+import type { ThumbnailUrls } from "./thumbnails";
 import { clip, neutralise } from "./untrusted_text";
 import { UntrustedText } from "./UntrustedText";
+import { loadShieldMedia } from "./wellness";
 
 // Two small calls per curator every 15 s: others' claims show up soon, at little cost to the server.
 const refreshIntervalMs = 15_000;
@@ -36,6 +39,8 @@ const maxSummaryCodePoints = 300;
 
 interface QueueScreenProps {
   client: ReviewClient;
+  /** The videos' thumbnail URLs, kept by the caller for the page's life. */
+  thumbnails: ThumbnailUrls;
   /** Who is signed in; a council member or a service may look but not claim. */
   principal: SessionPrincipal;
   /** The curator signed out and curationd ended the session. */
@@ -54,10 +59,12 @@ interface QueueScreenProps {
 /**
  * The review queue: its counts (GetQueueStats), the first page of items not yet decided in the
  * server's order (ListItems: earliest due first), refreshed every 15 s, and claiming the next N
- * (ClaimItems) with a button or the key "c" for those whose role may claim. A row opens its item.
+ * (ClaimItems) with a button or the key "c" for those whose role may claim. A row opens its item;
+ * a video's row shows its thumbnail, blurred when the person's wellness setting says so.
  */
 export function QueueScreen({
   client,
+  thumbnails,
   principal,
   onSignedOut,
   onSessionEnded,
@@ -78,6 +85,8 @@ export function QueueScreen({
   // The key can repeat a claim before the disabled button has re-rendered; this cannot.
   const claimInFlight = useRef(false);
   const nowMs = useNowMs();
+  // Read as the screen opens, so a change made on an item screen holds when back here.
+  const [shieldMedia] = useState(() => loadShieldMedia(principal.name));
   const heading = useRef<HTMLHeadingElement>(null);
   // Aborted when the screen goes away, which cancels the calls it still has in flight.
   const lifetime = useRef(new AbortController());
@@ -264,6 +273,8 @@ export function QueueScreen({
           items={items}
           filtered={isFiltered(filter)}
           nowMs={nowMs}
+          thumbnails={thumbnails}
+          shieldMedia={shieldMedia}
           onOpen={(index) => onOpenItem(items.map((item) => item.id), index)}
         />
         {morePages && (
@@ -327,15 +338,20 @@ interface QueueTableProps {
   /** Whether the rows are those matching the filters rather than the whole queue. */
   filtered: boolean;
   nowMs: number;
+  thumbnails: ThumbnailUrls;
+  shieldMedia: boolean;
   onOpen: (index: number) => void;
 }
 
-function QueueTable({ tableRef, items, filtered, nowMs, onOpen }: QueueTableProps) {
+function QueueTable({ tableRef, items, filtered, nowMs, onOpen, ...rowProps }: QueueTableProps) {
   return (
     <table class="queue" ref={tableRef}>
       <caption>{filtered ? "Items matching the filters" : "Items not yet decided"}, earliest due first</caption>
       <thead>
         <tr>
+          <th scope="col">
+            <span class="visually-hidden">Thumbnail</span>
+          </th>
           <th scope="col">Title</th>
           <th scope="col">Channel</th>
           <th scope="col">State</th>
@@ -346,13 +362,19 @@ function QueueTable({ tableRef, items, filtered, nowMs, onOpen }: QueueTableProp
       <tbody>
         {items.length === 0 ? (
           <tr>
-            <td colSpan={5} class="placeholder">
+            <td colSpan={6} class="placeholder">
               {filtered ? "No item matches the filters." : "Nothing waiting for review."}
             </td>
           </tr>
         ) : (
           items.map((item, index) => (
-            <QueueRow key={item.id.toString()} item={item} nowMs={nowMs} onOpen={() => onOpen(index)} />
+            <QueueRow
+              key={item.id.toString()}
+              item={item}
+              nowMs={nowMs}
+              onOpen={() => onOpen(index)}
+              {...rowProps}
+            />
           ))
         )}
       </tbody>
@@ -360,10 +382,24 @@ function QueueTable({ tableRef, items, filtered, nowMs, onOpen }: QueueTableProp
   );
 }
 
-function QueueRow({ item, nowMs, onOpen }: { item: Item; nowMs: number; onOpen: () => void }) {
+interface QueueRowProps {
+  item: Item;
+  nowMs: number;
+  thumbnails: ThumbnailUrls;
+  shieldMedia: boolean;
+  onOpen: () => void;
+}
+
+function QueueRow({ item, nowMs, thumbnails, shieldMedia, onOpen }: QueueRowProps) {
   const rowClass = item.breached ? "breached" : item.atRisk ? "at-risk" : undefined;
   return (
     <tr class={rowClass}>
+      <td class="thumbnail-cell">
+        {/* A channel item has no video, hence no thumbnail. */}
+        {item.targetKind === TargetKind.VIDEO && (
+          <QueueThumbnail key={item.targetId} thumbnails={thumbnails} videoId={item.targetId} shielded={shieldMedia} />
+        )}
+      </td>
       <td class="title">
         {/* A button, so Tab, Enter and screen readers reach the item; j and k move between them. */}
         <button type="button" class="open-item" data-item-id={item.id.toString()} onClick={onOpen}>
