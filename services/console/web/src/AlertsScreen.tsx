@@ -8,13 +8,13 @@ import {
   type Slot,
 } from "../gen/curation/v1/alert_pb";
 import { mayAcknowledgeIncidents, mayResolveAndSilence, type AlertClient } from "./api";
-import { useCallErrorHandler } from "./call_errors";
+import { ColumnHeads } from "./ColumnHeads";
 import { DueTime, Moment, useNowMs } from "./DueTime";
 import { Fact } from "./Fact";
 import type { KeyBinding } from "./KeyHelp";
 import { moveFocus, useShortcuts } from "./keyboard";
 import { incidentStateLabels, verdictBadgeClasses, verdictLabels } from "./labels";
-import { ScreenFrame, type WorkspaceScreenProps } from "./ScreenFrame";
+import { RefreshControls, ScreenFrame, useScreenState, type WorkspaceScreenProps } from "./ScreenFrame";
 import { clip, neutralise } from "./untrusted_text";
 import { UntrustedText } from "./UntrustedText";
 
@@ -48,16 +48,16 @@ interface AlertsView {
  * to play; the slots and how they play. The on-call (curators and the lead) acknowledge; the
  * lead resolves by hand and silences a slot; everyone else reads.
  */
-export function AlertsScreen({ client, principal, onSignedOut, onSessionEnded }: WorkspaceScreenProps<AlertClient>) {
+export function AlertsScreen({ client, session }: WorkspaceScreenProps<AlertClient>) {
+  const screen = useScreenState(session);
+  const { heading, setError, showCallError } = screen;
+  const { principal } = session;
   const [view, setView] = useState<AlertsView | null>(null);
   const [selected, setSelected] = useState<Incident | null>(null);
   const [updatedAt, setUpdatedAt] = useState<Date | null>(null);
-  const [error, setError] = useState("");
   const [notice, setNotice] = useState("");
-  const heading = useRef<HTMLHeadingElement>(null);
   const detailHeading = useRef<HTMLHeadingElement>(null);
   const lifetime = useRef(new AbortController());
-  const showCallError = useCallErrorHandler(onSessionEnded, setError);
   const nowMs = useNowMs();
 
   const refresh = useCallback(async () => {
@@ -113,25 +113,12 @@ export function AlertsScreen({ client, principal, onSignedOut, onSessionEnded }:
 
   return (
     <ScreenFrame
+      screen={screen}
       screenClass="alerts-screen"
       title="Alerts"
-      headingRef={heading}
-      principal={principal}
-      onSignedOut={onSignedOut}
-      error={error}
-      onError={setError}
       keyBindings={keyBindings}
       barContent={
-        <>
-          <p class="updated">
-            {updatedAt === null
-              ? "Loading\u2026"
-              : `Updated ${updatedAt.toLocaleTimeString()}, again every ${refreshIntervalMs / 1000} s`}
-          </p>
-          <button type="button" onClick={() => void refresh()}>
-            Refresh now
-          </button>
-        </>
+        <RefreshControls updatedAt={updatedAt} intervalMs={refreshIntervalMs} onRefresh={() => void refresh()} />
       }
     >
       <p role="status" class="notice">
@@ -217,15 +204,7 @@ function IncidentTable({ caption, empty, incidents, selectedId, nowMs, onOpen }:
   return (
     <table class="incidents">
       <caption>{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Incident</th>
-          <th scope="col">Video</th>
-          <th scope="col">State</th>
-          <th scope="col">Opened</th>
-          <th scope="col">Deadline</th>
-        </tr>
-      </thead>
+      <ColumnHeads names={["Incident", "Video", "State", "Opened", "Deadline"]} />
       <tbody>
         {incidents === null ? (
           <tr>
@@ -426,15 +405,7 @@ function IncidentDetail({
       {incident.notifications.length > 0 && (
         <table class="notifications">
           <caption>Notifications</caption>
-          <thead>
-            <tr>
-              <th scope="col">Receiver</th>
-              <th scope="col">Step</th>
-              <th scope="col">State</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Last error</th>
-            </tr>
-          </thead>
+          <ColumnHeads names={["Receiver", "Step", "State", "Attempts", "Last error"]} />
           <tbody>
             {incident.notifications.map((notification, index) => (
               <tr key={index}>
@@ -481,16 +452,7 @@ function SlotTable({
           </span>
         )}
       </caption>
-      <thead>
-        <tr>
-          <th scope="col">Slot</th>
-          <th scope="col">Video</th>
-          <th scope="col">Plays</th>
-          <th scope="col">Last probed</th>
-          <th scope="col">Silenced</th>
-          <th scope="col">Incident</th>
-        </tr>
-      </thead>
+      <ColumnHeads names={["Slot", "Video", "Plays", "Last probed", "Silenced", "Incident"]} />
       <tbody>
         {slots === null || slots.slots.length === 0 ? (
           <tr>

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { EntryKind, type Entry } from "../gen/curation/v1/moderation_log_pb";
 import { ItemState, type Item } from "../gen/curation/v1/review_pb";
 import type { LogClient, ReviewClient } from "./api";
+import { ColumnHeads } from "./ColumnHeads";
 import { entryKindLabels, itemStateLabels, targetKindLabels, verdictBadgeClasses, verdictLabels } from "./labels";
 import { UntrustedText } from "./UntrustedText";
 
@@ -83,16 +84,7 @@ function HistoryBody({ history }: { history: History }) {
       {history.entries.length > 0 && (
         <table class="history-entries">
           <caption>Log entries on the channel and its videos{history.moreEntries ? " (the first " + entriesRead + ")" : ""}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Entry</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Target</th>
-              <th scope="col">Title then</th>
-              <th scope="col">By</th>
-              <th scope="col">Recorded</th>
-            </tr>
-          </thead>
+          <ColumnHeads names={["Entry", "Kind", "Target", "Title then", "By", "Recorded"]} />
           <tbody>
             {history.entries.map((entry) => (
               <tr key={entry.id.toString()}>
@@ -116,14 +108,7 @@ function HistoryBody({ history }: { history: History }) {
       {history.items.length > 0 && (
         <table class="history-items">
           <caption>Other review items of the channel{history.moreItems ? ` (the first ${itemsShown})` : ""}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Item</th>
-              <th scope="col">Title</th>
-              <th scope="col">State</th>
-              <th scope="col">Playability</th>
-            </tr>
-          </thead>
+          <ColumnHeads names={["Item", "Title", "State", "Playability"]} />
           <tbody>
             {history.items.map((item) => (
               <tr key={item.id.toString()}>

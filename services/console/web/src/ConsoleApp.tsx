@@ -123,22 +123,23 @@ function Workspace({ principal, onSignedOut, onSessionEnded }: WorkspaceProps) {
     );
   }, []);
 
-  const common = { principal, onSignedOut, onSessionEnded };
+  const session = useMemo(
+    () => ({ principal, onSignedOut, onSessionEnded }),
+    [principal, onSignedOut, onSessionEnded],
+  );
   let shown: ComponentChild;
   if (screen === "log") {
-    shown = <LogScreen client={clients.log} {...common} />;
+    shown = <LogScreen client={clients.log} session={session} />;
   } else if (screen === "alerts") {
-    shown = <AlertsScreen client={clients.alerts} {...common} />;
+    shown = <AlertsScreen client={clients.alerts} session={session} />;
   } else if (screen === "reports") {
-    shown = <ReportsScreen client={clients.reports} {...common} />;
+    shown = <ReportsScreen client={clients.reports} session={session} />;
   } else if (open === null) {
     shown = (
       <QueueScreen
         client={clients.review}
         thumbnails={thumbnails}
-        principal={principal}
-        onSignedOut={onSignedOut}
-        onSessionEnded={onSessionEnded}
+        session={session}
         onOpenItem={openItem}
         focusItemId={lastSeen}
         filter={queueFilter}
@@ -153,13 +154,11 @@ function Workspace({ principal, onSignedOut, onSessionEnded }: WorkspaceProps) {
         client={clients.review}
         probe={clients.probe}
         log={clients.log}
-        principal={principal}
+        session={session}
         itemId={itemId}
         position={{ index: open.index, count: open.ids.length }}
         onNavigate={navigate}
         onBack={back}
-        onSignedOut={onSignedOut}
-        onSessionEnded={onSessionEnded}
       />
     );
   }

@@ -16,13 +16,11 @@ import {
   type LogClient,
   type ProbeClient,
   type ReviewClient,
-  type SessionPrincipal,
 } from "./api";
 import { ChannelHistory } from "./ChannelHistory";
-import { useCallErrorHandler } from "./call_errors";
 import { DueTime, useNowMs } from "./DueTime";
 import { EvidenceNotes, evidenceNoteProblem, maxEvidenceNotes, type DraftNote } from "./EvidenceNotes";
-import { KeyHelp, type KeyBinding } from "./KeyHelp";
+import type { KeyBinding } from "./KeyHelp";
 import { shortcutOf } from "./keyboard";
 import {
   actionLabels,
@@ -35,7 +33,7 @@ import {
 } from "./labels";
 import { formatMediaTime } from "./media_time";
 import { MediaPlayer } from "./MediaPlayer";
-import { SessionControls } from "./SessionControls";
+import { ScreenFrame, useScreenState, type Session } from "./ScreenFrame";
 import { clip, neutralise } from "./untrusted_text";
 import { UntrustedLongText, UntrustedText } from "./UntrustedText";
 import { loadShieldMedia, saveShieldMedia } from "./wellness";
@@ -77,14 +75,12 @@ interface ItemScreenProps {
   probe: ProbeClient;
   /** The channel's history. */
   log: LogClient;
-  principal: SessionPrincipal;
+  session: Session;
   itemId: bigint;
   /** Where the item is among the queue's rows, for "3 of 6" and the keys j and k. */
   position: { index: number; count: number };
   onNavigate: (step: 1 | -1) => void;
   onBack: () => void;
-  onSignedOut: () => void;
-  onSessionEnded: (message: string) => void;
 }
 
 /**
@@ -96,22 +92,20 @@ export function ItemScreen({
   client,
   probe,
   log,
-  principal,
+  session,
   itemId,
   position,
   onNavigate,
   onBack,
-  onSignedOut,
-  onSessionEnded,
 }: ItemScreenProps) {
+  const screen = useScreenState(session);
+  const { heading, setError, showCallError } = screen;
+  const { principal } = session;
   const [item, setItem] = useState<Item | null>(null);
   const [policyCodes, setPolicyCodes] = useState<PolicyCode[]>([]);
-  const [error, setError] = useState("");
   const [action, setAction] = useState<Action | null>(null);
   const [decision, setDecision] = useState<Decision | null>(null);
-  const [showKeys, setShowKeys] = useState(false);
   const nowMs = useNowMs();
-  const heading = useRef<HTMLHeadingElement>(null);
   const lifetime = useRef(new AbortController());
   const mayDecide = mayWork(principal);
   const [sources, setSources] = useState<VideoSources | null>(null);
@@ -120,8 +114,6 @@ export function ItemScreen({
   const [notes, setNotes] = useState<DraftNote[]>([]);
   const nextNoteKey = useRef(1);
   const video = useRef<HTMLVideoElement>(null);
-
-  const showCallError = useCallErrorHandler(onSessionEnded, setError);
 
   const addNote = () => {
     if (notes.length >= maxEvidenceNotes) {
@@ -171,9 +163,6 @@ export function ItemScreen({
       } else if (key === "Escape") {
         event.preventDefault();
         onBack();
-      } else if (key === "?") {
-        event.preventDefault();
-        setShowKeys((shown) => !shown);
       } else if (key === "r") {
         event.preventDefault();
         setRevealed(true);
@@ -190,107 +179,105 @@ export function ItemScreen({
   }, [mayDecide, decision, onNavigate, onBack, notes]);
 
   return (
-    <div class="item-screen">
-      <header class="top-bar">
+    <ScreenFrame
+      screen={screen}
+      screenClass="item-screen"
+      title={`Item ${itemId.toString()}`}
+      keyBindings={keyBindings}
+      barStart={
         <button type="button" onClick={onBack}>
           Back to the queue
         </button>
-        <h1 ref={heading} tabIndex={-1}>
-          Item {itemId.toString()}
-        </h1>
+      }
+      barContent={
         <p class="updated">
           {position.index + 1} of {position.count} in the queue
         </p>
-        <SessionControls principal={principal} onSignedOut={onSignedOut} onError={setError} />
-      </header>
-      <main>
-        {showKeys && <KeyHelp bindings={keyBindings} onClose={() => setShowKeys(false)} />}
-        <p role="alert" class="error">
-          {error}
-        </p>
-        {item === null ? (
-          <p class="placeholder">Loading&hellip;</p>
-        ) : (
-          <>
-            <ItemDetails item={item} nowMs={nowMs} />
-            {mayDecide && item.claimedBy === principal.name && decision === null && (
-              <LeaseControls client={client} item={item} onChanged={setItem} onCallError={showCallError} />
-            )}
-            {item.targetKind === TargetKind.VIDEO && (
-              <>
-                <label class="wellness">
-                  <input
-                    type="checkbox"
-                    checked={shieldMedia}
-                    onChange={(changed) => {
-                      const shield = (changed.currentTarget as HTMLInputElement).checked;
-                      setShieldMedia(shield);
-                      saveShieldMedia(principal.name, shield);
-                    }}
-                  />
-                  Start videos and thumbnails blurred and muted
-                </label>
-                {sources === null ? (
-                  <p class="placeholder">Finding the video&rsquo;s distributor nodes&hellip;</p>
-                ) : (
-                  <MediaPlayer
-                    sources={sources}
-                    shielded={shieldMedia}
-                    revealed={revealed}
-                    onReveal={() => setRevealed(true)}
-                    videoRef={video}
-                  />
-                )}
-                {mayDecide && (
-                  <EvidenceNotes
-                    notes={notes}
-                    onChange={setNotes}
-                    onAdd={addNote}
-                    onSeek={seekTo}
-                    disabled={decision !== null}
-                  />
-                )}
-              </>
-            )}
-            {mayDecide &&
-              (decision === null ? (
-                <DecisionForm
-                  client={client}
-                  item={item}
-                  policyCodes={policyCodes}
-                  evidence={notes}
-                  action={action}
-                  onActionChange={setAction}
-                  onDecided={(made) => {
-                    setError("");
-                    setDecision(made);
+      }
+    >
+      {item === null ? (
+        <p class="placeholder">Loading&hellip;</p>
+      ) : (
+        <>
+          <ItemDetails item={item} nowMs={nowMs} />
+          {mayDecide && item.claimedBy === principal.name && decision === null && (
+            <LeaseControls client={client} item={item} onChanged={setItem} onCallError={showCallError} />
+          )}
+          {item.targetKind === TargetKind.VIDEO && (
+            <>
+              <label class="wellness">
+                <input
+                  type="checkbox"
+                  checked={shieldMedia}
+                  onChange={(changed) => {
+                    const shield = (changed.currentTarget as HTMLInputElement).checked;
+                    setShieldMedia(shield);
+                    saveShieldMedia(principal.name, shield);
                   }}
-                  onCallError={showCallError}
-                  signal={lifetime.current.signal}
                 />
+                Start videos and thumbnails blurred and muted
+              </label>
+              {sources === null ? (
+                <p class="placeholder">Finding the video&rsquo;s distributor nodes&hellip;</p>
               ) : (
-                <DecisionMade decision={decision} />
-              ))}
-            <ChannelHistory
-              review={client}
-              log={log}
-              channelId={item.channelId}
-              itemId={item.id}
-              signal={lifetime.current.signal}
-              onCallError={showCallError}
-            />
-          </>
-        )}
-      </main>
-    </div>
+                <MediaPlayer
+                  sources={sources}
+                  shielded={shieldMedia}
+                  revealed={revealed}
+                  onReveal={() => setRevealed(true)}
+                  videoRef={video}
+                />
+              )}
+              {mayDecide && (
+                <EvidenceNotes
+                  notes={notes}
+                  onChange={setNotes}
+                  onAdd={addNote}
+                  onSeek={seekTo}
+                  disabled={decision !== null}
+                />
+              )}
+            </>
+          )}
+          {mayDecide &&
+            (decision === null ? (
+              <DecisionForm
+                client={client}
+                item={item}
+                policyCodes={policyCodes}
+                evidence={notes}
+                action={action}
+                onActionChange={setAction}
+                onDecided={(made) => {
+                  setError("");
+                  setDecision(made);
+                }}
+                onCallError={showCallError}
+                signal={lifetime.current.signal}
+              />
+            ) : (
+              <DecisionMade decision={decision} />
+            ))}
+          <ChannelHistory
+            review={client}
+            log={log}
+            channelId={item.channelId}
+            itemId={item.id}
+            signal={lifetime.current.signal}
+            onCallError={showCallError}
+          />
+        </>
+      )}
+    </ScreenFrame>
   );
 }
 
-/** p plays or pauses; the arrows seek 5 s; "," and "." step a frame, paused. */
 /** The id of the radio button that chooses the decision with the key `key`. */
 function actionInputId(key: string): string {
   return `action-${key}`;
 }
+
+/** p plays or pauses; the arrows seek 5 s; "," and "." step a frame, paused. */
 
 function controlVideo(player: HTMLVideoElement, key: string) {
   if (key === "p") {

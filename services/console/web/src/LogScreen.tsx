@@ -11,7 +11,7 @@ import {
 } from "../gen/curation/v1/moderation_log_pb";
 import { TargetKind } from "../gen/curation/v1/review_pb";
 import type { LogClient } from "./api";
-import { useCallErrorHandler } from "./call_errors";
+import { ColumnHeads } from "./ColumnHeads";
 import { saveFile } from "./download";
 import { Moment, useNowMs } from "./DueTime";
 import { Fact } from "./Fact";
@@ -19,7 +19,7 @@ import type { KeyBinding } from "./KeyHelp";
 import { moveFocus, useShortcuts } from "./keyboard";
 import { chainStatusLabels, entryKindLabels, targetKindLabels, verdictBadgeClasses, verdictLabels } from "./labels";
 import { entryCsvHeader, entryLine, type ExportFormat } from "./log_export";
-import { ScreenFrame, type WorkspaceScreenProps } from "./ScreenFrame";
+import { ScreenFrame, useScreenState, type WorkspaceScreenProps } from "./ScreenFrame";
 import { clip, neutralise } from "./untrusted_text";
 import { UntrustedText } from "./UntrustedText";
 
@@ -74,7 +74,9 @@ function entryFilter(form: FilterForm): MessageInitShape<typeof EntryFilterSchem
  * with links to the entries it reverts or confirms and to the one that confirmed it; the chain
  * verified (VerifyLog); and the filtered entries exported as CSV or JSON lines.
  */
-export function LogScreen({ client, principal, onSignedOut, onSessionEnded }: WorkspaceScreenProps<LogClient>) {
+export function LogScreen({ client, session }: WorkspaceScreenProps<LogClient>) {
+  const screen = useScreenState(session);
+  const { heading, setError, showCallError } = screen;
   const [form, setForm] = useState<FilterForm>(noFilter);
   const [applied, setApplied] = useState<FilterForm>(noFilter);
   // The page tokens of the pages shown so far, the current one last ("" is the first page).
@@ -82,11 +84,8 @@ export function LogScreen({ client, principal, onSignedOut, onSessionEnded }: Wo
   const [entries, setEntries] = useState<Entry[] | null>(null);
   const [nextPageToken, setNextPageToken] = useState("");
   const [selected, setSelected] = useState<Entry | null>(null);
-  const [error, setError] = useState("");
-  const heading = useRef<HTMLHeadingElement>(null);
   const detailHeading = useRef<HTMLHeadingElement>(null);
   const lifetime = useRef(new AbortController());
-  const showCallError = useCallErrorHandler(onSessionEnded, setError);
   const pageToken = pageTokens[pageTokens.length - 1] ?? "";
 
   useEffect(() => {
@@ -129,13 +128,9 @@ export function LogScreen({ client, principal, onSignedOut, onSessionEnded }: Wo
   const firstShown = (pageTokens.length - 1) * pageSize + 1;
   return (
     <ScreenFrame
+      screen={screen}
       screenClass="log-screen"
       title="Moderation log"
-      headingRef={heading}
-      principal={principal}
-      onSignedOut={onSignedOut}
-      error={error}
-      onError={setError}
       keyBindings={keyBindings}
     >
       <ChainVerification
@@ -272,18 +267,9 @@ interface EntryTableProps {
 function EntryTable({ entries, selectedId, onOpen }: EntryTableProps) {
   return (
     <table class="log">
-      <thead>
-        <tr>
-          <th scope="col">Entry</th>
-          <th scope="col">Recorded</th>
-          <th scope="col">Kind</th>
-          <th scope="col">Actor</th>
-          <th scope="col">Target</th>
-          <th scope="col">Codes</th>
-          <th scope="col">Chain</th>
-          <th scope="col">Justification or note</th>
-        </tr>
-      </thead>
+      <ColumnHeads
+        names={["Entry", "Recorded", "Kind", "Actor", "Target", "Codes", "Chain", "Justification or note"]}
+      />
       <tbody>
         {entries.length === 0 ? (
           <tr>

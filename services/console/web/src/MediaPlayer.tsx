@@ -2,6 +2,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Ref } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { SourceReport, VideoSource, VideoSources } from "../gen/curation/v1/probe_pb";
+import { ColumnHeads } from "./ColumnHeads";
 import { verdictBadgeClasses, verdictLabels } from "./labels";
 import { withThumbnails } from "./thumbnails";
 import { clip, neutralise } from "./untrusted_text";
@@ -240,13 +241,7 @@ function SourceReports({ sources }: { sources: VideoSources }) {
         Latest probe per node
         {sources.probedAt === undefined ? " (not probed yet)" : `, ${timestampDate(sources.probedAt).toLocaleString()}`}
       </caption>
-      <thead>
-        <tr>
-          <th scope="col">Node</th>
-          <th scope="col">Media</th>
-          <th scope="col">Thumbnail</th>
-        </tr>
-      </thead>
+      <ColumnHeads names={["Node", "Media", "Thumbnail"]} />
       <tbody>
         {sources.sources.map((source) => (
           <tr key={source.mediaUrl}>

@@ -1,19 +1,15 @@
 import type { Ref } from "preact";
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { ItemState, TargetKind, type Item, type QueueStats } from "../gen/curation/v1/review_pb";
-import {
-  mayWork,
-  type ReviewClient,
-  type SessionPrincipal,
-} from "./api";
-import { useCallErrorHandler } from "./call_errors";
+import { mayWork, type ReviewClient } from "./api";
+import { ColumnHeads } from "./ColumnHeads";
 import { DueTime, useNowMs } from "./DueTime";
-import { KeyHelp, type KeyBinding } from "./KeyHelp";
+import type { KeyBinding } from "./KeyHelp";
 import { moveFocus, shortcutOf } from "./keyboard";
 import { isFiltered, listRequestOf, QueueFilters, type QueueFilter } from "./QueueFilters";
 import { itemStateLabels, verdictBadgeClasses, verdictLabels } from "./labels";
 import { QueueThumbnail } from "./QueueThumbnail";
-import { SessionControls } from "./SessionControls";
+import { RefreshControls, ScreenFrame, useScreenState, type Session } from "./ScreenFrame";
 import type { ThumbnailUrls } from "./thumbnails";
 import { clip, neutralise } from "./untrusted_text";
 import { UntrustedText } from "./UntrustedText";
@@ -41,16 +37,12 @@ interface QueueScreenProps {
   client: ReviewClient;
   /** The videos' thumbnail URLs, kept by the caller for the page's life. */
   thumbnails: ThumbnailUrls;
-  /** Who is signed in; a council member or a service may look but not claim. */
-  principal: SessionPrincipal;
-  /** The curator signed out and curationd ended the session. */
-  onSignedOut: () => void;
+  /** Who is signed in (a council member or a service may look but not claim). */
+  session: Session;
   /** Opens the item at `index` of `ids`, the rows in the queue's order. */
   onOpenItem: (ids: bigint[], index: number) => void;
   /** The item whose row gets the focus, e.g. the one just looked at. */
   focusItemId: bigint | null;
-  /** The server no longer accepts the session; `message` says why. */
-  onSessionEnded: (message: string) => void;
   /** The filters the rows are listed with, kept by the caller while an item is open. */
   filter: QueueFilter;
   onFilterChange: (filter: QueueFilter) => void;
@@ -65,20 +57,20 @@ interface QueueScreenProps {
 export function QueueScreen({
   client,
   thumbnails,
-  principal,
-  onSignedOut,
-  onSessionEnded,
+  session,
   onOpenItem,
   focusItemId,
   filter,
   onFilterChange,
 }: QueueScreenProps) {
+  const screen = useScreenState(session);
+  const { heading, setError, showCallError } = screen;
+  const { principal } = session;
   const mayClaim = mayWork(principal);
   const [stats, setStats] = useState<QueueStats | null>(null);
   const [items, setItems] = useState<Item[]>([]);
   const [morePages, setMorePages] = useState(false);
   const [updatedAt, setUpdatedAt] = useState<Date | null>(null);
-  const [error, setError] = useState("");
   const [notice, setNotice] = useState("");
   const [claimCount, setClaimCount] = useState(defaultClaimCount);
   const [claiming, setClaiming] = useState(false);
@@ -87,14 +79,11 @@ export function QueueScreen({
   const nowMs = useNowMs();
   // Read as the screen opens, so a change made on an item screen holds when back here.
   const [shieldMedia] = useState(() => loadShieldMedia(principal.name));
-  const heading = useRef<HTMLHeadingElement>(null);
   // Aborted when the screen goes away, which cancels the calls it still has in flight.
   const lifetime = useRef(new AbortController());
   const refreshState = useRef({ inFlight: false, requestedAgain: false });
   // Read by each round of the refresh loop, so a round asked for after a change uses the new one.
   const filterInUse = useRef(filter);
-
-  const showCallError = useCallErrorHandler(onSessionEnded, setError);
 
   // One refresh at a time; one asked for meanwhile (after a claim) runs right after, so the
   // table never ends on an answer older than the claim.
@@ -163,7 +152,6 @@ export function QueueScreen({
     [onFilterChange, refresh],
   );
 
-  const [showKeys, setShowKeys] = useState(false);
   const table = useRef<HTMLTableElement>(null);
   const rowButtons = () =>
     Array.from(table.current?.querySelectorAll<HTMLButtonElement>("button.open-item") ?? []);
@@ -204,9 +192,6 @@ export function QueueScreen({
       } else if (key === "j" || key === "k") {
         event.preventDefault();
         moveFocus(rowButtons(), key === "j" ? 1 : -1);
-      } else if (key === "?") {
-        event.preventDefault();
-        setShowKeys((shown) => !shown);
       }
     };
     document.addEventListener("keydown", onKeyDown);
@@ -221,69 +206,57 @@ export function QueueScreen({
   };
 
   return (
-    <div class="queue-screen">
-      <header class="top-bar">
-        <h1 ref={heading} tabIndex={-1}>
-          Review queue
-        </h1>
-        <p class="updated">
-          {updatedAt === null
-            ? "Loading\u2026"
-            : `Updated ${updatedAt.toLocaleTimeString()}, again every ${refreshIntervalMs / 1000} s`}
+    <ScreenFrame
+      screen={screen}
+      screenClass="queue-screen"
+      title="Review queue"
+      keyBindings={keyBindings}
+      barContent={
+        <RefreshControls updatedAt={updatedAt} intervalMs={refreshIntervalMs} onRefresh={() => void refresh()} />
+      }
+    >
+      <QueueCounts stats={stats} nowMs={nowMs} />
+      {mayClaim && (
+        <form
+          class="claim"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void claim();
+          }}
+        >
+          <label for="claim-count">Items to claim</label>
+          <input
+            id="claim-count"
+            type="number"
+            min={minClaimCount}
+            max={maxClaimCount}
+            value={claimCount}
+            onInput={onClaimCountInput}
+          />
+          <button type="submit" disabled={claiming} aria-keyshortcuts={claimShortcutKey}>
+            Claim next {claimCount} <kbd>{claimShortcutKey}</kbd>
+          </button>
+        </form>
+      )}
+      <QueueFilters applied={filter} onApply={applyFilter} />
+      <p role="status" class="notice">
+        {notice}
+      </p>
+      <QueueTable
+        tableRef={table}
+        items={items}
+        filtered={isFiltered(filter)}
+        nowMs={nowMs}
+        thumbnails={thumbnails}
+        shieldMedia={shieldMedia}
+        onOpen={(index) => onOpenItem(items.map((item) => item.id), index)}
+      />
+      {morePages && (
+        <p class="help">
+          Showing the first {pageSize} items; the counts above cover the whole queue.
         </p>
-        <button type="button" onClick={() => void refresh()}>
-          Refresh now
-        </button>
-        <SessionControls principal={principal} onSignedOut={onSignedOut} onError={setError} />
-      </header>
-      <main>
-        <QueueCounts stats={stats} nowMs={nowMs} />
-        {mayClaim && (
-          <form
-            class="claim"
-            onSubmit={(event) => {
-              event.preventDefault();
-              void claim();
-            }}
-          >
-            <label for="claim-count">Items to claim</label>
-            <input
-              id="claim-count"
-              type="number"
-              min={minClaimCount}
-              max={maxClaimCount}
-              value={claimCount}
-              onInput={onClaimCountInput}
-            />
-            <button type="submit" disabled={claiming} aria-keyshortcuts={claimShortcutKey}>
-              Claim next {claimCount} <kbd>{claimShortcutKey}</kbd>
-            </button>
-          </form>
-        )}
-        <QueueFilters applied={filter} onApply={applyFilter} />
-        <p role="status" class="notice">
-          {notice}
-        </p>
-        <p role="alert" class="error">
-          {error}
-        </p>
-        {showKeys && <KeyHelp bindings={keyBindings} onClose={() => setShowKeys(false)} />}
-        <QueueTable
-          tableRef={table}
-          items={items}
-          filtered={isFiltered(filter)}
-          nowMs={nowMs}
-          thumbnails={thumbnails}
-          shieldMedia={shieldMedia}
-          onOpen={(index) => onOpenItem(items.map((item) => item.id), index)}
-        />
-        {morePages && (
-          <p class="help">
-            Showing the first {pageSize} items; the counts above cover the whole queue.
-          </p>
-        )}
-      </main>
-    </div>
+      )}
+    </ScreenFrame>
   );
 }
 
@@ -347,18 +320,9 @@ function QueueTable({ tableRef, items, filtered, nowMs, onOpen, ...rowProps }: Q
   return (
     <table class="queue" ref={tableRef}>
       <caption>{filtered ? "Items matching the filters" : "Items not yet decided"}, earliest due first</caption>
-      <thead>
-        <tr>
-          <th scope="col">
-            <span class="visually-hidden">Thumbnail</span>
-          </th>
-          <th scope="col">Title</th>
-          <th scope="col">Channel</th>
-          <th scope="col">State</th>
-          <th scope="col">Playability</th>
-          <th scope="col">Due</th>
-        </tr>
-      </thead>
+      <ColumnHeads
+        names={[<span class="visually-hidden">Thumbnail</span>, "Title", "Channel", "State", "Playability", "Due"]}
+      />
       <tbody>
         {items.length === 0 ? (
           <tr>

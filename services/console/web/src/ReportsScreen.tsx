@@ -9,10 +9,9 @@ import {
   type Term,
 } from "../gen/curation/v1/report_pb";
 import type { ReportClient } from "./api";
-import { useCallErrorHandler } from "./call_errors";
 import { saveFile } from "./download";
 import type { KeyBinding } from "./KeyHelp";
-import { ScreenFrame, type WorkspaceScreenProps } from "./ScreenFrame";
+import { ScreenFrame, useScreenState, type WorkspaceScreenProps } from "./ScreenFrame";
 
 const keyBindings: KeyBinding[] = [{ key: "?", does: "Show or hide this list" }];
 // A report reads the whole period from the log; a long term takes a while.
@@ -52,7 +51,9 @@ function termLabel(term: Term): string {
  * The council's report (ReportService): for a council term (ListTerms) or a period of days,
  * the HTML report shown in the page, and the Markdown, CSV and JSON forms to download.
  */
-export function ReportsScreen({ client, principal, onSignedOut, onSessionEnded }: WorkspaceScreenProps<ReportClient>) {
+export function ReportsScreen({ client, session }: WorkspaceScreenProps<ReportClient>) {
+  const screen = useScreenState(session);
+  const { heading, setError, showCallError } = screen;
   const [terms, setTerms] = useState<Term[] | null>(null);
   const [period, setPeriod] = useState<Period>(() => {
     const today = utcDay(new Date());
@@ -60,11 +61,8 @@ export function ReportsScreen({ client, principal, onSignedOut, onSessionEnded }
   });
   const [shown, setShown] = useState<{ report: Report; html: string } | null>(null);
   const [loading, setLoading] = useState(false);
-  const [error, setError] = useState("");
   const [notice, setNotice] = useState("");
-  const heading = useRef<HTMLHeadingElement>(null);
   const lifetime = useRef(new AbortController());
-  const showCallError = useCallErrorHandler(onSessionEnded, setError);
 
   useEffect(() => {
     const screenLifetime = lifetime.current;
@@ -111,13 +109,9 @@ export function ReportsScreen({ client, principal, onSignedOut, onSessionEnded }
 
   return (
     <ScreenFrame
+      screen={screen}
       screenClass="reports-screen"
       title="Council report"
-      headingRef={heading}
-      principal={principal}
-      onSignedOut={onSignedOut}
-      error={error}
-      onError={setError}
       keyBindings={keyBindings}
     >
       <PeriodForm terms={terms} period={period} onChange={setPeriod} onSubmit={() => void show()} busy={loading} />
