@@ -11,12 +11,13 @@ import { mayAcknowledgeIncidents, mayResolveAndSilence, type AlertClient } from 
 import { ColumnHeads } from "./ColumnHeads";
 import { DueTime, Moment, useNowMs } from "./DueTime";
 import { Fact } from "./Fact";
+import { submitted } from "./forms";
 import type { KeyBinding } from "./KeyHelp";
 import { moveFocus, useShortcuts } from "./keyboard";
 import { incidentStateLabels, verdictBadgeClasses, verdictLabels } from "./labels";
 import { RefreshControls, ScreenFrame, useScreenState, type WorkspaceScreenProps } from "./ScreenFrame";
 import { clip, neutralise } from "./untrusted_text";
-import { UntrustedText } from "./UntrustedText";
+import { ByName, UntrustedText } from "./UntrustedText";
 
 // An open incident pages people: what it looks like now matters, at the cost of two calls a minute.
 const refreshIntervalMs = 30_000;
@@ -243,12 +244,7 @@ function IncidentTable({ caption, empty, incidents, selectedId, nowMs, onOpen }:
               </td>
               <td>
                 {incidentStateLabels[incident.state]}
-                {incident.acknowledgedBy !== "" && (
-                  <>
-                    {" by "}
-                    <UntrustedText text={incident.acknowledgedBy} maxCodePoints={40} placeholder="" />
-                  </>
-                )}
+                <ByName name={incident.acknowledgedBy} />
               </td>
               <td>
                 <Moment at={incident.openedAt} />
@@ -324,13 +320,7 @@ function IncidentDetail({
       <dl class="facts">
         <Fact label="State">{incidentStateLabels[incident.state]}</Fact>
         <Fact label="Slot">
-          <UntrustedText text={incident.slot} maxCodePoints={60} placeholder="(none)" />
-          {incident.categoryName !== "" && (
-            <>
-              {" ("}
-              <UntrustedText text={incident.categoryName} maxCodePoints={60} placeholder="" />)
-            </>
-          )}
+          <SlotName slot={incident.slot} categoryName={incident.categoryName} placeholder="(none)" />
         </Fact>
         <Fact label="Video" wide>
           <UntrustedText text={incident.videoTitle} maxCodePoints={200} placeholder="(no title)" /> (video{" "}
@@ -464,13 +454,7 @@ function SlotTable({
           slots.slots.map((slot) => (
             <tr key={slot.slot}>
               <td>
-                <UntrustedText text={slot.slot} maxCodePoints={40} placeholder="" />
-                {slot.categoryName !== "" && (
-                  <>
-                    {" ("}
-                    <UntrustedText text={slot.categoryName} maxCodePoints={60} placeholder="" />)
-                  </>
-                )}
+                <SlotName slot={slot.slot} categoryName={slot.categoryName} placeholder="" />
               </td>
               <td class="title">
                 <UntrustedText text={slot.videoTitle} maxCodePoints={80} placeholder="(no title)" />
@@ -543,10 +527,7 @@ function SilenceForm({ client, slots, signal, onSilenced, onCallError }: Silence
     <form
       class="silence"
       aria-labelledby="silence-heading"
-      onSubmit={(event) => {
-        event.preventDefault();
-        void silence();
-      }}
+      onSubmit={submitted(() => void silence())}
     >
       <h2 id="silence-heading">Silence a slot</h2>
       <label>
@@ -585,5 +566,20 @@ function SilenceForm({ client, slots, signal, onSilenced, onCallError }: Silence
         Silence
       </button>
     </form>
+  );
+}
+
+/** A featured slot's name ("hero", a category's id) and, for a category, its name in brackets. */
+function SlotName({ slot, categoryName, placeholder }: { slot: string; categoryName: string; placeholder: string }) {
+  return (
+    <>
+      <UntrustedText text={slot} maxCodePoints={60} placeholder={placeholder} />
+      {categoryName !== "" && (
+        <>
+          {" ("}
+          <UntrustedText text={categoryName} maxCodePoints={60} placeholder="" />)
+        </>
+      )}
+    </>
   );
 }

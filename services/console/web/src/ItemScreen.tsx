@@ -35,7 +35,7 @@ import { formatMediaTime } from "./media_time";
 import { MediaPlayer } from "./MediaPlayer";
 import { ScreenFrame, useScreenState, type Session } from "./ScreenFrame";
 import { clip, neutralise } from "./untrusted_text";
-import { UntrustedLongText, UntrustedText } from "./UntrustedText";
+import { ByName, UntrustedLongText, UntrustedText } from "./UntrustedText";
 import { loadShieldMedia, saveShieldMedia } from "./wellness";
 import { maxTextBytes, minJustificationChars, utf8Bytes, visibleLength } from "./written_text";
 
@@ -410,12 +410,7 @@ function ItemDetails({ item, nowMs }: { item: Item; nowMs: number }) {
           <dt>State</dt>
           <dd>
             {itemStateLabels[item.state]}
-            {item.claimedBy !== "" && (
-              <>
-                {" by "}
-                <UntrustedText text={item.claimedBy} maxCodePoints={40} placeholder="" />
-              </>
-            )}
+            <ByName name={item.claimedBy} />
           </dd>
         </div>
         <div>
@@ -759,12 +754,7 @@ function DecisionMade({ decision }: { decision: Decision }) {
       </h2>
       <p>
         Logged as <code>{clip(neutralise(decision.entryReference), 60)}</code>
-        {decision.decidedBy !== "" && (
-          <>
-            {" by "}
-            <UntrustedText text={decision.decidedBy} maxCodePoints={40} placeholder="" />
-          </>
-        )}
+        <ByName name={decision.decidedBy} />
         .
       </p>
       {decision.chainCommand !== "" && (

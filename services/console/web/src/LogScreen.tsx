@@ -15,6 +15,7 @@ import { ColumnHeads } from "./ColumnHeads";
 import { saveFile } from "./download";
 import { Moment, useNowMs } from "./DueTime";
 import { Fact } from "./Fact";
+import { submitted } from "./forms";
 import type { KeyBinding } from "./KeyHelp";
 import { moveFocus, useShortcuts } from "./keyboard";
 import { chainStatusLabels, entryKindLabels, targetKindLabels, verdictBadgeClasses, verdictLabels } from "./labels";
@@ -204,10 +205,7 @@ function FilterFields({ form, onChange, onApply }: FilterFieldsProps) {
     <form
       class="log-filter"
       aria-label="Filter the log"
-      onSubmit={(event) => {
-        event.preventDefault();
-        onApply();
-      }}
+      onSubmit={submitted(onApply)}
     >
       <div class="filter-fields">
         <label>

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Verdict } from "../gen/curation/v1/probe_pb";
 import { ItemState, type ListItemsRequestSchema } from "../gen/curation/v1/review_pb";
+import { submitted } from "./forms";
 import { itemStateLabels, verdictLabels } from "./labels";
 
 /** The queue's filters as the form holds them; an empty or unspecified one does not filter. */
@@ -110,10 +111,7 @@ export function QueueFilters({ applied, onApply }: QueueFiltersProps) {
     <form
       class="queue-filters"
       aria-label="Queue filters"
-      onSubmit={(event) => {
-        event.preventDefault();
-        onApply(draft);
-      }}
+      onSubmit={submitted(() => onApply(draft))}
     >
       {choice("state", "filter-state", "State", stateChoices, (state) =>
         state === ItemState.UNSPECIFIED ? "All but decided" : itemStateLabels[state],

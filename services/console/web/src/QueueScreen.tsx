@@ -4,6 +4,7 @@ import { ItemState, TargetKind, type Item, type QueueStats } from "../gen/curati
 import { mayWork, type ReviewClient } from "./api";
 import { ColumnHeads } from "./ColumnHeads";
 import { DueTime, useNowMs } from "./DueTime";
+import { submitted } from "./forms";
 import type { KeyBinding } from "./KeyHelp";
 import { moveFocus, shortcutOf } from "./keyboard";
 import { isFiltered, listRequestOf, QueueFilters, type QueueFilter } from "./QueueFilters";
@@ -12,7 +13,7 @@ import { QueueThumbnail } from "./QueueThumbnail";
 import { RefreshControls, ScreenFrame, useScreenState, type Session } from "./ScreenFrame";
 import type { ThumbnailUrls } from "./thumbnails";
 import { clip, neutralise } from "./untrusted_text";
-import { UntrustedText } from "./UntrustedText";
+import { ByName, UntrustedText } from "./UntrustedText";
 import { loadShieldMedia } from "./wellness";
 
 // Two small calls per curator every 15 s: others' claims show up soon, at little cost to the server.
@@ -219,10 +220,7 @@ export function QueueScreen({
       {mayClaim && (
         <form
           class="claim"
-          onSubmit={(event) => {
-            event.preventDefault();
-            void claim();
-          }}
+          onSubmit={submitted(() => void claim())}
         >
           <label for="claim-count">Items to claim</label>
           <input
@@ -375,12 +373,7 @@ function QueueRow({ item, nowMs, thumbnails, shieldMedia, onOpen }: QueueRowProp
       </td>
       <td>
         {itemStateLabels[item.state]}
-        {item.state === ItemState.CLAIMED && item.claimedBy !== "" && (
-          <>
-            {" by "}
-            <UntrustedText text={item.claimedBy} maxCodePoints={40} placeholder="" />
-          </>
-        )}
+        {item.state === ItemState.CLAIMED && <ByName name={item.claimedBy} />}
       </td>
       <td>
         <span

@@ -10,6 +10,7 @@ import {
 } from "../gen/curation/v1/report_pb";
 import type { ReportClient } from "./api";
 import { saveFile } from "./download";
+import { submitted } from "./forms";
 import type { KeyBinding } from "./KeyHelp";
 import { ScreenFrame, useScreenState, type WorkspaceScreenProps } from "./ScreenFrame";
 
@@ -159,10 +160,7 @@ function PeriodForm({ terms, period, onChange, onSubmit, busy }: PeriodFormProps
     <form
       class="period"
       aria-label="The report's period"
-      onSubmit={(event) => {
-        event.preventDefault();
-        onSubmit();
-      }}
+      onSubmit={submitted(onSubmit)}
     >
       <fieldset>
         <legend>Period</legend>

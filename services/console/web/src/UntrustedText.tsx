@@ -59,3 +59,13 @@ export function UntrustedLongText({ text, maxCodePoints, placeholder }: Untruste
     </p>
   );
 }
+
+/** " by NAME" after a state or an action, the name as inert text; nothing when there is none. */
+export function ByName({ name }: { name: string }) {
+  return name === "" ? null : (
+    <>
+      {" by "}
+      <UntrustedText text={name} maxCodePoints={40} placeholder="" />
+    </>
+  );
+}
