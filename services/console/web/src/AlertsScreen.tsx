@@ -27,7 +27,6 @@ const keyBindings: KeyBinding[] = [
   { key: "j", does: "Next incident" },
   { key: "k", does: "Previous incident" },
   { key: "Enter", does: "Open the incident" },
-  { key: "?", does: "Show or hide this list" },
 ];
 // SilenceSlotRequest.duration: at most 7 days.
 const silenceDurations = [

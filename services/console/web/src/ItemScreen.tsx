@@ -59,7 +59,6 @@ const keyBindings: KeyBinding[] = [
   { key: "j", does: "Next item in the queue" },
   { key: "k", does: "Previous item in the queue" },
   { key: "Escape", does: "Back to the queue" },
-  { key: "?", does: "Show or hide this list" },
 ];
 
 // The prober's summary quotes what the media said about itself.

@@ -7,6 +7,8 @@ export interface KeyBinding {
   does: string;
 }
 
+const showOrHide: KeyBinding = { key: "?", does: "Show or hide this list" };
+
 function KeyList({ bindings }: { bindings: KeyBinding[] }) {
   return (
     <dl>
@@ -28,7 +30,7 @@ export function KeyHelp({ bindings, onClose }: { bindings: KeyBinding[]; onClose
   return (
     <section class="key-help" aria-labelledby="key-help-heading">
       <h2 id="key-help-heading">Keyboard shortcuts</h2>
-      <KeyList bindings={bindings} />
+      <KeyList bindings={[...bindings, showOrHide]} />
       {screenKeys.length > 0 && (
         <>
           <h3>Screens</h3>

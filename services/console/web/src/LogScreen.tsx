@@ -33,7 +33,6 @@ const keyBindings: KeyBinding[] = [
   { key: "k", does: "Previous entry" },
   { key: "Enter", does: "Open the entry" },
   { key: verifyKey, does: "Verify the chain" },
-  { key: "?", does: "Show or hide this list" },
 ];
 const filterableKinds = Object.values(EntryKind).filter(
   (kind): kind is EntryKind => typeof kind === "number" && kind !== EntryKind.UNSPECIFIED,

@@ -29,7 +29,6 @@ const keyBindings: KeyBinding[] = [
   { key: "k", does: "Previous row" },
   { key: "Enter", does: "Open the row's item" },
   { key: claimShortcutKey, does: "Claim the next items (curators and leads)" },
-  { key: "?", does: "Show or hide this list" },
 ];
 // The prober's summary quotes what the media said about itself (tags, codec names).
 const maxSummaryCodePoints = 300;

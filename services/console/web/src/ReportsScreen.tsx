@@ -14,7 +14,7 @@ import { submitted } from "./forms";
 import type { KeyBinding } from "./KeyHelp";
 import { ScreenFrame, useScreenState, type WorkspaceScreenProps } from "./ScreenFrame";
 
-const keyBindings: KeyBinding[] = [{ key: "?", does: "Show or hide this list" }];
+const keyBindings: KeyBinding[] = [];
 // A report reads the whole period from the log; a long term takes a while.
 const reportTimeoutMs = 120_000;
 const dayMs = 86_400_000;
