@@ -225,6 +225,31 @@ TEST(IncidentTest, FixedInTimeIsResolvedByTheDeadlineAndNeverBreached) {
   EXPECT_FALSE(FixedInTime(resolved, true, kStart + 5h)) << "once breached, always late";
 }
 
+// Issue 17: the featuring log says which hero each replaced and which incidents were opened on it.
+TEST(FeaturingLogTest, EachHeroNamesTheOneBeforeItAndItsIncidents) {
+  std::vector<FeaturingChange> featuring = {
+      {.slot = "hero", .video_id = "1", .from = kStart - 5h, .until = kStart + 2h},
+      {.slot = "category:7", .video_id = "5", .from = kStart - 5h},
+      {.slot = "hero", .video_id = "2", .from = kStart + 2h, .until = kStart + 4h},
+      {.slot = "hero", .video_id = "1", .from = kStart + 4h},
+  };
+  const std::vector<FeaturedIncident> incidents = {
+      {.id = 11, .slot = "hero", .video_id = "2", .opened_at = kStart + 3h},
+      {.id = 12, .slot = "category:7", .video_id = "5", .opened_at = kStart + 1h},
+      {.id = 13, .slot = "hero", .video_id = "1", .opened_at = kStart + 3h},  // 1 was not the hero then
+      {.id = 14, .slot = "category:7", .video_id = "2", .opened_at = kStart + 3h},  // 2 not in the category
+  };
+  LinkFeaturingLog(featuring, incidents);
+  EXPECT_EQ(featuring[0].replaced_video_id, "") << "the hero in place when the period began";
+  EXPECT_EQ(featuring[1].replaced_video_id, "") << "a category's tile replaces no one in particular";
+  EXPECT_EQ(featuring[2].replaced_video_id, "1");
+  EXPECT_EQ(featuring[3].replaced_video_id, "2");
+  EXPECT_EQ(featuring[0].incident_ids, std::vector<int64_t>{});
+  EXPECT_EQ(featuring[1].incident_ids, std::vector<int64_t>{12});
+  EXPECT_EQ(featuring[2].incident_ids, std::vector<int64_t>{11});
+  EXPECT_EQ(featuring[3].incident_ids, std::vector<int64_t>{}) << "13 was opened before 1 came back";
+}
+
 TEST(CouncilErrorTest, EachErrorCountsWhatTheCouncilGradesInItsOrder) {
   Report report;
   report.late_videos = {UploadedAt(kStart - 30h), UploadedAt(kStart - 20h)};

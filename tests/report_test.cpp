@@ -647,6 +647,64 @@ TEST_F(ReportTest, APeriodIsNamedByItsBoundsOrByCouncilTerm) {
   EXPECT_EQ(code({.term = 9}), absl::StatusCode::kInvalidArgument) << "a term of 470 days is too long too";
 }
 
+// Issue 17: the featuring log, from alerting's featured history, whoever set the videos.
+TEST_F(ReportTest, TheFeaturingLogHasEveryVideoFeaturedInThePeriodWhatItReplacedAndHowItPlayed) {
+  auto hero = [](const std::string& video) {
+    return alert::FeaturedVideo{.slot = "hero", .video_id = video, .video_title = "Hero " + video,
+                                .cut_url = "https://cdn.example/" + video + ".mp4",
+                                .poster_url = "https://cdn.example/" + video + ".jpg"};
+  };
+  const alert::FeaturedVideo tile{.slot = "category:2", .video_id = "5", .video_title = "Tile 5",
+                                  .category_name = "Gaming"};
+  ASSERT_TRUE(alert_store_->ApplyFeatured({hero("0"), tile}, kDay - 10h).ok());  // ended before the period
+  ASSERT_TRUE(alert_store_->ApplyFeatured({hero("1"), tile}, kDay - 2h).ok());
+  auto second = alert_store_->ApplyFeatured({hero("2"), tile}, kDay + 6h);
+  ASSERT_TRUE(second.ok() && second->started.size() == 1) << second.status();
+  ASSERT_TRUE(alert_store_
+                  ->RecordProbe(second->started[0].id, {.status = probe::Verdict::kUnplayable,
+                                                        .reason = "UNSUPPORTED_PIXFMT",
+                                                        .probed_at = kDay + 7h,
+                                                        .next_probe_at = kDay + 7h + 1min})
+                  .ok());
+  const int64_t incident = OpenIncident("hero", "2", kDay + 7h);
+  ASSERT_TRUE(alert_store_->ApplyFeatured({hero("1"), tile}, kDay + 8h).ok());
+  clock_.Set(kDay + 24h);
+
+  auto built = service_->Build({.from = kDay, .to = kDay + 24h});
+  ASSERT_TRUE(built.ok()) << built.status();
+  std::vector<std::string> seen;
+  for (const FeaturingChange& change : built->featuring) {
+    seen.push_back(change.slot + " " + change.video_id + " after " + change.replaced_video_id);
+  }
+  // The tile has been featured since before hero 0 left; hero 0, gone before the period, is not listed.
+  EXPECT_EQ(seen, (std::vector<std::string>{"category:2 5 after ", "hero 1 after ", "hero 2 after 1", "hero 1 after 2"}));
+  const FeaturingChange& broken = built->featuring[2];
+  EXPECT_EQ(broken.from, kDay + 6h);
+  EXPECT_EQ(broken.until, kDay + 8h);
+  EXPECT_EQ(broken.status, probe::Verdict::kUnplayable);
+  EXPECT_EQ(broken.reason, "UNSUPPORTED_PIXFMT");
+  EXPECT_EQ(broken.incident_ids, std::vector<int64_t>{incident});
+  EXPECT_FALSE(built->featuring[3].until.has_value()) << "still the hero when the report was made";
+
+  auto json_report = Generate("json");
+  ASSERT_TRUE(json_report.ok()) << json_report.status();
+  auto json = nlohmann::json::parse(json_report->body);
+  ASSERT_EQ(json["featuring"].size(), 4u);
+  EXPECT_EQ(json["featuring"][2]["replaced_video_id"], "1");
+  EXPECT_EQ(json["featuring"][2]["status"], "unplayable");
+  EXPECT_EQ(json["featuring"][2]["incident_ids"], nlohmann::json::array({incident}));
+  EXPECT_EQ(json["featuring"][3]["until"], nullptr);
+
+  auto markdown = Generate("markdown");
+  ASSERT_TRUE(markdown.ok()) << markdown.status();
+  const std::string& text = markdown->body;
+  ASSERT_NE(text.find("### Featuring log"), std::string::npos) << text;
+  EXPECT_NE(text.find("| 2h 0m |"), std::string::npos) << "how long video 2 stayed: " << text;
+  EXPECT_NE(text.find("unplayable: UNSUPPORTED\\_PIXFMT"), std::string::npos) << text;
+  EXPECT_NE(text.find("#" + std::to_string(incident)), std::string::npos) << text;
+  EXPECT_NE(text.find("still featured"), std::string::npos) << text;
+}
+
 TEST_F(ReportTest, AQuietPeriodRendersInEveryFormat) {
   for (const char* format : {"markdown", "csv", "json", "html"}) {
     auto rendered = service_->Generate({.from = kDay - 24h * 30, .to = kDay - 24h * 29, .format = format});

@@ -175,6 +175,21 @@ Json IncidentJson(const FeaturedIncident& incident, const Links& links) {
            : Json(nullptr)}};
 }
 
+Json FeaturingJson(const FeaturingChange& change, const Links& links) {
+  return {{"slot", change.slot},
+          {"category_name", change.category_name},
+          {"video_id", change.video_id},
+          {"video_url", Url(links.Target(kVideo, change.video_id))},
+          {"video_title", change.video_title},
+          {"replaced_video_id", change.replaced_video_id.empty() ? Json(nullptr) : Json(change.replaced_video_id)},
+          {"from", Time(change.from)},
+          {"until", Time(change.until)},
+          {"status", change.status ? Json(probe::kVerdicts.Db(*change.status)) : Json(nullptr)},
+          {"played_once", change.played_once},
+          {"reason", change.reason},
+          {"incident_ids", change.incident_ids}};
+}
+
 Json GroupsJson(const std::vector<VideoGroup>& groups) {
   Json out = Json::array();
   for (const VideoGroup& group : groups) {
@@ -296,6 +311,8 @@ std::string RenderJson(const Report& report, const Links& links) {
       {"incidents",
        ListJson(report.incidents, [&](const FeaturedIncident& incident) { return IncidentJson(incident, links); })},
       {"monitoring_outages", report.monitoring_outages},
+      {"featuring",
+       ListJson(report.featuring, [&](const FeaturingChange& change) { return FeaturingJson(change, links); })},
       {"statistics", StatisticsJson(report)},
       {"chart", ChartJson(report)}};
   return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

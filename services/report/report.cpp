@@ -255,6 +255,46 @@ void LayOutLog(Document& doc, const Report& report) {
 
 std::string WhenAndWho(TimePoint at, const std::string& who) { return absl::StrCat(UtcDateTime(at), " by ", who); }
 
+// How a featured video played at its last probe, in words.
+std::string PlayedWords(const FeaturingChange& change) {
+  if (!change.status) {
+    return "not probed";
+  }
+  std::string words(probe::kVerdicts.Human(*change.status));
+  if (*change.status != probe::Verdict::kPlayable && !change.reason.empty()) {
+    absl::StrAppend(&words, ": ", change.reason);
+  }
+  if (*change.status == probe::Verdict::kUnplayable && change.played_once) {
+    absl::StrAppend(&words, " (played before)");
+  }
+  return words;
+}
+
+// Every video featured during the period, as Orion featured it, whoever set it: the hero each
+// replaced, how long each stayed, how it played, and the incidents opened on it.
+void LayOutFeaturingLog(Document& doc, const Report& report, const Links& links) {
+  doc.Heading(3, "Featuring log");
+  std::vector<std::vector<Cell>> rows;
+  for (const FeaturingChange& change : report.featuring) {
+    std::vector<std::string> incidents;
+    for (int64_t id : change.incident_ids) {
+      incidents.push_back(absl::StrCat("#", id));
+    }
+    rows.push_back(
+        {{change.category_name.empty() ? change.slot : absl::StrCat(change.slot, " (", change.category_name, ")")},
+         VideoCell(links, change.video_id),
+         {ShortTitle(change.video_title)},
+         change.replaced_video_id.empty() ? Cell{"-"} : VideoCell(links, change.replaced_video_id),
+         {UtcDateTime(change.from)},
+         {change.until ? UtcDateTime(*change.until) : "still featured"},
+         {change.until ? Span(change.from, *change.until)
+                       : absl::StrCat(Span(change.from, report.generated_at), " so far")},
+         {PlayedWords(change)},
+         {incidents.empty() ? "none" : absl::StrJoin(incidents, ", ")}});
+  }
+  doc.Table({"Slot", "Video", "Title", "Replaced", "From", "Until", "Stayed", "Played", "Incidents"}, std::move(rows));
+}
+
 void LayOutIncidents(Document& doc, const Report& report, const Links& links) {
   doc.Heading(2, "4. Hero and featured videos unplayable");
   doc.Paragraph(absl::StrCat(Counted(report.incidents.size(), "incident", "incidents"), " in the period; ",
@@ -293,6 +333,7 @@ void LayOutIncidents(Document& doc, const Report& report, const Links& links) {
     doc.Paragraph(absl::StrCat("The monitoring itself went blind ", Counted(report.monitoring_outages, "time", "times"),
                                " (watchdog incidents): unplayable videos may have gone unseen then."));
   }
+  LayOutFeaturingLog(doc, report, links);
 }
 
 std::vector<std::vector<Cell>> GroupRows(const std::vector<VideoGroup>& groups) {

@@ -169,6 +169,18 @@ FeaturedIncident ReadIncident(const pqxx::row& row) {
           .resolution = row["resolution"].as<std::string>()};
 }
 
+FeaturingChange ReadFeaturing(const pqxx::row& row) {
+  return {.slot = row["slot"].as<std::string>(),
+          .category_name = row["category_name"].as<std::string>(),
+          .video_id = row["video_id"].as<std::string>(),
+          .video_title = row["video_title"].as<std::string>(),
+          .from = Millis(row["featured_from"]),
+          .until = OptionalMillis(row["featured_until"]),
+          .status = probe::kVerdicts.FromDb(row["status"].as<std::string>()),  // none for "unknown"
+          .played_once = row["played_once"].as<bool>(),
+          .reason = row["reason"].as<std::string>()};
+}
+
 }  // namespace
 
 std::vector<db::PreparedStatement> ReportStore::Statements() {
@@ -262,6 +274,11 @@ std::vector<db::PreparedStatement> ReportStore::Statements() {
                     " coalesce(resolution, '') AS resolution, breached"
                     " FROM alert.incidents WHERE ", InPeriod("opened_at"),
                     " ORDER BY opened_at, id")},
+      {"report.featuring",
+       absl::StrCat("SELECT slot, category_name, video_id, video_title, ", MillisOf("featured_from"),
+                    " AS featured_from, ", MillisOf("featured_until"), " AS featured_until, status, played_once, reason"
+                    " FROM alert.featured WHERE featured_from < ", kTo, " AND (featured_until IS NULL OR featured_until >= ",
+                    kFrom, ") ORDER BY featured_from, id")},
       {"report.counts",
        absl::StrCat("SELECT (SELECT count(*) FROM ingest.videos WHERE ", InPeriod("created_at"), "),"
                     " (SELECT count(*) FROM ingest.channels WHERE ", InPeriod("created_at"), ")")},
@@ -395,6 +412,11 @@ absl::StatusOr<Report> ReportStore::Read(const Period& period, TimePoint now, co
           incident.fixed_in_time = FixedInTime(incident, row["breached"].as<bool>(), now);
           report.incidents.push_back(std::move(incident));
         }
+
+        for (const auto& row : tx.exec_prepared("report.featuring", from, to)) {
+          report.featuring.push_back(ReadFeaturing(row));
+        }
+        LinkFeaturingLog(report.featuring, report.incidents);
 
         auto counts = tx.exec_prepared1("report.counts", from, to);
         report.uploads = counts[0].as<int64_t>();

@@ -172,6 +172,23 @@ bool FixedInTime(const FeaturedIncident& incident, bool breached, TimePoint now)
   return !breached && incident.resolved_at.value_or(now) <= incident.deadline;
 }
 
+void LinkFeaturingLog(std::vector<FeaturingChange>& featuring, const std::vector<FeaturedIncident>& incidents) {
+  const FeaturingChange* hero_before = nullptr;
+  for (FeaturingChange& change : featuring) {
+    if (change.slot == "hero") {
+      change.replaced_video_id = hero_before != nullptr ? hero_before->video_id : "";
+      hero_before = &change;
+    }
+    change.incident_ids.clear();
+    for (const FeaturedIncident& incident : incidents) {
+      if (incident.slot == change.slot && incident.video_id == change.video_id && incident.opened_at >= change.from &&
+          (!change.until || incident.opened_at <= *change.until)) {
+        change.incident_ids.push_back(incident.id);
+      }
+    }
+  }
+}
+
 int64_t CountOf(CouncilError error, const Report& report) {
   switch (error) {
     case CouncilError::kLateDecision:

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <curation/common/clock.hpp>
+#include <curation/probe/verdict.hpp>
 #include <curation/report/vocabulary.hpp>
 
 namespace curation::report {
@@ -122,6 +123,25 @@ struct FeaturedIncident {
   bool fixed_in_time = true;  // false once the deadline passed unresolved
 };
 
+/// One video's time in a featured slot that overlaps the period, as alerting saw Orion feature
+/// it: the hero, or a tile of a category's featured set.
+struct FeaturingChange {
+  std::string slot;  // hero, category:<id>
+  std::string category_name;
+  std::string video_id;
+  std::string video_title;
+  /// The hero it replaced (LinkReplacedHeroes); empty for a category's tile, and for the hero
+  /// already in place when the period began.
+  std::string replaced_video_id;
+  TimePoint from;
+  std::optional<TimePoint> until;  // none: still featured when the report was made
+  /// Its last probe's verdict; none when never probed.
+  std::optional<probe::Verdict> status;
+  bool played_once = false;
+  std::string reason;  // what the last probe found, when it did not play
+  std::vector<int64_t> incident_ids;  // the incidents opened on it in the period
+};
+
 /// The decisions counted per curator, in the order the statistics show them.
 inline constexpr std::array<modlog::EntryKind, 5> kCuratorDecisions = {
     modlog::EntryKind::kApprove, modlog::EntryKind::kWarn, modlog::EntryKind::kCensor, modlog::EntryKind::kEscalate,
@@ -178,6 +198,7 @@ struct Report {
   std::vector<ChallengedCensorship> challenged;
   LogIntegrity log;
   std::vector<FeaturedIncident> incidents;  // opened in the period
+  std::vector<FeaturingChange> featuring;   // featured at some time in the period, by start
   int64_t monitoring_outages = 0;           // watchdog incidents: the pipeline itself went blind
   // Statistics.
   int64_t uploads = 0;

@@ -133,6 +133,10 @@ bool IsFeaturedIncident(std::string_view slot);
 /// Never breached, and resolved by its deadline (or, still open, not past it `now`).
 bool FixedInTime(const FeaturedIncident& incident, bool breached, TimePoint now);
 
+/// The featuring log's links, given its rows by start: each hero names the hero before it, and
+/// each row the incidents opened on its video in its slot while it was featured.
+void LinkFeaturingLog(std::vector<FeaturingChange>& featuring, const std::vector<FeaturedIncident>& incidents);
+
 /// What counts toward `error`: videos due in the period and decided late or never; unjustified
 /// or challenged censorship left in place, each entry once; log problems (a broken chain,
 /// entries not sealed, chain events not in the log); incidents not fixed within 1 h.
