@@ -175,7 +175,7 @@ bool FixedInTime(const FeaturedIncident& incident, bool breached, TimePoint now)
 void LinkFeaturingLog(std::vector<FeaturingChange>& featuring, const std::vector<FeaturedIncident>& incidents) {
   const FeaturingChange* hero_before = nullptr;
   for (FeaturingChange& change : featuring) {
-    if (change.slot == "hero") {
+    if (alert::SlotKindOf(change.slot) == alert::SlotKind::kHero) {
       change.replaced_video_id = hero_before != nullptr ? hero_before->video_id : "";
       hero_before = &change;
     }
