@@ -331,6 +331,17 @@ TEST_F(ConsoleServerTest, AnswersAreNotCompressedOnTheFlyAndFilesGoGzippedWhenTa
   ASSERT_TRUE(plain);
   EXPECT_EQ(plain->get_header_value("Content-Encoding"), "");
   EXPECT_EQ(plain->body, script);
+  // Accept-Encoding as RFC 9110 reads it: codings and parameter names in any case, q from 0 to 1
+  // with up to three decimals, "*" for any coding not named, x-gzip for gzip.
+  const std::map<std::string, std::string> encoding_for = {
+      {"gzip;q=0.0", ""},      {"gzip; Q=0.000", ""},      {"GZIP", "gzip"},        {"x-gzip", "gzip"},
+      {"*", "gzip"},           {"br, *;q=0", ""},          {"gzip;q=0.001", "gzip"}, {"*;q=0.5, gzip;q=0", ""},
+      {"gzip;q=nonsense", ""}, {"identity", ""},           {"", ""}};
+  for (const auto& [accept, expected] : encoding_for) {
+    auto answer = client.Get("/app.js", {{"Accept-Encoding", accept}});
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->get_header_value("Content-Encoding"), expected) << "Accept-Encoding: " << accept;
+  }
   server.Stop();
 }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cassert>
 #include <memory>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -81,14 +82,33 @@ std::string Gzipped(const std::string& data) {
 }
 
 // Whether Accept-Encoding lists gzip, not refused with q=0.
-bool AcceptsGzip(const httplib::Request& request) {
-  for (absl::string_view coding : absl::StrSplit(request.get_header_value("Accept-Encoding"), ',')) {
-    std::vector<absl::string_view> parts = absl::StrSplit(coding, ';');
-    if (absl::StripAsciiWhitespace(parts[0]) == "gzip") {
-      return parts.size() < 2 || absl::StripAsciiWhitespace(parts[1]) != "q=0";
+// The weight a coding of Accept-Encoding gives itself with its parameters: 1 without a q, 0 for
+// a q that is not a number from 0 to 1 (identity, always acceptable, is then what is sent).
+double CodingWeight(const std::vector<absl::string_view>& parts) {
+  for (size_t i = 1; i < parts.size(); ++i) {
+    absl::string_view parameter = absl::StripAsciiWhitespace(parts[i]);
+    if (parameter.size() >= 2 && absl::ascii_tolower(parameter[0]) == 'q' && parameter[1] == '=') {
+      double weight = 0;
+      return absl::SimpleAtod(parameter.substr(2), &weight) && weight >= 0 && weight <= 1 ? weight : 0;
     }
   }
-  return false;
+  return 1;
+}
+
+// Whether Accept-Encoding takes gzip (RFC 9110 12.5.3): named, as gzip or x-gzip in any case,
+// with a weight above 0, or not named and "*" has one.
+bool AcceptsGzip(const httplib::Request& request) {
+  std::optional<double> gzip, any;
+  for (absl::string_view coding : absl::StrSplit(request.get_header_value("Accept-Encoding"), ',')) {
+    std::vector<absl::string_view> parts = absl::StrSplit(coding, ';');
+    const std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(parts[0]));
+    if (name == "gzip" || name == "x-gzip") {
+      gzip = CodingWeight(parts);
+    } else if (name == "*") {
+      any = CodingWeight(parts);
+    }
+  }
+  return gzip ? *gzip > 0 : any.value_or(0) > 0;
 }
 
 // One of the app's files as it is served: as built, and gzipped for the browsers that take it.
