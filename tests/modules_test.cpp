@@ -1,8 +1,5 @@
 // curationd's whole configuration: the shared sections and every service's own, as the module
 // table (curation/curationd/modules.hpp) hands them to LoadConfig.
-#include <unistd.h>
-
-#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -18,15 +15,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// In a folder of this run's own: /tmp is shared, and a file another user's run left under the
-// same name cannot be overwritten (the test then read that run's file instead of its own).
+// A write that fails (a file of the same name another user left) fails the test, rather than
+// letting it read that file instead; ctest gives each test a folder of its own (TEST_TMPDIR).
 std::string WriteFile(const std::string& name, const std::string& text) {
-  static const std::filesystem::path dir = [] {
-    std::filesystem::path made = std::filesystem::path(::testing::TempDir()) / ("modules_test-" + std::to_string(getpid()));
-    std::filesystem::create_directories(made);
-    return made;
-  }();
-  const std::string path = (dir / name).string();
+  const std::string path = ::testing::TempDir() + name;
   std::ofstream out(path);
   out << text;
   if (!out.flush()) {
